@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make bench`: the figures of BENCHMARKS.md. Each timing is the median of several runs after a
+# warm-up run; the machine is printed first so that figures are never quoted without it.
+set -euo pipefail
+BUILD=${1:-build}
+EFGNN=$BUILD/efgnn
+RUNS=${BENCH_RUNS:-5}
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+echo
+echo "== simulation speed: trackml, ttbar + <mu>=200, 8 events per run, no disk writes"
+for threads in 1 2; do
+  "$EFGNN" simulate --pileup 200 --hard-scatter ttbar --events 2 --format none --threads "$threads" --json > /dev/null
+  rates=$(for r in $(seq "$RUNS"); do
+    "$EFGNN" simulate --pileup 200 --hard-scatter ttbar --events 8 --seed "$r" --format none --threads "$threads" --json | field events_per_second
+  done | median)
+  echo "threads=$threads: median $rates events/s over $RUNS runs"
+done
+
+echo
+echo "== calibration against the real TrackML event"
+"$EFGNN" calibration --reference ../shared/data/trackml/event000001000-particles.csv --events 5 || true
+
+echo
+echo "== micro-benchmarks"
+"$BUILD"/bench/bench_simulation --benchmark_repetitions=3 --benchmark_report_aggregates_only=true

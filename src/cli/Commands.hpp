@@ -1,0 +1,19 @@
+#pragma once
+// Each subcommand lives in its own file and registers itself on the top-level app. A
+// registration returns nothing; the subcommand's callback does the work and throws
+// efgnn::Error for bad input, which main() turns into a message and exit code 1.
+#include <CLI/CLI.hpp>
+
+#include "core/Json.hpp"
+
+namespace efgnn::cli {
+
+void addGeometryCommand(CLI::App& app);
+void addSimulateCommand(CLI::App& app);
+void addEventDisplayCommand(CLI::App& app);
+void addCalibrationCommand(CLI::App& app);
+
+/// Prints one JSON object on stdout (for --json).
+void printJson(const Json& json);
+
+}  // namespace efgnn::cli

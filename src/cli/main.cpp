@@ -1,0 +1,35 @@
+// efgnn command line: one executable, one subcommand per pipeline stage.
+#include <cstdio>
+#include <exception>
+
+#include "cli/Commands.hpp"
+#include "core/Error.hpp"
+#include "core/Json.hpp"
+
+namespace efgnn::cli {
+
+void printJson(const Json& json) { std::printf("%s\n", json.dump(2).c_str()); }
+
+}  // namespace efgnn::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"efgnn: GNN-based charged-particle tracking for an Event Filter"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "efgnn 0.1.0");
+  efgnn::cli::addGeometryCommand(app);
+  efgnn::cli::addSimulateCommand(app);
+  efgnn::cli::addEventDisplayCommand(app);
+  efgnn::cli::addCalibrationCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const efgnn::Error& e) {
+    std::fprintf(stderr, "efgnn: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "efgnn: internal error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,60 @@
+#include "core/Event.hpp"
+
+#include <cstdio>
+#include <unordered_set>
+
+#include "core/Error.hpp"
+
+namespace efgnn {
+
+const char* processName(Process p) {
+  switch (p) {
+    case Process::Generator: return "generator";
+    case Process::Decay: return "decay";
+    case Process::PhotonConversion: return "conversion";
+    case Process::HadronicInteraction: return "hadronic";
+  }
+  return "unknown";
+}
+
+std::size_t Event::noiseHits() const {
+  std::size_t n = 0;
+  for (const auto& t : truth) n += t.particle_id == 0;
+  return n;
+}
+
+void Event::validate(const std::string& source) const {
+  const auto fail = [&](const std::string& what) {
+    return Error(source + ": event " + std::to_string(event_id) + ": " + what);
+  };
+  if (!truth.empty() && truth.size() != hits.size())
+    throw fail("truth has " + std::to_string(truth.size()) + " entries for " +
+               std::to_string(hits.size()) + " hits");
+  std::unordered_set<std::uint64_t> ids;
+  ids.reserve(hits.size());
+  for (const auto& h : hits) {
+    if (!std::isfinite(h.x) || !std::isfinite(h.y) || !std::isfinite(h.z))
+      throw fail("hit " + std::to_string(h.hit_id) + " has a non-finite position");
+    if (!ids.insert(h.hit_id).second) throw fail("duplicate hit_id " + std::to_string(h.hit_id));
+  }
+  std::unordered_set<std::uint64_t> pids;
+  pids.reserve(particles.size());
+  for (const auto& p : particles) {
+    if (p.particle_id == 0) throw fail("particle_id 0 is reserved for noise");
+    if (!pids.insert(p.particle_id).second)
+      throw fail("duplicate particle_id " + std::to_string(p.particle_id));
+  }
+  if (!particles.empty())
+    for (std::size_t i = 0; i < truth.size(); ++i)
+      if (truth[i].particle_id != 0 && !pids.count(truth[i].particle_id))
+        throw fail("hit " + std::to_string(hits[i].hit_id) + " refers to unknown particle " +
+                   std::to_string(truth[i].particle_id));
+}
+
+std::string eventStem(std::uint64_t event_id) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "event%09llu", static_cast<unsigned long long>(event_id));
+  return buf;
+}
+
+}  // namespace efgnn

@@ -1,0 +1,45 @@
+#pragma once
+// A minimal JSON writer for the `--json` output of commands: keys keep insertion order so the
+// output reads like the human table it mirrors.
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace efgnn {
+
+class Json {
+ public:
+  Json() : value_(nullptr) {}
+  Json(std::nullptr_t) : value_(nullptr) {}
+  Json(bool b) : value_(b) {}
+  Json(int v) : value_(static_cast<double>(v)) {}
+  Json(long v) : value_(static_cast<double>(v)) {}
+  Json(long long v) : value_(static_cast<double>(v)) {}
+  Json(unsigned v) : value_(static_cast<double>(v)) {}
+  Json(unsigned long v) : value_(static_cast<double>(v)) {}
+  Json(unsigned long long v) : value_(static_cast<double>(v)) {}
+  Json(double v) : value_(v) {}
+  Json(const char* s) : value_(std::string(s)) {}
+  Json(std::string s) : value_(std::move(s)) {}
+
+  static Json object() { Json j; j.value_ = Object{}; return j; }
+  static Json array() { Json j; j.value_ = Array{}; return j; }
+
+  /// Object access: inserts the key (keeping order) if it is new.
+  Json& operator[](const std::string& key);
+  void push_back(Json v);
+  std::string dump(int indent = -1) const;
+
+ private:
+  using Object = std::vector<std::pair<std::string, Json>>;
+  using Array = std::vector<Json>;
+  void write(std::string& out, int indent, int depth) const;
+  std::variant<std::nullptr_t, bool, double, std::string, Object, Array> value_;
+};
+
+}  // namespace efgnn

@@ -1,0 +1,21 @@
+#pragma once
+// efgnn units: lengths in mm, momenta and energies in GeV, magnetic field in tesla, charge in e.
+// These are the TrackML / ACTS conventions, so files exchange numbers without conversion.
+#include <numbers>
+
+namespace efgnn::units {
+
+inline constexpr double mm = 1.0;
+inline constexpr double cm = 10.0;
+inline constexpr double m = 1000.0;
+inline constexpr double GeV = 1.0;
+inline constexpr double MeV = 1e-3;
+inline constexpr double tesla = 1.0;
+
+/// Curvature constant: a particle of transverse momentum pT [GeV] and charge q [e] in a field
+/// B [T] moves on a circle of radius R [mm] = pT / (kMomentumToRadius * |q| * B).
+inline constexpr double kMomentumToRadius = 0.299792458e-3;  // GeV / (T mm)
+
+inline constexpr double pi = std::numbers::pi;
+
+}  // namespace efgnn::units

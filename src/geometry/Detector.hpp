@@ -1,0 +1,135 @@
+#pragma once
+// Tracking detector description: barrel cylinders and endcap disks tiled with rectangular
+// modules, each with its material (radiation lengths) and measurement resolution.
+//
+// Modules of one layer sit on a few *surfaces* (cylinders of one radius, or planes of one z):
+// neighbouring modules are staggered onto two surfaces so that their overlaps give two hits at
+// slightly different positions, as in a real tracker.
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace efgnn {
+
+/// Sensor technology shared by many modules.
+struct ModuleType {
+  std::string name;
+  double width = 0;          // extent along u [mm]: r*phi direction (barrel) / tangential (disk)
+  double length = 0;         // extent along v [mm]: z (barrel) / radial (disk)
+  double thickness_x0 = 0;   // material of the module and its services, in radiation lengths
+  double pitch_u = 0;        // cell size [mm]
+  double pitch_v = 0;
+  double sigma_u = 0;        // resolution [mm]; defaults to pitch / sqrt(12)
+  double sigma_v = 0;
+  double stereo_angle = 0;   // >0: double-sided strip module, strips at +-angle/2 [rad]
+  double stereo_gap = 0;     // distance between the two sensors [mm]
+  bool isStereo() const { return stereo_angle > 0; }
+};
+
+enum class SurfaceKind { Cylinder, Disk };
+
+struct Module {
+  std::uint32_t index = 0;  // global index, 0..N-1, in order of (volume, layer, module)
+  std::int32_t volume_id = 0, layer_id = 0, module_id = 0;
+  std::uint32_t layer_index = 0;  // into Detector::layers()
+  std::uint32_t type_index = 0;   // into Detector::moduleTypes()
+  SurfaceKind kind = SurfaceKind::Cylinder;
+  double position = 0;  // radius of the cylinder / z of the plane it sits on [mm]
+  double phi = 0;       // centre azimuth
+  double centre = 0;    // centre z (cylinder) / centre radius (disk) [mm]
+};
+
+/// Local coordinates on a module (u across, v along, see ModuleType).
+struct LocalPoint {
+  double u = 0, v = 0;
+};
+
+struct Layer {
+  std::int32_t volume_id = 0, layer_id = 0;
+  SurfaceKind kind = SurfaceKind::Cylinder;
+  double position = 0;          // nominal radius / z [mm]
+  double min = 0, max = 0;      // extent: z range (barrel) / radius range (disk) [mm]
+  std::uint32_t first_module = 0, n_modules = 0;
+};
+
+/// Passive material that produces scattering and secondaries but no hits (beam pipe, supports).
+struct PassiveSurface {
+  SurfaceKind kind = SurfaceKind::Cylinder;
+  double position = 0;      // radius / z [mm]
+  double min = 0, max = 0;  // z range / radius range [mm]
+  double thickness_x0 = 0;
+};
+
+/// A surface the propagator intersects: one radius or one z, with the modules on it binned in
+/// (phi, second coordinate) for constant-time lookup.
+struct Surface {
+  SurfaceKind kind = SurfaceKind::Cylinder;
+  double position = 0;
+  double min = 0, max = 0;  // extent of the second coordinate covered by modules (or material)
+  double thickness_x0 = 0;  // for passive surfaces; active ones use the module's
+  bool passive = false;
+  std::uint32_t layer_index = 0;
+  // Module lookup grid.
+  int n_phi_bins = 0, n_second_bins = 0;
+  std::vector<std::vector<std::uint32_t>> bins;
+};
+
+/// Layer description before tiling; the YAML loader fills these and Detector is built from them.
+struct LayerSpec {
+  std::int32_t volume_id = 0, layer_id = 0;
+  SurfaceKind kind = SurfaceKind::Cylinder;
+  std::uint32_t type_index = 0;
+  double position = 0;    // radius / z
+  double half_length = 0; // barrel only
+  int n_phi = 0, n_z = 0; // barrel tiling
+  struct Ring {
+    double radius = 0;  // module centre radius
+    int n_phi = 0;
+  };
+  std::vector<Ring> rings;  // disk tiling
+  double stagger = 2.0;     // separation of the two surfaces [mm]
+};
+
+struct Detector {
+  struct Config {
+    std::string name;
+    double bfield = 2.0;                   // [T], along +z
+    double hit_efficiency = 1.0;           // per module crossing
+    double noise_hits_per_module = 0.0;    // mean random hits per module per event
+  };
+
+  Config config;
+  std::vector<ModuleType> module_types;
+  std::vector<Layer> layers;
+  std::vector<Module> modules;
+  std::vector<Surface> surfaces;  // active and passive, sorted by kind then position
+  std::vector<PassiveSurface> passive;
+
+  /// Global module index of TrackML ids, or nullopt if the detector has no such module.
+  std::optional<std::uint32_t> find(std::int32_t volume, std::int32_t layer,
+                                    std::int32_t module) const;
+  const ModuleType& typeOf(const Module& m) const { return module_types[m.type_index]; }
+
+  /// Local coordinates of a global point (assumed on the module's surface) and back.
+  LocalPoint toLocal(const Module& m, double x, double y, double z) const;
+  void toGlobal(const Module& m, const LocalPoint& p, double& x, double& y, double& z) const;
+  bool contains(const Module& m, const LocalPoint& p) const;
+
+  /// Modules on `surface` whose active area contains the point (x, y, z) on it (0, 1 or more).
+  void modulesAt(const Surface& surface, double x, double y, double z,
+                 std::vector<std::uint32_t>& out) const;
+
+  std::size_t numVolumes() const;
+
+  /// Tiles the layers with modules and builds the lookup surfaces.
+  static Detector build(Config config, std::vector<ModuleType> types,
+                        const std::vector<LayerSpec>& layers, std::vector<PassiveSurface> passive);
+
+ private:
+  std::unordered_map<std::uint64_t, std::uint32_t> index_;
+};
+
+}  // namespace efgnn

@@ -1,0 +1,158 @@
+#include "geometry/DetectorConfig.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "core/AtomicFile.hpp"
+#include "core/Error.hpp"
+#include "core/Yaml.hpp"
+
+extern const char* const kTrackmlDetectorYaml;
+extern const char* const kItkDetectorYaml;
+
+namespace efgnn {
+namespace {
+
+double positive(const YamlNode& n) {
+  const double v = n.asDouble();
+  if (!(v > 0)) throw n.error("must be positive, got " + n.asString());
+  return v;
+}
+
+SurfaceKind surfaceKind(const YamlNode& n) {
+  const std::string t = n.asString();
+  if (t == "cylinder" || t == "barrel") return SurfaceKind::Cylinder;
+  if (t == "disk" || t == "endcap") return SurfaceKind::Disk;
+  throw n.error("expected barrel/cylinder or endcap/disk, got '" + t + "'");
+}
+
+ModuleType parseModuleType(const std::string& name, const YamlNode& n) {
+  n.allowOnly({"width", "length", "thickness_x0", "pitch_u", "pitch_v", "sigma_u", "sigma_v",
+               "stereo_angle", "stereo_gap"});
+  ModuleType t;
+  t.name = name;
+  t.width = positive(n["width"]);
+  t.length = positive(n["length"]);
+  t.thickness_x0 = n.get("thickness_x0", 0.0);
+  if (t.thickness_x0 < 0 || t.thickness_x0 > 1) throw n["thickness_x0"].error("must be in [0, 1]");
+  t.pitch_u = positive(n["pitch_u"]);
+  t.pitch_v = positive(n["pitch_v"]);
+  t.sigma_u = n.has("sigma_u") ? positive(n["sigma_u"]) : t.pitch_u / std::sqrt(12.0);
+  t.sigma_v = n.has("sigma_v") ? positive(n["sigma_v"]) : t.pitch_v / std::sqrt(12.0);
+  t.stereo_angle = n.get("stereo_angle", 0.0);
+  t.stereo_gap = n.get("stereo_gap", 0.0);
+  if (t.stereo_angle < 0 || t.stereo_angle >= 1.5) throw n["stereo_angle"].error("must be in [0, 1.5) rad");
+  return t;
+}
+
+}  // namespace
+
+std::vector<std::string> detectorPresets() { return {"trackml", "itk"}; }
+
+std::string detectorPresetText(const std::string& name) {
+  if (name == "trackml") return kTrackmlDetectorYaml;
+  if (name == "itk") return kItkDetectorYaml;
+  throw Error("unknown detector preset '" + name + "' (presets: trackml, itk; or a YAML file)");
+}
+
+Detector loadDetector(const std::string& presetOrPath) {
+  for (const auto& p : detectorPresets())
+    if (presetOrPath == p) return parseDetector(detectorPresetText(p), p + " (built-in preset)");
+  if (!std::filesystem::exists(presetOrPath))
+    throw Error("detector '" + presetOrPath +
+                "': neither a preset (trackml, itk) nor an existing YAML file");
+  return parseDetector(readFile(presetOrPath), presetOrPath);
+}
+
+Detector parseDetector(const std::string& yaml, const std::string& source) {
+  const YamlNode root = YamlNode::parse(yaml, source);
+  if (!root.isMap()) throw root.error("a detector description must be a YAML map");
+  root.allowOnly({"name", "bfield", "hit_efficiency", "noise_hits_per_module", "passive",
+                  "module_types", "volumes"});
+  Detector::Config config;
+  config.name = root["name"].asString();
+  config.bfield = root.get("bfield", 2.0);
+  config.hit_efficiency = root.get("hit_efficiency", 1.0);
+  if (config.hit_efficiency < 0 || config.hit_efficiency > 1)
+    throw root["hit_efficiency"].error("must be in [0, 1]");
+  config.noise_hits_per_module = root.get("noise_hits_per_module", 0.0);
+  if (config.noise_hits_per_module < 0) throw root["noise_hits_per_module"].error("must be >= 0");
+
+  std::vector<ModuleType> types;
+  std::map<std::string, std::uint32_t> type_index;
+  const YamlNode types_node = root["module_types"];
+  for (const auto& name : types_node.keys()) {
+    type_index[name] = static_cast<std::uint32_t>(types.size());
+    types.push_back(parseModuleType(name, types_node[name]));
+  }
+  const auto lookupType = [&](const YamlNode& n) {
+    const auto it = type_index.find(n.asString());
+    if (it == type_index.end()) throw n.error("unknown module type '" + n.asString() + "'");
+    return it->second;
+  };
+
+  std::vector<PassiveSurface> passive;
+  if (const auto p = root.optional("passive"))
+    for (std::size_t i = 0; i < p->size(); ++i) {
+      const YamlNode n = p->at(i);
+      n.allowOnly({"type", "radius", "z", "min", "max", "thickness_x0"});
+      PassiveSurface s;
+      s.kind = surfaceKind(n["type"]);
+      s.position = s.kind == SurfaceKind::Cylinder ? positive(n["radius"]) : n["z"].asDouble();
+      s.min = n["min"].asDouble();
+      s.max = n["max"].asDouble();
+      if (s.max <= s.min) throw n["max"].error("must exceed min");
+      s.thickness_x0 = n["thickness_x0"].asDouble();
+      passive.push_back(s);
+    }
+
+  std::vector<LayerSpec> layers;
+  const YamlNode volumes = root["volumes"];
+  for (std::size_t v = 0; v < volumes.size(); ++v) {
+    const YamlNode vol = volumes.at(v);
+    vol.allowOnly({"id", "type", "module_type", "half_length", "n_z", "rings", "layers", "stagger"});
+    LayerSpec base;
+    base.volume_id = static_cast<std::int32_t>(vol["id"].asInt());
+    base.kind = surfaceKind(vol["type"]);
+    const auto parseRings = [](const YamlNode& rings) {
+      std::vector<LayerSpec::Ring> out;
+      for (std::size_t r = 0; r < rings.size(); ++r) {
+        const YamlNode ring = rings.at(r);
+        ring.allowOnly({"radius", "n_phi"});
+        out.push_back({positive(ring["radius"]), static_cast<int>(positive(ring["n_phi"]))});
+      }
+      return out;
+    };
+    const YamlNode lays = vol["layers"];
+    for (std::size_t l = 0; l < lays.size(); ++l) {
+      const YamlNode lay = lays.at(l);
+      lay.allowOnly({"id", "radius", "z", "n_phi", "n_z", "half_length", "rings", "module_type",
+                     "stagger"});
+      LayerSpec spec = base;
+      spec.layer_id = static_cast<std::int32_t>(lay["id"].asInt());
+      spec.type_index = lookupType(lay.has("module_type") ? lay["module_type"] : vol["module_type"]);
+      spec.stagger = lay.has("stagger") ? lay["stagger"].asDouble() : vol.get("stagger", 2.0);
+      if (spec.kind == SurfaceKind::Cylinder) {
+        spec.position = positive(lay["radius"]);
+        spec.half_length = positive(lay.has("half_length") ? lay["half_length"] : vol["half_length"]);
+        spec.n_phi = static_cast<int>(positive(lay["n_phi"]));
+        spec.n_z = static_cast<int>(positive(lay.has("n_z") ? lay["n_z"] : vol["n_z"]));
+        if (spec.n_z * types[spec.type_index].length < 2 * spec.half_length)
+          throw lay.error("n_z modules of length " + std::to_string(types[spec.type_index].length) +
+                          " mm do not cover the half length");
+      } else {
+        spec.position = lay["z"].asDouble();
+        spec.rings = parseRings(lay.has("rings") ? lay["rings"] : vol["rings"]);
+      }
+      layers.push_back(spec);
+    }
+  }
+  try {
+    return Detector::build(config, std::move(types), layers, std::move(passive));
+  } catch (const Error& e) {
+    throw Error(source + ": " + e.what());
+  }
+}
+
+}  // namespace efgnn

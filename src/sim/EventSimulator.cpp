@@ -1,0 +1,19 @@
+#include "sim/EventSimulator.hpp"
+
+namespace efgnn {
+
+EventSimulator::EventSimulator(std::shared_ptr<const ParticleSource> source,
+                               const Detector& detector, DetectorSimulationConfig config,
+                               std::uint64_t seed, std::uint64_t first_event_id)
+    : source_(std::move(source)), detector_sim_(detector, config), seed_(seed),
+      first_event_id_(first_event_id) {}
+
+Event EventSimulator::simulate(std::uint64_t index) const {
+  // Separate streams for generator and detector, so changing one leaves the other unchanged.
+  Rng generator_rng(seed_, {index, 0});
+  Rng detector_rng(seed_, {index, 1});
+  return detector_sim_.simulate(first_event_id_ + index, source_->generate(index, generator_rng),
+                                detector_rng);
+}
+
+}  // namespace efgnn
