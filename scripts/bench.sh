@@ -17,7 +17,7 @@ for threads in 1 2; do
   rates=$(for r in $(seq "$RUNS"); do
     "$EFGNN" simulate --pileup 200 --hard-scatter ttbar --events 8 --seed "$r" --format none --threads "$threads" --json | field events_per_second
   done | median)
-  echo "threads=$threads: median $rates events/s over $RUNS runs"
+  printf 'threads=%s: median %.2f events/s over %s runs\n' "$threads" "$rates" "$RUNS"
 done
 
 echo
@@ -25,5 +25,15 @@ echo "== calibration against the real TrackML event"
 "$EFGNN" calibration --reference ../shared/data/trackml/event000001000-particles.csv --events 5 || true
 
 echo
+echo "== helix check: fitted curvature radius / (pT / 0.3 |q| B) - 1, worst of 20 gun tracks"
+"$BUILD"/tests/test_sim --gtest_filter='Propagation.CurvatureRadius*' --gtest_output=json:/tmp/efgnn-helix.json > /dev/null
+python3 -c "
+import json
+for t in json.load(open('/tmp/efgnn-helix.json'))['testsuites'][0]['testsuite']:
+    for k, v in t.items():
+        if k.startswith('worst'): print(f'{k}: {float(v):.2e}')
+"
+
+echo
 echo "== micro-benchmarks"
-"$BUILD"/bench/bench_simulation --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+for b in "$BUILD"/bench/bench_*; do "$b" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true; done

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "core/Units.hpp"
@@ -58,8 +59,10 @@ TEST(Propagation, CurvatureRadiusMatchesMomentum) {
         worst = std::max(worst, std::abs(test::fitCircleRadius(pts) / expected - 1));
       }
       EXPECT_LT(worst, smear ? 0.01 : 1e-4) << "pT " << pt << " smear " << smear;
-      RecordProperty("worst_relative_radius_error_pt" + std::to_string(pt) + (smear ? "_smeared" : "_true"),
-                     std::to_string(worst));
+      char name[64], value[32];
+      std::snprintf(name, sizeof name, "worst_radius_error_pt%g_%s", pt, smear ? "measured" : "true");
+      std::snprintf(value, sizeof value, "%.3e", worst);
+      RecordProperty(name, value);
     }
   }
 }

@@ -1,0 +1,165 @@
+// End-to-end tests of the efgnn executable: exit codes, messages, outputs on disk.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/AtomicFile.hpp"
+#include "io/EventSource.hpp"
+#include "io/TrackMLCsv.hpp"
+
+namespace efgnn {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status;
+  std::string out;  // stdout and stderr together
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(EFGNN_BINARY) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          ("efgnn-cli-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  std::string path(const std::string& name) const { return (dir / name).string(); }
+  fs::path dir;
+};
+
+std::size_t countFiles(const fs::path& d, const std::string& suffix) {
+  if (!fs::exists(d)) return 0;
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(d)) n += e.path().string().ends_with(suffix);
+  return n;
+}
+
+TEST_F(Cli, GeometryJson) {
+  const Result r = run("geometry --detector trackml --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"modules\": 17566"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"layers\": 48"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, SimulationIsByteIdenticalForAnyThreadCount) {
+  for (const std::string format : {"csv", "h5"}) {
+    const std::string common = "simulate --pileup 10 --hard-scatter ttbar --events 3 --seed 5 --format " + format;
+    ASSERT_EQ(run(common + " --threads 1 --out " + path("one-" + format)).status, 0);
+    ASSERT_EQ(run(common + " --threads 2 --out " + path("two-" + format)).status, 0);
+    std::size_t compared = 0;
+    for (const auto& e : fs::directory_iterator(dir / ("one-" + format))) {
+      const fs::path other = dir / ("two-" + format) / e.path().filename();
+      ASSERT_TRUE(fs::exists(other)) << other;
+      EXPECT_EQ(readFile(e.path()), readFile(other)) << e.path();  // HDF5 stores no timestamps
+      ++compared;
+    }
+    EXPECT_GE(compared, format == "csv" ? 9u : 3u);
+  }
+}
+
+TEST_F(Cli, RefusesToOverwriteAndResumes) {
+  const std::string common = "simulate --pileup 5 --events 3 --seed 2 --out " + path("ev");
+  ASSERT_EQ(run(common).status, 0);
+  const std::string before = readFile(dir / "ev" / "event000000001-hits.csv");
+  const Result again = run(common);
+  EXPECT_NE(again.status, 0);
+  EXPECT_NE(again.out.find("--resume"), std::string::npos) << again.out;
+  fs::remove(dir / "ev" / "event000000001-hits.csv");  // as if interrupted
+  const Result resumed = run(common + " --resume --json");
+  ASSERT_EQ(resumed.status, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("\"skipped\": 2"), std::string::npos) << resumed.out;
+  EXPECT_EQ(readFile(dir / "ev" / "event000000001-hits.csv"), before);
+  EXPECT_EQ(run(common + " --force").status, 0);
+}
+
+TEST_F(Cli, SimulatesTheRealTrackmlParticleList) {
+  const std::string real = EFGNN_SHARED_DATA "/trackml/event000001000-particles.csv";
+  const Result r = run("simulate --particles " + real + " --events 1 --first-event 1000 --json --out " + path("real"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const Event e = readTrackMLEvent(dir / "real", 1000);
+  const auto input = readTrackMLParticles(real);
+  ASSERT_EQ(e.particles.size(), input.size()) << "no pile-up added, no secondaries generated";
+  long real_hits = 0, sim_hits = 0;
+  for (const auto& p : input) real_hits += p.nhits;
+  for (const auto& p : e.particles) sim_hits += p.nhits;
+  // The same particles leave about as many hits in efgnn's detector as in TrackML's.
+  EXPECT_NEAR(static_cast<double>(sim_hits) / real_hits, 1.0, 0.15) << sim_hits << " vs " << real_hits;
+}
+
+TEST_F(Cli, ParticleGun) {
+  const Result r = run("simulate --gun --gun-count 5 --gun-pt 2,4 --gun-eta -1,1 --no-noise --events 2 --out " + path("gun"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const EventDirectory d(dir / "gun");
+  ASSERT_EQ(d.size(), 2u);
+  const Event e = d.read(0);
+  EXPECT_EQ(e.particles.size(), 5u);
+  EXPECT_EQ(e.noiseHits(), 0u);
+  EXPECT_GE(e.hits.size(), 5u * 10);
+}
+
+TEST_F(Cli, BadParticleFileNamesFileAndLineAndWritesNothing) {
+  {
+    std::ofstream f(path("bad-particles.csv"));
+    f << "particle_id,vx,vy,vz,px,py,pz,q,nhits\n1,0,0,0,1,0,0,1,0\n2,0,0,zero,1,0,0,1,0\n";
+  }
+  const Result r = run("simulate --particles " + path("bad-particles.csv") + " --out " + path("out"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("bad-particles.csv:3"), std::string::npos) << r.out;
+  EXPECT_EQ(countFiles(dir / "out", ".csv"), 0u);
+}
+
+TEST_F(Cli, BadDetectorAndOptions) {
+  {
+    std::ofstream f(path("det.yaml"));
+    f << "name: broken\nmodule_types: {}\nvolumes:\n  - {id: 1, type: barrel, module_type: px}\n";
+  }
+  Result r = run("geometry --detector " + path("det.yaml"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("det.yaml:4"), std::string::npos) << r.out;
+  r = run("simulate --format xml --out " + path("x"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("--format"), std::string::npos) << r.out;
+  r = run("simulate --hepmc " + path("missing.hepmc3") + " --out " + path("x"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("missing.hepmc3"), std::string::npos) << r.out;
+  r = run("simulate --gun --gun-pt 5,1 --out " + path("x"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_FALSE(fs::exists(dir / "x" / "event000000000-hits.csv"));
+  r = run("event-display " + path("nothing-here") + " --out " + path("a.png"));
+  EXPECT_NE(r.status, 0);
+}
+
+TEST_F(Cli, EventDisplayWritesAPng) {
+  ASSERT_EQ(run("simulate --pileup 5 --hard-scatter ttbar --events 1 --format h5 --out " + path("ev")).status, 0);
+  const Result r = run("event-display " + path("ev") + " --out " + path("display.png"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string png = readFile(dir / "display.png");
+  ASSERT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  EXPECT_EQ(countFiles(dir, ".tmp"), 0u);
+}
+
+TEST_F(Cli, CalibrationJson) {
+  const Result r = run("calibration --reference " EFGNN_SHARED_DATA "/trackml/event000001000-particles.csv --events 3 --json");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"all_passed\": true"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace efgnn
