@@ -15,6 +15,9 @@ echo "== simulate $EVENTS ttbar + <mu> = 200 pile-up events"
 "$EFGNN" simulate --detector trackml --pileup 200 --hard-scatter ttbar --events "$EVENTS" \
   --seed 1 --format csv.gz --out "$OUT/events" --force
 echo
+echo "== what the events hold"
+"$EFGNN" event-stats "$OUT/events"
+echo
 if [ -f "$REFERENCE" ]; then
   echo "== built-in generators against the real TrackML event ($REFERENCE)"
   "$EFGNN" calibration --reference "$REFERENCE" --events "$EVENTS"

@@ -12,6 +12,7 @@ void addGeometryCommand(CLI::App& app);
 void addSimulateCommand(CLI::App& app);
 void addEventDisplayCommand(CLI::App& app);
 void addCalibrationCommand(CLI::App& app);
+void addEventStatsCommand(CLI::App& app);
 
 /// Prints one JSON object on stdout (for --json).
 void printJson(const Json& json);

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   efgnn::cli::addSimulateCommand(app);
   efgnn::cli::addEventDisplayCommand(app);
   efgnn::cli::addCalibrationCommand(app);
+  efgnn::cli::addEventStatsCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

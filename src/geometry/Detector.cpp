@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/Error.hpp"
+#include "core/Event.hpp"
 #include "core/Units.hpp"
 
 namespace efgnn {
@@ -123,6 +124,16 @@ void Detector::modulesAt(const Surface& s, double x, double y, double z,
     const Module& m = modules[id];
     if (contains(m, toLocal(m, x, y, z))) out.push_back(id);
   }
+}
+
+void Detector::checkModules(const Event& event, const std::string& source) const {
+  for (const SpacePoint& h : event.hits)
+    if (!find(h.volume_id, h.layer_id, h.module_id))
+      throw Error(source + ": event " + std::to_string(event.event_id) + ": hit " +
+                  std::to_string(h.hit_id) + " is on module (volume " + std::to_string(h.volume_id) +
+                  ", layer " + std::to_string(h.layer_id) + ", module " +
+                  std::to_string(h.module_id) + "), which detector '" + config.name +
+                  "' does not have");
 }
 
 std::size_t Detector::numVolumes() const {

@@ -14,6 +14,8 @@
 
 namespace efgnn {
 
+struct Event;
+
 /// Sensor technology shared by many modules.
 struct ModuleType {
   std::string name;
@@ -123,6 +125,10 @@ struct Detector {
                  std::vector<std::uint32_t>& out) const;
 
   std::size_t numVolumes() const;
+
+  /// Throws Error naming `source`, the event and the first hit whose (volume, layer, module)
+  /// this detector does not have: events from another detector must not pass silently.
+  void checkModules(const Event& event, const std::string& source) const;
 
   /// Tiles the layers with modules and builds the lookup surfaces.
   static Detector build(Config config, std::vector<ModuleType> types,

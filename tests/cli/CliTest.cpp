@@ -155,6 +155,18 @@ TEST_F(Cli, EventDisplayWritesAPng) {
   EXPECT_EQ(countFiles(dir, ".tmp"), 0u);
 }
 
+TEST_F(Cli, EventStatsChecksModuleIdsAgainstTheDetector) {
+  ASSERT_EQ(run("simulate --pileup 5 --events 2 --out " + path("ev")).status, 0);
+  Result r = run("event-stats " + path("ev") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"events\": 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("detector.yaml"), std::string::npos) << "checked against the run's geometry";
+  r = run("event-stats " + path("ev") + " --detector itk");  // trackml events, wrong detector
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("does not have"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hit "), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, CalibrationJson) {
   const Result r = run("calibration --reference " EFGNN_SHARED_DATA "/trackml/event000001000-particles.csv --events 3 --json");
   EXPECT_EQ(r.status, 0) << r.out;
