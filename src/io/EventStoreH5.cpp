@@ -153,8 +153,17 @@ std::optional<T> fromStored(Stored<T> v) {
 
 // ---- writing ----
 
+/// Creation properties without modification times: HDF5 records them by default, and they
+/// would make two runs with the same seed write different bytes.
+Handle untimedCreation(hid_t property_class, const Where& where) {
+  Handle plist(where.check(H5Pcreate(property_class), "property list", "cannot create"), H5Pclose);
+  where.check(H5Pset_obj_track_times(plist.get(), false), "property list", "cannot set");
+  return plist;
+}
+
 Handle createGroup(hid_t parent, const Where& where, const std::string& name) {
-  return {where.check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  const Handle gcpl = untimedCreation(H5P_GROUP_CREATE, where);
+  return {where.check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
                       "group '" + name + "'", "cannot create"),
           H5Gclose};
 }
@@ -192,8 +201,9 @@ void writeDataset(hid_t group, const Where& where, std::string_view name,
   Handle space(where.check(H5Screate_simple(1, &size, nullptr), what, "cannot create dataspace"),
                H5Sclose);
   const auto [file_type, memory_type] = hdf5Types<T>();
+  const Handle dcpl = untimedCreation(H5P_DATASET_CREATE, where);
   Handle dataset(where.check(H5Dcreate2(group, std::string(name).c_str(), file_type, space.get(),
-                                        H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                        H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                              what, "cannot create"),
                  H5Dclose);
   if (!values.empty())
