@@ -13,6 +13,9 @@ void addSimulateCommand(CLI::App& app);
 void addEventDisplayCommand(CLI::App& app);
 void addCalibrationCommand(CLI::App& app);
 void addEventStatsCommand(CLI::App& app);
+void addBuildModuleMapCommand(CLI::App& app);
+void addBuildGraphsCommand(CLI::App& app);
+void addGraphStatsCommand(CLI::App& app);
 
 /// Prints one JSON object on stdout (for --json).
 void printJson(const Json& json);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "cli/Commands.hpp"
+#include "cli/Common.hpp"
 #include "core/Error.hpp"
 #include "core/Parallel.hpp"
 #include "geometry/DetectorConfig.hpp"
@@ -52,11 +53,7 @@ void addEventStatsCommand(CLI::App& app) {
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     const EventDirectory dir(o->input);
-    std::string detector = o->detector;
-    if (detector.empty() && std::filesystem::exists(std::filesystem::path(o->input) / "detector.yaml"))
-      detector = (std::filesystem::path(o->input) / "detector.yaml").string();
-    std::optional<Detector> det;
-    if (!detector.empty()) det = loadDetector(detector);
+    const std::optional<Detector> det = detectorOfEvents(o->detector, o->input);
     std::vector<Counts> counts(dir.size());
     parallelFor(dir.size(), o->threads, [&](std::size_t i) {
       const Event e = dir.read(i);
@@ -85,13 +82,13 @@ void addEventStatsCommand(CLI::App& app) {
     if (o->json) {
       Json j = Json::object();
       j["events"] = counts.size();
-      j["detector_checked"] = detector.empty() ? Json() : Json(detector);
+      j["detector_checked"] = det ? Json(det->config.name) : Json();
       for (const auto& [name, sum] : s) j[name] = sum.json();
       printJson(j);
       return;
     }
     std::printf("%zu events in %s%s\n", counts.size(), o->input.c_str(),
-                detector.empty() ? "" : (", module ids checked against " + detector).c_str());
+                det ? (", module ids checked against detector " + det->config.name).c_str() : "");
     std::printf("%-22s %12s %12s %12s\n", "per event", "mean", "min", "max");
     for (const auto& [name, sum] : s)
       std::printf("%-22s %12.1f %12.0f %12.0f\n", name.c_str(), sum.mean, sum.min, sum.max);

@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   efgnn::cli::addEventDisplayCommand(app);
   efgnn::cli::addCalibrationCommand(app);
   efgnn::cli::addEventStatsCommand(app);
+  efgnn::cli::addBuildModuleMapCommand(app);
+  efgnn::cli::addBuildGraphsCommand(app);
+  efgnn::cli::addGraphStatsCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -61,6 +61,10 @@ void Json::write(std::string& out, int indent, int depth) const {
     out += "null";
   } else if (const bool* b = std::get_if<bool>(&value_)) {
     out += *b ? "true" : "false";
+  } else if (const auto* i = std::get_if<std::int64_t>(&value_)) {
+    out += std::to_string(*i);
+  } else if (const auto* u = std::get_if<std::uint64_t>(&value_)) {
+    out += std::to_string(*u);
   } else if (const double* d = std::get_if<double>(&value_)) {
     if (!std::isfinite(*d)) {
       out += "null";  // JSON has no NaN/inf

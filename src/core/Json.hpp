@@ -3,8 +3,6 @@
 // output reads like the human table it mirrors.
 #include <cmath>
 #include <cstdint>
-#include <map>
-#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -17,12 +15,13 @@ class Json {
   Json() : value_(nullptr) {}
   Json(std::nullptr_t) : value_(nullptr) {}
   Json(bool b) : value_(b) {}
-  Json(int v) : value_(static_cast<double>(v)) {}
-  Json(long v) : value_(static_cast<double>(v)) {}
-  Json(long long v) : value_(static_cast<double>(v)) {}
-  Json(unsigned v) : value_(static_cast<double>(v)) {}
-  Json(unsigned long v) : value_(static_cast<double>(v)) {}
-  Json(unsigned long long v) : value_(static_cast<double>(v)) {}
+  // Integers stay integers (event and particle ids exceed a double's 53 bits).
+  Json(int v) : value_(static_cast<std::int64_t>(v)) {}
+  Json(long v) : value_(static_cast<std::int64_t>(v)) {}
+  Json(long long v) : value_(static_cast<std::int64_t>(v)) {}
+  Json(unsigned v) : value_(static_cast<std::uint64_t>(v)) {}
+  Json(unsigned long v) : value_(static_cast<std::uint64_t>(v)) {}
+  Json(unsigned long long v) : value_(static_cast<std::uint64_t>(v)) {}
   Json(double v) : value_(v) {}
   Json(const char* s) : value_(std::string(s)) {}
   Json(std::string s) : value_(std::move(s)) {}
@@ -39,7 +38,7 @@ class Json {
   using Object = std::vector<std::pair<std::string, Json>>;
   using Array = std::vector<Json>;
   void write(std::string& out, int indent, int depth) const;
-  std::variant<std::nullptr_t, bool, double, std::string, Object, Array> value_;
+  std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, double, std::string, Object, Array> value_;
 };
 
 }  // namespace efgnn

@@ -164,7 +164,7 @@ TEST_F(Cli, EventStatsChecksModuleIdsAgainstTheDetector) {
   Result r = run("event-stats " + path("ev") + " --json");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("\"events\": 2"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("detector.yaml"), std::string::npos) << "checked against the run's geometry";
+  EXPECT_NE(r.out.find("\"detector_checked\": \"trackml\""), std::string::npos) << "checked against the run's geometry";
   r = run("event-stats " + path("ev") + " --detector itk");  // trackml events, wrong detector
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("does not have"), std::string::npos) << r.out;

@@ -1,0 +1,89 @@
+#include "graph/Features.hpp"
+
+#include <cmath>
+
+namespace efgnn {
+namespace {
+
+float wrapUnitsOfPi(float dphi) {  // (-1, 1]
+  while (dphi > 1) dphi -= 2;
+  while (dphi <= -1) dphi += 2;
+  return dphi;
+}
+
+void appendScaled(std::vector<float>& out, float x, float y, float z, const FeatureScales& s) {
+  const float r = std::sqrt(x * x + y * y);
+  out.push_back(static_cast<float>(r / s.r));
+  out.push_back(static_cast<float>(std::atan2(y, x) / s.phi));
+  out.push_back(static_cast<float>(z / s.z));
+  out.push_back(static_cast<float>((r > 0 ? std::asinh(z / r) : 0.f) / s.eta));
+}
+
+}  // namespace
+
+HitCoordinates::HitCoordinates(const Event& event) {
+  const std::size_t n = event.hits.size();
+  r.resize(n);
+  phi.resize(n);
+  z.resize(n);
+  eta.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& h = event.hits[i];
+    r[i] = h.r();
+    phi[i] = h.phi();
+    z[i] = h.z;
+    eta[i] = h.eta();
+  }
+}
+
+std::vector<std::string> nodeFeatureNames(bool with_clusters) {
+  std::vector<std::string> names{"r", "phi", "z", "eta"};
+  if (with_clusters)
+    for (const char* c : {"cluster_1", "cluster_2"})
+      for (const char* q : {"r", "phi", "z", "eta"}) names.push_back(std::string(c) + "_" + q);
+  return names;
+}
+
+std::vector<std::string> edgeFeatureNames() {
+  return {"dr", "dphi", "dz", "deta", "phislope", "rphislope"};
+}
+
+std::vector<float> computeNodeFeatures(const Event& event, const std::vector<std::uint32_t>& nodes,
+                                       bool with_clusters, const FeatureScales& scales) {
+  std::vector<float> x;
+  x.reserve(nodes.size() * (with_clusters ? 12 : 4));
+  for (const auto i : nodes) {
+    const auto& h = event.hits[i];
+    appendScaled(x, h.x, h.y, h.z, scales);
+    if (!with_clusters) continue;
+    for (int k = 0; k < 2; ++k) {
+      if (h.clusters) appendScaled(x, (*h.clusters)[k][0], (*h.clusters)[k][1], (*h.clusters)[k][2], scales);
+      else appendScaled(x, h.x, h.y, h.z, scales);
+    }
+  }
+  return x;
+}
+
+std::vector<float> computeEdgeFeatures(const std::vector<float>& x, std::size_t f,
+                                       const std::vector<std::int64_t>& edge_index) {
+  const std::size_t e = edge_index.size() / 2;
+  std::vector<float> out(e * 6);
+  for (std::size_t k = 0; k < e; ++k) {
+    const float* a = &x[static_cast<std::size_t>(edge_index[k]) * f];
+    const float* b = &x[static_cast<std::size_t>(edge_index[e + k]) * f];
+    const float dr = b[0] - a[0], dphi = wrapUnitsOfPi(b[1] - a[1]);
+    float slope = dphi / dr;
+    if (std::isnan(slope)) slope = 0;  // dr = dphi = 0
+    slope = std::fmax(-100.f, std::fmin(100.f, slope));
+    float* o = &out[k * 6];
+    o[0] = dr;
+    o[1] = dphi;
+    o[2] = b[2] - a[2];
+    o[3] = b[3] - a[3];
+    o[4] = slope;
+    o[5] = 0.5f * (a[0] + b[0]) * slope;
+  }
+  return out;
+}
+
+}  // namespace efgnn

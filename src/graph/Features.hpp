@@ -1,0 +1,39 @@
+#pragma once
+// Node and edge features with the reference conventions (REFERENCE.md section 2):
+// node features r, phi, z, eta scaled by [1000 mm, pi, 1000 mm, 1] (and the same for each of
+// a strip space point's two clusters); edge features computed from the scaled node features.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/Event.hpp"
+#include "core/Units.hpp"
+
+namespace efgnn {
+
+struct FeatureScales {
+  double r = 1000.0, phi = units::pi, z = 1000.0, eta = 1.0;
+};
+
+/// Cylindrical coordinates of every hit of an event, in physical units (mm, rad).
+struct HitCoordinates {
+  std::vector<float> r, phi, z, eta;
+  explicit HitCoordinates(const Event& event);
+};
+
+/// "r, phi, z, eta" and, with clusters, the same for cluster_1 and cluster_2.
+std::vector<std::string> nodeFeatureNames(bool with_clusters);
+std::vector<std::string> edgeFeatureNames();
+
+/// Features of the hits `nodes` (indices into event.hits), row-major [nodes, F]. Hits without
+/// clusters (pixels) repeat their own position as both clusters, as the reference does.
+std::vector<float> computeNodeFeatures(const Event& event, const std::vector<std::uint32_t>& nodes,
+                                       bool with_clusters, const FeatureScales& scales = {});
+
+/// Edge features [E, 6] from node features x [N, F] (first four columns r, phi, z, eta,
+/// scaled): dr, dphi (wrapped, units of pi), dz, deta, phi-slope = dphi/dr (clamped to +-100,
+/// 0 where undefined), rphi-slope = mean r * phi-slope.
+std::vector<float> computeEdgeFeatures(const std::vector<float>& x, std::size_t num_features,
+                                       const std::vector<std::int64_t>& edge_index);
+
+}  // namespace efgnn

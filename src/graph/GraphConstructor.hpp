@@ -1,0 +1,43 @@
+#pragma once
+// From an event to the graph the GNN learns from: optional hard cut, candidate edges from an
+// EdgeBuilder, node and edge features, edge labels and the truth graph.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/Graph.hpp"
+#include "geometry/Detector.hpp"
+#include "graph/EdgeBuilder.hpp"
+#include "graph/TruthGraph.hpp"
+
+namespace efgnn {
+
+class GraphConstructor {
+ public:
+  struct Config {
+    /// Keep only hits of particles with pT above this [GeV] (no noise): the "hard cut" studies.
+    std::optional<double> hard_cut_pt;
+    TargetSelection targets;
+    FeatureScales scales;
+  };
+  GraphConstructor(const Detector& detector, std::shared_ptr<const EdgeBuilder> builder, Config config);
+
+  /// Throws Error naming `source` for hits on modules the detector lacks. An event without
+  /// truth gives a graph without labels (all edges labelled fake, no truth edges).
+  Graph build(const Event& event, const std::string& source) const;
+
+  /// Node features include strip clusters when the detector has stereo modules.
+  bool withClusters() const { return with_clusters_; }
+  const EdgeBuilder& edgeBuilder() const { return *builder_; }
+
+ private:
+  const Detector& detector_;
+  std::shared_ptr<const EdgeBuilder> builder_;
+  Config config_;
+  bool with_clusters_ = false;
+};
+
+/// The event restricted to hits of particles with pT >= min_pt (noise removed).
+Event applyHardCut(const Event& event, double min_pt);
+
+}  // namespace efgnn
