@@ -35,5 +35,8 @@ for t in json.load(open('/tmp/efgnn-helix.json'))['testsuites'][0]['testsuite']:
 "
 
 echo
+bench/graphs.sh "$EFGNN"
+
+echo
 echo "== micro-benchmarks"
 for b in "$BUILD"/bench/bench_*; do "$b" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true; done

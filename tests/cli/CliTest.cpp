@@ -171,6 +171,35 @@ TEST_F(Cli, EventStatsChecksModuleIdsAgainstTheDetector) {
   EXPECT_NE(r.out.find("hit "), std::string::npos) << r.out;
 }
 
+TEST_F(Cli, ModuleMapGraphsAndStatistics) {
+  const std::string sim = "simulate --gun --gun-count 40 --gun-pt 1,10 --gun-eta -3,3 --gun-random-charge --no-noise --format h5 ";
+  ASSERT_EQ(run(sim + "--events 30 --seed 1 --out " + path("train")).status, 0);
+  ASSERT_EQ(run(sim + "--events 6 --seed 2 --first-event 100 --out " + path("test")).status, 0);
+  Result r = run("build-module-map --events " + path("train") + " --out " + path("map.h5") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"events\": 30"), std::string::npos) << r.out;
+  for (const char* threads : {"1", "2"}) {
+    r = run("build-graphs --events " + path("train") + " --module-map " + path("map.h5") + " --threads " +
+            threads + " --out " + path(std::string("graphs") + threads) + " --json");
+    ASSERT_EQ(r.status, 0) << r.out;
+  }
+  for (const auto& e : fs::directory_iterator(dir / "graphs1"))
+    EXPECT_TRUE(readFile(e.path()) == readFile(dir / "graphs2" / e.path().filename())) << e.path();
+  r = run("graph-stats --graphs " + path("graphs1") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"graph_efficiency\": 1,"), std::string::npos) << "own events: every true edge" << r.out;
+  r = run("build-graphs --events " + path("train") + " --module-map " + path("map.h5") + " --out " + path("graphs1"));
+  EXPECT_NE(r.status, 0) << "refuses to overwrite";
+  r = run("build-graphs --events " + path("test") + " --module-map " + path("map.h5") + " --builder geometric --out " +
+          path("geo") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  // A trackml map does not fit itk events.
+  ASSERT_EQ(run("simulate --detector itk --gun --no-noise --events 1 --format h5 --out " + path("itk")).status, 0);
+  r = run("build-graphs --events " + path("itk") + " --module-map " + path("map.h5") + " --out " + path("bad"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("built for detector 'trackml'"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, CalibrationJson) {
   const Result r = run("calibration --reference " EFGNN_SHARED_DATA "/trackml/event000001000-particles.csv --events 3 --json");
   EXPECT_EQ(r.status, 0) << r.out;

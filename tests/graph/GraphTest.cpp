@@ -17,6 +17,7 @@
 #include "graph/ModuleMapFile.hpp"
 #include "graph/TruthGraph.hpp"
 #include "io/GraphStoreH5.hpp"
+#include "io/H5File.hpp"
 #include "sim/EventSimulator.hpp"
 #include "sim/MinimumBias.hpp"
 
@@ -237,6 +238,19 @@ TEST_F(ModuleMapFile, RoundTripAndBadFiles) {
     const std::string bytes = readFile(dir / "map.h5");
     std::ofstream(dir / "cut.h5", std::ios::binary) << bytes.substr(0, 1024);
     std::ofstream(dir / "text.h5") << "not hdf5 at all\n";
+  }
+  {  // a map from a newer efgnn
+    const auto lock = h5::lockHdf5();
+    h5::NewFile file(dir / "newer.h5");
+    h5::writeFormat(file.root(), "efgnn-module-map", kModuleMapVersion + 1);
+    file.commit();
+  }
+  try {
+    readModuleMap(dir / "newer.h5");
+    ADD_FAILURE() << "a newer map was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("newer.h5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("version"), std::string::npos) << e.what();
   }
   for (const char* bad : {"cut.h5", "text.h5", "missing.h5"}) {
     try {
