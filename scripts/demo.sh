@@ -26,8 +26,8 @@ fi
 echo "== event display"
 "$EFGNN" event-display "$OUT/events" --out "$OUT/event-display.png"
 echo
-echo "== graphs: a module map from 40 training events, the graphs of the events above"
-"$EFGNN" simulate --detector trackml --pileup 200 --hard-scatter ttbar --events 40 \
+echo "== graphs: a module map from 100 training events, the graphs of the events above"
+"$EFGNN" simulate --detector trackml --pileup 200 --hard-scatter ttbar --events 100 \
   --seed 2 --first-event 1000 --format h5 --out "$OUT/train" --force
 "$EFGNN" build-module-map --events "$OUT/train" --out "$OUT/module-map.h5"
 "$EFGNN" build-graphs --events "$OUT/events" --module-map "$OUT/module-map.h5" --out "$OUT/graphs" --force
