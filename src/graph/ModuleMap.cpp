@@ -155,24 +155,10 @@ void ModuleMapBuilder::add(const Event& event, const std::string& source) {
 
 void ModuleMapBuilder::merge(const ModuleMapBuilder& o) {
   events_ += o.events_;
-  for (const auto& [key, d] : o.doublets_) {
-    auto [it, fresh] = doublets_.try_emplace(key, d);
-    if (fresh) continue;
-    auto& m = it->second;
-    m.count += d.count;
-    m.z0.merge(d.z0);
-    m.dphi.merge(d.dphi);
-    m.phi_slope.merge(d.phi_slope);
-    m.deta.merge(d.deta);
-  }
-  for (const auto& [key, t] : o.triplets_) {
-    auto [it, fresh] = triplets_.try_emplace(key, t);
-    if (fresh) continue;
-    auto& m = it->second;
-    m.count += t.count;
-    m.diff_dzdr.merge(t.diff_dzdr);
-    m.diff_phi_slope.merge(t.diff_phi_slope);
-  }
+  for (const auto& [key, d] : o.doublets_)
+    if (auto [it, fresh] = doublets_.try_emplace(key, d); !fresh) it->second.merge(d);
+  for (const auto& [key, t] : o.triplets_)
+    if (auto [it, fresh] = triplets_.try_emplace(key, t); !fresh) it->second.merge(t);
 }
 
 ModuleMap ModuleMapBuilder::finish() const {

@@ -62,12 +62,24 @@ struct ModuleMap {
     std::uint32_t a = 0, b = 0;  // global module indices (Detector::modules)
     std::uint32_t count = 0;     // hit pairs seen
     Range z0, dphi, phi_slope, deta;
+    void merge(const Doublet& o) {
+      count += o.count;
+      z0.merge(o.z0);
+      dphi.merge(o.dphi);
+      phi_slope.merge(o.phi_slope);
+      deta.merge(o.deta);
+    }
     bool operator==(const Doublet&) const = default;
   };
   struct Triplet {
     std::uint32_t a = 0, b = 0, c = 0;
     std::uint32_t count = 0;
     Range diff_dzdr, diff_phi_slope;
+    void merge(const Triplet& o) {
+      count += o.count;
+      diff_dzdr.merge(o.diff_dzdr);
+      diff_phi_slope.merge(o.diff_phi_slope);
+    }
     bool operator==(const Triplet&) const = default;
   };
 

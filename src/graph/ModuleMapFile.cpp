@@ -41,6 +41,48 @@ void readRange(const h5::Group& g, const char* name, auto& rows, auto range) {
   }
 }
 
+/// The columns of the doublet and triplet tables, named once for writing and reading.
+template <class Visitor>
+void doubletColumns(Visitor& v) {
+  using D = ModuleMap::Doublet;
+  v.column("module_1", &D::a);
+  v.column("module_2", &D::b);
+  v.column("count", &D::count);
+  v.range("z0", &D::z0);
+  v.range("dphi", &D::dphi);
+  v.range("phi_slope", &D::phi_slope);
+  v.range("deta", &D::deta);
+}
+
+template <class Visitor>
+void tripletColumns(Visitor& v) {
+  using T = ModuleMap::Triplet;
+  v.column("module_1", &T::a);
+  v.column("module_2", &T::b);
+  v.column("module_3", &T::c);
+  v.column("count", &T::count);
+  v.range("diff_dzdr", &T::diff_dzdr);
+  v.range("diff_phi_slope", &T::diff_phi_slope);
+}
+
+template <class Record>
+struct TableWriter {
+  const h5::Group& group;
+  const std::vector<Record>& rows;
+  template <class T>
+  void column(const char* name, T Record::*member) { writeColumn(group, rows, name, member); }
+  void range(const char* name, Range Record::*member) { writeRange(group, name, rows, member); }
+};
+
+template <class Record>
+struct TableReader {
+  const h5::Group& group;
+  std::vector<Record>& rows;
+  template <class T>
+  void column(const char* name, T Record::*member) { readColumn(group, rows, name, member); }
+  void range(const char* name, Range Record::*member) { readRange(group, name, rows, member); }
+};
+
 }  // namespace
 
 void writeModuleMap(const ModuleMap& map, const std::filesystem::path& file) {
@@ -61,23 +103,12 @@ void writeModuleMap(const ModuleMap& map, const std::filesystem::path& file) {
       for (std::size_t i = 0; i < column.size(); ++i) column[i] = map.modules[i][k];
       modules.writeDataset(names[k], column);
     }
-    using D = ModuleMap::Doublet;
     const h5::Group d = root.createGroup("doublets");
-    writeColumn(d, map.doublets, "module_1", &D::a);
-    writeColumn(d, map.doublets, "module_2", &D::b);
-    writeColumn(d, map.doublets, "count", &D::count);
-    writeRange(d, "z0", map.doublets, &D::z0);
-    writeRange(d, "dphi", map.doublets, &D::dphi);
-    writeRange(d, "phi_slope", map.doublets, &D::phi_slope);
-    writeRange(d, "deta", map.doublets, &D::deta);
-    using T = ModuleMap::Triplet;
+    TableWriter<ModuleMap::Doublet> doublets{d, map.doublets};
+    doubletColumns(doublets);
     const h5::Group t = root.createGroup("triplets");
-    writeColumn(t, map.triplets, "module_1", &T::a);
-    writeColumn(t, map.triplets, "module_2", &T::b);
-    writeColumn(t, map.triplets, "module_3", &T::c);
-    writeColumn(t, map.triplets, "count", &T::count);
-    writeRange(t, "diff_dzdr", map.triplets, &T::diff_dzdr);
-    writeRange(t, "diff_phi_slope", map.triplets, &T::diff_phi_slope);
+    TableWriter<ModuleMap::Triplet> triplets{t, map.triplets};
+    tripletColumns(triplets);
   }
   out.commit();
 }
@@ -100,25 +131,14 @@ ModuleMap readModuleMap(const std::filesystem::path& file) {
     const auto module = modules.readDataset<std::int32_t>("module_id", volume.size());
     for (std::size_t i = 0; i < volume.size(); ++i) map.modules.push_back({volume[i], layer[i], module[i]});
 
-    using D = ModuleMap::Doublet;
     const h5::Group d = root.openGroup("doublets");
     map.doublets.resize(d.readDataset<std::uint32_t>("count").size());
-    readColumn(d, map.doublets, "module_1", &D::a);
-    readColumn(d, map.doublets, "module_2", &D::b);
-    readColumn(d, map.doublets, "count", &D::count);
-    readRange(d, "z0", map.doublets, &D::z0);
-    readRange(d, "dphi", map.doublets, &D::dphi);
-    readRange(d, "phi_slope", map.doublets, &D::phi_slope);
-    readRange(d, "deta", map.doublets, &D::deta);
-    using T = ModuleMap::Triplet;
+    TableReader<ModuleMap::Doublet> doublets{d, map.doublets};
+    doubletColumns(doublets);
     const h5::Group t = root.openGroup("triplets");
     map.triplets.resize(t.readDataset<std::uint32_t>("count").size());
-    readColumn(t, map.triplets, "module_1", &T::a);
-    readColumn(t, map.triplets, "module_2", &T::b);
-    readColumn(t, map.triplets, "module_3", &T::c);
-    readColumn(t, map.triplets, "count", &T::count);
-    readRange(t, "diff_dzdr", map.triplets, &T::diff_dzdr);
-    readRange(t, "diff_phi_slope", map.triplets, &T::diff_phi_slope);
+    TableReader<ModuleMap::Triplet> triplets{t, map.triplets};
+    tripletColumns(triplets);
 
     const auto bad = [&](const char* what) { return Error(file.string() + ": module map: " + what); };
     const auto m = map.modules.size();
