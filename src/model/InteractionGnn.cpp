@@ -1,0 +1,135 @@
+#include "model/InteractionGnn.hpp"
+
+namespace efgnn {
+
+InteractionGnnBase::InteractionGnnBase(ModelConfig config) : EdgeClassifierModel(std::move(config)) {
+  config_.validate();
+  const int h = config_.hidden;
+  MlpOptions node = hiddenMlp(config_.nb_node_layer);
+  node.input = config_.node_features;
+  node_encoder_ = register_module("node_encoder", Mlp(node));
+  if (config_.edge_features > 0) {
+    MlpOptions edge = hiddenMlp(config_.nb_edge_layer);
+    edge.input = config_.edge_features;
+    edge_encoder_ = register_module("edge_encoder", Mlp(edge));
+  } else {
+    pair_encoder_ = register_module("edge_encoder", EdgeMlp(0, h, hiddenMlp(config_.nb_edge_layer)));
+  }
+}
+
+MlpOptions InteractionGnnBase::hiddenMlp(int layers) const {
+  MlpOptions o;
+  o.sizes.assign(static_cast<std::size_t>(layers), config_.hidden);
+  o.layernorm = config_.layernorm;
+  o.batchnorm = config_.batchnorm;
+  o.activation = config_.hidden_activation;
+  o.activate_last = true;
+  return o;
+}
+
+std::pair<torch::Tensor, torch::Tensor> InteractionGnnBase::encode(const torch::Tensor& x, const torch::Tensor& src,
+                                                                   const torch::Tensor& dst,
+                                                                   const torch::Tensor& edge_attr) {
+  torch::Tensor nodes = node_encoder_->forward(x);
+  torch::Tensor edges = config_.edge_features > 0 ? edge_encoder_->forward(edge_attr)
+                                                  : pair_encoder_->forward({}, nodes, src, dst);
+  return {nodes, edges};
+}
+
+torch::Tensor InteractionGnnBase::aggregate(const torch::Tensor& e, const torch::Tensor& src,
+                                            const torch::Tensor& dst, std::int64_t num_nodes) const {
+  const auto zeros = torch::zeros({num_nodes, e.size(1)}, e.options());
+  const auto incoming = zeros.index_add(0, dst, e);
+  const auto outgoing = zeros.index_add(0, src, e);
+  return config_.in_out_diff_agg ? torch::cat({incoming, outgoing}, 1) : incoming + outgoing;
+}
+
+InteractionGnn2::InteractionGnn2(ModelConfig config) : InteractionGnnBase(std::move(config)) {
+  const int h = config_.hidden;
+  const int state = config_.concat ? 2 * h : h;  // width of x and e entering an iteration
+  const int messages = config_.in_out_diff_agg ? 2 * h : h;
+  const int n_edge = config_.edge_net_recurrent ? 1 : config_.n_graph_iters;
+  const int n_node = config_.node_net_recurrent ? 1 : config_.n_graph_iters;
+  for (int i = 0; i < n_edge; ++i)
+    edge_networks_.push_back(register_module("edge_network" + std::to_string(i),
+                                             EdgeMlp(state, state, hiddenMlp(config_.nb_edge_layer))));
+  for (int i = 0; i < n_node; ++i) {
+    MlpOptions o = hiddenMlp(config_.nb_node_layer);
+    o.input = messages + state;
+    node_networks_.push_back(register_module("node_network" + std::to_string(i), Mlp(o)));
+  }
+  MlpOptions decoder = hiddenMlp(config_.nb_edge_layer);
+  decoder.input = h;
+  edge_decoder_ = register_module("edge_decoder", Mlp(decoder));
+  MlpOptions output = hiddenMlp(1);
+  output.input = h;
+  output.sizes = {h, 1};
+  output.activate_last = false;
+  output_ = register_module("output", Mlp(output));
+}
+
+torch::Tensor InteractionGnn2::forward(const torch::Tensor& x_in, const torch::Tensor& edge_index,
+                                       const torch::Tensor& edge_attr) {
+  const auto src = edge_index[0], dst = edge_index[1];
+  auto [x, e] = encode(x_in, src, dst, edge_attr);
+  const torch::Tensor x0 = x, e0 = e;
+  for (int i = 0; i < config_.n_graph_iters; ++i) {
+    if (config_.concat) {
+      x = torch::cat({x, x0}, 1);
+      e = torch::cat({e, e0}, 1);
+    }
+    e = pick(edge_networks_, i)->forward(e, x, src, dst);
+    x = pick(node_networks_, i)->forward(torch::cat({aggregate(e, src, dst, x.size(0)), x}, 1));
+  }
+  return output_->forward(edge_decoder_->forward(e)).squeeze(-1);
+}
+
+InteractionGnn::InteractionGnn(ModelConfig config) : InteractionGnnBase(std::move(config)) {
+  const int h = config_.hidden;
+  const int messages = config_.in_out_diff_agg ? 2 * h : h;
+  const int n_edge = config_.edge_net_recurrent ? 1 : config_.n_graph_iters;
+  const int n_node = config_.node_net_recurrent ? 1 : config_.n_graph_iters;
+  for (int i = 0; i < n_node; ++i) {
+    MlpOptions o = hiddenMlp(config_.nb_node_layer);
+    o.input = h + messages;
+    node_networks_.push_back(register_module("node_network" + std::to_string(i), Mlp(o)));
+  }
+  for (int i = 0; i < n_edge; ++i)
+    edge_networks_.push_back(
+        register_module("edge_network" + std::to_string(i), EdgeMlp(h, h, hiddenMlp(config_.nb_edge_layer))));
+  MlpOptions output = hiddenMlp(config_.nb_edge_layer);
+  output.sizes.push_back(1);
+  output.activate_last = false;
+  output_ = register_module("output", EdgeMlp(h, h, output));
+}
+
+torch::Tensor InteractionGnn::forward(const torch::Tensor& x_in, const torch::Tensor& edge_index,
+                                      const torch::Tensor& edge_attr) {
+  const auto src = edge_index[0], dst = edge_index[1];
+  auto [x, e] = encode(x_in, src, dst, edge_attr);
+  for (int i = 0; i < config_.n_graph_iters; ++i) {
+    x = x + pick(node_networks_, i)->forward(torch::cat({x, aggregate(e, src, dst, x.size(0))}, 1));
+    e = e + pick(edge_networks_, i)->forward(e, x, src, dst);
+  }
+  return output_->forward(e, x, src, dst).squeeze(-1);
+}
+
+std::shared_ptr<EdgeClassifierModel> makeModel(const ModelConfig& config) {
+  if (config.model == "InteractionGNN") return std::make_shared<InteractionGnn>(config);
+  return std::make_shared<InteractionGnn2>(config);
+}
+
+std::int64_t parameterCount(const torch::nn::Module& model) {
+  std::int64_t n = 0;
+  for (const auto& p : model.parameters()) n += p.numel();
+  return n;
+}
+
+std::vector<ParameterInfo> parameterTable(const torch::nn::Module& model) {
+  std::vector<ParameterInfo> out;
+  for (const auto& item : model.named_parameters())
+    out.push_back({item.key(), item.value().sizes().vec(), item.value().numel()});
+  return out;
+}
+
+}  // namespace efgnn

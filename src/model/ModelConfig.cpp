@@ -1,0 +1,144 @@
+#include "model/ModelConfig.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <sstream>
+
+#include "core/Error.hpp"
+
+namespace efgnn {
+namespace {
+
+/// One key: how to read it from YAML into a config and how to print it.
+struct Field {
+  const char* name;
+  std::function<void(ModelConfig&, const YamlNode&)> read;
+  std::function<std::string(const ModelConfig&)> print;
+};
+
+template <class T>
+Field field(const char* name, T ModelConfig::*member) {
+  return {name,
+          [member](ModelConfig& c, const YamlNode& n) {
+            if constexpr (std::is_same_v<T, int>) c.*member = static_cast<int>(n.asInt());
+            else if constexpr (std::is_same_v<T, bool>) c.*member = n.asBool();
+            else c.*member = n.asString();
+          },
+          [member](const ModelConfig& c) {
+            if constexpr (std::is_same_v<T, bool>) return std::string(c.*member ? "true" : "false");
+            else if constexpr (std::is_same_v<T, int>) return std::to_string(c.*member);
+            else return c.*member;
+          }};
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> f{
+      field("model", &ModelConfig::model),
+      field("node_features", &ModelConfig::node_features),
+      field("edge_features", &ModelConfig::edge_features),
+      field("hidden", &ModelConfig::hidden),
+      field("n_graph_iters", &ModelConfig::n_graph_iters),
+      field("nb_node_layer", &ModelConfig::nb_node_layer),
+      field("nb_edge_layer", &ModelConfig::nb_edge_layer),
+      field("layernorm", &ModelConfig::layernorm),
+      field("batchnorm", &ModelConfig::batchnorm),
+      field("hidden_activation", &ModelConfig::hidden_activation),
+      field("node_net_recurrent", &ModelConfig::node_net_recurrent),
+      field("edge_net_recurrent", &ModelConfig::edge_net_recurrent),
+      field("concat", &ModelConfig::concat),
+      field("in_out_diff_agg", &ModelConfig::in_out_diff_agg),
+  };
+  return f;
+}
+
+std::size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+const std::vector<std::string>& ModelConfig::keys() {
+  static const std::vector<std::string> k = [] {
+    std::vector<std::string> out;
+    for (const auto& f : fields()) out.push_back(f.name);
+    return out;
+  }();
+  return k;
+}
+
+std::string closestKey(const std::string& key, const std::vector<std::string>& valid) {
+  std::string best;
+  std::size_t best_distance = std::string::npos;
+  for (const auto& v : valid) {
+    const std::size_t d = editDistance(key, v);
+    if (d < best_distance) {
+      best_distance = d;
+      best = v;
+    }
+  }
+  return best;
+}
+
+ModelConfig ModelConfig::fromYaml(const YamlNode& node, const std::vector<std::string>& other_keys) {
+  ModelConfig c;
+  std::vector<std::string> valid = keys();
+  valid.insert(valid.end(), other_keys.begin(), other_keys.end());
+  for (const auto& key : node.keys()) {
+    const auto it = std::find_if(fields().begin(), fields().end(), [&](const Field& f) { return key == f.name; });
+    if (it != fields().end()) {
+      it->read(c, node[key]);
+    } else if (std::find(other_keys.begin(), other_keys.end(), key) == other_keys.end()) {
+      throw node[key].error("unknown key '" + key + "' (did you mean '" + closestKey(key, valid) + "'?)");
+    }
+  }
+  c.validate();
+  return c;
+}
+
+void ModelConfig::set(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) throw Error("--set '" + assignment + "': expected key=value");
+  const std::string key = assignment.substr(0, eq);
+  const auto it = std::find_if(fields().begin(), fields().end(), [&](const Field& f) { return key == f.name; });
+  if (it == fields().end())
+    throw Error("--set: unknown model key '" + key + "' (did you mean '" + closestKey(key, keys()) + "'?)");
+  const YamlNode value = YamlNode::parse(key + ": " + assignment.substr(eq + 1), "--set " + assignment);
+  it->read(*this, value[key]);
+  validate();
+}
+
+void ModelConfig::validate() const {
+  const auto positive = [](int v, const char* name) {
+    if (v <= 0) throw Error(std::string("model: ") + name + " must be positive, got " + std::to_string(v));
+  };
+  positive(node_features, "node_features");
+  positive(hidden, "hidden");
+  positive(n_graph_iters, "n_graph_iters");
+  positive(nb_node_layer, "nb_node_layer");
+  positive(nb_edge_layer, "nb_edge_layer");
+  if (edge_features < 0) throw Error("model: edge_features must be >= 0");
+  if (layernorm && batchnorm) throw Error("model: choose layernorm or batchnorm, not both");
+  if (hidden_activation != "ReLU" && hidden_activation != "SiLU" && hidden_activation != "Tanh")
+    throw Error("model: hidden_activation must be ReLU, SiLU or Tanh, got '" + hidden_activation + "'");
+  if (model != "InteractionGNN2" && model != "InteractionGNN")
+    throw Error("model: model must be InteractionGNN2 or InteractionGNN, got '" + model + "'");
+}
+
+std::string ModelConfig::toYaml() const {
+  std::ostringstream out;
+  for (const auto& f : fields()) out << f.name << ": " << f.print(*this) << "\n";
+  return out.str();
+}
+
+}  // namespace efgnn

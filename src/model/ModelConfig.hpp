@@ -1,0 +1,46 @@
+#pragma once
+// Configuration of an Interaction-GNN edge classifier. Keys and defaults follow the reference
+// pipeline's hyper-parameter names (REFERENCE.md section 2), so its YAML files can be used as
+// they are; the default is the reference configuration (CTD 2023 model, ~2M parameters).
+#include <string>
+#include <vector>
+
+#include "core/Yaml.hpp"
+
+namespace efgnn {
+
+struct ModelConfig {
+  std::string model = "InteractionGNN2";  // or "InteractionGNN" (the older flavour)
+  int node_features = 4;                  // input width (number of node features)
+  int edge_features = 6;                  // input width of edge features; 0: encode [x_src, x_dst]
+  int hidden = 128;
+  int n_graph_iters = 8;
+  int nb_node_layer = 3;                  // layers of the node encoder and node networks
+  int nb_edge_layer = 3;                  // layers of the edge encoder, edge networks, decoder
+  bool layernorm = true;                  // LayerNorm without affine parameters
+  bool batchnorm = false;
+  std::string hidden_activation = "ReLU";  // ReLU, SiLU or Tanh
+  bool node_net_recurrent = false;        // one node network shared by all iterations
+  bool edge_net_recurrent = false;
+  bool concat = true;                     // skip connections to the initial encodings
+  bool in_out_diff_agg = true;            // separate sums over incoming and outgoing edges
+
+  /// Reads the model keys of a YAML map. Other keys of the map are allowed only if listed in
+  /// `other_keys` (a training config holds data and optimiser keys beside the model's); an
+  /// unknown key is an error naming the closest valid key.
+  static ModelConfig fromYaml(const YamlNode& node, const std::vector<std::string>& other_keys = {});
+  /// Applies one "key=value" override (command line --set); throws Error for an unknown key or
+  /// a value of the wrong type.
+  void set(const std::string& assignment);
+  /// Checks ranges (positive sizes, known activation); throws Error.
+  void validate() const;
+  std::string toYaml() const;
+  bool operator==(const ModelConfig&) const = default;
+
+  static const std::vector<std::string>& keys();
+};
+
+/// The valid key closest to `key` (edit distance), for "did you mean" messages.
+std::string closestKey(const std::string& key, const std::vector<std::string>& valid);
+
+}  // namespace efgnn
