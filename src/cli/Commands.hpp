@@ -16,6 +16,9 @@ void addEventStatsCommand(CLI::App& app);
 void addBuildModuleMapCommand(CLI::App& app);
 void addBuildGraphsCommand(CLI::App& app);
 void addGraphStatsCommand(CLI::App& app);
+void addSummaryCommand(CLI::App& app);
+void addTrainCommand(CLI::App& app);
+void addEvalCommand(CLI::App& app);
 
 /// Prints one JSON object on stdout (for --json).
 void printJson(const Json& json);

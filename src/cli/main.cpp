@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   efgnn::cli::addBuildModuleMapCommand(app);
   efgnn::cli::addBuildGraphsCommand(app);
   efgnn::cli::addGraphStatsCommand(app);
+  efgnn::cli::addSummaryCommand(app);
+  efgnn::cli::addTrainCommand(app);
+  efgnn::cli::addEvalCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

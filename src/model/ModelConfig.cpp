@@ -31,11 +31,31 @@ Field field(const char* name, T ModelConfig::*member) {
           }};
 }
 
+/// A width given as a number or as a list of feature names.
+Field features(const char* name, int ModelConfig::*width, std::vector<std::string> ModelConfig::*names) {
+  return {name,
+          [width, names](ModelConfig& c, const YamlNode& n) {
+            (c.*names).clear();
+            if (n.isSequence()) {
+              for (std::size_t i = 0; i < n.size(); ++i) (c.*names).push_back(n.at(i).asString());
+              c.*width = static_cast<int>((c.*names).size());
+            } else {
+              c.*width = static_cast<int>(n.asInt());
+            }
+          },
+          [width, names](const ModelConfig& c) {
+            if ((c.*names).empty()) return std::to_string(c.*width);
+            std::string list = "[";
+            for (const auto& f : c.*names) list += (list.size() > 1 ? ", " : "") + f;
+            return list + "]";
+          }};
+}
+
 const std::vector<Field>& fields() {
   static const std::vector<Field> f{
       field("model", &ModelConfig::model),
-      field("node_features", &ModelConfig::node_features),
-      field("edge_features", &ModelConfig::edge_features),
+      features("node_features", &ModelConfig::node_features, &ModelConfig::node_feature_names),
+      features("edge_features", &ModelConfig::edge_features, &ModelConfig::edge_feature_names),
       field("hidden", &ModelConfig::hidden),
       field("n_graph_iters", &ModelConfig::n_graph_iters),
       field("nb_node_layer", &ModelConfig::nb_node_layer),

@@ -11,8 +11,11 @@ namespace efgnn {
 
 struct ModelConfig {
   std::string model = "InteractionGNN2";  // or "InteractionGNN" (the older flavour)
-  int node_features = 4;                  // input width (number of node features)
-  int edge_features = 6;                  // input width of edge features; 0: encode [x_src, x_dst]
+  // Input widths. The YAML may give a number or, as the reference does, the list of feature
+  // names; names are then checked against the graphs' features.
+  int node_features = 4;                  // number of node features
+  int edge_features = 6;                  // number of edge features; 0: encode [x_src, x_dst]
+  std::vector<std::string> node_feature_names, edge_feature_names;
   int hidden = 128;
   int n_graph_iters = 8;
   int nb_node_layer = 3;                  // layers of the node encoder and node networks

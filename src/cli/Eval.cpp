@@ -1,0 +1,92 @@
+// `efgnn eval`: edge metrics of a trained model on a split of a graph data set.
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/Commands.hpp"
+#include "core/Error.hpp"
+#include "core/Parallel.hpp"
+#include "graph/GraphDataset.hpp"
+#include "io/H5File.hpp"
+#include "model/TorchThreads.hpp"
+#include "train/Checkpoint.hpp"
+#include "train/Trainer.hpp"
+
+namespace efgnn::cli {
+namespace {
+
+/// Per-edge scores of one graph, beside its labels, for plots and track building.
+void writeScores(const std::filesystem::path& file, const GraphTensors& g, const torch::Tensor& scores) {
+  const auto cpu = [](const torch::Tensor& t, torch::ScalarType type) {
+    return t.detach().to(torch::kCPU, type).contiguous();
+  };
+  const auto s = cpu(scores, torch::kFloat32), y = cpu(g.y, torch::kFloat32), t = cpu(g.y_target, torch::kFloat32);
+  const auto n = static_cast<std::size_t>(s.numel());
+  std::vector<float> score(s.data_ptr<float>(), s.data_ptr<float>() + n);
+  std::vector<std::uint8_t> truth(n), target(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    truth[i] = y.data_ptr<float>()[i] > 0.5f;
+    target[i] = t.data_ptr<float>()[i] > 0.5f;
+  }
+  const auto lock = h5::lockHdf5();
+  h5::NewFile out(file);
+  h5::writeFormat(out.root(), "efgnn-edge-scores", 1);
+  out.root().writeAttribute("event_id", static_cast<std::uint64_t>(g.event_id));
+  out.root().writeDataset("score", score);
+  out.root().writeDataset("y", truth);
+  out.root().writeDataset("y_target", target);
+  out.commit();
+}
+
+}  // namespace
+
+void addEvalCommand(CLI::App& app) {
+  struct Options {
+    std::string model, graphs, split = "test", out, device = "cpu";
+    double cut = 0.5;
+    int threads = 0;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("eval", "Edge metrics of a trained model on a graph data set");
+  cmd->add_option("--model", o->model, "Checkpoint (RUNDIR/best.pt or last.pt)")->required();
+  cmd->add_option("--graphs", o->graphs, "Graph data set")->required();
+  cmd->add_option("--split", o->split, "train, val, test or all")->capture_default_str();
+  cmd->add_option("--cut", o->cut, "Edge score cut")->capture_default_str();
+  cmd->add_option("--out", o->out, "Write per-edge scores here (one HDF5 file per event)");
+  cmd->add_option("--device", o->device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--json", o->json, "One JSON object on stdout");
+  cmd->callback([o] {
+    configureTorchThreads(o->threads);
+    const torch::Device device(o->device);
+    LoadedCheckpoint ckpt = loadCheckpoint(o->model, device);
+    ckpt.model->eval();
+    const GraphDataset data(o->graphs);
+    const auto ids = data.ids(o->split);
+    if (ids.empty()) throw Error(o->graphs + ": split '" + o->split + "' is empty");
+    if (!o->out.empty()) std::filesystem::create_directories(o->out);
+    EdgeMetrics metrics(o->cut);
+    for (const auto id : ids) {
+      const GraphTensors g = GraphTensors::from(data.read(id), ckpt.config, device, data.fileOf(id).string());
+      const auto scores = scoreGraph(*ckpt.model, g);
+      metrics.add(scores, g.y, g.y_target, g.edge_pt, g.edge_eta);
+      if (!o->out.empty()) writeScores(std::filesystem::path(o->out) / graphFileName(id), g, scores);
+    }
+    if (o->json) {
+      Json j = metrics.json();
+      j["model"] = o->model;
+      j["graphs"] = o->graphs;
+      j["split"] = o->split;
+      j["events"] = ids.size();
+      printJson(j);
+      return;
+    }
+    std::printf("%s on %s (%s, %zu events, cut %.2f):\n", o->model.c_str(), o->graphs.c_str(), o->split.c_str(),
+                ids.size(), o->cut);
+    std::printf("  edgewise efficiency %.4f  total purity %.4f  target purity %.4f  masked purity %.4f  AUC %.4f\n",
+                metrics.efficiency(), metrics.totalPurity(), metrics.targetPurity(), metrics.maskedPurity(),
+                metrics.auc());
+  });
+}
+
+}  // namespace efgnn::cli

@@ -1,0 +1,96 @@
+#include "train/Checkpoint.hpp"
+
+#include "core/AtomicFile.hpp"
+#include "core/Error.hpp"
+
+namespace efgnn {
+namespace {
+
+template <class F>
+auto guarded(const std::filesystem::path& file, F&& f) {
+  try {
+    return f();
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    throw Error(file.string() + ": not a readable efgnn checkpoint (" + what.substr(0, what.find('\n')) + ")");
+  }
+}
+
+torch::serialize::InputArchive openArchive(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file)) throw Error(file.string() + ": no such checkpoint");
+  return guarded(file, [&] {
+    torch::serialize::InputArchive archive;
+    archive.load_from(file.string());
+    c10::IValue format, version;
+    if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != "efgnn-checkpoint")
+      throw Error(file.string() + ": not an efgnn checkpoint");
+    archive.read("version", version);
+    if (version.toInt() > kCheckpointVersion)
+      throw Error(file.string() + ": checkpoint version " + std::to_string(version.toInt()) +
+                  " is newer than this efgnn reads (" + std::to_string(kCheckpointVersion) + ")");
+    return archive;
+  });
+}
+
+TrainState readState(torch::serialize::InputArchive& archive) {
+  c10::IValue epoch, best, best_epoch;
+  archive.read("epoch", epoch);
+  archive.read("best_metric", best);
+  archive.read("best_epoch", best_epoch);
+  return {static_cast<int>(epoch.toInt()), best.toDouble(), static_cast<int>(best_epoch.toInt())};
+}
+
+}  // namespace
+
+void saveCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& model, torch::optim::Optimizer* optimizer,
+                    const TrainState& state, const TrainConfig& config) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string("efgnn-checkpoint")));
+  archive.write("version", c10::IValue(static_cast<std::int64_t>(kCheckpointVersion)));
+  archive.write("config", c10::IValue(config.toYaml()));
+  archive.write("epoch", c10::IValue(static_cast<std::int64_t>(state.epoch)));
+  archive.write("best_metric", c10::IValue(state.best_metric));
+  archive.write("best_epoch", c10::IValue(static_cast<std::int64_t>(state.best_epoch)));
+  torch::serialize::OutputArchive model_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  if (optimizer) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  AtomicFile out(file);
+  archive.save_to(out.tempPath().string());
+  out.commit();
+}
+
+LoadedCheckpoint loadCheckpoint(const std::filesystem::path& file, const torch::Device& device) {
+  auto archive = openArchive(file);
+  return guarded(file, [&] {
+    c10::IValue config;
+    archive.read("config", config);
+    LoadedCheckpoint out{TrainConfig::fromYaml(YamlNode::parse(config.toStringRef(), file.string() + " (config)")),
+                         readState(archive), nullptr};
+    out.model = makeModel(out.config.model);
+    torch::serialize::InputArchive model_archive;
+    archive.read("model", model_archive);
+    out.model->load(model_archive);
+    out.model->to(device);
+    return out;
+  });
+}
+
+TrainState restoreCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& model,
+                             torch::optim::Optimizer& optimizer) {
+  auto archive = openArchive(file);
+  return guarded(file, [&] {
+    torch::serialize::InputArchive model_archive, optimizer_archive;
+    archive.read("model", model_archive);
+    model.load(model_archive);
+    archive.read("optimizer", optimizer_archive);
+    optimizer.load(optimizer_archive);
+    return readState(archive);
+  });
+}
+
+}  // namespace efgnn

@@ -1,0 +1,39 @@
+#pragma once
+// Training checkpoints: model parameters, optimiser state, progress and the run's config, in
+// one LibTorch archive written atomically. Loading checks the format and version and turns
+// LibTorch's errors (truncated or foreign files) into efgnn::Error naming the file.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "model/EdgeClassifierModel.hpp"
+#include "train/TrainConfig.hpp"
+
+namespace efgnn {
+
+inline constexpr int kCheckpointVersion = 1;
+
+struct TrainState {
+  int epoch = 0;  // epochs completed
+  double best_metric = 0;
+  int best_epoch = -1;  // -1: none yet
+};
+
+void saveCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& model, torch::optim::Optimizer* optimizer,
+                    const TrainState& state, const TrainConfig& config);
+
+struct LoadedCheckpoint {
+  TrainConfig config;
+  TrainState state;
+  std::shared_ptr<EdgeClassifierModel> model;
+};
+
+/// The model of a checkpoint, on `device`.
+LoadedCheckpoint loadCheckpoint(const std::filesystem::path& file, const torch::Device& device);
+/// Restores model, optimiser and state of a run in progress into existing objects.
+TrainState restoreCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& model,
+                             torch::optim::Optimizer& optimizer);
+
+}  // namespace efgnn

@@ -1,0 +1,74 @@
+#include "train/EdgeMetrics.hpp"
+
+#include <algorithm>
+
+namespace efgnn {
+namespace {
+constexpr int kAucBins = 10000;
+}
+
+EdgeMetrics::EdgeMetrics(double cut)
+    : efficiency_vs_pt({1, 1.5, 2, 3, 5, 10, 20, 50, 100}),
+      efficiency_vs_eta({-4, -3, -2.5, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 2.5, 3, 4}),
+      cut_(cut),
+      target_hist_(kAucBins, 0),
+      fake_hist_(kAucBins, 0) {}
+
+void EdgeMetrics::add(const torch::Tensor& scores_in, const torch::Tensor& y_in, const torch::Tensor& target_in,
+                      const torch::Tensor& pt_in, const torch::Tensor& eta_in) {
+  const auto scores = scores_in.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  const auto y = y_in.to(torch::kCPU, torch::kFloat32).contiguous();
+  const auto target = target_in.to(torch::kCPU, torch::kFloat32).contiguous();
+  const auto pt = pt_in.to(torch::kCPU, torch::kFloat32).contiguous();
+  const auto eta = eta_in.to(torch::kCPU, torch::kFloat32).contiguous();
+  const float* s = scores.data_ptr<float>();
+  const float* t = y.data_ptr<float>();
+  const float* g = target.data_ptr<float>();
+  const float* p = pt.data_ptr<float>();
+  const float* h = eta.data_ptr<float>();
+  const auto n = scores.numel();
+  for (std::int64_t e = 0; e < n; ++e) {
+    const bool pass = s[e] > cut_, is_true = t[e] > 0.5f, is_target = g[e] > 0.5f;
+    edges_ += 1;
+    positive_ += pass;
+    true_positive_ += pass && is_true;
+    target_ += is_target;
+    target_positive_ += pass && is_target;
+    const int bin = std::clamp(static_cast<int>(s[e] * kAucBins), 0, kAucBins - 1);
+    if (is_target) {
+      target_hist_[bin] += 1;
+      efficiency_vs_pt.add(p[e], pass);
+      efficiency_vs_eta.add(h[e], pass);
+    } else if (!is_true) {
+      fake_hist_[bin] += 1;
+    }
+  }
+}
+
+double EdgeMetrics::auc() const {
+  // Probability that a target edge outscores a fake edge (ties count half).
+  double fakes_below = 0, area = 0, targets = 0, fakes = 0;
+  for (int b = 0; b < kAucBins; ++b) {
+    area += target_hist_[b] * (fakes_below + 0.5 * fake_hist_[b]);
+    fakes_below += fake_hist_[b];
+    targets += target_hist_[b];
+  }
+  fakes = fakes_below;
+  return targets > 0 && fakes > 0 ? area / (targets * fakes) : 0;
+}
+
+Json EdgeMetrics::json() const {
+  Json j = Json::object();
+  j["edge_cut"] = cut_;
+  j["edges"] = edges_;
+  j["edgewise_efficiency"] = efficiency();
+  j["total_purity"] = totalPurity();
+  j["target_purity"] = targetPurity();
+  j["masked_purity"] = maskedPurity();
+  j["auc"] = auc();
+  j["efficiency_vs_pt"] = efficiency_vs_pt.json();
+  j["efficiency_vs_eta"] = efficiency_vs_eta.json();
+  return j;
+}
+
+}  // namespace efgnn

@@ -1,0 +1,43 @@
+#pragma once
+// Edge-level metrics at an edge cut (REFERENCE.md section 4), accumulated over graphs.
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "core/Json.hpp"
+#include "graph/GraphStatistics.hpp"
+
+namespace efgnn {
+
+class EdgeMetrics {
+ public:
+  explicit EdgeMetrics(double cut = 0.5);
+  /// Adds a graph's scores (probabilities, not logits) with its labels and particle pT, eta.
+  void add(const torch::Tensor& scores, const torch::Tensor& y, const torch::Tensor& y_target,
+           const torch::Tensor& edge_pt, const torch::Tensor& edge_eta);
+
+  double cut() const { return cut_; }
+  /// target edges scored positive / target edges
+  double efficiency() const { return ratio(target_positive_, target_); }
+  /// true edges scored positive / edges scored positive
+  double totalPurity() const { return ratio(true_positive_, positive_); }
+  /// target edges scored positive / edges scored positive
+  double targetPurity() const { return ratio(target_positive_, positive_); }
+  /// target edges scored positive / (edges scored positive - non-target true edges scored positive)
+  double maskedPurity() const { return ratio(target_positive_, positive_ - (true_positive_ - target_positive_)); }
+  /// Area under the ROC curve of target edges against fake edges (non-target true edges, which
+  /// the loss masks, are left out), from score histograms.
+  double auc() const;
+  double edges() const { return edges_; }
+  Json json() const;
+
+  BinnedEfficiency efficiency_vs_pt, efficiency_vs_eta;
+
+ private:
+  static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
+  double cut_;
+  double edges_ = 0, positive_ = 0, true_positive_ = 0, target_ = 0, target_positive_ = 0;
+  std::vector<double> target_hist_, fake_hist_;  // score histograms for the AUC
+};
+
+}  // namespace efgnn

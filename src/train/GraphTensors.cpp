@@ -1,0 +1,71 @@
+#include "train/GraphTensors.hpp"
+
+#include "core/Error.hpp"
+
+namespace efgnn {
+namespace {
+
+void checkFeatures(const std::vector<std::string>& graph, int want, const std::vector<std::string>& named,
+                   const char* what, const std::string& source) {
+  if (static_cast<int>(graph.size()) != want)
+    throw Error(source + ": the graph has " + std::to_string(graph.size()) + " " + what +
+                " features, the model expects " + std::to_string(want));
+  if (!named.empty() && named != graph) {
+    std::string list;
+    for (const auto& n : graph) list += (list.empty() ? "" : ", ") + n;
+    throw Error(source + ": the graph's " + what + " features are [" + list + "], not those the model names");
+  }
+}
+
+template <class T>
+torch::Tensor tensorOf(const std::vector<T>& v, torch::ScalarType type, std::vector<std::int64_t> shape) {
+  const auto source_type = torch::CppTypeToScalarType<T>::value;
+  if (v.empty()) return torch::empty(shape, torch::TensorOptions().dtype(type));
+  return torch::from_blob(const_cast<T*>(v.data()), shape, torch::TensorOptions().dtype(source_type)).to(type, false, true);
+}
+
+}  // namespace
+
+GraphTensors GraphTensors::from(const Graph& g, const TrainConfig& config, const torch::Device& device,
+                                const std::string& source) {
+  checkFeatures(g.node_feature_names, config.model.node_features, config.model.node_feature_names, "node", source);
+  if (config.model.edge_features > 0)
+    checkFeatures(g.edge_feature_names, config.model.edge_features, config.model.edge_feature_names, "edge", source);
+  const auto n = static_cast<std::int64_t>(g.numNodes()), e = static_cast<std::int64_t>(g.numEdges());
+  GraphTensors t;
+  t.event_id = g.event_id;
+  t.x = tensorOf(g.x, torch::kFloat32, {n, static_cast<std::int64_t>(g.numNodeFeatures())}).to(device);
+  t.edge_index = tensorOf(g.edge_index, torch::kInt64, {2, e}).to(device);
+  t.edge_attr = tensorOf(g.edge_attr, torch::kFloat32, {e, static_cast<std::int64_t>(g.numEdgeFeatures())}).to(device);
+  t.y = tensorOf(g.y, torch::kFloat32, {e}).to(device);
+  t.y_target = tensorOf(g.y_target, torch::kFloat32, {e}).to(device);
+  t.edge_pt = tensorOf(g.edge_pt, torch::kFloat32, {e}).to(device);
+  t.edge_eta = tensorOf(g.edge_eta, torch::kFloat32, {e}).to(device);
+  t.weight = edgeWeights(t.y, t.y_target, config);
+  return t;
+}
+
+torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target, const TrainConfig& c) {
+  auto w = torch::where(y_target > 0.5, torch::full_like(y, c.target_weight),
+                        torch::where(y > 0.5, torch::full_like(y, c.non_target_true_weight),
+                                     torch::full_like(y, c.fake_weight)));
+  if (c.balance == "none") return w;
+  const auto weighted = (w > 0).to(torch::kFloat32);
+  if (c.balance == "proportional") {
+    const double total = w.sum().item<double>(), count = weighted.sum().item<double>();
+    return total > 0 ? w * (count / total) : w;
+  }
+  // equal: positives (target edges) and negatives (everything else weighted) half each
+  const auto positive = y_target > 0.5;
+  const double pos = w.masked_select(positive).sum().item<double>();
+  const double neg = w.masked_select(~positive).sum().item<double>();
+  const double total = pos + neg;
+  if (pos <= 0 || neg <= 0) return w;
+  return torch::where(positive, w * (0.5 * total / pos), w * (0.5 * total / neg));
+}
+
+torch::Tensor edgeLoss(const torch::Tensor& logits, const GraphTensors& g) {
+  return torch::binary_cross_entropy_with_logits(logits, g.y_target, g.weight);
+}
+
+}  // namespace efgnn

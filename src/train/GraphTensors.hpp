@@ -1,0 +1,30 @@
+#pragma once
+// A graph as tensors on a device, with its per-edge loss weights (REFERENCE.md section 3).
+#include <torch/torch.h>
+
+#include "core/Graph.hpp"
+#include "train/TrainConfig.hpp"
+
+namespace efgnn {
+
+struct GraphTensors {
+  std::uint64_t event_id = 0;
+  torch::Tensor x, edge_index, edge_attr;  // float32, int64 [2, E], float32
+  torch::Tensor y, y_target, weight;       // float32 [E]
+  torch::Tensor edge_pt, edge_eta;         // float32 [E], of the edge's particle (0 for fakes)
+
+  /// Checks the graph's features against the model (count, and names when the config names
+  /// them) and builds the tensors; throws Error naming `source`.
+  static GraphTensors from(const Graph& graph, const TrainConfig& config, const torch::Device& device,
+                           const std::string& source);
+};
+
+/// Loss weights: fake edges `fake_weight`, target edges `target_weight`, other true edges
+/// `non_target_true_weight`, then the balance: "proportional" scales all weights so their
+/// mean over weighted edges is 1, "equal" gives positives and negatives half the total each.
+torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target, const TrainConfig& config);
+
+/// Weighted binary cross-entropy with logits, averaged over edges.
+torch::Tensor edgeLoss(const torch::Tensor& logits, const GraphTensors& graph);
+
+}  // namespace efgnn

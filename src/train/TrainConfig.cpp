@@ -1,0 +1,154 @@
+#include "train/TrainConfig.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <sstream>
+
+#include "core/AtomicFile.hpp"
+#include "core/Error.hpp"
+
+namespace efgnn {
+namespace {
+
+struct Field {
+  const char* name;
+  std::function<void(TrainConfig&, const YamlNode&)> read;
+  std::function<std::string(const TrainConfig&)> print;
+};
+
+template <class T>
+Field field(const char* name, T TrainConfig::*member) {
+  return {name,
+          [member](TrainConfig& c, const YamlNode& n) {
+            if constexpr (std::is_same_v<T, bool>) c.*member = n.asBool();
+            else if constexpr (std::is_same_v<T, std::string>) c.*member = n.asString();
+            else if constexpr (std::is_floating_point_v<T>) c.*member = n.asDouble();
+            else c.*member = static_cast<T>(n.asInt());
+          },
+          [member](const TrainConfig& c) {
+            std::ostringstream out;
+            if constexpr (std::is_same_v<T, bool>) out << (c.*member ? "true" : "false");
+            else out << c.*member;
+            return out.str();
+          }};
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> f{
+      field("input_dir", &TrainConfig::input_dir),
+      field("max_train_graphs", &TrainConfig::max_train_graphs),
+      field("max_val_graphs", &TrainConfig::max_val_graphs),
+      field("fake_weight", &TrainConfig::fake_weight),
+      field("target_weight", &TrainConfig::target_weight),
+      field("non_target_true_weight", &TrainConfig::non_target_true_weight),
+      field("balance", &TrainConfig::balance),
+      field("lr", &TrainConfig::lr),
+      field("weight_decay", &TrainConfig::weight_decay),
+      field("amsgrad", &TrainConfig::amsgrad),
+      field("warmup", &TrainConfig::warmup),
+      field("factor", &TrainConfig::factor),
+      field("patience", &TrainConfig::patience),
+      field("min_lr", &TrainConfig::min_lr),
+      field("max_epochs", &TrainConfig::max_epochs),
+      field("batch_size", &TrainConfig::batch_size),
+      field("gradient_clip_val", &TrainConfig::gradient_clip_val),
+      field("seed", &TrainConfig::seed),
+      field("edge_cut", &TrainConfig::edge_cut),
+      field("metric_to_monitor", &TrainConfig::metric_to_monitor),
+      field("metric_mode", &TrainConfig::metric_mode),
+      field("device", &TrainConfig::device),
+      field("threads", &TrainConfig::threads),
+  };
+  return f;
+}
+
+const Field* findField(const std::string& key) {
+  const auto it = std::find_if(fields().begin(), fields().end(), [&](const Field& f) { return key == f.name; });
+  return it == fields().end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+const std::vector<std::string>& TrainConfig::keys() {
+  static const std::vector<std::string> k = [] {
+    std::vector<std::string> out;
+    for (const auto& f : fields()) out.push_back(f.name);
+    return out;
+  }();
+  return k;
+}
+
+const std::vector<std::string>& TrainConfig::ignoredKeys() {
+  // Reference-pipeline keys about its own framework (stages, loggers, accelerators).
+  static const std::vector<std::string> k{"stage", "stage_dir", "project", "accelerator", "devices", "nodes",
+                                          "data_split", "dataset_class", "undirected", "node_scales",
+                                          "checkpoint_path", "scheduler", "hard_cuts", "weighting"};
+  return k;
+}
+
+TrainConfig TrainConfig::fromYaml(const YamlNode& node) {
+  TrainConfig c;
+  std::vector<std::string> others = keys();
+  others.insert(others.end(), ignoredKeys().begin(), ignoredKeys().end());
+  c.model = ModelConfig::fromYaml(node, others);
+  for (const auto& key : node.keys())
+    if (const Field* f = findField(key)) f->read(c, node[key]);
+  c.validate();
+  return c;
+}
+
+TrainConfig TrainConfig::fromFile(const std::string& path) {
+  TrainConfig c = fromYaml(YamlNode::parseFile(path));
+  // Data paths are relative to the config file, so configs travel with their data.
+  if (!c.input_dir.empty() && std::filesystem::path(c.input_dir).is_relative())
+    c.input_dir = (std::filesystem::path(path).parent_path() / c.input_dir).lexically_normal().string();
+  return c;
+}
+
+void TrainConfig::set(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  const std::string key = assignment.substr(0, eq);
+  if (const Field* f = findField(key)) {
+    if (eq == std::string::npos) throw Error("--set '" + assignment + "': expected key=value");
+    const YamlNode value = YamlNode::parse(key + ": " + assignment.substr(eq + 1), "--set " + assignment);
+    f->read(*this, value[key]);
+    validate();
+    return;
+  }
+  if (std::find(ModelConfig::keys().begin(), ModelConfig::keys().end(), key) != ModelConfig::keys().end()) {
+    model.set(assignment);
+    return;
+  }
+  std::vector<std::string> valid = keys();
+  valid.insert(valid.end(), ModelConfig::keys().begin(), ModelConfig::keys().end());
+  throw Error("--set: unknown key '" + key + "' (did you mean '" + closestKey(key, valid) + "'?)");
+}
+
+void TrainConfig::validate() const {
+  model.validate();
+  if (balance != "none" && balance != "proportional" && balance != "equal")
+    throw Error("balance must be none, proportional or equal, got '" + balance + "'");
+  if (!(lr > 0) || min_lr < 0 || !(factor > 0) || factor > 1) throw Error("lr, min_lr or factor out of range");
+  if (warmup < 0 || patience <= 0 || max_epochs <= 0 || batch_size <= 0)
+    throw Error("warmup >= 0, patience, max_epochs and batch_size > 0 required");
+  if (!(edge_cut > 0 && edge_cut < 1)) throw Error("edge_cut must be in (0, 1)");
+  if (metric_mode != "min" && metric_mode != "max") throw Error("metric_mode must be min or max");
+  if (device != "cpu" && device.rfind("cuda", 0) != 0) throw Error("device must be cpu or cuda[:N], got '" + device + "'");
+  if (fake_weight < 0 || target_weight < 0 || non_target_true_weight < 0) throw Error("loss weights must be >= 0");
+}
+
+std::string TrainConfig::toYaml() const {
+  std::ostringstream out;
+  out << model.toYaml();
+  for (const auto& f : fields()) out << f.name << ": " << f.print(*this) << "\n";
+  return out.str();
+}
+
+double TrainConfig::learningRate(int epoch) const {
+  if (epoch < warmup) return lr * (epoch + 1) / warmup;
+  return std::max(min_lr, lr * std::pow(factor, (epoch - warmup) / patience));
+}
+
+}  // namespace efgnn

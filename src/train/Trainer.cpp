@@ -1,0 +1,200 @@
+#include "train/Trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/AtomicFile.hpp"
+#include "core/Error.hpp"
+#include "core/Parallel.hpp"
+#include "core/Random.hpp"
+#include "graph/GraphDataset.hpp"
+#include "model/TorchThreads.hpp"
+#include "train/Checkpoint.hpp"
+
+namespace efgnn {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kColumns =
+    "epoch,lr,train_loss,val_loss,edgewise_efficiency,total_purity,target_purity,masked_purity,auc,seconds";
+
+std::vector<GraphTensors> loadSplit(const GraphDataset& data, const std::string& split, int max_graphs,
+                                    const TrainConfig& config, const torch::Device& device) {
+  auto ids = data.ids(split);
+  if (max_graphs > 0 && static_cast<int>(ids.size()) > max_graphs) ids.resize(static_cast<std::size_t>(max_graphs));
+  std::vector<GraphTensors> out;
+  for (const auto id : ids) {
+    const auto file = data.fileOf(id);
+    out.push_back(GraphTensors::from(data.read(id), config, device, file.string()));
+  }
+  return out;
+}
+
+}  // namespace
+
+double EpochRecord::metric(const std::string& name) const {
+  if (name == "val_loss") return val_loss;
+  if (name == "train_loss") return train_loss;
+  if (name == "edgewise_efficiency") return efficiency;
+  if (name == "total_purity") return total_purity;
+  if (name == "target_purity") return target_purity;
+  if (name == "masked_purity") return masked_purity;
+  if (name == "auc") return auc;
+  throw Error("metric_to_monitor: unknown metric '" + name + "' (one of the columns of metrics.csv)");
+}
+
+torch::Tensor scoreGraph(EdgeClassifierModel& model, const GraphTensors& g) {
+  torch::NoGradGuard no_grad;
+  return torch::sigmoid(model.forward(g.x, g.edge_index, g.edge_attr));
+}
+
+Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume)
+    : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(config_.device) {
+  configureTorchThreads(config_.threads);
+  torch::manual_seed(config_.seed);
+  if (device_.is_cuda() && !torch::cuda::is_available())
+    throw Error("device " + config_.device + " requested, but this LibTorch has no CUDA device");
+  if (config_.input_dir.empty()) throw Error("training config: input_dir (the graph data set) is missing");
+  const GraphDataset data(config_.input_dir);
+  train_ = loadSplit(data, "train", config_.max_train_graphs, config_, device_);
+  val_ = loadSplit(data, "val", config_.max_val_graphs, config_, device_);
+  if (train_.empty()) throw Error(config_.input_dir + ": the train split is empty");
+  if (val_.empty()) throw Error(config_.input_dir + ": the val split is empty");
+
+  model_ = makeModel(config_.model);
+  model_->to(device_);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(
+      model_->parameters(),
+      torch::optim::AdamWOptions(config_.lr).weight_decay(config_.weight_decay).amsgrad(config_.amsgrad));
+
+  const fs::path last = run_dir_ / "last.pt";
+  if (resume) {
+    const TrainState state = restoreCheckpoint(last, *model_, *optimizer_);
+    start_epoch_ = state.epoch;
+    best_metric_ = state.best_metric;
+    best_epoch_ = state.best_epoch;
+    for (const auto& r : readMetricsCsv(run_dir_ / "metrics.csv"))
+      if (r.epoch <= start_epoch_) history_.push_back(r);
+  } else if (fs::exists(last)) {
+    throw Error(run_dir_.string() + ": already holds a run; use --resume to continue it or another --out");
+  }
+  fs::create_directories(run_dir_);
+  writeFileAtomically(run_dir_ / "config.yaml", config_.toYaml());
+}
+
+double Trainer::trainEpoch(int epoch) {
+  model_->train();
+  for (auto& group : optimizer_->param_groups())
+    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(config_.learningRate(epoch));
+  // The order depends only on (seed, epoch), so a resumed run sees the same batches.
+  std::vector<std::size_t> order(train_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  Rng rng(config_.seed, {static_cast<std::uint64_t>(epoch)});
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+
+  double total = 0;
+  const auto batch = static_cast<std::size_t>(config_.batch_size);
+  for (std::size_t start = 0; start < order.size(); start += batch) {
+    optimizer_->zero_grad();
+    const std::size_t end = std::min(order.size(), start + batch);
+    double batch_loss = 0;
+    for (std::size_t k = start; k < end; ++k) {
+      const GraphTensors& g = train_[order[k]];
+      const auto loss = edgeLoss(model_->forward(g.x, g.edge_index, g.edge_attr), g) / static_cast<double>(end - start);
+      loss.backward();
+      batch_loss += loss.item<double>();
+    }
+    if (!std::isfinite(batch_loss))
+      throw Error("epoch " + std::to_string(epoch + 1) + ": the training loss is not finite; stopping (the last good "
+                  "checkpoint, if any, is " + (run_dir_ / "last.pt").string() + "; try a lower lr)");
+    if (config_.gradient_clip_val > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.gradient_clip_val);
+    optimizer_->step();
+    total += batch_loss * static_cast<double>(end - start);
+  }
+  return total / static_cast<double>(train_.size());
+}
+
+EpochRecord Trainer::validate(int epoch) {
+  model_->eval();
+  EdgeMetrics metrics(config_.edge_cut);
+  double loss = 0;
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& g : val_) {
+      const auto logits = model_->forward(g.x, g.edge_index, g.edge_attr);
+      loss += edgeLoss(logits, g).item<double>();
+      metrics.add(torch::sigmoid(logits), g.y, g.y_target, g.edge_pt, g.edge_eta);
+    }
+  }
+  EpochRecord r;
+  r.epoch = epoch + 1;
+  r.lr = config_.learningRate(epoch);
+  r.val_loss = loss / static_cast<double>(val_.size());
+  r.efficiency = metrics.efficiency();
+  r.total_purity = metrics.totalPurity();
+  r.target_purity = metrics.targetPurity();
+  r.masked_purity = metrics.maskedPurity();
+  r.auc = metrics.auc();
+  return r;
+}
+
+void Trainer::writeMetrics() const {
+  std::ostringstream out;
+  out << kColumns << "\n";
+  out.precision(9);
+  for (const auto& r : history_)
+    out << r.epoch << ',' << r.lr << ',' << r.train_loss << ',' << r.val_loss << ',' << r.efficiency << ','
+        << r.total_purity << ',' << r.target_purity << ',' << r.masked_purity << ',' << r.auc << ',' << r.seconds
+        << "\n";
+  writeFileAtomically(run_dir_ / "metrics.csv", out.str());
+}
+
+std::vector<EpochRecord> Trainer::run(const std::function<void(const EpochRecord&)>& on_epoch) {
+  for (int epoch = start_epoch_; epoch < config_.max_epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    const double train_loss = trainEpoch(epoch);
+    EpochRecord r = validate(epoch);
+    r.train_loss = train_loss;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    history_.push_back(r);
+    const double value = r.metric(config_.metric_to_monitor);
+    const bool better = best_epoch_ < 0 || (config_.metric_mode == "min" ? value < best_metric_ : value > best_metric_);
+    if (better) {
+      best_metric_ = value;
+      best_epoch_ = r.epoch;
+    }
+    const TrainState state{r.epoch, best_metric_, best_epoch_};
+    writeMetrics();
+    saveCheckpoint(run_dir_ / "last.pt", *model_, optimizer_.get(), state, config_);
+    if (better) saveCheckpoint(run_dir_ / "best.pt", *model_, nullptr, state, config_);
+    if (on_epoch) on_epoch(r);
+  }
+  return history_;
+}
+
+std::vector<EpochRecord> readMetricsCsv(const fs::path& file) {
+  std::vector<EpochRecord> out;
+  if (!fs::exists(file)) return out;
+  std::istringstream in(readFile(file));
+  std::string line;
+  std::getline(in, line);
+  std::size_t number = 1;
+  while (std::getline(in, line)) {
+    ++number;
+    EpochRecord r;
+    char comma;
+    std::istringstream row(line);
+    if (!(row >> r.epoch >> comma >> r.lr >> comma >> r.train_loss >> comma >> r.val_loss >> comma >> r.efficiency >>
+          comma >> r.total_purity >> comma >> r.target_purity >> comma >> r.masked_purity >> comma >> r.auc >> comma >>
+          r.seconds))
+      throw inputError(file.string(), number, "malformed metrics row");
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace efgnn

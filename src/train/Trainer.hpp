@@ -1,0 +1,57 @@
+#pragma once
+// Training of an edge classifier on a graph data set: AdamW with warm-up and step decay,
+// weighted BCE, per-epoch validation metrics appended to RUNDIR/metrics.csv, checkpoints
+// RUNDIR/last.pt (every epoch) and RUNDIR/best.pt (by the monitored metric), resumable.
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "model/EdgeClassifierModel.hpp"
+#include "train/EdgeMetrics.hpp"
+#include "train/GraphTensors.hpp"
+#include "train/TrainConfig.hpp"
+
+namespace efgnn {
+
+struct EpochRecord {
+  int epoch = 0;  // 1-based
+  double lr = 0, train_loss = 0, val_loss = 0;
+  double efficiency = 0, total_purity = 0, target_purity = 0, masked_purity = 0, auc = 0;
+  double seconds = 0;
+  /// A metric by its metrics.csv column name; throws Error for an unknown one.
+  double metric(const std::string& name) const;
+};
+
+class Trainer {
+ public:
+  /// Loads the graphs. With `resume`, continues the run in `run_dir` from its last.pt; without,
+  /// refuses a directory that already holds a run.
+  Trainer(TrainConfig config, std::filesystem::path run_dir, bool resume);
+  /// Trains up to max_epochs; `on_epoch` (optional) sees each finished epoch.
+  std::vector<EpochRecord> run(const std::function<void(const EpochRecord&)>& on_epoch = {});
+  const std::vector<EpochRecord>& history() const { return history_; }
+
+ private:
+  double trainEpoch(int epoch);
+  EpochRecord validate(int epoch);
+  void writeMetrics() const;
+
+  TrainConfig config_;
+  std::filesystem::path run_dir_;
+  torch::Device device_;
+  std::vector<GraphTensors> train_, val_;
+  std::shared_ptr<EdgeClassifierModel> model_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  int start_epoch_ = 0;
+  double best_metric_ = 0;
+  int best_epoch_ = -1;
+  std::vector<EpochRecord> history_;
+};
+
+/// Reads a metrics.csv written by the trainer.
+std::vector<EpochRecord> readMetricsCsv(const std::filesystem::path& file);
+
+/// Scores (sigmoid of the logits) of a model on one graph, without gradients.
+torch::Tensor scoreGraph(EdgeClassifierModel& model, const GraphTensors& graph);
+
+}  // namespace efgnn
