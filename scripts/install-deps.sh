@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages efgnn needs. Idempotent: packages already present are skipped,
-# so a second run does nothing and needs no network.
+# Installs the Debian 12 packages efgnn needs. Idempotent: packages already present are
+# skipped, so a second run does nothing and needs no network. libopenblas0-pthread: without it
+# LibTorch falls back to the reference BLAS (~4x slower); libgloo-dev: c10d's Gloo backend for
+# multi-process training; python3-torch: the reference implementation bench/ compares with.
 set -euo pipefail
 
 packages=(
@@ -8,6 +10,8 @@ packages=(
   libyaml-cpp-dev libcli11-dev libhdf5-dev libhepmc3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox
+  libtorch-dev libopenblas0-pthread libgloo-dev
+  python3-torch
 )
 
 missing=()

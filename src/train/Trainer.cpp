@@ -53,7 +53,8 @@ torch::Tensor scoreGraph(EdgeClassifierModel& model, const GraphTensors& g) {
 }
 
 Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume)
-    : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(config_.device) {
+    : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(config_.device),
+      distributed_(DistributedContext::fromEnvironment(device_)) {
   configureTorchThreads(config_.threads);
   torch::manual_seed(config_.seed);
   if (device_.is_cuda() && !torch::cuda::is_available())
@@ -82,6 +83,8 @@ Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume)
   } else if (fs::exists(last)) {
     throw Error(run_dir_.string() + ": already holds a run; use --resume to continue it or another --out");
   }
+  distributed_.broadcastParameters(model_->parameters());  // every process starts alike
+  if (!distributed_.isMain()) return;
   fs::create_directories(run_dir_);
   writeFileAtomically(run_dir_ / "config.yaml", config_.toYaml());
 }
@@ -91,10 +94,15 @@ double Trainer::trainEpoch(int epoch) {
   for (auto& group : optimizer_->param_groups())
     static_cast<torch::optim::AdamWOptions&>(group.options()).lr(config_.learningRate(epoch));
   // The order depends only on (seed, epoch), so a resumed run sees the same batches.
-  std::vector<std::size_t> order(train_.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<std::size_t> all(train_.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   Rng rng(config_.seed, {static_cast<std::uint64_t>(epoch)});
-  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  for (std::size_t i = all.size(); i > 1; --i) std::swap(all[i - 1], all[rng.below(i)]);
+  // This process's share: every world-th graph, the same count on every process.
+  const auto world = static_cast<std::size_t>(distributed_.worldSize());
+  std::vector<std::size_t> order;
+  for (std::size_t j = 0; j < all.size() / world; ++j)
+    order.push_back(all[j * world + static_cast<std::size_t>(distributed_.rank())]);
 
   double total = 0;
   const auto batch = static_cast<std::size_t>(config_.batch_size);
@@ -108,6 +116,8 @@ double Trainer::trainEpoch(int epoch) {
       loss.backward();
       batch_loss += loss.item<double>();
     }
+    distributed_.averageGradients(model_->parameters());
+    batch_loss = distributed_.average(batch_loss);
     if (!std::isfinite(batch_loss))
       throw Error("epoch " + std::to_string(epoch + 1) + ": the training loss is not finite; stopping (the last good "
                   "checkpoint, if any, is " + (run_dir_ / "last.pt").string() + "; try a lower lr)");
@@ -115,7 +125,7 @@ double Trainer::trainEpoch(int epoch) {
     optimizer_->step();
     total += batch_loss * static_cast<double>(end - start);
   }
-  return total / static_cast<double>(train_.size());
+  return total / static_cast<double>(order.size());
 }
 
 EpochRecord Trainer::validate(int epoch) {
@@ -157,6 +167,7 @@ std::vector<EpochRecord> Trainer::run(const std::function<void(const EpochRecord
   for (int epoch = start_epoch_; epoch < config_.max_epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     const double train_loss = trainEpoch(epoch);
+    if (!distributed_.isMain()) continue;  // rank 0 validates and writes
     EpochRecord r = validate(epoch);
     r.train_loss = train_loss;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/EdgeClassifierModel.hpp"
+#include "train/Distributed.hpp"
 #include "train/EdgeMetrics.hpp"
 #include "train/GraphTensors.hpp"
 #include "train/TrainConfig.hpp"
@@ -39,6 +40,7 @@ class Trainer {
   TrainConfig config_;
   std::filesystem::path run_dir_;
   torch::Device device_;
+  DistributedContext distributed_;
   std::vector<GraphTensors> train_, val_;
   std::shared_ptr<EdgeClassifierModel> model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;

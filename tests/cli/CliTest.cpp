@@ -10,6 +10,9 @@
 #include "core/AtomicFile.hpp"
 #include "io/EventSource.hpp"
 #include "io/TrackMLCsv.hpp"
+#include "train/Checkpoint.hpp"
+
+#include <unistd.h>
 
 namespace efgnn {
 namespace {
@@ -198,6 +201,46 @@ TEST_F(Cli, ModuleMapGraphsAndStatistics) {
   r = run("build-graphs --events " + path("itk") + " --module-map " + path("map.h5") + " --out " + path("bad"));
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("built for detector 'trackml'"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
+  Result r = run("summary --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"parameters\": 1974913"), std::string::npos) << "the reference model, 4 node features";
+  r = run("summary --set hiden=16");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("did you mean 'hidden'"), std::string::npos) << r.out;
+
+  const std::string sim = "simulate --gun --gun-count 20 --gun-pt 1,5 --gun-eta -2,2 --gun-random-charge --format h5 ";
+  ASSERT_EQ(run(sim + "--events 12 --seed 3 --out " + path("ev")).status, 0);
+  ASSERT_EQ(run("build-module-map --events " + path("ev") + " --out " + path("map.h5")).status, 0);
+  ASSERT_EQ(run("build-graphs --events " + path("ev") + " --module-map " + path("map.h5") + " --tolerance 3 --split 70,15,15 --out " +
+                path("graphs")).status, 0);
+  {
+    std::ofstream f(path("tiny.yaml"));
+    f << "input_dir: graphs\nhidden: 8\nn_graph_iters: 2\nnb_node_layer: 2\nnb_edge_layer: 2\nmax_epochs: 2\nwarmup: 1\n"
+         "lr: 0.003\nthreads: 1\n";
+  }
+  r = run("train --config " + path("tiny.yaml") + " --set batch_size=2 --out " + path("single") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"epochs\": 2"), std::string::npos) << r.out;
+  r = run("eval --model " + path("single/best.pt") + " --graphs " + path("graphs") + " --out " + path("scores") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"edgewise_efficiency\""), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::is_empty(dir / "scores"));
+
+  // Two processes over c10d, one graph each per step, against one process with two per step.
+  const int port = 20000 + static_cast<int>(::getpid() % 20000);
+  const std::string env = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " ";
+  const std::string train = std::string(EFGNN_BINARY) + " train --config " + path("tiny.yaml") + " --out " + path("ddp");
+  const std::string both = "(" + env + "RANK=1 " + train + " > " + path("rank1.log") + " 2>&1 &) ; " + env + "RANK=0 " +
+                           train + " > " + path("rank0.log") + " 2>&1";
+  ASSERT_EQ(std::system(both.c_str()), 0) << readFile(dir / "rank0.log");
+  const auto single = loadCheckpoint(dir / "single" / "last.pt", torch::kCPU);
+  const auto ddp = loadCheckpoint(dir / "ddp" / "last.pt", torch::kCPU);
+  const auto a = single.model->parameters(), b = ddp.model->parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-4, 1e-6)) << "parameter " << i;
 }
 
 TEST_F(Cli, CalibrationJson) {
