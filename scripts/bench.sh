@@ -36,6 +36,8 @@ for t in json.load(open('/tmp/efgnn-helix.json'))['testsuites'][0]['testsuite']:
 
 echo
 bench/graphs.sh "$EFGNN"
+echo
+bench/train_step.sh "$EFGNN"
 
 echo
 echo "== micro-benchmarks"

@@ -19,6 +19,7 @@ void addGraphStatsCommand(CLI::App& app);
 void addSummaryCommand(CLI::App& app);
 void addTrainCommand(CLI::App& app);
 void addEvalCommand(CLI::App& app);
+void addBenchTrainCommand(CLI::App& app);
 
 /// Prints one JSON object on stdout (for --json).
 void printJson(const Json& json);

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   efgnn::cli::addSummaryCommand(app);
   efgnn::cli::addTrainCommand(app);
   efgnn::cli::addEvalCommand(app);
+  efgnn::cli::addBenchTrainCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

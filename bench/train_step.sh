@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Training throughput (BENCHMARKS.md, issue 4): seconds per training step (forward, loss,
+# backward, AdamW) and peak memory of efgnn and of the same model in PyTorch (Python, Debian's
+# python3-torch) on the same graph and thread count; h = 48, 8 iterations. Uses the graphs of
+# bench/graphs.sh (a full mu = 200 module-map graph and a --hard-cut-pt 1 one).
+set -euo pipefail
+EFGNN=${1:-build/efgnn}
+DATA=${BENCH_DATA:-/tmp/efgnn-bench}
+THREADS=${BENCH_THREADS:-2}
+STEPS=${BENCH_STEPS:-5}
+[ -d "$DATA/graphs-mu200" ] || { echo "run bench/graphs.sh first" >&2; exit 1; }
+[ -d "$DATA/hardcut-mu200" ] || "$EFGNN" build-graphs --events "$DATA/test-mu200" --module-map "$DATA/map.h5" \
+  --hard-cut-pt 1 --out "$DATA/hardcut-mu200" --threads "$THREADS" > /dev/null
+fields="edges parameters threads step_seconds_median step_seconds_min step_seconds_max peak_rss_mb"
+show() { python3 -c "import json,sys; d=json.load(sys.stdin); print(' '.join(f'{k}={d[k]}' for k in sys.argv[1:]))" $fields; }
+for graph in hardcut-mu200 graphs-mu200; do
+  file="$DATA/$graph/event000100000.h5"
+  echo "== $graph, $THREADS threads, median of $STEPS steps after 1 warm-up step"
+  printf 'efgnn:   '; "$EFGNN" bench-train --graph "$file" --set hidden=48 --steps "$STEPS" --warmup 1 --threads "$THREADS" --json | show
+  printf 'pytorch: '; python3 bench/ignn2_reference.py --graph "$file" --steps "$STEPS" --warmup 1 --threads "$THREADS" | show
+done

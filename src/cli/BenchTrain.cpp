@@ -1,0 +1,89 @@
+// `efgnn bench-train`: seconds per training step and peak memory on one graph.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+#include "cli/Commands.hpp"
+#include "core/Error.hpp"
+#include "io/GraphStoreH5.hpp"
+#include "model/EdgeClassifierModel.hpp"
+#include "model/TorchThreads.hpp"
+#include "train/GraphTensors.hpp"
+
+namespace efgnn::cli {
+namespace {
+
+/// Peak resident memory of this process [MB] (VmHWM).
+double peakRssMb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+}  // namespace
+
+void addBenchTrainCommand(CLI::App& app) {
+  struct Options {
+    std::string graph, config;
+    std::vector<std::string> sets;
+    int steps = 10, warmup = 2, threads = 0;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("bench-train", "Time training steps (forward, backward, AdamW) on one graph");
+  cmd->add_option("--graph", o->graph, "A graph file (efgnn build-graphs)")->required();
+  cmd->add_option("--config", o->config, "Training YAML (default: reference model)");
+  cmd->add_option("--set", o->sets, "Override a key: key=value (repeatable)");
+  cmd->add_option("--steps", o->steps, "Timed steps")->capture_default_str();
+  cmd->add_option("--warmup", o->warmup, "Untimed steps first")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--json", o->json, "One JSON object on stdout");
+  cmd->callback([o] {
+    TrainConfig config = o->config.empty() ? TrainConfig{} : TrainConfig::fromFile(o->config);
+    for (const auto& s : o->sets) config.set(s);
+    configureTorchThreads(o->threads);
+    const Graph graph = readGraphH5(o->graph);
+    const GraphTensors g = GraphTensors::from(graph, config, torch::kCPU, o->graph);
+    torch::manual_seed(config.seed);
+    auto model = makeModel(config.model);
+    torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(config.lr)
+                                                           .weight_decay(config.weight_decay)
+                                                           .amsgrad(config.amsgrad));
+    std::vector<double> seconds;
+    for (int step = 0; step < o->warmup + o->steps; ++step) {
+      const auto start = std::chrono::steady_clock::now();
+      optimizer.zero_grad();
+      const auto loss = edgeLoss(model->forward(g.x, g.edge_index, g.edge_attr), g);
+      loss.backward();
+      optimizer.step();
+      if (step >= o->warmup)
+        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    if (seconds.empty()) throw Error("--steps must be at least 1");
+    std::sort(seconds.begin(), seconds.end());
+    const double median = seconds[seconds.size() / 2];
+    if (o->json) {
+      Json j = Json::object();
+      j["implementation"] = "efgnn";
+      j["nodes"] = graph.numNodes();
+      j["edges"] = graph.numEdges();
+      j["parameters"] = parameterCount(*model);
+      j["threads"] = at::get_num_threads();
+      j["step_seconds_median"] = median;
+      j["step_seconds_min"] = seconds.front();
+      j["step_seconds_max"] = seconds.back();
+      j["peak_rss_mb"] = peakRssMb();
+      printJson(j);
+      return;
+    }
+    std::printf("%zu nodes, %zu edges, %lld parameters, %d threads: %.3f s per step (median of %zu; %.3f-%.3f), "
+                "peak RSS %.0f MB\n",
+                graph.numNodes(), graph.numEdges(), static_cast<long long>(parameterCount(*model)),
+                at::get_num_threads(), median, seconds.size(), seconds.front(), seconds.back(), peakRssMb());
+  });
+}
+
+}  // namespace efgnn::cli
