@@ -69,7 +69,7 @@ void addEvalCommand(CLI::App& app) {
     for (const auto id : ids) {
       const GraphTensors g = GraphTensors::from(data.read(id), ckpt.config, device, data.fileOf(id).string());
       const auto scores = scoreGraph(*ckpt.model, g);
-      metrics.add(scores, g.y, g.y_target, g.edge_pt, g.edge_eta);
+      metrics.add(scores, g);
       if (!o->out.empty()) writeScores(std::filesystem::path(o->out) / graphFileName(id), g, scores);
     }
     if (o->json) {

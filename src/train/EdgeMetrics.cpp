@@ -10,22 +10,29 @@ constexpr int kAucBins = 10000;
 EdgeMetrics::EdgeMetrics(double cut)
     : efficiency_vs_pt({1, 1.5, 2, 3, 5, 10, 20, 50, 100}),
       efficiency_vs_eta({-4, -3, -2.5, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 2.5, 3, 4}),
+      purity_vs_eta(efficiency_vs_eta.edges),
       cut_(cut),
       target_hist_(kAucBins, 0),
       fake_hist_(kAucBins, 0) {}
 
+void EdgeMetrics::add(const torch::Tensor& scores, const GraphTensors& g) {
+  add(scores, g.y, g.y_target, g.edge_pt, g.edge_eta, g.position_eta);
+}
+
 void EdgeMetrics::add(const torch::Tensor& scores_in, const torch::Tensor& y_in, const torch::Tensor& target_in,
-                      const torch::Tensor& pt_in, const torch::Tensor& eta_in) {
+                      const torch::Tensor& pt_in, const torch::Tensor& eta_in, const torch::Tensor& position_in) {
   const auto scores = scores_in.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   const auto y = y_in.to(torch::kCPU, torch::kFloat32).contiguous();
   const auto target = target_in.to(torch::kCPU, torch::kFloat32).contiguous();
   const auto pt = pt_in.to(torch::kCPU, torch::kFloat32).contiguous();
   const auto eta = eta_in.to(torch::kCPU, torch::kFloat32).contiguous();
+  const auto position = position_in.to(torch::kCPU, torch::kFloat32).contiguous();
   const float* s = scores.data_ptr<float>();
   const float* t = y.data_ptr<float>();
   const float* g = target.data_ptr<float>();
   const float* p = pt.data_ptr<float>();
   const float* h = eta.data_ptr<float>();
+  const float* m = position.data_ptr<float>();
   const auto n = scores.numel();
   for (std::int64_t e = 0; e < n; ++e) {
     const bool pass = s[e] > cut_, is_true = t[e] > 0.5f, is_target = g[e] > 0.5f;
@@ -34,6 +41,7 @@ void EdgeMetrics::add(const torch::Tensor& scores_in, const torch::Tensor& y_in,
     true_positive_ += pass && is_true;
     target_ += is_target;
     target_positive_ += pass && is_target;
+    if (pass) purity_vs_eta.add(m[e], is_true);
     const int bin = std::clamp(static_cast<int>(s[e] * kAucBins), 0, kAucBins - 1);
     if (is_target) {
       target_hist_[bin] += 1;
@@ -68,6 +76,7 @@ Json EdgeMetrics::json() const {
   j["auc"] = auc();
   j["efficiency_vs_pt"] = efficiency_vs_pt.json();
   j["efficiency_vs_eta"] = efficiency_vs_eta.json();
+  j["purity_vs_eta"] = purity_vs_eta.json();
   return j;
 }
 

@@ -6,15 +6,19 @@
 
 #include "core/Json.hpp"
 #include "graph/GraphStatistics.hpp"
+#include "train/GraphTensors.hpp"
 
 namespace efgnn {
 
 class EdgeMetrics {
  public:
   explicit EdgeMetrics(double cut = 0.5);
-  /// Adds a graph's scores (probabilities, not logits) with its labels and particle pT, eta.
+  /// Adds a graph's scores (probabilities, not logits).
+  void add(const torch::Tensor& scores, const GraphTensors& graph);
+  /// The same from plain tensors: labels, the particle pT and eta of true edges, the edge
+  /// midpoint's eta.
   void add(const torch::Tensor& scores, const torch::Tensor& y, const torch::Tensor& y_target,
-           const torch::Tensor& edge_pt, const torch::Tensor& edge_eta);
+           const torch::Tensor& edge_pt, const torch::Tensor& edge_eta, const torch::Tensor& position_eta);
 
   double cut() const { return cut_; }
   /// target edges scored positive / target edges
@@ -31,7 +35,10 @@ class EdgeMetrics {
   double edges() const { return edges_; }
   Json json() const;
 
+  /// Target edges scored positive, versus the particle's pT and eta.
   BinnedEfficiency efficiency_vs_pt, efficiency_vs_eta;
+  /// True edges among edges scored positive, versus the edge midpoint's eta.
+  BinnedEfficiency purity_vs_eta;
 
  private:
   static double ratio(double a, double b) { return b > 0 ? a / b : 0; }

@@ -1,5 +1,7 @@
 #include "train/GraphTensors.hpp"
 
+#include <algorithm>
+
 #include "core/Error.hpp"
 
 namespace efgnn {
@@ -42,6 +44,18 @@ GraphTensors GraphTensors::from(const Graph& g, const TrainConfig& config, const
   t.edge_pt = tensorOf(g.edge_pt, torch::kFloat32, {e}).to(device);
   t.edge_eta = tensorOf(g.edge_eta, torch::kFloat32, {e}).to(device);
   t.weight = edgeWeights(t.y, t.y_target, config);
+  // Midpoint eta from the r and z node features (same scale, so their ratio is physical).
+  const auto column = [&](const char* name) -> std::int64_t {
+    const auto it = std::find(g.node_feature_names.begin(), g.node_feature_names.end(), name);
+    return it == g.node_feature_names.end() ? -1 : it - g.node_feature_names.begin();
+  };
+  const auto r = column("r"), z = column("z");
+  if (r >= 0 && z >= 0 && e > 0) {
+    const auto mid = (t.x.index_select(0, t.edge_index[0]) + t.x.index_select(0, t.edge_index[1])) * 0.5;
+    t.position_eta = torch::asinh(mid.select(1, z) / mid.select(1, r).clamp_min(1e-9));
+  } else {
+    t.position_eta = torch::zeros({e}, torch::TensorOptions().device(device));
+  }
   return t;
 }
 

@@ -12,6 +12,7 @@ struct GraphTensors {
   torch::Tensor x, edge_index, edge_attr;  // float32, int64 [2, E], float32
   torch::Tensor y, y_target, weight;       // float32 [E]
   torch::Tensor edge_pt, edge_eta;         // float32 [E], of the edge's particle (0 for fakes)
+  torch::Tensor position_eta;              // float32 [E], eta of the edge's midpoint (for purity vs eta)
 
   /// Checks the graph's features against the model (count, and names when the config names
   /// them) and builds the tensors; throws Error naming `source`.

@@ -137,7 +137,7 @@ EpochRecord Trainer::validate(int epoch) {
     for (const auto& g : val_) {
       const auto logits = model_->forward(g.x, g.edge_index, g.edge_attr);
       loss += edgeLoss(logits, g).item<double>();
-      metrics.add(torch::sigmoid(logits), g.y, g.y_target, g.edge_pt, g.edge_eta);
+      metrics.add(torch::sigmoid(logits), g);
     }
   }
   EpochRecord r;

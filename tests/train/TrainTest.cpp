@@ -26,13 +26,15 @@ TEST(EdgeMetrics, KnownScores) {
   // 6 edges: targets 0,1,2 (scores .9 .8 .3), non-target true 3 (.7), fakes 4,5 (.6 .1).
   EdgeMetrics m(0.5);
   m.add(torch::tensor({0.9f, 0.8f, 0.3f, 0.7f, 0.6f, 0.1f}), torch::tensor({1.f, 1.f, 1.f, 1.f, 0.f, 0.f}),
-        torch::tensor({1.f, 1.f, 1.f, 0.f, 0.f, 0.f}), torch::full({6}, 2.f), torch::zeros({6}));
+        torch::tensor({1.f, 1.f, 1.f, 0.f, 0.f, 0.f}), torch::full({6}, 2.f), torch::zeros({6}), torch::zeros({6}));
   EXPECT_DOUBLE_EQ(m.efficiency(), 2.0 / 3);     // 2 of 3 targets pass
   EXPECT_DOUBLE_EQ(m.totalPurity(), 3.0 / 4);    // passing: 0,1,3,4; true: 0,1,3
   EXPECT_DOUBLE_EQ(m.targetPurity(), 2.0 / 4);
   EXPECT_DOUBLE_EQ(m.maskedPurity(), 2.0 / 3);   // edge 3 masked
   // Target vs fake pairs: (.9,.6) (.9,.1) (.8,.6) (.8,.1) (.3,.1) win, (.3,.6) loses: 5/6.
   EXPECT_NEAR(m.auc(), 5.0 / 6, 1e-9);
+  EXPECT_DOUBLE_EQ(m.purity_vs_eta.total[7], 4);  // eta 0 bin [0, 0.5): the four passing edges
+  EXPECT_DOUBLE_EQ(m.purity_vs_eta.passed[7], 3);
 }
 
 TEST(Loss, ReferenceWeightingAndBalance) {
