@@ -1,34 +1,19 @@
 #include "model/ModelConfig.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <sstream>
 
+#include "core/ConfigFields.hpp"
 #include "core/Error.hpp"
 
 namespace efgnn {
 namespace {
 
-/// One key: how to read it from YAML into a config and how to print it.
-struct Field {
-  const char* name;
-  std::function<void(ModelConfig&, const YamlNode&)> read;
-  std::function<std::string(const ModelConfig&)> print;
-};
+using Field = ConfigField<ModelConfig>;
 
 template <class T>
 Field field(const char* name, T ModelConfig::*member) {
-  return {name,
-          [member](ModelConfig& c, const YamlNode& n) {
-            if constexpr (std::is_same_v<T, int>) c.*member = static_cast<int>(n.asInt());
-            else if constexpr (std::is_same_v<T, bool>) c.*member = n.asBool();
-            else c.*member = n.asString();
-          },
-          [member](const ModelConfig& c) {
-            if constexpr (std::is_same_v<T, bool>) return std::string(c.*member ? "true" : "false");
-            else if constexpr (std::is_same_v<T, int>) return std::to_string(c.*member);
-            else return c.*member;
-          }};
+  return configField(name, member);
 }
 
 /// A width given as a number or as a list of feature names.
@@ -89,11 +74,7 @@ std::size_t editDistance(const std::string& a, const std::string& b) {
 }  // namespace
 
 const std::vector<std::string>& ModelConfig::keys() {
-  static const std::vector<std::string> k = [] {
-    std::vector<std::string> out;
-    for (const auto& f : fields()) out.push_back(f.name);
-    return out;
-  }();
+  static const std::vector<std::string> k = configKeys(fields());
   return k;
 }
 
@@ -115,9 +96,8 @@ ModelConfig ModelConfig::fromYaml(const YamlNode& node, const std::vector<std::s
   std::vector<std::string> valid = keys();
   valid.insert(valid.end(), other_keys.begin(), other_keys.end());
   for (const auto& key : node.keys()) {
-    const auto it = std::find_if(fields().begin(), fields().end(), [&](const Field& f) { return key == f.name; });
-    if (it != fields().end()) {
-      it->read(c, node[key]);
+    if (const Field* f = findConfigField(fields(), key)) {
+      f->read(c, node[key]);
     } else if (std::find(other_keys.begin(), other_keys.end(), key) == other_keys.end()) {
       throw node[key].error("unknown key '" + key + "' (did you mean '" + closestKey(key, valid) + "'?)");
     }
@@ -130,11 +110,10 @@ void ModelConfig::set(const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) throw Error("--set '" + assignment + "': expected key=value");
   const std::string key = assignment.substr(0, eq);
-  const auto it = std::find_if(fields().begin(), fields().end(), [&](const Field& f) { return key == f.name; });
-  if (it == fields().end())
-    throw Error("--set: unknown model key '" + key + "' (did you mean '" + closestKey(key, keys()) + "'?)");
+  const Field* f = findConfigField(fields(), key);
+  if (!f) throw Error("--set: unknown model key '" + key + "' (did you mean '" + closestKey(key, keys()) + "'?)");
   const YamlNode value = YamlNode::parse(key + ": " + assignment.substr(eq + 1), "--set " + assignment);
-  it->read(*this, value[key]);
+  f->read(*this, value[key]);
   validate();
 }
 

@@ -3,36 +3,20 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <functional>
 #include <sstream>
 
 #include "core/AtomicFile.hpp"
+#include "core/ConfigFields.hpp"
 #include "core/Error.hpp"
 
 namespace efgnn {
 namespace {
 
-struct Field {
-  const char* name;
-  std::function<void(TrainConfig&, const YamlNode&)> read;
-  std::function<std::string(const TrainConfig&)> print;
-};
+using Field = ConfigField<TrainConfig>;
 
 template <class T>
 Field field(const char* name, T TrainConfig::*member) {
-  return {name,
-          [member](TrainConfig& c, const YamlNode& n) {
-            if constexpr (std::is_same_v<T, bool>) c.*member = n.asBool();
-            else if constexpr (std::is_same_v<T, std::string>) c.*member = n.asString();
-            else if constexpr (std::is_floating_point_v<T>) c.*member = n.asDouble();
-            else c.*member = static_cast<T>(n.asInt());
-          },
-          [member](const TrainConfig& c) {
-            std::ostringstream out;
-            if constexpr (std::is_same_v<T, bool>) out << (c.*member ? "true" : "false");
-            else out << c.*member;
-            return out.str();
-          }};
+  return configField(name, member);
 }
 
 const std::vector<Field>& fields() {
@@ -64,19 +48,12 @@ const std::vector<Field>& fields() {
   return f;
 }
 
-const Field* findField(const std::string& key) {
-  const auto it = std::find_if(fields().begin(), fields().end(), [&](const Field& f) { return key == f.name; });
-  return it == fields().end() ? nullptr : &*it;
-}
+const Field* findField(const std::string& key) { return findConfigField(fields(), key); }
 
 }  // namespace
 
 const std::vector<std::string>& TrainConfig::keys() {
-  static const std::vector<std::string> k = [] {
-    std::vector<std::string> out;
-    for (const auto& f : fields()) out.push_back(f.name);
-    return out;
-  }();
+  static const std::vector<std::string> k = configKeys(fields());
   return k;
 }
 

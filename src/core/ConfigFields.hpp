@@ -1,0 +1,53 @@
+#pragma once
+// Configuration structs whose keys are read from YAML and printed back: one table of fields
+// per struct, each naming a member, instead of a reader and a printer per key.
+#include <algorithm>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "core/Yaml.hpp"
+
+namespace efgnn {
+
+template <class Config>
+struct ConfigField {
+  const char* name;
+  std::function<void(Config&, const YamlNode&)> read;
+  std::function<std::string(const Config&)> print;
+};
+
+/// A field for a member of type bool, string, integer or floating point.
+template <class Config, class T>
+ConfigField<Config> configField(const char* name, T Config::*member) {
+  return {name,
+          [member](Config& c, const YamlNode& n) {
+            if constexpr (std::is_same_v<T, bool>) c.*member = n.asBool();
+            else if constexpr (std::is_same_v<T, std::string>) c.*member = n.asString();
+            else if constexpr (std::is_floating_point_v<T>) c.*member = n.asDouble();
+            else c.*member = static_cast<T>(n.asInt());
+          },
+          [member](const Config& c) {
+            std::ostringstream out;
+            if constexpr (std::is_same_v<T, bool>) out << (c.*member ? "true" : "false");
+            else out << c.*member;
+            return out.str();
+          }};
+}
+
+template <class Config>
+const ConfigField<Config>* findConfigField(const std::vector<ConfigField<Config>>& fields, const std::string& key) {
+  const auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return key == f.name; });
+  return it == fields.end() ? nullptr : &*it;
+}
+
+template <class Config>
+std::vector<std::string> configKeys(const std::vector<ConfigField<Config>>& fields) {
+  std::vector<std::string> out;
+  for (const auto& f : fields) out.push_back(f.name);
+  return out;
+}
+
+}  // namespace efgnn
