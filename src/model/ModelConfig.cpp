@@ -11,11 +11,6 @@ namespace {
 
 using Field = ConfigField<ModelConfig>;
 
-template <class T>
-Field field(const char* name, T ModelConfig::*member) {
-  return configField(name, member);
-}
-
 /// A width given as a number or as a list of feature names.
 Field features(const char* name, int ModelConfig::*width, std::vector<std::string> ModelConfig::*names) {
   return {name,
@@ -38,20 +33,20 @@ Field features(const char* name, int ModelConfig::*width, std::vector<std::strin
 
 const std::vector<Field>& fields() {
   static const std::vector<Field> f{
-      field("model", &ModelConfig::model),
+      configField("model", &ModelConfig::model),
       features("node_features", &ModelConfig::node_features, &ModelConfig::node_feature_names),
       features("edge_features", &ModelConfig::edge_features, &ModelConfig::edge_feature_names),
-      field("hidden", &ModelConfig::hidden),
-      field("n_graph_iters", &ModelConfig::n_graph_iters),
-      field("nb_node_layer", &ModelConfig::nb_node_layer),
-      field("nb_edge_layer", &ModelConfig::nb_edge_layer),
-      field("layernorm", &ModelConfig::layernorm),
-      field("batchnorm", &ModelConfig::batchnorm),
-      field("hidden_activation", &ModelConfig::hidden_activation),
-      field("node_net_recurrent", &ModelConfig::node_net_recurrent),
-      field("edge_net_recurrent", &ModelConfig::edge_net_recurrent),
-      field("concat", &ModelConfig::concat),
-      field("in_out_diff_agg", &ModelConfig::in_out_diff_agg),
+      configField("hidden", &ModelConfig::hidden),
+      configField("n_graph_iters", &ModelConfig::n_graph_iters),
+      configField("nb_node_layer", &ModelConfig::nb_node_layer),
+      configField("nb_edge_layer", &ModelConfig::nb_edge_layer),
+      configField("layernorm", &ModelConfig::layernorm),
+      configField("batchnorm", &ModelConfig::batchnorm),
+      configField("hidden_activation", &ModelConfig::hidden_activation),
+      configField("node_net_recurrent", &ModelConfig::node_net_recurrent),
+      configField("edge_net_recurrent", &ModelConfig::edge_net_recurrent),
+      configField("concat", &ModelConfig::concat),
+      configField("in_out_diff_agg", &ModelConfig::in_out_diff_agg),
   };
   return f;
 }

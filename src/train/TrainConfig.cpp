@@ -14,36 +14,31 @@ namespace {
 
 using Field = ConfigField<TrainConfig>;
 
-template <class T>
-Field field(const char* name, T TrainConfig::*member) {
-  return configField(name, member);
-}
-
 const std::vector<Field>& fields() {
   static const std::vector<Field> f{
-      field("input_dir", &TrainConfig::input_dir),
-      field("max_train_graphs", &TrainConfig::max_train_graphs),
-      field("max_val_graphs", &TrainConfig::max_val_graphs),
-      field("fake_weight", &TrainConfig::fake_weight),
-      field("target_weight", &TrainConfig::target_weight),
-      field("non_target_true_weight", &TrainConfig::non_target_true_weight),
-      field("balance", &TrainConfig::balance),
-      field("lr", &TrainConfig::lr),
-      field("weight_decay", &TrainConfig::weight_decay),
-      field("amsgrad", &TrainConfig::amsgrad),
-      field("warmup", &TrainConfig::warmup),
-      field("factor", &TrainConfig::factor),
-      field("patience", &TrainConfig::patience),
-      field("min_lr", &TrainConfig::min_lr),
-      field("max_epochs", &TrainConfig::max_epochs),
-      field("batch_size", &TrainConfig::batch_size),
-      field("gradient_clip_val", &TrainConfig::gradient_clip_val),
-      field("seed", &TrainConfig::seed),
-      field("edge_cut", &TrainConfig::edge_cut),
-      field("metric_to_monitor", &TrainConfig::metric_to_monitor),
-      field("metric_mode", &TrainConfig::metric_mode),
-      field("device", &TrainConfig::device),
-      field("threads", &TrainConfig::threads),
+      configField("input_dir", &TrainConfig::input_dir),
+      configField("max_train_graphs", &TrainConfig::max_train_graphs),
+      configField("max_val_graphs", &TrainConfig::max_val_graphs),
+      configField("fake_weight", &TrainConfig::fake_weight),
+      configField("target_weight", &TrainConfig::target_weight),
+      configField("non_target_true_weight", &TrainConfig::non_target_true_weight),
+      configField("balance", &TrainConfig::balance),
+      configField("lr", &TrainConfig::lr),
+      configField("weight_decay", &TrainConfig::weight_decay),
+      configField("amsgrad", &TrainConfig::amsgrad),
+      configField("warmup", &TrainConfig::warmup),
+      configField("factor", &TrainConfig::factor),
+      configField("patience", &TrainConfig::patience),
+      configField("min_lr", &TrainConfig::min_lr),
+      configField("max_epochs", &TrainConfig::max_epochs),
+      configField("batch_size", &TrainConfig::batch_size),
+      configField("gradient_clip_val", &TrainConfig::gradient_clip_val),
+      configField("seed", &TrainConfig::seed),
+      configField("edge_cut", &TrainConfig::edge_cut),
+      configField("metric_to_monitor", &TrainConfig::metric_to_monitor),
+      configField("metric_mode", &TrainConfig::metric_mode),
+      configField("device", &TrainConfig::device),
+      configField("threads", &TrainConfig::threads),
   };
   return f;
 }
