@@ -8,6 +8,7 @@ EFGNN=${1:-build/efgnn}
 DATA=${BENCH_DATA:-/tmp/efgnn-bench}
 THREADS=${BENCH_THREADS:-2}
 STEPS=${BENCH_STEPS:-5}
+PYTHON=${PYTHON:-/usr/bin/python3}  # Debian's, with python3-torch and python3-h5py
 [ -d "$DATA/graphs-mu200" ] || { echo "run bench/graphs.sh first" >&2; exit 1; }
 [ -d "$DATA/hardcut-mu200" ] || "$EFGNN" build-graphs --events "$DATA/test-mu200" --module-map "$DATA/map.h5" \
   --hard-cut-pt 1 --out "$DATA/hardcut-mu200" --threads "$THREADS" > /dev/null
@@ -17,5 +18,6 @@ for graph in hardcut-mu200 graphs-mu200; do
   file="$DATA/$graph/event000100000.h5"
   echo "== $graph, $THREADS threads, median of $STEPS steps after 1 warm-up step"
   printf 'efgnn:   '; "$EFGNN" bench-train --graph "$file" --set hidden=48 --steps "$STEPS" --warmup 1 --threads "$THREADS" --json | show
-  printf 'pytorch: '; python3 bench/ignn2_reference.py --graph "$file" --steps "$STEPS" --warmup 1 --threads "$THREADS" | show
+  # OpenBLAS on one thread, as efgnn sets it: otherwise its pool fights ATen's for the cores.
+  printf "pytorch: "; OPENBLAS_NUM_THREADS=1 "$PYTHON" bench/ignn2_reference.py --graph "$file" --steps "$STEPS" --warmup 1 --threads "$THREADS" | show
 done

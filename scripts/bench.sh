@@ -38,6 +38,9 @@ echo
 bench/graphs.sh "$EFGNN"
 echo
 bench/train_step.sh "$EFGNN"
+echo
+echo "== data-parallel training"
+bench/ddp.sh "$EFGNN"
 
 echo
 echo "== micro-benchmarks"
