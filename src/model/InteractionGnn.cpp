@@ -17,6 +17,19 @@ InteractionGnnBase::InteractionGnnBase(ModelConfig config) : EdgeClassifierModel
   }
 }
 
+void InteractionGnnBase::addNetworks(int edge_width, int node_width, int node_input) {
+  const int n_edge = config_.edge_net_recurrent ? 1 : config_.n_graph_iters;
+  const int n_node = config_.node_net_recurrent ? 1 : config_.n_graph_iters;
+  for (int i = 0; i < n_edge; ++i)
+    edge_networks_.push_back(register_module("edge_network" + std::to_string(i),
+                                             EdgeMlp(edge_width, node_width, hiddenMlp(config_.nb_edge_layer))));
+  for (int i = 0; i < n_node; ++i) {
+    MlpOptions o = hiddenMlp(config_.nb_node_layer);
+    o.input = node_input;
+    node_networks_.push_back(register_module("node_network" + std::to_string(i), Mlp(o)));
+  }
+}
+
 MlpOptions InteractionGnnBase::hiddenMlp(int layers) const {
   MlpOptions o;
   o.sizes.assign(static_cast<std::size_t>(layers), config_.hidden);
@@ -48,16 +61,7 @@ InteractionGnn2::InteractionGnn2(ModelConfig config) : InteractionGnnBase(std::m
   const int h = config_.hidden;
   const int state = config_.concat ? 2 * h : h;  // width of x and e entering an iteration
   const int messages = config_.in_out_diff_agg ? 2 * h : h;
-  const int n_edge = config_.edge_net_recurrent ? 1 : config_.n_graph_iters;
-  const int n_node = config_.node_net_recurrent ? 1 : config_.n_graph_iters;
-  for (int i = 0; i < n_edge; ++i)
-    edge_networks_.push_back(register_module("edge_network" + std::to_string(i),
-                                             EdgeMlp(state, state, hiddenMlp(config_.nb_edge_layer))));
-  for (int i = 0; i < n_node; ++i) {
-    MlpOptions o = hiddenMlp(config_.nb_node_layer);
-    o.input = messages + state;
-    node_networks_.push_back(register_module("node_network" + std::to_string(i), Mlp(o)));
-  }
+  addNetworks(state, state, messages + state);
   MlpOptions decoder = hiddenMlp(config_.nb_edge_layer);
   decoder.input = h;
   edge_decoder_ = register_module("edge_decoder", Mlp(decoder));
@@ -87,16 +91,7 @@ torch::Tensor InteractionGnn2::forward(const torch::Tensor& x_in, const torch::T
 InteractionGnn::InteractionGnn(ModelConfig config) : InteractionGnnBase(std::move(config)) {
   const int h = config_.hidden;
   const int messages = config_.in_out_diff_agg ? 2 * h : h;
-  const int n_edge = config_.edge_net_recurrent ? 1 : config_.n_graph_iters;
-  const int n_node = config_.node_net_recurrent ? 1 : config_.n_graph_iters;
-  for (int i = 0; i < n_node; ++i) {
-    MlpOptions o = hiddenMlp(config_.nb_node_layer);
-    o.input = h + messages;
-    node_networks_.push_back(register_module("node_network" + std::to_string(i), Mlp(o)));
-  }
-  for (int i = 0; i < n_edge; ++i)
-    edge_networks_.push_back(
-        register_module("edge_network" + std::to_string(i), EdgeMlp(h, h, hiddenMlp(config_.nb_edge_layer))));
+  addNetworks(h, h, h + messages);
   MlpOptions output = hiddenMlp(config_.nb_edge_layer);
   output.sizes.push_back(1);
   output.activate_last = false;

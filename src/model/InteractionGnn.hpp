@@ -27,12 +27,18 @@ class InteractionGnnBase : public EdgeClassifierModel {
   /// with in_out_diff_agg, else one sum over both (width h).
   torch::Tensor aggregate(const torch::Tensor& e, const torch::Tensor& src, const torch::Tensor& dst,
                           std::int64_t num_nodes) const;
-  /// The network of iteration i (the same module for all with *_recurrent).
+  /// Creates the per-iteration networks (one of each with *_recurrent): edge networks over
+  /// [e, x_src, x_dst] of widths (edge_width, node_width, node_width), node networks of input
+  /// width node_input.
+  void addNetworks(int edge_width, int node_width, int node_input);
+  /// The network of iteration i.
   template <class Net>
   Net& pick(std::vector<Net>& nets, int i) { return nets[nets.size() == 1 ? 0 : i]; }
 
   Mlp node_encoder_{nullptr}, edge_encoder_{nullptr};
   EdgeMlp pair_encoder_{nullptr};  // edge encoder on [x_src, x_dst] when there are no edge features
+  std::vector<EdgeMlp> edge_networks_;
+  std::vector<Mlp> node_networks_;
 };
 
 class InteractionGnn2 final : public InteractionGnnBase {
@@ -42,8 +48,6 @@ class InteractionGnn2 final : public InteractionGnnBase {
                         const torch::Tensor& edge_attr) override;
 
  private:
-  std::vector<EdgeMlp> edge_networks_;
-  std::vector<Mlp> node_networks_;
   Mlp edge_decoder_{nullptr}, output_{nullptr};
 };
 
@@ -54,8 +58,6 @@ class InteractionGnn final : public InteractionGnnBase {
                         const torch::Tensor& edge_attr) override;
 
  private:
-  std::vector<EdgeMlp> edge_networks_;
-  std::vector<Mlp> node_networks_;
   EdgeMlp output_{nullptr};
 };
 
