@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "TempDirTest.hpp"
 #include "core/AtomicFile.hpp"
 #include "io/EventSource.hpp"
 #include "io/TrackMLCsv.hpp"
@@ -34,18 +35,7 @@ Result run(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("efgnn-cli-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  fs::path dir;
-};
+class Cli : public test::TempDirTest {};
 
 std::size_t countFiles(const fs::path& d, const std::string& suffix) {
   if (!fs::exists(d)) return 0;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <set>
 
+#include "TempDirTest.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "core/Parallel.hpp"
@@ -205,19 +206,7 @@ TEST(ModuleMap, ResultDoesNotDependOnHowEventsAreSplit) {
   EXPECT_EQ(one.finish(), b.finish());
 }
 
-class TempDir : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("efgnn-graph-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
-  fs::path dir;
-};
-
-using ModuleMapFile = TempDir;
+using ModuleMapFile = test::TempDirTest;
 
 TEST_F(ModuleMapFile, RoundTripAndBadFiles) {
   ModuleMapBuilder builder(trackml(), {});
@@ -365,7 +354,7 @@ TEST(GeometricBuilder, FindsPromptHighPtTracks) {
   EXPECT_GT(s.efficiency(), 0.9);
 }
 
-using GraphFiles = TempDir;
+using GraphFiles = test::TempDirTest;
 
 TEST_F(GraphFiles, DatasetSplitIsDeterministicAndManifestRoundTrips) {
   std::vector<std::uint64_t> ids(100);
