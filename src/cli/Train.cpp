@@ -31,8 +31,9 @@ void addTrainCommand(CLI::App& app) {
     if (o->threads >= 0) config.set("threads=" + std::to_string(o->threads));
     Trainer trainer(config, o->out, o->resume);
     const bool terminal = isatty(STDERR_FILENO) != 0;
+    // One line per epoch on a terminal; logs stay quiet (metrics.csv has every epoch).
     const auto history = trainer.run([&](const EpochRecord& r) {
-      if (!terminal && o->json) return;
+      if (!terminal) return;
       std::fprintf(stderr, "epoch %3d/%d  lr %.2e  train %.5f  val %.5f  eff %.4f  pur %.4f  auc %.4f  (%.1f s)\n",
                    r.epoch, config.max_epochs, r.lr, r.train_loss, r.val_loss, r.efficiency, r.total_purity, r.auc,
                    r.seconds);
