@@ -36,6 +36,7 @@ int envInt(const char* name, int fallback) {
 
 DistributedContext DistributedContext::fromEnvironment(const torch::Device& device) {
   DistributedContext c;
+  c.device_ = device;
   c.world_ = envInt("WORLD_SIZE", 1);
   c.rank_ = envInt("RANK", 0);
   if (c.world_ <= 1) return c;
@@ -94,7 +95,7 @@ void DistributedContext::averageGradients(const std::vector<torch::Tensor>& para
 double DistributedContext::average(double value) const {
   if (world_ <= 1) return value;
 #ifdef EFGNN_HAVE_GLOO
-  std::vector<torch::Tensor> t{torch::tensor({value}, torch::kFloat64)};
+  std::vector<torch::Tensor> t{torch::tensor({value}, torch::TensorOptions().dtype(torch::kFloat64).device(device_))};
   group_->group->allreduce(t)->wait();
   return t[0].item<double>() / world_;
 #else

@@ -31,6 +31,7 @@ class DistributedContext {
  private:
   struct Group;
   int rank_ = 0, world_ = 1;
+  torch::Device device_ = torch::kCPU;  // where collective buffers live (NCCL needs CUDA ones)
   std::shared_ptr<Group> group_;
 };
 
