@@ -9,6 +9,7 @@
 #include "io/H5File.hpp"
 #include "model/TorchThreads.hpp"
 #include "train/Checkpoint.hpp"
+#include "train/TrainConfig.hpp"
 #include "train/Trainer.hpp"
 
 namespace efgnn::cli {
@@ -58,7 +59,7 @@ void addEvalCommand(CLI::App& app) {
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     configureTorchThreads(o->threads);
-    const torch::Device device(o->device);
+    const torch::Device device = parseDevice(o->device);
     LoadedCheckpoint ckpt = loadCheckpoint(o->model, device);
     ckpt.model->eval();
     const GraphDataset data(o->graphs);

@@ -38,6 +38,7 @@ void addTrainCommand(CLI::App& app) {
                    r.epoch, config.max_epochs, r.lr, r.train_loss, r.val_loss, r.efficiency, r.total_purity, r.auc,
                    r.seconds);
     });
+    if (!trainer.isMain()) return;  // rank 0 reports for all
     if (history.empty()) throw Error(o->out + ": nothing to do (max_epochs already reached)");
     const EpochRecord& last = history.back();
     double seconds = 0;

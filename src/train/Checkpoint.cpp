@@ -16,11 +16,13 @@ auto guarded(const std::filesystem::path& file, F&& f) {
   }
 }
 
-torch::serialize::InputArchive openArchive(const std::filesystem::path& file) {
+/// Tensors are read onto `device` whatever device they were saved from, so a GPU-trained model
+/// opens on a CPU-only machine.
+torch::serialize::InputArchive openArchive(const std::filesystem::path& file, const torch::Device& device) {
   if (!std::filesystem::exists(file)) throw Error(file.string() + ": no such checkpoint");
   return guarded(file, [&] {
     torch::serialize::InputArchive archive;
-    archive.load_from(file.string());
+    archive.load_from(file.string(), device);
     c10::IValue format, version;
     if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != "efgnn-checkpoint")
       throw Error(file.string() + ": not an efgnn checkpoint");
@@ -65,8 +67,8 @@ void saveCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& mode
 }
 
 LoadedCheckpoint loadCheckpoint(const std::filesystem::path& file, const torch::Device& device) {
-  auto archive = openArchive(file);
-  return guarded(file, [&] {
+  auto archive = openArchive(file, torch::kCPU);
+  auto out = guarded(file, [&] {
     c10::IValue config;
     archive.read("config", config);
     LoadedCheckpoint out{TrainConfig::fromYaml(YamlNode::parse(config.toStringRef(), file.string() + " (config)")),
@@ -75,14 +77,16 @@ LoadedCheckpoint loadCheckpoint(const std::filesystem::path& file, const torch::
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
     out.model->load(model_archive);
-    out.model->to(device);
     return out;
   });
+  out.model->to(device);
+  return out;
 }
 
 TrainState restoreCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& model,
                              torch::optim::Optimizer& optimizer) {
-  auto archive = openArchive(file);
+  const auto parameters = model.parameters();
+  auto archive = openArchive(file, parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device());
   return guarded(file, [&] {
     torch::serialize::InputArchive model_archive, optimizer_archive;
     archive.read("model", model_archive);

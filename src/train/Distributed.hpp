@@ -1,8 +1,9 @@
 #pragma once
 // Data-parallel training over LibTorch's c10d, started like torchrun: every process reads
 // RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT from its environment; rank 0 hosts the
-// TCPStore. Gloo on CPU (NCCL on GPU when LibTorch has it). Without those variables training
-// runs in one process.
+// TCPStore. Gloo on CPU; NCCL for CUDA devices only when compiled with USE_C10D_NCCL (a CUDA
+// LibTorch; not yet built or tested). Without those variables training runs in one process.
+// A process that fails leaves the others waiting in the next collective until c10d's timeout.
 #include <torch/torch.h>
 
 #include <memory>

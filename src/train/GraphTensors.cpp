@@ -69,8 +69,8 @@ torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target,
     const double total = w.sum().item<double>(), count = weighted.sum().item<double>();
     return total > 0 ? w * (count / total) : w;
   }
-  // equal: positives (target edges) and negatives (everything else weighted) half each
-  const auto positive = y_target > 0.5;
+  // equal: true and fake edges carry half of the total weight each
+  const auto positive = y > 0.5;
   const double pos = w.masked_select(positive).sum().item<double>();
   const double neg = w.masked_select(~positive).sum().item<double>();
   const double total = pos + neg;
@@ -79,7 +79,8 @@ torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target,
 }
 
 torch::Tensor edgeLoss(const torch::Tensor& logits, const GraphTensors& g) {
-  return torch::binary_cross_entropy_with_logits(logits, g.y_target, g.weight);
+  // The label is the truth; which true edges matter is the weights' business.
+  return torch::binary_cross_entropy_with_logits(logits, g.y, g.weight);
 }
 
 }  // namespace efgnn

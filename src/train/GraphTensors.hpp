@@ -22,10 +22,10 @@ struct GraphTensors {
 
 /// Loss weights: fake edges `fake_weight`, target edges `target_weight`, other true edges
 /// `non_target_true_weight`, then the balance: "proportional" scales all weights so their
-/// mean over weighted edges is 1, "equal" gives positives and negatives half the total each.
+/// mean over weighted edges is 1, "equal" gives true and fake edges half the total each.
 torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target, const TrainConfig& config);
 
-/// Weighted binary cross-entropy with logits, averaged over edges.
+/// Weighted binary cross-entropy with logits against the truth label y, averaged over edges.
 torch::Tensor edgeLoss(const torch::Tensor& logits, const GraphTensors& graph);
 
 }  // namespace efgnn

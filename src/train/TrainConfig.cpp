@@ -107,6 +107,11 @@ void TrainConfig::validate() const {
     throw Error("warmup >= 0, patience, max_epochs and batch_size > 0 required");
   if (!(edge_cut > 0 && edge_cut < 1)) throw Error("edge_cut must be in (0, 1)");
   if (metric_mode != "min" && metric_mode != "max") throw Error("metric_mode must be min or max");
+  static const std::vector<std::string> metrics{"val_loss", "train_loss", "edgewise_efficiency", "total_purity",
+                                                "target_purity", "masked_purity", "auc"};
+  if (std::find(metrics.begin(), metrics.end(), metric_to_monitor) == metrics.end())
+    throw Error("metric_to_monitor: unknown metric '" + metric_to_monitor + "' (did you mean '" +
+                closestKey(metric_to_monitor, metrics) + "'?)");
   if (device != "cpu" && device.rfind("cuda", 0) != 0) throw Error("device must be cpu or cuda[:N], got '" + device + "'");
   if (fake_weight < 0 || target_weight < 0 || non_target_true_weight < 0) throw Error("loss weights must be >= 0");
 }
@@ -116,6 +121,18 @@ std::string TrainConfig::toYaml() const {
   out << model.toYaml();
   for (const auto& f : fields()) out << f.name << ": " << f.print(*this) << "\n";
   return out.str();
+}
+
+torch::Device parseDevice(const std::string& name) {
+  try {
+    const torch::Device device(name);
+    if (device.is_cuda() && !torch::cuda::is_available())
+      throw Error("device '" + name + "': this LibTorch has no usable CUDA device (use cpu)");
+    if (!device.is_cpu() && !device.is_cuda()) throw Error("device '" + name + "': use cpu or cuda[:N]");
+    return device;
+  } catch (const c10::Error&) {
+    throw Error("device '" + name + "' is not a device name (cpu, cuda or cuda:N)");
+  }
 }
 
 double TrainConfig::learningRate(int epoch) const {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
 #include "model/ModelConfig.hpp"
 
 namespace efgnn {
@@ -45,5 +47,9 @@ struct TrainConfig {
   static const std::vector<std::string>& keys();
   static const std::vector<std::string>& ignoredKeys();
 };
+
+/// The device a string names ("cpu", "cuda", "cuda:1"); throws Error for a malformed name or
+/// a CUDA device this LibTorch cannot use.
+torch::Device parseDevice(const std::string& name);
 
 }  // namespace efgnn

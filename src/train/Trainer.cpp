@@ -29,7 +29,9 @@ std::vector<GraphTensors> loadSplit(const GraphDataset& data, const std::string&
   std::vector<GraphTensors> out;
   for (const auto id : ids) {
     const auto file = data.fileOf(id);
-    out.push_back(GraphTensors::from(data.read(id), config, device, file.string()));
+    const Graph graph = data.read(id);
+    if (graph.numEdges() == 0) continue;  // nothing to learn or measure, and a mean over nothing is NaN
+    out.push_back(GraphTensors::from(graph, config, device, file.string()));
   }
   return out;
 }
@@ -53,18 +55,19 @@ torch::Tensor scoreGraph(EdgeClassifierModel& model, const GraphTensors& g) {
 }
 
 Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume)
-    : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(config_.device),
+    : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(parseDevice(config_.device)),
       distributed_(DistributedContext::fromEnvironment(device_)) {
   configureTorchThreads(config_.threads);
   torch::manual_seed(config_.seed);
-  if (device_.is_cuda() && !torch::cuda::is_available())
-    throw Error("device " + config_.device + " requested, but this LibTorch has no CUDA device");
   if (config_.input_dir.empty()) throw Error("training config: input_dir (the graph data set) is missing");
   const GraphDataset data(config_.input_dir);
   train_ = loadSplit(data, "train", config_.max_train_graphs, config_, device_);
   val_ = loadSplit(data, "val", config_.max_val_graphs, config_, device_);
   if (train_.empty()) throw Error(config_.input_dir + ": the train split is empty");
   if (val_.empty()) throw Error(config_.input_dir + ": the val split is empty");
+  if (train_.size() < static_cast<std::size_t>(distributed_.worldSize()))
+    throw Error(config_.input_dir + ": " + std::to_string(train_.size()) + " training graphs for " +
+                std::to_string(distributed_.worldSize()) + " processes");
 
   model_ = makeModel(config_.model);
   model_->to(device_);
@@ -180,8 +183,9 @@ std::vector<EpochRecord> Trainer::run(const std::function<void(const EpochRecord
     }
     const TrainState state{r.epoch, best_metric_, best_epoch_};
     writeMetrics();
-    saveCheckpoint(run_dir_ / "last.pt", *model_, optimizer_.get(), state, config_);
+    // best.pt first: last.pt records which epoch best.pt holds.
     if (better) saveCheckpoint(run_dir_ / "best.pt", *model_, nullptr, state, config_);
+    saveCheckpoint(run_dir_ / "last.pt", *model_, optimizer_.get(), state, config_);
     if (on_epoch) on_epoch(r);
   }
   return history_;

@@ -31,6 +31,8 @@ class Trainer {
   /// Trains up to max_epochs; `on_epoch` (optional) sees each finished epoch.
   std::vector<EpochRecord> run(const std::function<void(const EpochRecord&)>& on_epoch = {});
   const std::vector<EpochRecord>& history() const { return history_; }
+  /// Rank 0 (or the only process): the one that validates, writes and reports.
+  bool isMain() const { return distributed_.isMain(); }
 
  private:
   double trainEpoch(int epoch);
