@@ -223,9 +223,13 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   const int port = 20000 + static_cast<int>(::getpid() % 20000);
   const std::string env = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " ";
   const std::string train = std::string(EFGNN_BINARY) + " train --config " + path("tiny.yaml") + " --out " + path("ddp");
-  const std::string both = "(" + env + "RANK=1 " + train + " > " + path("rank1.log") + " 2>&1 &) ; " + env + "RANK=0 " +
-                           train + " > " + path("rank0.log") + " 2>&1";
+  const std::string both = "(" + env + "RANK=1 " + train + " > " + path("rank1.log") + " 2>&1; echo $? > " +
+                           path("rank1.rc") + ") & " + env + "RANK=0 " + train + " > " + path("rank0.log") + " 2>&1";
   ASSERT_EQ(std::system(both.c_str()), 0) << readFile(dir / "rank0.log");
+  for (int wait = 0; wait < 300 && !fs::exists(dir / "rank1.rc"); ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(fs::exists(dir / "rank1.rc"));
+  EXPECT_EQ(readFile(dir / "rank1.rc"), "0\n") << "rank 1 must exit cleanly: " << readFile(dir / "rank1.log");
   const auto single = loadCheckpoint(dir / "single" / "last.pt", torch::kCPU);
   const auto ddp = loadCheckpoint(dir / "ddp" / "last.pt", torch::kCPU);
   const auto a = single.model->parameters(), b = ddp.model->parameters();

@@ -62,6 +62,10 @@ TEST(TrainConfig, UnknownKeysAndSchedule) {
   EXPECT_DOUBLE_EQ(c.learningRate(2), 1e-3);
   EXPECT_DOUBLE_EQ(c.learningRate(3), 0.5e-3);
   EXPECT_DOUBLE_EQ(c.learningRate(10), 1e-4);  // the floor
+  EXPECT_THROW(parseDevice("cuda:x"), Error);
+  EXPECT_THROW(parseDevice("gpu"), Error);
+  EXPECT_EQ(parseDevice("cpu"), torch::Device(torch::kCPU));
+  EXPECT_THROW(TrainConfig::fromYaml(YamlNode::parse("metric_to_monitor: efficiency\n", "t.yaml")), Error);
   TrainConfig d;
   EXPECT_THROW(d.set("epochs=3"), Error);
   d.set("hidden=16");
