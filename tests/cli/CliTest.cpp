@@ -226,7 +226,7 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   const std::string both = "(" + env + "RANK=1 " + train + " > " + path("rank1.log") + " 2>&1; echo $? > " +
                            path("rank1.rc") + ") & " + env + "RANK=0 " + train + " > " + path("rank0.log") + " 2>&1";
   ASSERT_EQ(std::system(both.c_str()), 0) << readFile(dir / "rank0.log");
-  for (int wait = 0; wait < 300 && !fs::exists(dir / "rank1.rc"); ++wait)
+  for (int wait = 0; wait < 300 && (!fs::exists(dir / "rank1.rc") || readFile(dir / "rank1.rc").empty()); ++wait)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_TRUE(fs::exists(dir / "rank1.rc"));
   EXPECT_EQ(readFile(dir / "rank1.rc"), "0\n") << "rank 1 must exit cleanly: " << readFile(dir / "rank1.log");
