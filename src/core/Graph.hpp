@@ -8,6 +8,12 @@
 
 namespace efgnn {
 
+/// A key for the unordered node pair {a, b} (indices below 2^32): a true edge is recognised
+/// whichever way a builder orients it.
+inline std::uint64_t undirectedPairKey(std::uint64_t a, std::uint64_t b) {
+  return a < b ? (a << 32) | b : (b << 32) | a;
+}
+
 /// A particle as the graph stages see it: what metrics versus pT and eta need.
 struct GraphParticle {
   std::uint64_t particle_id = 0;

@@ -18,4 +18,13 @@ inline constexpr double kMomentumToRadius = 0.299792458e-3;  // GeV / (T mm)
 
 inline constexpr double pi = std::numbers::pi;
 
+/// An angle difference brought into (-half_period, half_period]: radians by default, or e.g. 1
+/// for angles in units of pi.
+template <class T>
+T wrapAngle(T a, T half_period = static_cast<T>(pi)) {
+  while (a > half_period) a -= 2 * half_period;
+  while (a <= -half_period) a += 2 * half_period;
+  return a;
+}
+
 }  // namespace efgnn::units

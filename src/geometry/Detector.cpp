@@ -14,12 +14,6 @@ namespace {
 
 constexpr double kTwoPi = 2 * units::pi;
 
-double wrapAngle(double a) {
-  while (a > units::pi) a -= kTwoPi;
-  while (a <= -units::pi) a += kTwoPi;
-  return a;
-}
-
 std::optional<std::uint64_t> moduleKey(std::int32_t volume, std::int32_t layer,
                                        std::int32_t module) {
   constexpr std::int32_t kMax = 1 << 21;
@@ -83,7 +77,7 @@ std::optional<std::uint32_t> Detector::find(std::int32_t volume, std::int32_t la
 
 LocalPoint Detector::toLocal(const Module& m, double x, double y, double z) const {
   if (m.kind == SurfaceKind::Cylinder)
-    return {m.position * wrapAngle(std::atan2(y, x) - m.phi), z - m.centre};
+    return {m.position * units::wrapAngle(std::atan2(y, x) - m.phi), z - m.centre};
   const double c = std::cos(m.phi), s = std::sin(m.phi);
   return {-x * s + y * c, x * c + y * s - m.centre};
 }

@@ -5,12 +5,6 @@
 namespace efgnn {
 namespace {
 
-float wrapUnitsOfPi(float dphi) {  // (-1, 1]
-  while (dphi > 1) dphi -= 2;
-  while (dphi <= -1) dphi += 2;
-  return dphi;
-}
-
 void appendScaled(std::vector<float>& out, float x, float y, float z, const FeatureScales& s) {
   const float r = std::sqrt(x * x + y * y);
   out.push_back(static_cast<float>(r / s.r));
@@ -71,7 +65,7 @@ std::vector<float> computeEdgeFeatures(const std::vector<float>& x, std::size_t 
   for (std::size_t k = 0; k < e; ++k) {
     const float* a = &x[static_cast<std::size_t>(edge_index[k]) * f];
     const float* b = &x[static_cast<std::size_t>(edge_index[e + k]) * f];
-    const float dr = b[0] - a[0], dphi = wrapUnitsOfPi(b[1] - a[1]);
+    const float dr = b[0] - a[0], dphi = units::wrapAngle(b[1] - a[1], 1.f);  // phi is in units of pi
     float slope = dphi / dr;
     if (std::isnan(slope)) slope = 0;  // dr = dphi = 0
     slope = std::fmax(-100.f, std::fmin(100.f, slope));

@@ -6,15 +6,6 @@
 #include "graph/ModuleMap.hpp"
 
 namespace efgnn {
-namespace {
-
-std::uint64_t pairKey(std::uint32_t a, std::uint32_t b) {
-  // Unordered: a true edge is found whichever way a builder orients it.
-  return a < b ? (std::uint64_t(a) << 32) | b : (std::uint64_t(b) << 32) | a;
-}
-
-}  // namespace
-
 Event applyHardCut(const Event& event, double min_pt) {
   Event out;
   out.event_id = event.event_id;
@@ -86,7 +77,7 @@ Graph GraphConstructor::build(const Event& input, const std::string& source) con
     g.truth_edge_index[t + k] = truth[k].to;
     g.truth_particle[k] = truth[k].particle_id;
     g.truth_target[k] = isTarget(truth[k].particle_id);
-    true_pairs.emplace(pairKey(truth[k].from, truth[k].to), truth[k].particle_id);
+    true_pairs.emplace(undirectedPairKey(truth[k].from, truth[k].to), truth[k].particle_id);
   }
   g.y.assign(e, 0);
   g.y_target.assign(e, 0);
@@ -94,7 +85,7 @@ Graph GraphConstructor::build(const Event& input, const std::string& source) con
   g.edge_pt.assign(e, 0.f);
   g.edge_eta.assign(e, 0.f);
   for (std::size_t k = 0; k < e; ++k) {
-    const auto it = true_pairs.find(pairKey(pairs[k].first, pairs[k].second));
+    const auto it = true_pairs.find(undirectedPairKey(pairs[k].first, pairs[k].second));
     if (it == true_pairs.end()) continue;
     g.y[k] = 1;
     g.y_target[k] = isTarget(it->second);

@@ -9,10 +9,6 @@
 namespace efgnn {
 namespace {
 
-std::uint64_t pairKey(std::int64_t a, std::int64_t b) {
-  return a < b ? (std::uint64_t(a) << 32) | std::uint64_t(b) : (std::uint64_t(b) << 32) | std::uint64_t(a);
-}
-
 struct UnionFind {
   std::vector<std::int64_t> parent;
   explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
@@ -73,7 +69,7 @@ void GraphStatistics::add(const Graph& g) {
   }
   std::unordered_set<std::uint64_t> found;
   found.reserve(g.numEdges());
-  for (std::size_t e = 0; e < g.numEdges(); ++e) found.insert(pairKey(g.src(e), g.dst(e)));
+  for (std::size_t e = 0; e < g.numEdges(); ++e) found.insert(undirectedPairKey(g.src(e), g.dst(e)));
   std::unordered_map<std::uint64_t, const GraphParticle*> particles;
   for (const auto& p : g.particles) particles[p.particle_id] = &p;
 
@@ -83,7 +79,7 @@ void GraphStatistics::add(const Graph& g) {
   for (std::size_t k = 0; k < t; ++k) {
     if (!g.truth_target[k]) continue;
     const auto a = g.truth_edge_index[k], b = g.truth_edge_index[t + k];
-    const bool hit = found.count(pairKey(a, b)) > 0;
+    const bool hit = found.count(undirectedPairKey(a, b)) > 0;
     truth_target_edges += 1;
     truth_target_found += hit;
     if (hit) components.unite(a, b);

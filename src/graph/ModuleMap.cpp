@@ -18,12 +18,6 @@ constexpr float kClamp = 1e6f;  // keeps ranges finite when dr ~ 0
 
 float finite(float v) { return std::isnan(v) ? 0.f : std::clamp(v, -kClamp, kClamp); }
 
-float wrapPi(float dphi) {
-  while (dphi > static_cast<float>(units::pi)) dphi -= static_cast<float>(2 * units::pi);
-  while (dphi <= -static_cast<float>(units::pi)) dphi += static_cast<float>(2 * units::pi);
-  return dphi;
-}
-
 std::uint64_t doubletKey(std::uint32_t a, std::uint32_t b) { return (std::uint64_t(a) << 32) | b; }
 std::uint64_t tripletKey(std::uint32_t a, std::uint32_t b, std::uint32_t c) {
   return (std::uint64_t(a) << 42) | (std::uint64_t(b) << 21) | c;
@@ -34,7 +28,7 @@ constexpr std::uint32_t kMaxModules = 1u << 21;
 
 DoubletGeometry DoubletGeometry::of(float r1, float phi1, float z1, float eta1, float r2, float phi2,
                                     float z2, float eta2) {
-  const float dr = r2 - r1, dphi = wrapPi(phi2 - phi1), dzdr = finite((z2 - z1) / dr);
+  const float dr = r2 - r1, dphi = units::wrapAngle(phi2 - phi1, static_cast<float>(units::pi)), dzdr = finite((z2 - z1) / dr);
   return {finite(z1 - r1 * dzdr), dphi, finite(dphi / dr), eta2 - eta1, dzdr};
 }
 
