@@ -4,12 +4,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <map>
 #include <unistd.h>
 
 #include "cli/Commands.hpp"
-#include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
+#include "core/Gnuplot.hpp"
 #include "io/EventSource.hpp"
 
 namespace efgnn::cli {
@@ -77,37 +78,21 @@ void render(const Event& event, double min_pt, const fs::path& out, int width, i
   std::snprintf(title, sizeof title, "event %llu: %zu hits; %zu particles with pT >= %.2g GeV coloured (%zu hits)",
                 static_cast<unsigned long long>(event.event_id), event.hits.size(), tracks.size(),
                 min_pt, highlighted_hits);
-  AtomicFile png(out);
-  const fs::path script = scratch.path / "display.gp";
-  {
-    std::ofstream gp(script);
-    gp << "set terminal pngcairo size " << width << "," << height << " font 'sans,11'\n"
-       << "set output '" << png.tempPath().string() << "'\n"
-       << "colours = \"#e41a1c #377eb8 #4daf4a #984ea3 #ff7f00 #a65628 #f781bf #17becf\"\n"
-       << "do for [i=1:8] { set linetype i lc rgb word(colours, i) }\n"
-       << "set multiplot layout 1,2 title \"" << title << "\"\n"
-       << "set size ratio -1\nset grid\nset key top right\n"
-       << "set xlabel 'x [mm]'\nset ylabel 'y [mm]'\nset title 'transverse view'\n"
-       << "plot '" << (scratch.path / "other.dat").string() << "' u 1:2 w dots lc rgb '#b0b0b0' t 'other hits', "
-       << "'" << (scratch.path / "noise.dat").string() << "' u 1:2 w dots lc rgb 'black' t 'noise', "
-       << "'" << (scratch.path / "tracks.dat").string() << "' u 1:2:5 w linespoints lc variable pt 7 ps 0.3 lw 1 notitle\n"
-       << "set size noratio\nset xlabel 'z [mm]'\nset ylabel 'r [mm]'\nset title 'longitudinal view'\n"
-       << "plot '" << (scratch.path / "other.dat").string() << "' u 3:4 w dots lc rgb '#b0b0b0' t 'other hits', "
-       << "'" << (scratch.path / "noise.dat").string() << "' u 3:4 w dots lc rgb 'black' t 'noise', "
-       << "'" << (scratch.path / "tracks.dat").string() << "' u 3:4:5 w linespoints lc variable pt 7 ps 0.3 lw 1 notitle\n"
-       << "unset multiplot\n";
-  }
-  const std::string cmd = "gnuplot '" + script.string() + "' 2> '" + (scratch.path / "gnuplot.log").string() + "'";
-  const int rc = std::system(cmd.c_str());
-  if (rc != 0) {
-    std::string log;
-    try {
-      log = readFile(scratch.path / "gnuplot.log");
-    } catch (const Error&) {
-    }
-    throw Error("gnuplot failed (is gnuplot-nox installed? scripts/install-deps.sh installs it): " + log);
-  }
-  png.commit();
+  std::ostringstream gp;
+  gp << "colours = \"#e41a1c #377eb8 #4daf4a #984ea3 #ff7f00 #a65628 #f781bf #17becf\"\n"
+     << "do for [i=1:8] { set linetype i lc rgb word(colours, i) }\n"
+     << "set multiplot layout 1,2 title " << gnuplotQuote(title) << "\n"
+     << "set size ratio -1\nset grid\nset key top right\n"
+     << "set xlabel 'x [mm]'\nset ylabel 'y [mm]'\nset title 'transverse view'\n"
+     << "plot '" << (scratch.path / "other.dat").string() << "' u 1:2 w dots lc rgb '#b0b0b0' t 'other hits', "
+     << "'" << (scratch.path / "noise.dat").string() << "' u 1:2 w dots lc rgb 'black' t 'noise', "
+     << "'" << (scratch.path / "tracks.dat").string() << "' u 1:2:5 w linespoints lc variable pt 7 ps 0.3 lw 1 notitle\n"
+     << "set size noratio\nset xlabel 'z [mm]'\nset ylabel 'r [mm]'\nset title 'longitudinal view'\n"
+     << "plot '" << (scratch.path / "other.dat").string() << "' u 3:4 w dots lc rgb '#b0b0b0' t 'other hits', "
+     << "'" << (scratch.path / "noise.dat").string() << "' u 3:4 w dots lc rgb 'black' t 'noise', "
+     << "'" << (scratch.path / "tracks.dat").string() << "' u 3:4:5 w linespoints lc variable pt 7 ps 0.3 lw 1 notitle\n"
+     << "unset multiplot\n";
+  renderGnuplotPng(out, gp.str(), width, height);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/Commands.hpp"
+#include "compress/ModelSize.hpp"
 #include "core/Error.hpp"
 #include "train/Checkpoint.hpp"
 
@@ -38,6 +39,11 @@ void addSummaryCommand(CLI::App& app) {
       j["hidden"] = model->config().hidden;
       j["n_graph_iters"] = model->config().n_graph_iters;
       j["parameters"] = total;
+      j["quantization"] = model->config().quant.label();
+      const Json size = modelSize(*model).json();
+      for (const char* key : {"nonzero_parameters", "sparsity", "pruned_fraction", "weight_bits", "bias_bits",
+                              "weight_bytes", "macs_per_edge_per_iteration", "macs_per_node_per_iteration"})
+        j[key] = size.at(key);
       Json layers = Json::array();
       for (const auto& p : table) {
         Json l = Json::object();
@@ -59,7 +65,13 @@ void addSummaryCommand(CLI::App& app) {
       for (const auto d : p.shape) shape += (shape.empty() ? "" : "x") + std::to_string(d);
       std::printf("  %-40s %-12s %10lld\n", p.name.c_str(), shape.c_str(), static_cast<long long>(p.size));
     }
-    std::printf("parameters: %lld\n", static_cast<long long>(total));
+    const ModelSize size = modelSize(*model);
+    std::printf("parameters: %lld (non-zero %lld, hidden weights pruned %.1f%%)\n", static_cast<long long>(total),
+                static_cast<long long>(size.nonzero_parameters), 100 * size.pruned_fraction);
+    std::printf("quantization: %s; %d bits per weight, %.1f kB of weights; %.0f multiplications per edge and %.0f per "
+                "node per iteration\n",
+                model->config().quant.label().c_str(), size.weight_bits, size.weight_bytes / 1000,
+                size.macs_per_edge_per_iteration, size.macs_per_node_per_iteration);
   });
 }
 

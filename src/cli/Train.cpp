@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "cli/Commands.hpp"
+#include "compress/Scan.hpp"
 #include "core/Error.hpp"
 #include "train/Trainer.hpp"
 
@@ -25,7 +26,8 @@ void addTrainCommand(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Threads (overrides the config; 0 = all cores)");
   cmd->add_flag("--json", o->json, "One JSON object on stdout at the end");
   cmd->callback([o] {
-    TrainConfig config = TrainConfig::fromFile(o->config);
+    // Compression keys may share the file (used by prune, distill, scan).
+    TrainConfig config = TrainConfig::fromFile(o->config, compressionKeys());
     for (const auto& s : o->sets) config.set(s);
     if (!o->device.empty()) config.set("device=" + o->device);
     if (o->threads >= 0) config.set("threads=" + std::to_string(o->threads));

@@ -31,8 +31,16 @@ ConfigField<Config> configField(const char* name, T Config::*member) {
           },
           [member](const Config& c) {
             std::ostringstream out;
-            if constexpr (std::is_same_v<T, bool>) out << (c.*member ? "true" : "false");
-            else out << c.*member;
+            if constexpr (std::is_same_v<T, bool>) {
+              out << (c.*member ? "true" : "false");
+            } else if constexpr (std::is_same_v<T, std::string>) {
+              // Quoted: empty strings and values such as "@run" stay strings when read back.
+              out << '\'';
+              for (const char ch : c.*member) out << (ch == '\'' ? "''" : std::string(1, ch));
+              out << '\'';
+            } else {
+              out << c.*member;
+            }
             return out.str();
           }};
 }
@@ -43,11 +51,23 @@ const ConfigField<Config>* findConfigField(const std::vector<ConfigField<Config>
   return it == fields.end() ? nullptr : &*it;
 }
 
+/// A field of a nested struct, seen as a key of the outer one (flat YAML with grouped members).
+template <class Outer, class Inner>
+ConfigField<Outer> nestedField(Inner Outer::*member, const ConfigField<Inner>& field) {
+  return {field.name, [member, read = field.read](Outer& c, const YamlNode& n) { read(c.*member, n); },
+          [member, print = field.print](const Outer& c) { return print(c.*member); }};
+}
+
 template <class Config>
 std::vector<std::string> configKeys(const std::vector<ConfigField<Config>>& fields) {
   std::vector<std::string> out;
   for (const auto& f : fields) out.push_back(f.name);
   return out;
 }
+
+/// What changed between two configs printed as "key: value" lines (toYaml of the structs
+/// above): one "key: old -> new" line per difference, empty when they agree. Used to refuse
+/// resuming a run whose settings changed.
+std::string configChanges(const std::string& before, const std::string& after);
 
 }  // namespace efgnn

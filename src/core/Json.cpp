@@ -1,5 +1,7 @@
 #include "core/Json.hpp"
 
+#include <stdexcept>
+
 #include <charconv>
 #include <cstdio>
 
@@ -43,6 +45,13 @@ Json& Json::operator[](const std::string& key) {
     if (k == key) return v;
   obj.emplace_back(key, Json());
   return obj.back().second;
+}
+
+const Json& Json::at(const std::string& key) const {
+  if (const auto* obj = std::get_if<Object>(&value_))
+    for (const auto& [k, v] : *obj)
+      if (k == key) return v;
+  throw std::out_of_range("Json: no key '" + key + "'");
 }
 
 void Json::push_back(Json v) {

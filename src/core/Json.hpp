@@ -31,6 +31,8 @@ class Json {
 
   /// Object access: inserts the key (keeping order) if it is new.
   Json& operator[](const std::string& key);
+  /// Object lookup of an existing key; throws std::out_of_range.
+  const Json& at(const std::string& key) const;
   void push_back(Json v);
   std::string dump(int indent = -1) const;
 

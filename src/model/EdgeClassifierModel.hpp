@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "compress/QuantLayers.hpp"
 #include "model/ModelConfig.hpp"
 
 namespace efgnn {
@@ -26,6 +27,16 @@ class EdgeClassifierModel : public torch::nn::Module {
 
 /// Builds the model a config describes (parameters initialised by LibTorch's defaults).
 std::shared_ptr<EdgeClassifierModel> makeModel(const ModelConfig& config);
+
+/// The model's Linear layers by name ("edge_network0.mlp.linear1"), in registration order.
+struct NamedLinear {
+  std::string name;
+  QuantLinear layer;
+};
+std::vector<NamedLinear> linearLayers(torch::nn::Module& model);
+
+/// Holds pruned weights at zero (after an optimiser step).
+void applyMasks(torch::nn::Module& model);
 
 /// Total number of parameters.
 std::int64_t parameterCount(const torch::nn::Module& model);

@@ -5,12 +5,22 @@ namespace efgnn {
 InteractionGnnBase::InteractionGnnBase(ModelConfig config) : EdgeClassifierModel(std::move(config)) {
   config_.validate();
   const int h = config_.hidden;
+  const QuantConfig& q = config_.quant;
+  const ActivationQuantOptions input_quant{q.input_bits, /*is_signed=*/true, q.learnedScales()};
+  node_input_quant_ = ActivationQuantizer(input_quant);
+  edge_input_quant_ = ActivationQuantizer(input_quant);
+  if (q.input_bits) {
+    register_module("node_input_quant", node_input_quant_);
+    if (config_.edge_features > 0) register_module("edge_input_quant", edge_input_quant_);
+  }
   MlpOptions node = hiddenMlp(config_.nb_node_layer);
   node.input = config_.node_features;
+  node.features_input = true;
   node_encoder_ = register_module("node_encoder", Mlp(node));
   if (config_.edge_features > 0) {
     MlpOptions edge = hiddenMlp(config_.nb_edge_layer);
     edge.input = config_.edge_features;
+    edge.features_input = true;
     edge_encoder_ = register_module("edge_encoder", Mlp(edge));
   } else {
     pair_encoder_ = register_module("edge_encoder", EdgeMlp(0, h, hiddenMlp(config_.nb_edge_layer)));
@@ -37,16 +47,28 @@ MlpOptions InteractionGnnBase::hiddenMlp(int layers) const {
   o.batchnorm = config_.batchnorm;
   o.activation = config_.hidden_activation;
   o.activate_last = true;
+  o.quant = config_.quant;
   return o;
 }
 
-std::pair<torch::Tensor, torch::Tensor> InteractionGnnBase::encode(const torch::Tensor& x, const torch::Tensor& src,
-                                                                   const torch::Tensor& dst,
-                                                                   const torch::Tensor& edge_attr) {
-  torch::Tensor nodes = node_encoder_->forward(x);
-  torch::Tensor edges = config_.edge_features > 0 ? edge_encoder_->forward(edge_attr)
-                                                  : pair_encoder_->forward({}, nodes, src, dst);
-  return {nodes, edges};
+InteractionGnnBase::Encoded InteractionGnnBase::encode(const torch::Tensor& x, const torch::Tensor& src,
+                                                       const torch::Tensor& dst, const torch::Tensor& edge_attr) {
+  Encoded out;
+  out.x = node_encoder_->forward(node_input_quant_->forward(x), node_input_quant_->scale());
+  out.x_scale = node_encoder_->outputScale();
+  if (config_.edge_features > 0) {
+    out.e = edge_encoder_->forward(edge_input_quant_->forward(edge_attr), edge_input_quant_->scale());
+    out.e_scale = edge_encoder_->outputScale();
+  } else {
+    out.e = pair_encoder_->forward({}, out.x, src, dst, out.x_scale);
+    out.e_scale = pair_encoder_->outputScale();
+  }
+  return out;
+}
+
+torch::Tensor InteractionGnnBase::finerScale(const torch::Tensor& a, const torch::Tensor& b) {
+  if (!a.defined() || !b.defined()) return {};
+  return torch::minimum(a, b);
 }
 
 torch::Tensor InteractionGnnBase::aggregate(const torch::Tensor& e, const torch::Tensor& src,
@@ -75,17 +97,24 @@ InteractionGnn2::InteractionGnn2(ModelConfig config) : InteractionGnnBase(std::m
 torch::Tensor InteractionGnn2::forward(const torch::Tensor& x_in, const torch::Tensor& edge_index,
                                        const torch::Tensor& edge_attr) {
   const auto src = edge_index[0], dst = edge_index[1];
-  auto [x, e] = encode(x_in, src, dst, edge_attr);
-  const torch::Tensor x0 = x, e0 = e;
+  auto [x, e, sx, se] = encode(x_in, src, dst, edge_attr);
+  const torch::Tensor x0 = x, e0 = e, sx0 = sx, se0 = se;
   for (int i = 0; i < config_.n_graph_iters; ++i) {
     if (config_.concat) {
       x = torch::cat({x, x0}, 1);
       e = torch::cat({e, e0}, 1);
+      sx = finerScale(sx, sx0);
+      se = finerScale(se, se0);
     }
-    e = pick(edge_networks_, i)->forward(e, x, src, dst);
-    x = pick(node_networks_, i)->forward(torch::cat({aggregate(e, src, dst, x.size(0)), x}, 1));
+    auto& edge_net = pick(edge_networks_, i);
+    e = edge_net->forward(e, x, src, dst, finerScale(se, sx));
+    se = edge_net->outputScale();
+    auto& node_net = pick(node_networks_, i);
+    x = node_net->forward(torch::cat({aggregate(e, src, dst, x.size(0)), x}, 1), finerScale(se, sx));
+    sx = node_net->outputScale();
   }
-  return output_->forward(edge_decoder_->forward(e)).squeeze(-1);
+  const auto decoded = edge_decoder_->forward(e, se);
+  return output_->forward(decoded, edge_decoder_->outputScale()).squeeze(-1);
 }
 
 InteractionGnn::InteractionGnn(ModelConfig config) : InteractionGnnBase(std::move(config)) {
@@ -101,17 +130,33 @@ InteractionGnn::InteractionGnn(ModelConfig config) : InteractionGnnBase(std::mov
 torch::Tensor InteractionGnn::forward(const torch::Tensor& x_in, const torch::Tensor& edge_index,
                                       const torch::Tensor& edge_attr) {
   const auto src = edge_index[0], dst = edge_index[1];
-  auto [x, e] = encode(x_in, src, dst, edge_attr);
+  auto [x, e, sx, se] = encode(x_in, src, dst, edge_attr);
+  // Residual sums leave the grids; the finer of the two operands' grids stands for the sum.
   for (int i = 0; i < config_.n_graph_iters; ++i) {
-    x = x + pick(node_networks_, i)->forward(torch::cat({x, aggregate(e, src, dst, x.size(0))}, 1));
-    e = e + pick(edge_networks_, i)->forward(e, x, src, dst);
+    auto& node_net = pick(node_networks_, i);
+    x = x + node_net->forward(torch::cat({x, aggregate(e, src, dst, x.size(0))}, 1), finerScale(sx, se));
+    sx = finerScale(sx, node_net->outputScale());
+    auto& edge_net = pick(edge_networks_, i);
+    e = e + edge_net->forward(e, x, src, dst, finerScale(se, sx));
+    se = finerScale(se, edge_net->outputScale());
   }
-  return output_->forward(e, x, src, dst).squeeze(-1);
+  return output_->forward(e, x, src, dst, finerScale(se, sx)).squeeze(-1);
 }
 
 std::shared_ptr<EdgeClassifierModel> makeModel(const ModelConfig& config) {
   if (config.model == "InteractionGNN") return std::make_shared<InteractionGnn>(config);
   return std::make_shared<InteractionGnn2>(config);
+}
+
+std::vector<NamedLinear> linearLayers(torch::nn::Module& model) {
+  std::vector<NamedLinear> out;
+  for (const auto& item : model.named_modules())
+    if (auto linear = std::dynamic_pointer_cast<QuantLinearImpl>(item.value())) out.push_back({item.key(), QuantLinear(linear)});
+  return out;
+}
+
+void applyMasks(torch::nn::Module& model) {
+  for (auto& l : linearLayers(model)) l.layer->applyMask();
 }
 
 std::int64_t parameterCount(const torch::nn::Module& model) {

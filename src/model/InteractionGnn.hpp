@@ -20,9 +20,15 @@ class InteractionGnnBase : public EdgeClassifierModel {
  protected:
   explicit InteractionGnnBase(ModelConfig config);
   MlpOptions hiddenMlp(int layers) const;
-  /// Encoded nodes and edges.
-  std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& x, const torch::Tensor& src,
-                                                 const torch::Tensor& dst, const torch::Tensor& edge_attr);
+  /// Encoded nodes and edges with the scales of their grids (undefined in float).
+  struct Encoded {
+    torch::Tensor x, e, x_scale, e_scale;
+  };
+  Encoded encode(const torch::Tensor& x, const torch::Tensor& src, const torch::Tensor& dst,
+                 const torch::Tensor& edge_attr);
+  /// The finer of two grids, for a layer reading both (its bias grid); undefined if either
+  /// input is float.
+  static torch::Tensor finerScale(const torch::Tensor& a, const torch::Tensor& b);
   /// Sums of edge messages into each node: [sum over incoming, sum over outgoing] (widths h, h)
   /// with in_out_diff_agg, else one sum over both (width h).
   torch::Tensor aggregate(const torch::Tensor& e, const torch::Tensor& src, const torch::Tensor& dst,
@@ -35,6 +41,7 @@ class InteractionGnnBase : public EdgeClassifierModel {
   template <class Net>
   Net& pick(std::vector<Net>& nets, int i) { return nets[nets.size() == 1 ? 0 : i]; }
 
+  ActivationQuantizer node_input_quant_{nullptr}, edge_input_quant_{nullptr};  // identity without input_bits
   Mlp node_encoder_{nullptr}, edge_encoder_{nullptr};
   EdgeMlp pair_encoder_{nullptr};  // edge encoder on [x_src, x_dst] when there are no edge features
   std::vector<EdgeMlp> edge_networks_;

@@ -5,39 +5,59 @@
 namespace efgnn {
 
 MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
+  const QuantConfig& q = options.quant;
   int width = options.input;
   for (std::size_t i = 0; i < options.sizes.size(); ++i) {
     const int out = options.sizes[i];
-    linears_.push_back(register_module("linear" + std::to_string(i), torch::nn::Linear(width, out)));
-    const bool normed = i + 1 < options.sizes.size() || options.activate_last;
+    const bool last = i + 1 == options.sizes.size();
+    const std::string index = std::to_string(i);
+    QuantLinearOptions linear{width, out, q.weight_bits, q.perChannel(), q.bias_bits,
+                              /*prunable=*/!(i == 0 && options.features_input) && !(last && !options.activate_last)};
+    linears_.push_back(register_module("linear" + index, QuantLinear(linear)));
+    const bool normed = !last || options.activate_last;
     torch::nn::AnyModule norm;
     if (normed && options.layernorm)
       norm = torch::nn::AnyModule(register_module(
-          "norm" + std::to_string(i), torch::nn::LayerNorm(torch::nn::LayerNormOptions({out}).elementwise_affine(false))));
+          "norm" + index, torch::nn::LayerNorm(torch::nn::LayerNormOptions({out}).elementwise_affine(false))));
     else if (normed && options.batchnorm)
       norm = torch::nn::AnyModule(register_module(
-          "norm" + std::to_string(i),
-          torch::nn::BatchNorm1d(torch::nn::BatchNorm1dOptions(out).track_running_stats(false))));
+          "norm" + index, torch::nn::BatchNorm1d(torch::nn::BatchNorm1dOptions(out).track_running_stats(false))));
+    const bool norm_quantized = !norm.is_empty() && q.norm_bits;
     norms_.push_back(std::move(norm));
+    // Quantizers are registered only where they quantize, so float checkpoints keep their layout.
+    const auto quantizer = [&](const std::string& name, int bits, bool is_signed) {
+      ActivationQuantizer a(ActivationQuantOptions{bits, is_signed, q.learnedScales()});
+      return bits ? register_module(name, a) : a;
+    };
+    norm_quants_.push_back(quantizer("norm_quant" + index, norm_quantized ? q.norm_bits : 0, true));
+    activation_quants_.push_back(quantizer("act_quant" + index, normed ? q.activation_bits : 0, false));
     width = out;
   }
 }
 
 torch::Tensor MlpImpl::finishLayer(std::size_t i, torch::Tensor h) {
   if (i + 1 == linears_.size() && !options_.activate_last) return h;
-  if (!norms_[i].is_empty()) h = norms_[i].forward(h);
-  if (options_.activation == "ReLU") return torch::relu(h);
-  if (options_.activation == "SiLU") return torch::silu(h);
-  return torch::tanh(h);
+  if (!norms_[i].is_empty()) h = norm_quants_[i]->forward(norms_[i].forward(h));
+  if (options_.activation == "ReLU") h = torch::relu(h);
+  else if (options_.activation == "SiLU") h = torch::silu(h);
+  else h = torch::tanh(h);
+  return activation_quants_[i]->forward(h);
 }
 
 torch::Tensor MlpImpl::forwardFromFirst(torch::Tensor h) {
   h = finishLayer(0, h);
-  for (std::size_t i = 1; i < linears_.size(); ++i) h = finishLayer(i, linears_[i]->forward(h));
+  for (std::size_t i = 1; i < linears_.size(); ++i)
+    h = finishLayer(i, linears_[i]->forward(h, activation_quants_[i - 1]->scale()));
   return h;
 }
 
-torch::Tensor MlpImpl::forward(torch::Tensor x) { return forwardFromFirst(linears_[0]->forward(x)); }
+torch::Tensor MlpImpl::forward(const torch::Tensor& x, const torch::Tensor& input_scale) {
+  return forwardFromFirst(linears_[0]->forward(x, input_scale));
+}
+
+torch::Tensor MlpImpl::outputScale() const {
+  return options_.activate_last ? activation_quants_.back()->scale() : torch::Tensor();
+}
 
 EdgeMlpImpl::EdgeMlpImpl(int edge_width, int node_width, MlpOptions options)
     : edge_width_(edge_width), node_width_(node_width) {
@@ -46,14 +66,15 @@ EdgeMlpImpl::EdgeMlpImpl(int edge_width, int node_width, MlpOptions options)
 }
 
 torch::Tensor EdgeMlpImpl::forward(const torch::Tensor& e, const torch::Tensor& x, const torch::Tensor& src,
-                                   const torch::Tensor& dst) {
-  const torch::Tensor& w = mlp_->first()->weight;  // [out, edge_width + 2 node_width]
+                                   const torch::Tensor& dst, const torch::Tensor& input_scale) {
+  QuantLinear& first = mlp_->first();
+  const torch::Tensor w = first->effectiveWeight();  // [out, edge_width + 2 node_width]
   const auto w_src = w.narrow(1, edge_width_, node_width_);
   const auto w_dst = w.narrow(1, edge_width_ + node_width_, node_width_);
   // Products per node, then gathered per edge.
   torch::Tensor h = torch::linear(x, w_src).index_select(0, src) + torch::linear(x, w_dst).index_select(0, dst);
-  h = edge_width_ > 0 ? h + torch::linear(e, w.narrow(1, 0, edge_width_), mlp_->first()->bias)
-                      : h + mlp_->first()->bias;
+  const torch::Tensor b = first->effectiveBias(input_scale);
+  h = edge_width_ > 0 ? h + torch::linear(e, w.narrow(1, 0, edge_width_), b) : h + b;
   return mlp_->forwardFromFirst(h);
 }
 

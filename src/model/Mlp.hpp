@@ -2,10 +2,18 @@
 // Multi-layer perceptron as the reference builds it: k x [Linear -> optional norm ->
 // activation], where the last layer keeps its norm and activation only for hidden MLPs
 // (encoders, networks, decoder) and not for the output MLP that produces logits.
+//
+// Built from efgnn's compressible layers: each Linear may be pruned and quantized, and with
+// quantization the norm outputs and activations pass through quantizers (QuantConfig). The
+// scale of the MLP's output grid is available after a forward pass (outputScale), so the next
+// layer can put its bias on the matching grid.
 #include <torch/torch.h>
 
 #include <string>
 #include <vector>
+
+#include "compress/QuantConfig.hpp"
+#include "compress/QuantLayers.hpp"
 
 namespace efgnn {
 
@@ -16,24 +24,30 @@ struct MlpOptions {
   bool batchnorm = false;        // BatchNorm1d on batch statistics
   std::string activation = "ReLU";
   bool activate_last = true;     // norm + activation after the last layer too
+  bool features_input = false;   // the first layer reads input features (not a hidden layer)
+  QuantConfig quant;
 };
 
 class MlpImpl : public torch::nn::Module {
  public:
   explicit MlpImpl(const MlpOptions& options);
-  torch::Tensor forward(torch::Tensor x);
-  /// The first layer's Linear: callers that build its product from parts (see EdgeMlp) use
-  /// its weight and bias, then continue with forwardFromFirst().
-  torch::nn::Linear& first() { return linears_.front(); }
-  /// The rest of the MLP given the first layer's Linear output.
+  /// `input_scale`: the grid of a quantized input, else undefined.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& input_scale = {});
+  /// The first layer: callers that build its product from parts (see EdgeMlp) use its
+  /// effective weight and bias, then continue with forwardFromFirst().
+  QuantLinear& first() { return linears_.front(); }
+  /// The rest of the MLP given the first layer's output.
   torch::Tensor forwardFromFirst(torch::Tensor h);
+  /// Scale of the output grid (the last activation quantizer's); undefined for float outputs.
+  torch::Tensor outputScale() const;
   const MlpOptions& options() const { return options_; }
 
  private:
   torch::Tensor finishLayer(std::size_t i, torch::Tensor h);
   MlpOptions options_;
-  std::vector<torch::nn::Linear> linears_;
+  std::vector<QuantLinear> linears_;
   std::vector<torch::nn::AnyModule> norms_;  // empty entries where a layer has no norm
+  std::vector<ActivationQuantizer> norm_quants_, activation_quants_;  // per layer, identity at 0 bits
 };
 TORCH_MODULE(Mlp);
 
@@ -44,9 +58,11 @@ TORCH_MODULE(Mlp);
 class EdgeMlpImpl : public torch::nn::Module {
  public:
   EdgeMlpImpl(int edge_width, int node_width, MlpOptions options);
-  /// `e` may be undefined when edge_width is 0.
+  /// `e` may be undefined when edge_width is 0. `input_scale`: the grid of the quantized
+  /// inputs (the finest of e's and x's grids), else undefined.
   torch::Tensor forward(const torch::Tensor& e, const torch::Tensor& x, const torch::Tensor& src,
-                        const torch::Tensor& dst);
+                        const torch::Tensor& dst, const torch::Tensor& input_scale = {});
+  torch::Tensor outputScale() const { return mlp_->outputScale(); }
 
  private:
   int edge_width_, node_width_;

@@ -31,8 +31,8 @@ Field features(const char* name, int ModelConfig::*width, std::vector<std::strin
           }};
 }
 
-const std::vector<Field>& fields() {
-  static const std::vector<Field> f{
+std::vector<Field> makeFields() {
+  std::vector<Field> f{
       configField("model", &ModelConfig::model),
       features("node_features", &ModelConfig::node_features, &ModelConfig::node_feature_names),
       features("edge_features", &ModelConfig::edge_features, &ModelConfig::edge_feature_names),
@@ -48,6 +48,12 @@ const std::vector<Field>& fields() {
       configField("concat", &ModelConfig::concat),
       configField("in_out_diff_agg", &ModelConfig::in_out_diff_agg),
   };
+  for (const auto& q : QuantConfig::fields()) f.push_back(nestedField(&ModelConfig::quant, q));
+  return f;
+}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> f = makeFields();
   return f;
 }
 
@@ -108,8 +114,10 @@ void ModelConfig::set(const std::string& assignment) {
   const Field* f = findConfigField(fields(), key);
   if (!f) throw Error("--set: unknown model key '" + key + "' (did you mean '" + closestKey(key, keys()) + "'?)");
   const YamlNode value = YamlNode::parse(key + ": " + assignment.substr(eq + 1), "--set " + assignment);
-  f->read(*this, value[key]);
-  validate();
+  ModelConfig changed = *this;  // a rejected value leaves the config as it was
+  f->read(changed, value[key]);
+  changed.validate();
+  *this = std::move(changed);
 }
 
 void ModelConfig::validate() const {
@@ -125,6 +133,10 @@ void ModelConfig::validate() const {
   if (layernorm && batchnorm) throw Error("model: choose layernorm or batchnorm, not both");
   if (hidden_activation != "ReLU" && hidden_activation != "SiLU" && hidden_activation != "Tanh")
     throw Error("model: hidden_activation must be ReLU, SiLU or Tanh, got '" + hidden_activation + "'");
+  quant.validate();
+  if ((quant.activation_bits || quant.norm_bits) && hidden_activation != "ReLU")
+    throw Error("model: quantized activations need hidden_activation ReLU (unsigned grid), got '" +
+                hidden_activation + "'");
   if (model != "InteractionGNN2" && model != "InteractionGNN")
     throw Error("model: model must be InteractionGNN2 or InteractionGNN, got '" + model + "'");
 }

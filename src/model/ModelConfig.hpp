@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "compress/QuantConfig.hpp"
 #include "core/Yaml.hpp"
 
 namespace efgnn {
@@ -27,6 +28,7 @@ struct ModelConfig {
   bool edge_net_recurrent = false;
   bool concat = true;                     // skip connections to the initial encodings
   bool in_out_diff_agg = true;            // separate sums over incoming and outgoing edges
+  QuantConfig quant;                      // bit widths (keys weight_bits, activation_bits, ...)
 
   /// Reads the model keys of a YAML map. Other keys of the map are allowed only if listed in
   /// `other_keys` (a training config holds data and optimiser keys beside the model's); an

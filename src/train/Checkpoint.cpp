@@ -34,6 +34,25 @@ torch::serialize::InputArchive openArchive(const std::filesystem::path& file, co
   });
 }
 
+/// Pruning masks are buffers that exist only in pruned layers: the names of those layers are
+/// stored beside the model, and the masks are created before the model's state is read.
+void writeMaskedLayers(torch::serialize::OutputArchive& archive, EdgeClassifierModel& model) {
+  std::string names;
+  for (const auto& l : linearLayers(model))
+    if (l.layer->hasMask()) names += (names.empty() ? "" : ",") + l.name;
+  archive.write("masked_layers", c10::IValue(names));
+}
+
+void createMasks(torch::serialize::InputArchive& archive, EdgeClassifierModel& model) {
+  c10::IValue names;
+  if (!archive.try_read("masked_layers", names)) return;  // written before pruning existed
+  std::string list = names.toStringRef();
+  for (auto& l : linearLayers(model)) {
+    const bool masked = ("," + list + ",").find("," + l.name + ",") != std::string::npos;
+    if (masked && !l.layer->hasMask()) l.layer->setMask(torch::ones_like(l.layer->weight));
+  }
+}
+
 TrainState readState(torch::serialize::InputArchive& archive) {
   c10::IValue epoch, best, best_epoch;
   archive.read("epoch", epoch);
@@ -53,6 +72,7 @@ void saveCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& mode
   archive.write("epoch", c10::IValue(static_cast<std::int64_t>(state.epoch)));
   archive.write("best_metric", c10::IValue(state.best_metric));
   archive.write("best_epoch", c10::IValue(static_cast<std::int64_t>(state.best_epoch)));
+  writeMaskedLayers(archive, model);
   torch::serialize::OutputArchive model_archive;
   model.save(model_archive);
   archive.write("model", model_archive);
@@ -74,6 +94,7 @@ LoadedCheckpoint loadCheckpoint(const std::filesystem::path& file, const torch::
     LoadedCheckpoint out{TrainConfig::fromYaml(YamlNode::parse(config.toStringRef(), file.string() + " (config)")),
                          readState(archive), nullptr};
     out.model = makeModel(out.config.model);
+    createMasks(archive, *out.model);
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
     out.model->load(model_archive);
@@ -83,12 +104,39 @@ LoadedCheckpoint loadCheckpoint(const std::filesystem::path& file, const torch::
   return out;
 }
 
+void initializeFromCheckpoint(EdgeClassifierModel& model, const std::filesystem::path& file) {
+  const auto parameters = model.parameters();
+  const torch::Device device = parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device();
+  const LoadedCheckpoint source = loadCheckpoint(file, device);
+  // Masks first, so that the mask buffers exist when buffers are copied.
+  auto source_layers = linearLayers(*source.model);
+  for (auto& l : linearLayers(model))
+    for (const auto& s : source_layers)
+      if (s.name == l.name && s.layer->hasMask()) l.layer->setMask(s.layer->mask());
+  torch::NoGradGuard no_grad;
+  const auto copy = [&](const auto& into, const auto& from) {
+    for (const auto& item : into) {
+      const torch::Tensor* value = from.find(item.key());
+      if (!value) continue;
+      if (value->sizes() != item.value().sizes())
+        throw Error(file.string() + ": '" + item.key() + "' has shape " + c10::str(value->sizes()) +
+                    ", the model being trained has " + c10::str(item.value().sizes()) +
+                    " (a different architecture; check hidden, layers and features)");
+      item.value().copy_(*value);
+    }
+  };
+  copy(model.named_parameters(), source.model->named_parameters());
+  copy(model.named_buffers(), source.model->named_buffers());
+  applyMasks(model);
+}
+
 TrainState restoreCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& model,
                              torch::optim::Optimizer& optimizer) {
   const auto parameters = model.parameters();
   auto archive = openArchive(file, parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device());
   return guarded(file, [&] {
     torch::serialize::InputArchive model_archive, optimizer_archive;
+    createMasks(archive, model);
     archive.read("model", model_archive);
     model.load(model_archive);
     archive.read("optimizer", optimizer_archive);

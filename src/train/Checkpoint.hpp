@@ -32,6 +32,12 @@ struct LoadedCheckpoint {
 
 /// The model of a checkpoint, on `device`.
 LoadedCheckpoint loadCheckpoint(const std::filesystem::path& file, const torch::Device& device);
+/// Starts `model` from a checkpoint's parameters, buffers and pruning masks, matched by name
+/// (fine-tuning a float model into a quantized one, or a pruning round from its parent).
+/// Names the checkpoint lacks keep their values (e.g. new quantizer scales); a name whose shape
+/// differs is an error.
+void initializeFromCheckpoint(EdgeClassifierModel& model, const std::filesystem::path& file);
+
 /// Restores model, optimiser and state of a run in progress into existing objects.
 TrainState restoreCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& model,
                              torch::optim::Optimizer& optimizer);

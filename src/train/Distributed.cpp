@@ -103,7 +103,7 @@ double DistributedContext::average(double value) const {
 #endif
 }
 
-void DistributedContext::broadcastParameters(const std::vector<torch::Tensor>& parameters) const {
+void DistributedContext::broadcastFromMain(const std::vector<torch::Tensor>& parameters) const {
   if (world_ <= 1) return;
 #ifdef EFGNN_HAVE_GLOO
   torch::NoGradGuard no_grad;

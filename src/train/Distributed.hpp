@@ -26,8 +26,8 @@ class DistributedContext {
   void averageGradients(const std::vector<torch::Tensor>& parameters) const;
   /// Average of a scalar over all processes.
   double average(double value) const;
-  /// Copies rank 0's parameters to every process.
-  void broadcastParameters(const std::vector<torch::Tensor>& parameters) const;
+  /// Copies rank 0's tensors (parameters, buffers) to every process, in place.
+  void broadcastFromMain(const std::vector<torch::Tensor>& parameters) const;
 
  private:
   struct Group;

@@ -13,7 +13,8 @@ EdgeMetrics::EdgeMetrics(double cut)
       purity_vs_eta(efficiency_vs_eta.edges),
       cut_(cut),
       target_hist_(kAucBins, 0),
-      fake_hist_(kAucBins, 0) {}
+      fake_hist_(kAucBins, 0),
+      other_true_hist_(kAucBins, 0) {}
 
 void EdgeMetrics::add(const torch::Tensor& scores, const GraphTensors& g) {
   add(scores, g.y, g.y_target, g.edge_pt, g.edge_eta, g.position_eta);
@@ -49,6 +50,8 @@ void EdgeMetrics::add(const torch::Tensor& scores_in, const torch::Tensor& y_in,
       efficiency_vs_eta.add(h[e], pass);
     } else if (!is_true) {
       fake_hist_[bin] += 1;
+    } else {
+      other_true_hist_[bin] += 1;
     }
   }
 }
@@ -63,6 +66,19 @@ double EdgeMetrics::auc() const {
   }
   fakes = fakes_below;
   return targets > 0 && fakes > 0 ? area / (targets * fakes) : 0;
+}
+
+double EdgeMetrics::efficiencyAtPurity(double purity) const {
+  // Lowering the cut bin by bin from the top: the best efficiency among the cuts that keep
+  // the total purity at or above `purity`.
+  double targets = 0, trues = 0, all = 0, best = 0;
+  for (int b = kAucBins - 1; b >= 0; --b) {
+    targets += target_hist_[b];
+    trues += target_hist_[b] + other_true_hist_[b];
+    all += target_hist_[b] + other_true_hist_[b] + fake_hist_[b];
+    if (all > 0 && trues / all >= purity) best = std::max(best, ratio(targets, target_));
+  }
+  return best;
 }
 
 Json EdgeMetrics::json() const {

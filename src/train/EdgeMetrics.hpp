@@ -32,6 +32,9 @@ class EdgeMetrics {
   /// Area under the ROC curve of target edges against fake edges (non-target true edges, which
   /// the loss masks, are left out), from score histograms.
   double auc() const;
+  /// The highest edgewise efficiency of any cut whose total purity is at least `purity`
+  /// (cuts on a 1e-4 grid); 0 if no cut reaches that purity.
+  double efficiencyAtPurity(double purity) const;
   double edges() const { return edges_; }
   Json json() const;
 
@@ -44,7 +47,8 @@ class EdgeMetrics {
   static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
   double cut_;
   double edges_ = 0, positive_ = 0, true_positive_ = 0, target_ = 0, target_positive_ = 0;
-  std::vector<double> target_hist_, fake_hist_;  // score histograms for the AUC
+  // Score histograms (AUC, efficiency at fixed purity): target, fake, other true edges.
+  std::vector<double> target_hist_, fake_hist_, other_true_hist_;
 };
 
 }  // namespace efgnn

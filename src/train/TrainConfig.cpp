@@ -19,6 +19,7 @@ const std::vector<Field>& fields() {
       configField("input_dir", &TrainConfig::input_dir),
       configField("max_train_graphs", &TrainConfig::max_train_graphs),
       configField("max_val_graphs", &TrainConfig::max_val_graphs),
+      configField("init_from", &TrainConfig::init_from),
       configField("fake_weight", &TrainConfig::fake_weight),
       configField("target_weight", &TrainConfig::target_weight),
       configField("non_target_true_weight", &TrainConfig::non_target_true_weight),
@@ -60,10 +61,11 @@ const std::vector<std::string>& TrainConfig::ignoredKeys() {
   return k;
 }
 
-TrainConfig TrainConfig::fromYaml(const YamlNode& node) {
+TrainConfig TrainConfig::fromYaml(const YamlNode& node, const std::vector<std::string>& other_keys) {
   TrainConfig c;
   std::vector<std::string> others = keys();
   others.insert(others.end(), ignoredKeys().begin(), ignoredKeys().end());
+  others.insert(others.end(), other_keys.begin(), other_keys.end());
   c.model = ModelConfig::fromYaml(node, others);
   for (const auto& key : node.keys())
     if (const Field* f = findField(key)) f->read(c, node[key]);
@@ -71,11 +73,12 @@ TrainConfig TrainConfig::fromYaml(const YamlNode& node) {
   return c;
 }
 
-TrainConfig TrainConfig::fromFile(const std::string& path) {
-  TrainConfig c = fromYaml(YamlNode::parseFile(path));
+TrainConfig TrainConfig::fromFile(const std::string& path, const std::vector<std::string>& other_keys) {
+  TrainConfig c = fromYaml(YamlNode::parseFile(path), other_keys);
   // Data paths are relative to the config file, so configs travel with their data.
-  if (!c.input_dir.empty() && std::filesystem::path(c.input_dir).is_relative())
-    c.input_dir = (std::filesystem::path(path).parent_path() / c.input_dir).lexically_normal().string();
+  for (std::string* p : {&c.input_dir, &c.init_from})
+    if (!p->empty() && std::filesystem::path(*p).is_relative())
+      *p = (std::filesystem::path(path).parent_path() / *p).lexically_normal().string();
   return c;
 }
 
@@ -85,8 +88,10 @@ void TrainConfig::set(const std::string& assignment) {
   if (const Field* f = findField(key)) {
     if (eq == std::string::npos) throw Error("--set '" + assignment + "': expected key=value");
     const YamlNode value = YamlNode::parse(key + ": " + assignment.substr(eq + 1), "--set " + assignment);
-    f->read(*this, value[key]);
-    validate();
+    TrainConfig changed = *this;  // a rejected value leaves the config as it was
+    f->read(changed, value[key]);
+    changed.validate();
+    *this = std::move(changed);
     return;
   }
   if (std::find(ModelConfig::keys().begin(), ModelConfig::keys().end(), key) != ModelConfig::keys().end()) {

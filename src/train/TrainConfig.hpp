@@ -18,6 +18,7 @@ struct TrainConfig {
   std::string input_dir;        // graph data set (efgnn build-graphs); relative to the YAML file
   int max_train_graphs = 0;     // 0: all of the split
   int max_val_graphs = 0;
+  std::string init_from;        // start from this checkpoint's parameters (fine-tuning); relative to the YAML
   // Loss weighting (REFERENCE.md section 3) and balance: none, proportional or equal
   double fake_weight = 0.1, target_weight = 1.0, non_target_true_weight = 0.0;
   std::string balance = "none";
@@ -35,8 +36,10 @@ struct TrainConfig {
   std::string device = "cpu";
   int threads = 0;  // 0: all cores
 
-  static TrainConfig fromYaml(const YamlNode& node);
-  static TrainConfig fromFile(const std::string& path);
+  /// `other_keys`: keys of the same YAML map that another component reads (pruning,
+  /// distillation, scans); any other unknown key is an error.
+  static TrainConfig fromYaml(const YamlNode& node, const std::vector<std::string>& other_keys = {});
+  static TrainConfig fromFile(const std::string& path, const std::vector<std::string>& other_keys = {});
   /// "key=value" for a model or training key.
   void set(const std::string& assignment);
   void validate() const;

@@ -22,8 +22,12 @@ namespace fs = std::filesystem;
 const char* const kColumns =
     "epoch,lr,train_loss,val_loss,edgewise_efficiency,total_purity,target_purity,masked_purity,auc,seconds";
 
-std::vector<GraphTensors> loadSplit(const GraphDataset& data, const std::string& split, int max_graphs,
-                                    const TrainConfig& config, const torch::Device& device) {
+}  // namespace
+
+std::vector<GraphTensors> loadSplit(const std::string& split, int max_graphs, const TrainConfig& config,
+                                    const torch::Device& device) {
+  if (config.input_dir.empty()) throw Error("training config: input_dir (the graph data set) is missing");
+  const GraphDataset data(config.input_dir);
   auto ids = data.ids(split);
   if (max_graphs > 0 && static_cast<int>(ids.size()) > max_graphs) ids.resize(static_cast<std::size_t>(max_graphs));
   std::vector<GraphTensors> out;
@@ -36,7 +40,18 @@ std::vector<GraphTensors> loadSplit(const GraphDataset& data, const std::string&
   return out;
 }
 
-}  // namespace
+Evaluation evaluate(EdgeClassifierModel& model, const std::vector<GraphTensors>& graphs, double edge_cut) {
+  model.eval();
+  Evaluation out{0, EdgeMetrics(edge_cut)};
+  torch::NoGradGuard no_grad;
+  for (const auto& g : graphs) {
+    const auto logits = model.forward(g.x, g.edge_index, g.edge_attr);
+    out.loss += edgeLoss(logits, g).item<double>();
+    out.metrics.add(torch::sigmoid(logits), g);
+  }
+  if (!graphs.empty()) out.loss /= static_cast<double>(graphs.size());
+  return out;
+}
 
 double EpochRecord::metric(const std::string& name) const {
   if (name == "val_loss") return val_loss;
@@ -54,15 +69,14 @@ torch::Tensor scoreGraph(EdgeClassifierModel& model, const GraphTensors& g) {
   return torch::sigmoid(model.forward(g.x, g.edge_index, g.edge_attr));
 }
 
-Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume)
+Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss loss)
     : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(parseDevice(config_.device)),
-      distributed_(DistributedContext::fromEnvironment(device_)) {
+      distributed_(DistributedContext::fromEnvironment(device_)), loss_(std::move(loss)) {
   configureTorchThreads(config_.threads);
   torch::manual_seed(config_.seed);
-  if (config_.input_dir.empty()) throw Error("training config: input_dir (the graph data set) is missing");
-  const GraphDataset data(config_.input_dir);
-  train_ = loadSplit(data, "train", config_.max_train_graphs, config_, device_);
-  val_ = loadSplit(data, "val", config_.max_val_graphs, config_, device_);
+  if (!loss_) loss_ = edgeLoss;
+  train_ = loadSplit("train", config_.max_train_graphs, config_, device_);
+  val_ = loadSplit("val", config_.max_val_graphs, config_, device_);
   if (train_.empty()) throw Error(config_.input_dir + ": the train split is empty");
   if (val_.empty()) throw Error(config_.input_dir + ": the val split is empty");
   if (train_.size() < static_cast<std::size_t>(distributed_.worldSize()))
@@ -85,8 +99,18 @@ Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume)
       if (r.epoch <= start_epoch_) history_.push_back(r);
   } else if (fs::exists(last)) {
     throw Error(run_dir_.string() + ": already holds a run; use --resume to continue it or another --out");
+  } else {
+    if (!config_.init_from.empty()) initializeFromCheckpoint(*model_, config_.init_from);
+    if (config_.model.quant.quantized()) {
+      // Quantizer scales start from the first training graph, the same one on every process.
+      torch::NoGradGuard no_grad;
+      model_->train();
+      model_->forward(train_[0].x, train_[0].edge_index, train_[0].edge_attr);
+    }
   }
-  distributed_.broadcastParameters(model_->parameters());  // every process starts alike
+  // Every process starts alike (buffers: quantizer scales, pruning masks).
+  distributed_.broadcastFromMain(model_->parameters());
+  distributed_.broadcastFromMain(model_->buffers());
   if (!distributed_.isMain()) return;
   fs::create_directories(run_dir_);
   writeFileAtomically(run_dir_ / "config.yaml", config_.toYaml());
@@ -115,7 +139,7 @@ double Trainer::trainEpoch(int epoch) {
     double batch_loss = 0;
     for (std::size_t k = start; k < end; ++k) {
       const GraphTensors& g = train_[order[k]];
-      const auto loss = edgeLoss(model_->forward(g.x, g.edge_index, g.edge_attr), g) / static_cast<double>(end - start);
+      const auto loss = loss_(model_->forward(g.x, g.edge_index, g.edge_attr), g) / static_cast<double>(end - start);
       loss.backward();
       batch_loss += loss.item<double>();
     }
@@ -126,27 +150,21 @@ double Trainer::trainEpoch(int epoch) {
                   "checkpoint, if any, is " + (run_dir_ / "last.pt").string() + "; try a lower lr)");
     if (config_.gradient_clip_val > 0) torch::nn::utils::clip_grad_norm_(model_->parameters(), config_.gradient_clip_val);
     optimizer_->step();
+    applyMasks(*model_);
+    // Calibrated quantizer scales follow rank 0's, so that all processes keep one model.
+    distributed_.broadcastFromMain(model_->buffers());
     total += batch_loss * static_cast<double>(end - start);
   }
   return total / static_cast<double>(order.size());
 }
 
 EpochRecord Trainer::validate(int epoch) {
-  model_->eval();
-  EdgeMetrics metrics(config_.edge_cut);
-  double loss = 0;
-  {
-    torch::NoGradGuard no_grad;
-    for (const auto& g : val_) {
-      const auto logits = model_->forward(g.x, g.edge_index, g.edge_attr);
-      loss += edgeLoss(logits, g).item<double>();
-      metrics.add(torch::sigmoid(logits), g);
-    }
-  }
+  const Evaluation e = evaluate(*model_, val_, config_.edge_cut);
+  const EdgeMetrics& metrics = e.metrics;
   EpochRecord r;
   r.epoch = epoch + 1;
   r.lr = config_.learningRate(epoch);
-  r.val_loss = loss / static_cast<double>(val_.size());
+  r.val_loss = e.loss;
   r.efficiency = metrics.efficiency();
   r.total_purity = metrics.totalPurity();
   r.target_purity = metrics.targetPurity();

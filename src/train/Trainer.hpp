@@ -23,11 +23,16 @@ struct EpochRecord {
   double metric(const std::string& name) const;
 };
 
+/// The training loss of one graph (default: edgeLoss). Compression methods change it, e.g.
+/// distillation adds a term on a teacher's scores.
+using TrainingLoss = std::function<torch::Tensor(const torch::Tensor& logits, const GraphTensors& graph)>;
+
 class Trainer {
  public:
   /// Loads the graphs. With `resume`, continues the run in `run_dir` from its last.pt; without,
-  /// refuses a directory that already holds a run.
-  Trainer(TrainConfig config, std::filesystem::path run_dir, bool resume);
+  /// refuses a directory that already holds a run. A fresh run starts from config.init_from
+  /// when given. Pruning masks in the model stay applied through every optimiser step.
+  Trainer(TrainConfig config, std::filesystem::path run_dir, bool resume, TrainingLoss loss = {});
   /// Trains up to max_epochs; `on_epoch` (optional) sees each finished epoch.
   std::vector<EpochRecord> run(const std::function<void(const EpochRecord&)>& on_epoch = {});
   const std::vector<EpochRecord>& history() const { return history_; }
@@ -50,10 +55,24 @@ class Trainer {
   double best_metric_ = 0;
   int best_epoch_ = -1;
   std::vector<EpochRecord> history_;
+  TrainingLoss loss_;
 };
 
 /// Reads a metrics.csv written by the trainer.
 std::vector<EpochRecord> readMetricsCsv(const std::filesystem::path& file);
+
+/// The graphs of a split of config.input_dir (at most `max_graphs`, 0: all), empty graphs
+/// left out, as tensors checked against the model's features.
+std::vector<GraphTensors> loadSplit(const std::string& split, int max_graphs, const TrainConfig& config,
+                                    const torch::Device& device);
+
+/// Loss and edge metrics of a model on graphs (evaluation mode, no gradients); `loss` is the
+/// mean of edgeLoss over the graphs.
+struct Evaluation {
+  double loss = 0;
+  EdgeMetrics metrics;
+};
+Evaluation evaluate(EdgeClassifierModel& model, const std::vector<GraphTensors>& graphs, double edge_cut);
 
 /// Scores (sigmoid of the logits) of a model on one graph, without gradients.
 torch::Tensor scoreGraph(EdgeClassifierModel& model, const GraphTensors& graph);

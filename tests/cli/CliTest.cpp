@@ -237,6 +237,58 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-4, 1e-6)) << "parameter " << i;
 }
 
+TEST_F(Cli, PruneDistillScanAndSummaryOfACompressedModel) {
+  const std::string sim = "simulate --gun --gun-count 20 --gun-pt 1,5 --gun-eta -2,2 --gun-random-charge --format h5 ";
+  ASSERT_EQ(run(sim + "--events 10 --seed 5 --out " + path("ev")).status, 0);
+  ASSERT_EQ(run("build-module-map --events " + path("ev") + " --out " + path("map.h5")).status, 0);
+  ASSERT_EQ(run("build-graphs --events " + path("ev") + " --module-map " + path("map.h5") +
+                " --tolerance 3 --split 60,20,20 --out " + path("graphs")).status, 0);
+  {
+    std::ofstream f(path("tiny.yaml"));
+    f << "input_dir: graphs\nhidden: 8\nn_graph_iters: 2\nnb_node_layer: 2\nnb_edge_layer: 2\nmax_epochs: 2\n"
+         "warmup: 1\nlr: 0.003\nthreads: 1\nprune_fraction: 0.5\nprune_epochs: 1\nprune_max_rounds: 1\n"
+         "prune_tolerance: 10\ndistill_alpha: 0.5\n";
+  }
+  Result r = run("train --config " + path("tiny.yaml") + " --out " + path("float"));
+  ASSERT_EQ(r.status, 0) << r.out;
+
+  r = run("prune --from " + path("float/best.pt") + " --config " + path("tiny.yaml") + " --set prune_fraction=1.5 --out " +
+          path("bad"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("prune_fraction must be in (0, 1)"), std::string::npos) << r.out;
+  r = run("prune --from " + path("float/best.pt") + " --config " + path("tiny.yaml") + " --out " + path("pruned") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"round\": 1"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "pruned" / "rounds.md"));
+  r = run("prune --from " + path("float/best.pt") + " --config " + path("tiny.yaml") + " --out " + path("pruned"));
+  EXPECT_EQ(r.status, 1) << "refuses an existing run without --resume: " << r.out;
+
+  r = run("summary --model " + path("pruned/best.pt") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  for (const char* key : {"\"parameters\"", "\"nonzero_parameters\"", "\"sparsity\"", "\"weight_bits\": 32",
+                          "\"weight_bytes\"", "\"pruned_fraction\": 0.5"})
+    EXPECT_NE(r.out.find(key), std::string::npos) << key << " in " << r.out;
+
+  r = run("distill --teacher " + path("float/best.pt") + " --config " + path("tiny.yaml") +
+          " --set hidden=4 --set distill_temperature=0 --out " + path("student"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("distill_temperature must be > 0"), std::string::npos) << r.out;
+  r = run("distill --teacher " + path("float/best.pt") + " --config " + path("tiny.yaml") + " --set hidden=4 --out " +
+          path("student") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+
+  {
+    std::ofstream f(path("scan.yaml"));
+    f << "train: tiny.yaml\nruns:\n  - name: float\n  - name: w8\n    set: {weight_bits: 8, init_from: '@float'}\n";
+  }
+  r = run("scan --config " + path("scan.yaml") + " --set max_epochs=1 --out " + path("scan") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"quant\": \"w8\""), std::string::npos) << r.out;
+  r = run("scan --config " + path("scan.yaml") + " --set max_epochs=2 --resume --out " + path("scan"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("float.max_epochs: 1 -> 2"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, CalibrationJson) {
   const Result r = run("calibration --reference " EFGNN_SHARED_DATA "/trackml/event000001000-particles.csv --events 3 --json");
   EXPECT_EQ(r.status, 0) << r.out;

@@ -16,6 +16,7 @@
 #include "sim/MinimumBias.hpp"
 #include "train/Checkpoint.hpp"
 #include "train/Trainer.hpp"
+#include "SmallGraphDataset.hpp"
 
 namespace efgnn {
 namespace {
@@ -72,80 +73,7 @@ TEST(TrainConfig, UnknownKeysAndSchedule) {
   EXPECT_EQ(d.model.hidden, 16);
 }
 
-/// Candidate edges = every true edge plus twice as many random hit pairs: fakes that a working
-/// model separates from the true edges within a few epochs.
-class TruthAndRandomPairs final : public EdgeBuilder {
- public:
-  std::string name() const override { return "truth-and-random"; }
-  std::vector<HitPair> build(const EdgeBuilderInput& in) const override {
-    std::vector<HitPair> pairs;
-    for (const auto& t : buildTruthEdges(in.event)) pairs.emplace_back(t.from, t.to);
-    Rng rng(in.event.event_id);
-    const auto n = in.event.hits.size(), fakes = 2 * pairs.size();
-    for (std::size_t k = 0; k < fakes; ++k)
-      pairs.emplace_back(static_cast<std::uint32_t>(rng.below(n)), static_cast<std::uint32_t>(rng.below(n)));
-    return pairs;
-  }
-};
-
-/// A small graph data set of particle-gun events (one per test, in a temp directory).
-class SmallDataset : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = fs::temp_directory_path() / "efgnn-train-data";
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    static const Detector det = loadDetector("trackml");
-    ParticleGunConfig gun;
-    gun.count = 15;
-    gun.pt_min = 1;
-    gun.pt_max = 5;
-    gun.eta_min = -2;
-    gun.eta_max = 2;
-    gun.random_charge = true;
-    DetectorSimulationConfig sim_config;
-    sim_config.material_interactions = sim_config.decays = false;
-    sim_config.noise = false;
-    const EventSimulator sim(std::make_shared<ParticleGun>(gun), det, sim_config, 4);
-    std::vector<Event> events;
-    for (int i = 0; i < 8; ++i) events.push_back(sim.simulate(i));
-    const GraphConstructor constructor(det, std::make_shared<TruthAndRandomPairs>(), {});
-    GraphDatasetManifest m;
-    m.detector = "trackml";
-    m.builder = "module-map";
-    m.node_features = nodeFeatureNames(false);
-    m.edge_features = edgeFeatureNames();
-    for (const auto& e : events) {
-      writeGraphH5(constructor.build(e, "gun"), dir_ / graphFileName(e.event_id), "trackml", "module-map");
-      // Validation on training graphs: the overfitting test asks whether the model can learn
-      // these graphs by heart.
-      m.splits[e.event_id < 6 ? "train" : "test"].push_back(e.event_id);
-      if (e.event_id < 6) m.splits["val"].push_back(e.event_id);
-    }
-    writeFileAtomically(dir_ / "manifest.json", m.json().dump(2));
-  }
-  static void TearDownTestSuite() { fs::remove_all(dir_); }
-
-  TrainConfig config(int epochs) const {
-    TrainConfig c;
-    c.input_dir = dir_.string();
-    c.model.hidden = 16;
-    c.model.n_graph_iters = 3;
-    c.model.nb_node_layer = c.model.nb_edge_layer = 2;
-    c.lr = 3e-3;
-    c.warmup = 1;
-    c.max_epochs = epochs;
-    c.threads = 1;
-    return c;
-  }
-  fs::path run(const std::string& name) const {
-    const auto p = fs::temp_directory_path() / ("efgnn-train-" + name);
-    fs::remove_all(p);
-    return p;
-  }
-  static fs::path dir_;
-};
-fs::path SmallDataset::dir_;
+using SmallDataset = test::SmallGraphDataset;
 
 TEST_F(SmallDataset, OverfitsAHandfulOfGraphs) {
   const auto path = run("overfit");

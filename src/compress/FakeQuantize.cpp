@@ -1,0 +1,36 @@
+#include "compress/FakeQuantize.hpp"
+
+namespace efgnn {
+
+IntRange IntRange::signedNarrow(int bits) {
+  const std::int64_t m = (std::int64_t{1} << (bits - 1)) - 1;
+  return {-m, m};
+}
+
+IntRange IntRange::signedFull(int bits) {
+  const std::int64_t m = std::int64_t{1} << (bits - 1);
+  return {-m, m - 1};
+}
+
+IntRange IntRange::unsignedRange(int bits) { return {0, (std::int64_t{1} << bits) - 1}; }
+
+torch::Tensor fakeQuantize(const torch::Tensor& x, const torch::Tensor& scale, IntRange range) {
+  const auto scaled = x / scale;
+  // Straight-through rounding: forward round(scaled), backward identity.
+  const auto rounded = scaled + (torch::round(scaled) - scaled).detach();
+  return rounded.clamp(static_cast<double>(range.min), static_cast<double>(range.max)) * scale;
+}
+
+torch::Tensor quantizeToIntegers(const torch::Tensor& x, const torch::Tensor& scale, IntRange range) {
+  torch::NoGradGuard no_grad;
+  return torch::round(x / scale).clamp(static_cast<double>(range.min), static_cast<double>(range.max)).to(torch::kInt32);
+}
+
+torch::Tensor weightScale(const torch::Tensor& w, int bits, bool per_channel) {
+  torch::NoGradGuard no_grad;
+  const auto max_abs = per_channel ? w.abs().amax({1}, /*keepdim=*/true) : w.abs().max();
+  const auto scale = max_abs / static_cast<double>(IntRange::signedNarrow(bits).max);
+  return torch::where(scale > 0, scale, torch::ones_like(scale));
+}
+
+}  // namespace efgnn

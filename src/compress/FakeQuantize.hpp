@@ -1,0 +1,36 @@
+#pragma once
+// Fake quantization: values rounded to an integer grid of a given scale and clipped to the
+// grid's range, returned in float so the rest of the network is unchanged. The backward pass
+// is the straight-through estimator: identity inside the range, zero outside; with respect to
+// the scale, the LSQ gradient (round(x/s) - x/s inside, the clipping bound outside), so a
+// learned scale trains. Rounding is half to even (torch::round), which the integer runtime
+// must match.
+#include <torch/torch.h>
+
+#include <cstdint>
+
+namespace efgnn {
+
+/// Integer range of a grid.
+struct IntRange {
+  std::int64_t min, max;
+  /// Signed narrow range: +-(2^(b-1) - 1), symmetric so that the grid has no extra negative code.
+  static IntRange signedNarrow(int bits);
+  /// Signed full range: -2^(b-1) .. 2^(b-1) - 1 (biases).
+  static IntRange signedFull(int bits);
+  /// Unsigned: 0 .. 2^b - 1 (activations after ReLU).
+  static IntRange unsignedRange(int bits);
+};
+
+/// round(x / scale) clipped to the range, times scale; `scale` broadcasts against x.
+torch::Tensor fakeQuantize(const torch::Tensor& x, const torch::Tensor& scale, IntRange range);
+
+/// The integers fakeQuantize represents (int32 tensor), for export and tests.
+torch::Tensor quantizeToIntegers(const torch::Tensor& x, const torch::Tensor& scale, IntRange range);
+
+/// Weight scale: max|w| / range.max, one value (per tensor) or one per row ([out, 1], per
+/// channel); a row of zeros (fully pruned) gets scale 1 so that nothing divides by zero. The
+/// scale is a constant in the backward pass.
+torch::Tensor weightScale(const torch::Tensor& w, int bits, bool per_channel);
+
+}  // namespace efgnn

@@ -1,0 +1,161 @@
+#include "compress/IterativePruning.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "compress/ModelSize.hpp"
+#include "core/AtomicFile.hpp"
+#include "core/Error.hpp"
+#include "train/Checkpoint.hpp"
+#include "train/Trainer.hpp"
+
+namespace efgnn {
+
+namespace fs = std::filesystem;
+
+Json PruneRound::json() const {
+  Json j = Json::object();
+  j["round"] = round;
+  j["pruned_fraction"] = pruned_fraction;
+  j["nonzero_parameters"] = nonzero_parameters;
+  j["val_loss"] = val_loss;
+  j["edgewise_efficiency"] = efficiency;
+  j["total_purity"] = total_purity;
+  j["efficiency_at_purity"] = efficiency_at_purity;
+  j["accepted"] = accepted;
+  return j;
+}
+
+PruneRound PruneRound::fromYaml(const YamlNode& n) {
+  PruneRound r;
+  r.round = static_cast<int>(n["round"].asInt());
+  r.pruned_fraction = n["pruned_fraction"].asDouble();
+  r.nonzero_parameters = n["nonzero_parameters"].asInt();
+  r.val_loss = n["val_loss"].asDouble();
+  r.efficiency = n["edgewise_efficiency"].asDouble();
+  r.total_purity = n["total_purity"].asDouble();
+  r.efficiency_at_purity = n["efficiency_at_purity"].asDouble();
+  r.accepted = n["accepted"].asBool();
+  return r;
+}
+
+std::string pruneRoundsMarkdown(const std::vector<PruneRound>& rounds) {
+  std::ostringstream out;
+  out << "| round | pruned % | non-zero parameters | val loss | edgewise eff. % | total purity % | accepted |\n"
+      << "|---|---|---|---|---|---|---|\n";
+  char line[256];
+  for (const auto& r : rounds) {
+    std::snprintf(line, sizeof line, "| %d | %.1f | %lld | %.5f | %.2f | %.2f | %s |\n", r.round,
+                  100 * r.pruned_fraction, static_cast<long long>(r.nonzero_parameters), r.val_loss,
+                  100 * r.efficiency, 100 * r.total_purity, r.round == 0 ? "parent" : r.accepted ? "yes" : "no");
+    out << line;
+  }
+  return out.str();
+}
+
+namespace {
+
+PruneRound measure(EdgeClassifierModel& model, const std::vector<GraphTensors>& val, double cut, double reference_purity) {
+  const Evaluation e = evaluate(model, val, cut);
+  PruneRound r;
+  r.pruned_fraction = hiddenWeights(model).prunedFraction();
+  r.nonzero_parameters = modelSize(model).nonzero_parameters;
+  r.val_loss = e.loss;
+  r.efficiency = e.metrics.efficiency();
+  r.total_purity = e.metrics.totalPurity();
+  r.efficiency_at_purity = e.metrics.efficiencyAtPurity(reference_purity > 0 ? reference_purity : r.total_purity);
+  return r;
+}
+
+bool withinTolerance(const PruneRound& r, const PruneRound& reference, const PruneConfig& c) {
+  if (c.prune_criterion == "val_loss") return r.val_loss <= reference.val_loss * (1 + c.prune_tolerance);
+  if (c.prune_criterion == "efficiency_at_purity")
+    return r.efficiency_at_purity >= reference.efficiency_at_purity - c.prune_tolerance;
+  return r.efficiency >= reference.efficiency - c.prune_tolerance &&
+         r.total_purity >= reference.total_purity - c.prune_tolerance;
+}
+
+void writeTables(const fs::path& out, const std::vector<PruneRound>& rounds) {
+  std::ostringstream csv;
+  csv << "round,pruned_fraction,nonzero_parameters,val_loss,edgewise_efficiency,total_purity,efficiency_at_purity,"
+         "accepted\n";
+  csv.precision(9);
+  for (const auto& r : rounds)
+    csv << r.round << ',' << r.pruned_fraction << ',' << r.nonzero_parameters << ',' << r.val_loss << ','
+        << r.efficiency << ',' << r.total_purity << ',' << r.efficiency_at_purity << ',' << (r.accepted ? 1 : 0)
+        << "\n";
+  writeFileAtomically(out / "rounds.csv", csv.str());
+  writeFileAtomically(out / "rounds.md", pruneRoundsMarkdown(rounds));
+}
+
+}  // namespace
+
+std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig train, const PruneConfig& prune,
+                                            const fs::path& out, bool resume,
+                                            const std::function<void(const PruneRound&)>& on_round) {
+  prune.validate();
+  const torch::Device device = parseDevice(train.device);
+  LoadedCheckpoint start = loadCheckpoint(parent, device);
+  train.model = start.config.model;  // the parent's architecture and bit widths
+  train.max_epochs = prune.prune_epochs;
+  train.init_from.clear();
+  train.validate();
+
+  const std::string settings = "parent: " + fs::absolute(parent).lexically_normal().string() + "\n" +
+                               train.toYaml() + prune.toYaml();
+  if (fs::exists(out / "prune.yaml")) {
+    if (!resume) throw Error(out.string() + ": already holds a pruning run; use --resume to continue it or another --out");
+    const std::string changes = configChanges(readFile(out / "prune.yaml"), settings);
+    if (!changes.empty())
+      throw Error(out.string() + ": the settings differ from the run being resumed (start a new --out):\n" + changes);
+  }
+  fs::create_directories(out);
+  writeFileAtomically(out / "prune.yaml", settings);
+
+  const auto val = loadSplit("val", train.max_val_graphs, train, device);
+  if (val.empty()) throw Error(train.input_dir + ": the val split is empty");
+  PruneRound parent_result = measure(*start.model, val, train.edge_cut, 0);
+  const PruneRound reference =
+      prune.prune_reference.empty()
+          ? parent_result
+          : measure(*loadCheckpoint(prune.prune_reference, device).model, val, train.edge_cut, 0);
+  std::vector<PruneRound> rounds{parent_result};
+  fs::path best = parent;
+  for (int round = 1; round <= prune.prune_max_rounds; ++round) {
+    char name[32];
+    std::snprintf(name, sizeof name, "round-%02d", round);
+    const fs::path dir = out / name;
+    PruneRound r;
+    if (fs::exists(dir / "round.json")) {
+      r = PruneRound::fromYaml(YamlNode::parseFile((dir / "round.json").string()));
+    } else {
+      if (!fs::exists(dir / "start.pt")) {
+        LoadedCheckpoint previous = loadCheckpoint(best, device);
+        pruneStep(*previous.model, prune.prune_fraction, prune.prune_scope, prune.prune_structured);
+        fs::create_directories(dir);
+        saveCheckpoint(dir / "start.pt", *previous.model, nullptr, TrainState{}, train);
+      }
+      TrainConfig round_config = train;
+      round_config.init_from = (dir / "start.pt").string();
+      Trainer trainer(round_config, dir, fs::exists(dir / "last.pt"));
+      trainer.run();
+      LoadedCheckpoint tuned = loadCheckpoint(dir / "best.pt", device);
+      r = measure(*tuned.model, val, train.edge_cut, reference.total_purity);
+      r.round = round;
+      r.accepted = withinTolerance(r, reference, prune);
+      writeFileAtomically(dir / "round.json", r.json().dump(2) + "\n");
+    }
+    rounds.push_back(r);
+    writeTables(out, rounds);
+    if (on_round) on_round(r);
+    if (!r.accepted) break;
+    best = dir / "best.pt";
+  }
+  // The most pruned accepted model (the parent itself if no round was accepted).
+  AtomicFile copy(out / "best.pt");
+  fs::copy_file(best, copy.tempPath(), fs::copy_options::overwrite_existing);
+  copy.commit();
+  return rounds;
+}
+
+}  // namespace efgnn

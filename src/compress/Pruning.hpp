@@ -1,0 +1,52 @@
+#pragma once
+// Magnitude pruning of an edge classifier's hidden Linear layers (REFERENCE.md section 8).
+// Hidden layers are those that neither read the input features (first encoder layers) nor
+// produce the logits (last output layer). A pruning step removes a fraction of the weights
+// that remain: unstructured (the smallest |w|) or structured (whole output neurons, the rows of
+// smallest mean |w|), over all hidden layers at once (global) or layer by layer. Removed
+// weights are masked (QuantLinear::setMask) and stay zero through later training.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ConfigFields.hpp"
+#include "model/EdgeClassifierModel.hpp"
+
+namespace efgnn {
+
+struct PruneConfig {
+  double prune_fraction = 0.2;              // of the remaining hidden weights per round, in (0, 1)
+  int prune_epochs = 2;                     // fine-tuning epochs after each step
+  std::string prune_scope = "global";       // global or layer
+  bool prune_structured = false;            // whole neurons instead of single weights
+  std::string prune_criterion = "val_loss";  // val_loss, efficiency_at_purity or edge_metrics
+  // val_loss: relative increase allowed; efficiency_at_purity: absolute efficiency drop at the
+  // reference's total purity; edge_metrics: absolute drop of efficiency and of total purity
+  // at the edge cut, each.
+  double prune_tolerance = 0.05;
+  int prune_max_rounds = 30;
+  // The model whose validation result the tolerance is measured from (a checkpoint, e.g. the
+  // unpruned float model); empty: the model being pruned.
+  std::string prune_reference;
+
+  void validate() const;
+  static const std::vector<ConfigField<PruneConfig>>& fields();
+  static std::vector<std::string> keys() { return configKeys(fields()); }
+  /// Reads this struct's keys from a map that holds other keys too.
+  static PruneConfig fromYaml(const YamlNode& node);
+  std::string toYaml() const;
+};
+
+/// Hidden weights of a model: how many, and how many are not masked.
+struct HiddenWeights {
+  std::int64_t total = 0, remaining = 0;
+  double prunedFraction() const { return total ? 1.0 - static_cast<double>(remaining) / total : 0.0; }
+};
+HiddenWeights hiddenWeights(EdgeClassifierModel& model);
+
+/// One pruning step: masks round(fraction x remaining) more hidden weights (or neurons), exactly
+/// that many, smallest magnitude first, ties broken by position. Returns how many weights were
+/// masked.
+std::int64_t pruneStep(EdgeClassifierModel& model, double fraction, const std::string& scope, bool structured);
+
+}  // namespace efgnn

@@ -1,0 +1,76 @@
+#pragma once
+// The layers a compressed model is made of: a Linear layer with optional pruning mask and
+// fake-quantized weights and bias, and an activation quantizer. With every bit width 0 and no
+// mask they compute exactly what torch::nn::Linear and the plain activation compute, so float
+// models use them too and one code path serves all.
+#include <torch/torch.h>
+
+#include "compress/FakeQuantize.hpp"
+
+namespace efgnn {
+
+struct QuantLinearOptions {
+  int in = 0, out = 0;
+  int weight_bits = 0;       // 0: float weights
+  bool per_channel = false;  // one weight scale per output row
+  int bias_bits = 0;         // 0: float bias
+  bool prunable = true;      // a hidden layer (not reading input features, not producing logits)
+};
+
+class QuantLinearImpl : public torch::nn::Module {
+ public:
+  explicit QuantLinearImpl(const QuantLinearOptions& options);
+  /// `input_scale`: the scale of the input's integer grid, undefined when the input is float.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& input_scale = {});
+  /// Weight as the forward pass uses it: masked, then fake-quantized.
+  torch::Tensor effectiveWeight() const;
+  /// Bias as the forward pass uses it for an input of the given scale.
+  torch::Tensor effectiveBias(const torch::Tensor& input_scale) const;
+  /// Scale of the weight grid ([] per tensor, [out, 1] per channel); undefined for float weights.
+  torch::Tensor weightScale() const;
+  /// Scale of the bias grid ([] or [out]); undefined for a float bias.
+  torch::Tensor biasScale(const torch::Tensor& input_scale) const;
+
+  /// Pruning: a 0/1 mask of the weight's shape, kept as the buffer "weight_mask" so that
+  /// checkpoints carry it. Masked weights take no part in the forward pass and are held at
+  /// zero by applyMask() after each optimiser step.
+  bool hasMask() const { return mask_.defined(); }
+  const torch::Tensor& mask() const { return mask_; }
+  void setMask(const torch::Tensor& mask);
+  void applyMask();
+  const QuantLinearOptions& options() const { return options_; }
+
+  torch::Tensor weight, bias;
+
+ private:
+  QuantLinearOptions options_;
+  torch::Tensor mask_;
+};
+TORCH_MODULE(QuantLinear);
+
+struct ActivationQuantOptions {
+  int bits = 0;          // 0: no quantization
+  bool is_signed = false;  // signed narrow range (inputs, norm outputs), else unsigned (after ReLU)
+  bool learned = false;  // learned scale (parameter) instead of a calibrated one (buffer)
+};
+
+/// Fake-quantizes activations to a grid whose scale is either calibrated (running maximum of
+/// the values seen in training, momentum 0.1, then frozen) or learned (initialised from the
+/// first batch, then trained). The buffer "observed" records that the scale is initialised;
+/// an uninitialised quantizer calibrates on its first input whatever the mode.
+class ActivationQuantizerImpl : public torch::nn::Module {
+ public:
+  explicit ActivationQuantizerImpl(const ActivationQuantOptions& options);
+  torch::Tensor forward(const torch::Tensor& x);
+  /// The grid's scale; undefined when bits is 0.
+  torch::Tensor scale() const;
+  IntRange range() const;
+  const ActivationQuantOptions& options() const { return options_; }
+
+ private:
+  ActivationQuantOptions options_;
+  torch::Tensor scale_, observed_;
+};
+TORCH_MODULE(ActivationQuantizer);
+
+}  // namespace efgnn

@@ -1,0 +1,381 @@
+#include "compress/Scan.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <tuple>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "compress/IterativePruning.hpp"
+#include "core/AtomicFile.hpp"
+#include "core/Error.hpp"
+#include "core/Gnuplot.hpp"
+#include "train/Checkpoint.hpp"
+#include "train/Trainer.hpp"
+
+namespace efgnn {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Applies one key of a scan (training, model, pruning or distillation key) to a run.
+void applyKey(ScanRun& run, const std::string& key, const YamlNode& value) {
+  if (const auto* f = findConfigField(PruneConfig::fields(), key)) return f->read(run.pruning, value);
+  if (const auto* f = findConfigField(DistillConfig::fields(), key)) return f->read(run.distillation, value);
+  if (value.isSequence() || value.isMap()) throw value.error("a scan sets single values; use grid for lists");
+  try {
+    // Quoted, so that values such as "@float" survive the round trip through YAML.
+    std::string quoted = "'";
+    for (const char c : value.asString()) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    run.train.set(key + "=" + quoted + "'");
+  } catch (const Error& e) {
+    throw value.error(e.what());
+  }
+}
+
+void applyMap(ScanRun& run, const YamlNode& map) {
+  for (const auto& key : map.keys()) applyKey(run, key, map[key]);
+}
+
+std::string safeName(const std::string& name, const YamlNode& where) {
+  if (name.empty()) throw where.error("a run needs a name");
+  for (const char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '=' || c == '.' || c == ','))
+      throw where.error("run name '" + name + "': use letters, digits and - _ = . , only");
+  return name;
+}
+
+}  // namespace
+
+std::vector<std::string> compressionKeys() {
+  std::vector<std::string> k = PruneConfig::keys();
+  for (const auto& d : DistillConfig::keys()) k.push_back(d);
+  return k;
+}
+
+std::string ScanRun::settings() const {
+  std::string text = "prune: " + std::string(prune ? "true" : "false") + "\nteacher: " + teacher + "\n" + train.toYaml();
+  if (prune) text += pruning.toYaml();
+  if (!teacher.empty()) text += distillation.toYaml();
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line)) out += name + "." + line + "\n";
+  return out;
+}
+
+ScanConfig ScanConfig::fromFile(const std::string& path, const std::vector<std::string>& sets) {
+  const YamlNode root = YamlNode::parseFile(path);
+  root.allowOnly({"train", "set", "runs", "grid"});
+  const fs::path base = fs::path(path).parent_path();
+  ScanRun common;
+  if (root.has("train")) {
+    const fs::path file = base / root["train"].asString();
+    common.train = TrainConfig::fromFile(file.string(), compressionKeys());
+    const YamlNode train_yaml = YamlNode::parseFile(file.string());
+    common.pruning = PruneConfig::fromYaml(train_yaml);
+    common.distillation = DistillConfig::fromYaml(train_yaml);
+  }
+  if (root.has("set")) applyMap(common, root["set"]);
+  for (const auto& s : sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("--set '" + s + "': expected key=value");
+    applyKey(common, s.substr(0, eq), YamlNode::parse("v: '" + s.substr(eq + 1) + "'", "--set " + s)["v"]);
+  }
+
+  std::vector<ScanRun> variants;
+  if (root.has("runs")) {
+    const YamlNode runs = root["runs"];
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const YamlNode r = runs.at(i);
+      r.allowOnly({"name", "set", "prune", "teacher"});
+      ScanRun run = common;
+      run.name = safeName(r.get("name", std::string()), r);
+      if (r.has("set")) applyMap(run, r["set"]);
+      run.prune = r.get("prune", false);
+      run.teacher = r.get("teacher", std::string());
+      variants.push_back(std::move(run));
+    }
+  } else {
+    variants.push_back(common);
+  }
+  // The grid: every variant for every combination of values, in the order the keys are given.
+  if (root.has("grid")) {
+    const YamlNode grid = root["grid"];
+    for (const auto& key : grid.keys()) {
+      const YamlNode values = grid[key];
+      if (!values.isSequence() || values.size() == 0) throw values.error("a grid key needs a list of values");
+      std::vector<ScanRun> crossed;
+      for (const auto& v : variants)
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          ScanRun run = v;
+          applyKey(run, key, values.at(i));
+          run.grid_suffix += "," + key + "=" + values.at(i).asString();
+          run.name = (run.name.empty() ? "" : run.name + ",") + key + "=" + values.at(i).asString();
+          safeName(run.name, values.at(i));
+          crossed.push_back(std::move(run));
+        }
+      variants = std::move(crossed);
+    }
+  }
+  ScanConfig scan;
+  std::set<std::string> names;
+  for (auto& run : variants) {
+    if (run.name.empty()) run.name = "base";
+    if (!names.insert(run.name).second) throw root.error("two runs are named '" + run.name + "'");
+    // Paths relative to the scan file, "@NAME" references checked against earlier runs.
+    for (std::string* p : {&run.train.init_from, &run.teacher, &run.pruning.prune_reference}) {
+      if (p->empty()) continue;
+      if ((*p)[0] == '@') {
+        // The run of the same grid point first, then a run of that exact name.
+        const std::string same_point = p->substr(1) + run.grid_suffix;
+        if (names.count(same_point) && same_point != run.name) *p = "@" + same_point;
+        else if (!names.count(p->substr(1)) || p->substr(1) == run.name)
+          throw root.error("run '" + run.name + "' refers to '" + *p + "', which is not an earlier run");
+      } else if (fs::path(*p).is_relative()) {
+        *p = (base / *p).lexically_normal().string();
+      }
+    }
+    if (run.prune && run.train.init_from.empty())
+      throw root.error("run '" + run.name + "' prunes, but has no init_from (the model to prune)");
+    run.pruning.validate();
+    run.distillation.validate();
+    if (run.train.input_dir.empty()) throw root.error("run '" + run.name + "': input_dir (the graphs) is not set");
+    scan.runs.push_back(std::move(run));
+  }
+  return scan;
+}
+
+Json ScanResult::json() const {
+  Json j = Json::object();
+  j["name"] = name;
+  j["hidden"] = hidden;
+  j["n_graph_iters"] = n_graph_iters;
+  j["norm"] = norm;
+  j["quant"] = quant;
+  j["recurrent"] = recurrent;
+  j["distilled"] = distilled;
+  j["pruned"] = pruned;
+  j["size"] = size.json();
+  for (const auto& [key, s] : {std::pair<const char*, const SplitResult*>{"val", &val}, {"test", &test}}) {
+    Json m = Json::object();
+    m["loss"] = s->loss;
+    m["edgewise_efficiency"] = s->efficiency;
+    m["total_purity"] = s->total_purity;
+    m["auc"] = s->auc;
+    j[key] = m;
+  }
+  j["epochs"] = epochs;
+  j["training_seconds"] = training_seconds;
+  return j;
+}
+
+ScanResult ScanResult::fromYaml(const YamlNode& n) {
+  ScanResult r;
+  r.name = n["name"].asString();
+  r.hidden = static_cast<int>(n["hidden"].asInt());
+  r.n_graph_iters = static_cast<int>(n["n_graph_iters"].asInt());
+  r.norm = n["norm"].asString();
+  r.quant = n["quant"].asString();
+  r.recurrent = n["recurrent"].asBool();
+  r.distilled = n["distilled"].asBool();
+  r.pruned = n["pruned"].asBool();
+  const YamlNode s = n["size"];
+  r.size.parameters = s["parameters"].asInt();
+  r.size.nonzero_parameters = s["nonzero_parameters"].asInt();
+  r.size.sparsity = s["sparsity"].asDouble();
+  r.size.pruned_fraction = s["pruned_fraction"].asDouble();
+  r.size.weight_bits = static_cast<int>(s["weight_bits"].asInt());
+  r.size.bias_bits = static_cast<int>(s["bias_bits"].asInt());
+  r.size.weight_bytes = s["weight_bytes"].asDouble();
+  r.size.macs_per_edge_per_iteration = s["macs_per_edge_per_iteration"].asDouble();
+  r.size.macs_per_node_per_iteration = s["macs_per_node_per_iteration"].asDouble();
+  for (auto [key, split] : {std::pair<const char*, SplitResult*>{"val", &r.val}, {"test", &r.test}}) {
+    const YamlNode m = n[key];
+    *split = {m["loss"].asDouble(), m["edgewise_efficiency"].asDouble(), m["total_purity"].asDouble(),
+              m["auc"].asDouble()};
+  }
+  r.epochs = static_cast<int>(n["epochs"].asInt());
+  r.training_seconds = n["training_seconds"].asDouble();
+  return r;
+}
+
+namespace {
+
+SplitResult measureSplit(EdgeClassifierModel& model, const TrainConfig& config, const std::string& split,
+                         const torch::Device& device) {
+  const auto graphs = loadSplit(split, split == "val" ? config.max_val_graphs : 0, config, device);
+  if (graphs.empty()) return {};
+  const Evaluation e = evaluate(model, graphs, config.edge_cut);
+  return {e.loss, e.metrics.efficiency(), e.metrics.totalPurity(), e.metrics.auc()};
+}
+
+std::string resolve(const std::string& reference, const fs::path& out) {
+  if (reference.empty() || reference[0] != '@') return reference;
+  return (out / "runs" / reference.substr(1) / "best.pt").string();
+}
+
+ScanResult executeRun(const ScanRun& spec, const fs::path& out) {
+  const fs::path dir = out / "runs" / spec.name;
+  TrainConfig train = spec.train;
+  train.init_from = resolve(train.init_from, out);
+  PruneConfig pruning = spec.pruning;
+  pruning.prune_reference = resolve(pruning.prune_reference, out);
+  const torch::Device device = parseDevice(train.device);
+  double seconds = 0;
+  int epochs = 0;
+  if (spec.prune) {
+    const auto rounds = runIterativePruning(train.init_from, train, pruning, dir, fs::exists(dir / "prune.yaml"));
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.is_directory())
+        for (const auto& r : readMetricsCsv(entry.path() / "metrics.csv")) {
+          seconds += r.seconds;
+          ++epochs;
+        }
+  } else {
+    TrainingLoss loss;
+    if (!spec.teacher.empty())
+      loss = distillationTrainingLoss(std::make_shared<Teacher>(resolve(spec.teacher, out), train, device),
+                                      spec.distillation);
+    Trainer trainer(train, dir, fs::exists(dir / "last.pt"), loss);
+    for (const auto& r : trainer.run()) {
+      seconds += r.seconds;
+      ++epochs;
+    }
+  }
+  LoadedCheckpoint best = loadCheckpoint(dir / "best.pt", device);
+  ScanResult r;
+  const ModelConfig& m = best.config.model;
+  r.name = spec.name;
+  r.hidden = m.hidden;
+  r.n_graph_iters = m.n_graph_iters;
+  r.norm = m.layernorm ? "layernorm" : m.batchnorm ? "batchnorm" : "none";
+  r.quant = m.quant.label();
+  r.recurrent = m.node_net_recurrent || m.edge_net_recurrent;
+  r.distilled = !spec.teacher.empty();
+  r.pruned = spec.prune;
+  r.size = modelSize(*best.model);
+  r.val = measureSplit(*best.model, train, "val", device);
+  r.test = measureSplit(*best.model, train, "test", device);
+  r.epochs = epochs;
+  r.training_seconds = seconds;
+  return r;
+}
+
+/// Points "x eff purity label" for gnuplot, one line per result.
+void plot(const fs::path& file, const std::string& title, const std::string& xlabel, bool log_x,
+          const std::vector<std::tuple<double, double, double, std::string>>& points) {
+  std::ostringstream gp;
+  gp << "$data << EOD\n";
+  for (const auto& [x, eff, pur, label] : points) gp << x << ' ' << 100 * eff << ' ' << 100 * pur << ' ' << gnuplotQuote(label) << "\n";
+  gp << "EOD\n"
+     << "set title " << gnuplotQuote(title) << "\nset xlabel " << gnuplotQuote(xlabel)
+     << "\nset ylabel 'percent'\nset grid\nset key bottom right\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n"
+     << (log_x ? "set logscale x\n" : "")
+     << "plot $data u 1:2 w lp pt 7 t 'edgewise efficiency', $data u 1:3 w lp pt 5 t 'total purity', "
+        "$data u 1:2:4 w labels offset 0,1 font ',8' notitle\n";
+  renderGnuplotPng(file, gp.str());
+}
+
+void writeOutputs(const std::vector<ScanResult>& results, const fs::path& out) {
+  Json all = Json::array();
+  for (const auto& r : results) all.push_back(r.json());
+  writeFileAtomically(out / "results.json", all.dump(2) + "\n");
+  // Curves where the scan varies the quantity: size, bits, and each pruning run's rounds.
+  std::vector<std::tuple<double, double, double, std::string>> by_size, by_bits;
+  std::set<double> sizes, bits;
+  for (const auto& r : results) {
+    by_size.emplace_back(static_cast<double>(r.size.nonzero_parameters), r.test.efficiency, r.test.total_purity, r.name);
+    sizes.insert(static_cast<double>(r.size.nonzero_parameters));
+    if (!r.pruned && !r.distilled) {
+      by_bits.emplace_back(r.size.weight_bits, r.test.efficiency, r.test.total_purity, r.name);
+      bits.insert(r.size.weight_bits);
+    }
+  }
+  std::sort(by_size.begin(), by_size.end());
+  std::sort(by_bits.begin(), by_bits.end());
+  if (sizes.size() > 1)
+    plot(out / "efficiency_vs_parameters.png", "test edge metrics versus model size", "non-zero parameters", true, by_size);
+  if (bits.size() > 1) plot(out / "efficiency_vs_bits.png", "test edge metrics versus weight bits (float = 32)",
+                            "bits per weight", false, by_bits);
+  for (const auto& r : results) {
+    if (!r.pruned) continue;
+    std::vector<std::tuple<double, double, double, std::string>> rounds;
+    std::istringstream in(readFile(out / "runs" / r.name / "rounds.csv"));
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::vector<std::string> cells;
+      std::stringstream row(line);
+      for (std::string c; std::getline(row, c, ',');) cells.push_back(c);
+      if (cells.size() < 8) throw Error((out / "runs" / r.name / "rounds.csv").string() + ": malformed row '" + line + "'");
+      rounds.emplace_back(100 * std::stod(cells[1]), std::stod(cells[4]), std::stod(cells[5]), "r" + cells[0]);
+    }
+    if (rounds.size() > 1)
+      plot(out / ("efficiency_vs_pruned_" + r.name + ".png"), "validation edge metrics while pruning " + r.name,
+           "hidden weights pruned [%]", false, rounds);
+  }
+  writeFileAtomically(out / "results.md", scanMarkdown(results, out));
+}
+
+}  // namespace
+
+std::string scanMarkdown(const std::vector<ScanResult>& results, const fs::path& out) {
+  std::ostringstream md;
+  md << "# Scan results\n\nEdge metrics of each run's best checkpoint on the test split (validation loss beside "
+        "them); sizes count non-zero parameters as inference uses them.\n\n"
+     << "| run | hidden | iters | norm | bits | distilled | pruned % | parameters | non-zero | weight kB | "
+        "MACs/edge/iter | test eff. % | test purity % | val loss | epochs |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  char line[512];
+  for (const auto& r : results) {
+    std::snprintf(line, sizeof line, "| %s | %d | %d | %s | %s | %s | %.1f | %lld | %lld | %.1f | %.0f | %.2f | %.2f | %.5f | %d |\n",
+                  r.name.c_str(), r.hidden, r.n_graph_iters, r.norm.c_str(), r.quant.c_str(), r.distilled ? "yes" : "no",
+                  100 * r.size.pruned_fraction, static_cast<long long>(r.size.parameters),
+                  static_cast<long long>(r.size.nonzero_parameters), r.size.weight_bytes / 1000,
+                  r.size.macs_per_edge_per_iteration, 100 * r.test.efficiency, 100 * r.test.total_purity, r.val.loss,
+                  r.epochs);
+    md << line;
+  }
+  for (const auto& r : results)
+    if (r.pruned) md << "\n## Pruning rounds of " << r.name << " (validation)\n\n" << readFile(out / "runs" / r.name / "rounds.md");
+  for (const char* png : {"efficiency_vs_parameters.png", "efficiency_vs_bits.png"})
+    if (fs::exists(out / png)) md << "\n![" << png << "](" << png << ")\n";
+  for (const auto& r : results)
+    if (fs::exists(out / ("efficiency_vs_pruned_" + r.name + ".png")))
+      md << "\n![pruning " << r.name << "](efficiency_vs_pruned_" << r.name << ".png)\n";
+  return md.str();
+}
+
+std::vector<ScanResult> runScan(const ScanConfig& scan, const fs::path& out, bool resume,
+                                const std::function<void(const ScanResult&)>& on_run) {
+  std::string settings;
+  for (const auto& run : scan.runs) settings += run.settings();
+  const fs::path settings_file = out / "settings.txt";
+  if (fs::exists(settings_file)) {
+    if (!resume) throw Error(out.string() + ": already holds a scan; use --resume to continue it or another --out");
+    const std::string changes = configChanges(readFile(settings_file), settings);
+    if (!changes.empty())
+      throw Error(out.string() + ": the scan's settings changed since it started (use another --out); changes:\n" +
+                  changes);
+  } else if (resume) {
+    throw Error(out.string() + ": no scan to resume (settings.txt is missing)");
+  }
+  fs::create_directories(out / "runs");
+  writeFileAtomically(settings_file, settings);
+  std::vector<ScanResult> results;
+  for (const auto& run : scan.runs) {
+    const fs::path result_file = out / "runs" / run.name / "result.json";
+    ScanResult r = fs::exists(result_file) ? ScanResult::fromYaml(YamlNode::parseFile(result_file.string()))
+                                           : executeRun(run, out);
+    if (!fs::exists(result_file)) writeFileAtomically(result_file, r.json().dump(2) + "\n");
+    results.push_back(r);
+    writeOutputs(results, out);
+    if (on_run) on_run(r);
+  }
+  return results;
+}
+
+}  // namespace efgnn
