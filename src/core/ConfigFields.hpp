@@ -66,8 +66,10 @@ std::vector<std::string> configKeys(const std::vector<ConfigField<Config>>& fiel
 }
 
 /// What changed between two configs printed as "key: value" lines (toYaml of the structs
-/// above): one "key: old -> new" line per difference, empty when they agree. Used to refuse
-/// resuming a run whose settings changed.
-std::string configChanges(const std::string& before, const std::string& after);
+/// above): one "key: old -> new" line per difference, empty when they agree. Values compare
+/// without their quotes. With `only_common_keys`, keys missing on either side are not
+/// differences (a file written by an older efgnn lacks newer keys). Used to refuse resuming a
+/// run whose settings changed.
+std::string configChanges(const std::string& before, const std::string& after, bool only_common_keys = false);
 
 }  // namespace efgnn

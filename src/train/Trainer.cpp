@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/AtomicFile.hpp"
+#include "core/ConfigFields.hpp"
 #include "core/Error.hpp"
 #include "core/Parallel.hpp"
 #include "core/Random.hpp"
@@ -91,6 +92,17 @@ Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss
 
   const fs::path last = run_dir_ / "last.pt";
   if (resume) {
+    // The run must go on as it started; only the length and where it runs may change.
+    if (fs::exists(run_dir_ / "config.yaml")) {
+      std::string changes;
+      std::istringstream lines(configChanges(readFile(run_dir_ / "config.yaml"), config_.toYaml(), true));
+      for (std::string line; std::getline(lines, line);)
+        if (line.rfind("max_epochs:", 0) != 0 && line.rfind("threads:", 0) != 0 && line.rfind("device:", 0) != 0)
+          changes += "  " + line + "\n";
+      if (!changes.empty())
+        throw Error(run_dir_.string() + ": the config differs from the run being resumed:\n" + changes +
+                    "(resume with the same config, or start another --out)");
+    }
     const TrainState state = restoreCheckpoint(last, *model_, *optimizer_);
     start_epoch_ = state.epoch;
     best_metric_ = state.best_metric;

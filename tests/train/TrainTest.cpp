@@ -109,6 +109,15 @@ TEST_F(SmallDataset, ResumingGivesTheSameResultAsAnUninterruptedRun) {
     EXPECT_EQ(ma[i].efficiency, mb[i].efficiency);
   }
   EXPECT_THROW(Trainer(config(4), straight, false), Error) << "refuses to overwrite a run";
+  auto changed = config(6);
+  changed.lr = 1e-2;
+  try {
+    Trainer(changed, split, true);
+    FAIL() << "resumed with another learning rate";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("lr: 0.003 -> 0.01"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(Trainer(config(6), split, true)) << "a longer run is a continuation";
 }
 
 TEST_F(SmallDataset, BadInput) {
