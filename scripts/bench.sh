@@ -43,5 +43,9 @@ echo "== data-parallel training"
 bench/ddp.sh "$EFGNN"
 
 echo
+echo "== compression scans"
+bench/compression.sh "$EFGNN"
+
+echo
 echo "== micro-benchmarks"
 for b in "$BUILD"/bench/bench_*; do "$b" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true; done

@@ -4,10 +4,11 @@
 //
 //   weight_bits      signed narrow-range integers, scale max|w| / (2^(b-1) - 1)
 //   weight_scaling   per_tensor (one scale per Linear) or per_channel (one per output row)
-//   bias_bits        signed integers on the grid (input scale x weight scale); a Linear whose
-//                    input is not quantized uses max|b| / (2^(b-1) - 1) instead
+//   bias_bits        signed integers on the grid (input scale x weight scale; for inputs on
+//                    several grids, the finest); a Linear whose input is not quantized uses
+//                    max|b| / (2^(b-1) - 1) instead
 //   activation_bits  unsigned integers after each hidden ReLU
-//   input_bits       signed integers for the model's input features
+//   input_bits       signed integers for the model's input features, one scale per feature
 //   norm_bits        signed integers for the outputs of normalisation layers
 //   activation_scaling  calibrated (running maximum, frozen at evaluation) or learned
 //                    (a trained parameter, LSQ gradient)

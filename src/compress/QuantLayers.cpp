@@ -32,7 +32,9 @@ torch::Tensor QuantLinearImpl::biasScale(const torch::Tensor& input_scale) const
   torch::NoGradGuard no_grad;
   if (input_scale.defined()) {
     const auto w = weightScale();
-    return (options_.per_channel ? w.squeeze(1) : w) * input_scale.detach();
+    // Inputs with one scale per feature: the finest of them is the bias grid's input scale.
+    const auto in = input_scale.numel() > 1 ? input_scale.detach().min() : input_scale.detach();
+    return (options_.per_channel ? w.squeeze(1) : w) * in;
   }
   const auto max_abs = bias.abs().max() / static_cast<double>(IntRange::signedNarrow(options_.bias_bits).max);
   return torch::where(max_abs > 0, max_abs, torch::ones_like(max_abs));
@@ -63,7 +65,8 @@ void QuantLinearImpl::applyMask() {
 
 ActivationQuantizerImpl::ActivationQuantizerImpl(const ActivationQuantOptions& options) : options_(options) {
   if (!options.bits) return;
-  scale_ = options.learned ? register_parameter("scale", torch::ones({})) : register_buffer("scale", torch::ones({}));
+  const auto shape = options.channels > 0 ? std::vector<std::int64_t>{options.channels} : std::vector<std::int64_t>{};
+  scale_ = options.learned ? register_parameter("scale", torch::ones(shape)) : register_buffer("scale", torch::ones(shape));
   observed_ = register_buffer("observed", torch::zeros({}));
 }
 
@@ -81,7 +84,9 @@ torch::Tensor ActivationQuantizerImpl::forward(const torch::Tensor& x) {
   const bool first = observed_.item<float>() == 0;
   if ((first || (is_training() && !options_.learned)) && x.numel() > 0) {
     torch::NoGradGuard no_grad;
-    const auto seen = (options_.is_signed ? x.abs().max() : x.max()).clamp_min(0) / static_cast<double>(range().max);
+    const auto magnitude = options_.is_signed ? x.abs() : x;
+    const auto max = options_.channels > 0 ? std::get<0>(magnitude.max(0)) : magnitude.max();
+    const auto seen = max.clamp_min(0) / static_cast<double>(range().max);
     if (first) scale_.copy_(seen);
     else scale_.mul_(0.9).add_(seen, 0.1);
     observed_.fill_(1);

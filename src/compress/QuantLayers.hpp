@@ -52,6 +52,8 @@ struct ActivationQuantOptions {
   int bits = 0;          // 0: no quantization
   bool is_signed = false;  // signed narrow range (inputs, norm outputs), else unsigned (after ReLU)
   bool learned = false;  // learned scale (parameter) instead of a calibrated one (buffer)
+  int channels = 0;      // > 0: one scale per column of [rows, channels] inputs (features of
+                         // very different ranges), else one scale per tensor
 };
 
 /// Fake-quantizes activations to a grid whose scale is either calibrated (running maximum of
@@ -62,7 +64,7 @@ class ActivationQuantizerImpl : public torch::nn::Module {
  public:
   explicit ActivationQuantizerImpl(const ActivationQuantOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
-  /// The grid's scale; undefined when bits is 0.
+  /// The grid's scale ([] or [channels]); undefined when bits is 0.
   torch::Tensor scale() const;
   IntRange range() const;
   const ActivationQuantOptions& options() const { return options_; }

@@ -1,14 +1,19 @@
 #include "model/InteractionGnn.hpp"
 
+#include <algorithm>
+
 namespace efgnn {
 
 InteractionGnnBase::InteractionGnnBase(ModelConfig config) : EdgeClassifierModel(std::move(config)) {
   config_.validate();
   const int h = config_.hidden;
   const QuantConfig& q = config_.quant;
-  const ActivationQuantOptions input_quant{q.input_bits, /*is_signed=*/true, q.learnedScales()};
-  node_input_quant_ = ActivationQuantizer(input_quant);
-  edge_input_quant_ = ActivationQuantizer(input_quant);
+  // Input features have very different ranges (r in metres, dphi in milliradians): one scale
+  // per feature, so that one wide feature does not flatten the others.
+  node_input_quant_ = ActivationQuantizer(
+      ActivationQuantOptions{q.input_bits, /*is_signed=*/true, q.learnedScales(), config_.node_features});
+  edge_input_quant_ = ActivationQuantizer(
+      ActivationQuantOptions{q.input_bits, /*is_signed=*/true, q.learnedScales(), std::max(config_.edge_features, 1)});
   if (q.input_bits) {
     register_module("node_input_quant", node_input_quant_);
     if (config_.edge_features > 0) register_module("edge_input_quant", edge_input_quant_);

@@ -101,6 +101,17 @@ TEST(QuantLayers, CalibratedActivationScale) {
   EXPECT_NEAR(a->scale().item<float>(), 0.11f, 1e-7);
 }
 
+TEST(QuantLayers, PerFeatureInputScales) {
+  // Signed 8 bits (+-127), one scale per column: a column of large values does not coarsen the
+  // grid of a column of small ones.
+  ActivationQuantizer a(ActivationQuantOptions{8, true, false, 2});
+  a->train();
+  const auto x = torch::tensor({{1000.f, 0.001f}, {-500.f, -0.002f}, {10.f, 0.0005f}});
+  const auto y = a->forward(x);
+  expectValues(a->scale(), {1000.f / 127, 0.002f / 127});
+  EXPECT_NEAR(y[2][1].item<float>(), 0.0005f, 0.002f / 127 / 2 + 1e-9);
+}
+
 TEST(ModelConfig, BitWidthsOutOfRange) {
   ModelConfig c;
   for (const char* bad : {"weight_bits=1", "weight_bits=17", "activation_bits=20", "bias_bits=-2", "input_bits=1"})
