@@ -20,7 +20,8 @@ void addSummaryCommand(CLI::App& app);
 void addTrainCommand(CLI::App& app);
 void addEvalCommand(CLI::App& app);
 void addBenchTrainCommand(CLI::App& app);
-/// prune, distill, scan
+void addDistillCommand(CLI::App& app);
+/// prune, scan
 void addCompressCommands(CLI::App& app);
 
 /// Prints one JSON object on stdout (for --json).

@@ -1,5 +1,9 @@
 #include "cli/Common.hpp"
 
+#include <algorithm>
+
+#include "compress/Scan.hpp"
+
 #include <filesystem>
 
 #include "core/Error.hpp"
@@ -19,6 +23,17 @@ Detector requireDetectorOfEvents(const std::string& explicit_choice, const std::
   if (!det)
     throw Error(events + ": no detector.yaml beside the events; say which detector with --detector (trackml, itk or a YAML file)");
   return std::move(*det);
+}
+
+TrainConfig trainConfigFromCommandLine(const std::string& file, const std::vector<std::string>& sets,
+                                       const std::string& device, int threads) {
+  TrainConfig config = TrainConfig::fromFile(file, compressionKeys());
+  const auto other = compressionKeys();
+  for (const auto& s : sets)
+    if (std::find(other.begin(), other.end(), s.substr(0, s.find('='))) == other.end()) config.set(s);
+  if (!device.empty()) config.set("device=" + device);
+  if (threads >= 0) config.set("threads=" + std::to_string(threads));
+  return config;
 }
 
 }  // namespace efgnn::cli

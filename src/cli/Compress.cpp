@@ -1,10 +1,11 @@
-// `efgnn prune`, `efgnn distill`, `efgnn scan`: shrinking a trained edge classifier.
+// `efgnn prune` and `efgnn scan`: shrinking a trained edge classifier, and tables of many
+// trainings (`efgnn distill` is a training command, in Train.cpp).
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "cli/Commands.hpp"
-#include "compress/Distillation.hpp"
+#include "cli/Common.hpp"
 #include "compress/IterativePruning.hpp"
 #include "compress/Scan.hpp"
 #include "core/Error.hpp"
@@ -15,35 +16,11 @@ namespace {
 
 bool terminal() { return isatty(STDERR_FILENO) != 0; }
 
-TrainConfig readTrainConfig(const std::string& file, const std::vector<std::string>& sets, int threads) {
-  TrainConfig c = TrainConfig::fromFile(file, compressionKeys());
-  for (const auto& s : sets)
-    if (!findConfigField(PruneConfig::fields(), s.substr(0, s.find('='))) &&
-        !findConfigField(DistillConfig::fields(), s.substr(0, s.find('='))))
-      c.set(s);
-  if (threads >= 0) c.set("threads=" + std::to_string(threads));
-  return c;
-}
-
-/// The compression keys of the YAML file, then --set overrides of those keys.
-template <class Config>
-Config readCompressionConfig(const std::string& file, const std::vector<std::string>& sets) {
-  Config c = Config::fromYaml(YamlNode::parseFile(file));
-  for (const auto& s : sets) {
-    const auto eq = s.find('=');
-    if (eq == std::string::npos) continue;
-    if (const auto* f = findConfigField(Config::fields(), s.substr(0, eq)))
-      f->read(c, YamlNode::parse("v: " + s.substr(eq + 1), "--set " + s)["v"]);
-  }
-  c.validate();
-  return c;
-}
-
 }  // namespace
 
 void addCompressCommands(CLI::App& app) {
   struct Options {
-    std::string from, teacher, config, out;
+    std::string from, config, out;
     std::vector<std::string> sets;
     int threads = -1;
     bool resume = false, json = false;
@@ -59,8 +36,8 @@ void addCompressCommands(CLI::App& app) {
     cmd->add_flag("--resume", o->resume, "Continue the run in --out");
     cmd->add_flag("--json", o->json, "One JSON object on stdout at the end");
     cmd->callback([o] {
-      const TrainConfig train = readTrainConfig(o->config, o->sets, o->threads);
-      const auto prune = readCompressionConfig<PruneConfig>(o->config, o->sets);
+      const TrainConfig train = trainConfigFromCommandLine(o->config, o->sets, "", o->threads);
+      const auto prune = compressionConfigFromCommandLine<PruneConfig>(o->config, o->sets);
       const auto rounds = runIterativePruning(o->from, train, prune, o->out, o->resume, [](const PruneRound& r) {
         if (terminal())
           std::fprintf(stderr, "round %2d: %.1f%% pruned, val loss %.5f, eff %.4f, purity %.4f -> %s\n", r.round,
@@ -76,44 +53,6 @@ void addCompressCommands(CLI::App& app) {
         printJson(j);
       } else {
         std::printf("%s", pruneRoundsMarkdown(rounds).c_str());
-      }
-    });
-  }
-  {
-    auto o = std::make_shared<Options>();
-    auto* cmd = app.add_subcommand("distill", "Train a student model taught by a frozen teacher");
-    cmd->add_option("--teacher", o->teacher, "The teacher (a checkpoint)")->required();
-    cmd->add_option("--config", o->config, "The student's training YAML with distill_alpha, distill_temperature")
-        ->required();
-    cmd->add_option("--set", o->sets, "Override a key: key=value (repeatable)");
-    cmd->add_option("--out", o->out, "Run directory")->required();
-    cmd->add_option("--threads", o->threads, "Threads (0 = all cores)");
-    cmd->add_flag("--resume", o->resume, "Continue the run in --out");
-    cmd->add_flag("--json", o->json, "One JSON object on stdout at the end");
-    cmd->callback([o] {
-      const TrainConfig train = readTrainConfig(o->config, o->sets, o->threads);
-      const auto distill = readCompressionConfig<DistillConfig>(o->config, o->sets);
-      auto teacher = std::make_shared<Teacher>(o->teacher, train, parseDevice(train.device));
-      Trainer trainer(train, o->out, o->resume, distillationTrainingLoss(teacher, distill));
-      const auto history = trainer.run([&](const EpochRecord& r) {
-        if (terminal())
-          std::fprintf(stderr, "epoch %3d/%d  train %.5f  val %.5f  eff %.4f  pur %.4f\n", r.epoch, train.max_epochs,
-                       r.train_loss, r.val_loss, r.efficiency, r.total_purity);
-      });
-      if (!trainer.isMain()) return;
-      if (history.empty()) throw Error(o->out + ": nothing to do (max_epochs already reached)");
-      const auto& last = history.back();
-      if (o->json) {
-        Json j = Json::object();
-        j["epochs"] = last.epoch;
-        j["val_loss"] = last.val_loss;
-        j["edgewise_efficiency"] = last.efficiency;
-        j["total_purity"] = last.total_purity;
-        j["run"] = o->out;
-        printJson(j);
-      } else {
-        std::printf("distilled %d epochs: val loss %.5f, edgewise efficiency %.4f, total purity %.4f -> %s\n",
-                    last.epoch, last.val_loss, last.efficiency, last.total_purity, o->out.c_str());
       }
     });
   }

@@ -1,23 +1,58 @@
-// `efgnn train`: train an edge classifier on a graph data set.
+// `efgnn train` and `efgnn distill`: train an edge classifier on a graph data set, alone or
+// taught by a frozen teacher. One command body serves both; distill only changes the loss.
 #include <cstdio>
 #include <unistd.h>
 
 #include "cli/Commands.hpp"
-#include "compress/Scan.hpp"
+#include "cli/Common.hpp"
+#include "compress/Distillation.hpp"
 #include "core/Error.hpp"
 #include "train/Trainer.hpp"
 
 namespace efgnn::cli {
+namespace {
 
-void addTrainCommand(CLI::App& app) {
-  struct Options {
-    std::string config, out, device;
-    std::vector<std::string> sets;
-    int threads = -1;
-    bool resume = false, json = false;
-  };
-  auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("train", "Train an Interaction-GNN edge classifier");
+struct TrainOptions {
+  std::string config, out, device, teacher;
+  std::vector<std::string> sets;
+  int threads = -1;
+  bool resume = false, json = false;
+};
+
+void trainAndReport(const TrainOptions& o, const TrainConfig& config, TrainingLoss loss) {
+  Trainer trainer(config, o.out, o.resume, std::move(loss));
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  // One line per epoch on a terminal; logs stay quiet (metrics.csv has every epoch).
+  const auto history = trainer.run([&](const EpochRecord& r) {
+    if (!terminal) return;
+    std::fprintf(stderr, "epoch %3d/%d  lr %.2e  train %.5f  val %.5f  eff %.4f  pur %.4f  auc %.4f  (%.1f s)\n",
+                 r.epoch, config.max_epochs, r.lr, r.train_loss, r.val_loss, r.efficiency, r.total_purity, r.auc,
+                 r.seconds);
+  });
+  if (!trainer.isMain()) return;  // rank 0 reports for all
+  if (history.empty()) throw Error(o.out + ": nothing to do (max_epochs already reached)");
+  const EpochRecord& last = history.back();
+  double seconds = 0;
+  for (const auto& r : history) seconds += r.seconds;
+  if (o.json) {
+    Json j = Json::object();
+    j["epochs"] = last.epoch;
+    j["val_loss"] = last.val_loss;
+    j["edgewise_efficiency"] = last.efficiency;
+    j["total_purity"] = last.total_purity;
+    j["auc"] = last.auc;
+    j["training_seconds"] = seconds;
+    j["run"] = o.out;
+    printJson(j);
+  } else {
+    std::printf("trained %d epochs in %.0f s: val loss %.5f, edgewise efficiency %.4f, total purity %.4f -> %s\n",
+                last.epoch, seconds, last.val_loss, last.efficiency, last.total_purity, o.out.c_str());
+  }
+}
+
+CLI::App* addTrainingOptions(CLI::App& app, const char* name, const char* description,
+                             const std::shared_ptr<TrainOptions>& o) {
+  auto* cmd = app.add_subcommand(name, description);
   cmd->add_option("--config", o->config, "Training YAML (see configs/)")->required();
   cmd->add_option("--set", o->sets, "Override a key: key=value (repeatable)");
   cmd->add_option("--out", o->out, "Run directory (checkpoints, metrics.csv)")->required();
@@ -25,40 +60,27 @@ void addTrainCommand(CLI::App& app) {
   cmd->add_option("--device", o->device, "cpu or cuda (overrides the config)");
   cmd->add_option("--threads", o->threads, "Threads (overrides the config; 0 = all cores)");
   cmd->add_flag("--json", o->json, "One JSON object on stdout at the end");
+  return cmd;
+}
+
+}  // namespace
+
+void addTrainCommand(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  addTrainingOptions(app, "train", "Train an Interaction-GNN edge classifier", o)->callback([o] {
+    trainAndReport(*o, trainConfigFromCommandLine(o->config, o->sets, o->device, o->threads), {});
+  });
+}
+
+void addDistillCommand(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  auto* cmd = addTrainingOptions(app, "distill", "Train a student model taught by a frozen teacher", o);
+  cmd->add_option("--teacher", o->teacher, "The teacher (a checkpoint)")->required();
   cmd->callback([o] {
-    // Compression keys may share the file (used by prune, distill, scan).
-    TrainConfig config = TrainConfig::fromFile(o->config, compressionKeys());
-    for (const auto& s : o->sets) config.set(s);
-    if (!o->device.empty()) config.set("device=" + o->device);
-    if (o->threads >= 0) config.set("threads=" + std::to_string(o->threads));
-    Trainer trainer(config, o->out, o->resume);
-    const bool terminal = isatty(STDERR_FILENO) != 0;
-    // One line per epoch on a terminal; logs stay quiet (metrics.csv has every epoch).
-    const auto history = trainer.run([&](const EpochRecord& r) {
-      if (!terminal) return;
-      std::fprintf(stderr, "epoch %3d/%d  lr %.2e  train %.5f  val %.5f  eff %.4f  pur %.4f  auc %.4f  (%.1f s)\n",
-                   r.epoch, config.max_epochs, r.lr, r.train_loss, r.val_loss, r.efficiency, r.total_purity, r.auc,
-                   r.seconds);
-    });
-    if (!trainer.isMain()) return;  // rank 0 reports for all
-    if (history.empty()) throw Error(o->out + ": nothing to do (max_epochs already reached)");
-    const EpochRecord& last = history.back();
-    double seconds = 0;
-    for (const auto& r : history) seconds += r.seconds;
-    if (o->json) {
-      Json j = Json::object();
-      j["epochs"] = last.epoch;
-      j["val_loss"] = last.val_loss;
-      j["edgewise_efficiency"] = last.efficiency;
-      j["total_purity"] = last.total_purity;
-      j["auc"] = last.auc;
-      j["training_seconds"] = seconds;
-      j["run"] = o->out;
-      printJson(j);
-    } else {
-      std::printf("trained %d epochs in %.0f s: val loss %.5f, edgewise efficiency %.4f, total purity %.4f -> %s\n",
-                  last.epoch, seconds, last.val_loss, last.efficiency, last.total_purity, o->out.c_str());
-    }
+    const TrainConfig config = trainConfigFromCommandLine(o->config, o->sets, o->device, o->threads);
+    const auto distill = compressionConfigFromCommandLine<DistillConfig>(o->config, o->sets);
+    auto teacher = std::make_shared<Teacher>(o->teacher, config, parseDevice(config.device));
+    trainAndReport(*o, config, distillationTrainingLoss(teacher, distill));
   });
 }
 

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   efgnn::cli::addTrainCommand(app);
   efgnn::cli::addEvalCommand(app);
   efgnn::cli::addBenchTrainCommand(app);
+  efgnn::cli::addDistillCommand(app);
   efgnn::cli::addCompressCommands(app);
   try {
     app.parse(argc, argv);

@@ -1,6 +1,5 @@
 #include "compress/Distillation.hpp"
 
-#include <sstream>
 
 #include "core/Error.hpp"
 #include "graph/GraphDataset.hpp"
@@ -24,17 +23,12 @@ void DistillConfig::validate() const {
 
 DistillConfig DistillConfig::fromYaml(const YamlNode& node) {
   DistillConfig c;
-  for (const auto& key : node.keys())
-    if (const auto* f = findConfigField(fields(), key)) f->read(c, node[key]);
+  readConfigFields(c, fields(), node);
   c.validate();
   return c;
 }
 
-std::string DistillConfig::toYaml() const {
-  std::ostringstream out;
-  for (const auto& f : fields()) out << f.name << ": " << f.print(*this) << "\n";
-  return out.str();
-}
+std::string DistillConfig::toYaml() const { return printConfigFields(*this, fields()); }
 
 torch::Tensor distillationLoss(const torch::Tensor& student_logits, const torch::Tensor& teacher_logits,
                                const GraphTensors& graph, const DistillConfig& c) {

@@ -1,7 +1,6 @@
 #include "compress/Pruning.hpp"
 
 #include <cmath>
-#include <sstream>
 
 #include "core/Error.hpp"
 
@@ -35,17 +34,12 @@ void PruneConfig::validate() const {
 
 PruneConfig PruneConfig::fromYaml(const YamlNode& node) {
   PruneConfig c;
-  for (const auto& key : node.keys())
-    if (const auto* f = findConfigField(fields(), key)) f->read(c, node[key]);
+  readConfigFields(c, fields(), node);
   c.validate();
   return c;
 }
 
-std::string PruneConfig::toYaml() const {
-  std::ostringstream out;
-  for (const auto& f : fields()) out << f.name << ": " << f.print(*this) << "\n";
-  return out.str();
-}
+std::string PruneConfig::toYaml() const { return printConfigFields(*this, fields()); }
 
 namespace {
 

@@ -65,6 +65,21 @@ std::vector<std::string> configKeys(const std::vector<ConfigField<Config>>& fiel
   return out;
 }
 
+/// Reads the keys of `node` that are fields; other keys are left to the caller.
+template <class Config>
+void readConfigFields(Config& config, const std::vector<ConfigField<Config>>& fields, const YamlNode& node) {
+  for (const auto& key : node.keys())
+    if (const auto* f = findConfigField(fields, key)) f->read(config, node[key]);
+}
+
+/// The fields as "key: value" lines (YAML).
+template <class Config>
+std::string printConfigFields(const Config& config, const std::vector<ConfigField<Config>>& fields) {
+  std::string out;
+  for (const auto& f : fields) out += std::string(f.name) + ": " + f.print(config) + "\n";
+  return out;
+}
+
 /// What changed between two configs printed as "key: value" lines (toYaml of the structs
 /// above): one "key: old -> new" line per difference, empty when they agree. Values compare
 /// without their quotes. With `only_common_keys`, keys missing on either side are not

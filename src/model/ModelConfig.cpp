@@ -1,7 +1,6 @@
 #include "model/ModelConfig.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 #include "core/ConfigFields.hpp"
 #include "core/Error.hpp"
@@ -141,10 +140,6 @@ void ModelConfig::validate() const {
     throw Error("model: model must be InteractionGNN2 or InteractionGNN, got '" + model + "'");
 }
 
-std::string ModelConfig::toYaml() const {
-  std::ostringstream out;
-  for (const auto& f : fields()) out << f.name << ": " << f.print(*this) << "\n";
-  return out.str();
-}
+std::string ModelConfig::toYaml() const { return printConfigFields(*this, fields()); }
 
 }  // namespace efgnn

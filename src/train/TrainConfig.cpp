@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <sstream>
 
 #include "core/AtomicFile.hpp"
 #include "core/ConfigFields.hpp"
@@ -67,8 +66,7 @@ TrainConfig TrainConfig::fromYaml(const YamlNode& node, const std::vector<std::s
   others.insert(others.end(), ignoredKeys().begin(), ignoredKeys().end());
   others.insert(others.end(), other_keys.begin(), other_keys.end());
   c.model = ModelConfig::fromYaml(node, others);
-  for (const auto& key : node.keys())
-    if (const Field* f = findField(key)) f->read(c, node[key]);
+  readConfigFields(c, fields(), node);
   c.validate();
   return c;
 }
@@ -121,12 +119,7 @@ void TrainConfig::validate() const {
   if (fake_weight < 0 || target_weight < 0 || non_target_true_weight < 0) throw Error("loss weights must be >= 0");
 }
 
-std::string TrainConfig::toYaml() const {
-  std::ostringstream out;
-  out << model.toYaml();
-  for (const auto& f : fields()) out << f.name << ": " << f.print(*this) << "\n";
-  return out.str();
-}
+std::string TrainConfig::toYaml() const { return model.toYaml() + printConfigFields(*this, fields()); }
 
 torch::Device parseDevice(const std::string& name) {
   try {
