@@ -265,7 +265,9 @@ ScanResult executeRun(const ScanRun& spec, const fs::path& out) {
 }
 
 /// Points "x eff purity label" for gnuplot, one line per result.
-void plot(const fs::path& file, const std::string& title, const std::string& xlabel, bool log_x,
+/// `series`: the points are steps of one quantity (bits, rounds) and are joined by lines; else
+/// separate runs, drawn as points with slanted labels so that neighbours stay readable.
+void plot(const fs::path& file, const std::string& title, const std::string& xlabel, bool log_x, bool series,
           const std::vector<std::tuple<double, double, double, std::string>>& points) {
   std::ostringstream gp;
   gp << "$data << EOD\n";
@@ -274,8 +276,9 @@ void plot(const fs::path& file, const std::string& title, const std::string& xla
      << "set title " << gnuplotQuote(title) << "\nset xlabel " << gnuplotQuote(xlabel)
      << "\nset ylabel 'percent'\nset grid\nset key bottom right\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n"
      << (log_x ? "set logscale x\n" : "")
-     << "plot $data u 1:2 w lp pt 7 t 'edgewise efficiency', $data u 1:3 w lp pt 5 t 'total purity', "
-        "$data u 1:2:4 w labels offset 0,1 font ',8' notitle\n";
+     << "plot $data u 1:2 w " << (series ? "lp" : "p") << " pt 7 t 'edgewise efficiency', $data u 1:3 w "
+     << (series ? "lp" : "p") << " pt 5 t 'total purity', $data u 1:2:4 w labels "
+     << (series ? "offset 0,1" : "rotate by 45 left offset 0.5,0.5") << " font ',8' notitle\n";
   renderGnuplotPng(file, gp.str());
 }
 
@@ -297,9 +300,10 @@ void writeOutputs(const std::vector<ScanResult>& results, const fs::path& out) {
   std::sort(by_size.begin(), by_size.end());
   std::sort(by_bits.begin(), by_bits.end());
   if (sizes.size() > 1)
-    plot(out / "efficiency_vs_parameters.png", "test edge metrics versus model size", "non-zero parameters", true, by_size);
+    plot(out / "efficiency_vs_parameters.png", "test edge metrics versus model size", "non-zero parameters", true, false,
+         by_size);
   if (bits.size() > 1) plot(out / "efficiency_vs_bits.png", "test edge metrics versus weight bits (float = 32)",
-                            "bits per weight", false, by_bits);
+                            "bits per weight", false, true, by_bits);
   for (const auto& r : results) {
     if (!r.pruned) continue;
     std::vector<std::tuple<double, double, double, std::string>> rounds;
@@ -315,7 +319,7 @@ void writeOutputs(const std::vector<ScanResult>& results, const fs::path& out) {
     }
     if (rounds.size() > 1)
       plot(out / ("efficiency_vs_pruned_" + r.name + ".png"), "validation edge metrics while pruning " + r.name,
-           "hidden weights pruned [%]", false, rounds);
+           "hidden weights pruned [%]", false, true, rounds);
   }
   writeFileAtomically(out / "results.md", scanMarkdown(results, out));
 }
