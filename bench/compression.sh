@@ -24,19 +24,20 @@ for name in sizes-distill bits-h48; do
 done
 
 # The bits scan's pruning row measures every round against the float model and stops at the
-# first round more than 0.5 points below it. These runs prune the same 6-bit model against
-# itself: by edge metrics (0.5 points), and by validation loss (+5 %, the study's criterion)
-# with global and per-layer magnitude ranking; each round's model is then measured on the test
-# split, to compare with the float model.
+# first round more than 0.5 points below it; the 6-bit model with 8-bit inputs starts 0.5
+# points below already. The runs below prune (1) that 6-bit model against itself, by edge
+# metrics (0.5 points) and by validation loss (+5 %, the study's criterion) with global and
+# per-layer ranking, 26 % per round and 2 epochs of fine-tuning; (2) a 6-bit model with 12-bit
+# inputs, fine-tuned like the bits rows, in steps of 20 % with 4 epochs, against the float model
+# and by validation loss. Each round's model is measured on the test split.
 prune_run() {
-  local name=$1
-  shift
+  local name=$1 parent=$2
+  shift 2
   local dir=$OUT/$name resume=()
   [ -f "$dir/prune.yaml" ] && resume=(--resume)
-  "$EFGNN" prune --from "$OUT/bits-h48/runs/w6/best.pt" --config configs/train/ignn2-h48.yaml \
-    --set "input_dir=$DATA/gnn-graphs" --set max_train_graphs=40 --set warmup=0 --set lr=2.0e-4 \
-    --set prune_fraction=0.26 --set prune_epochs=2 --set prune_max_rounds=12 "$@" --threads 1 --out "$dir" \
-    "${resume[@]}" > /dev/null
+  "$EFGNN" prune --from "$parent" --config configs/train/ignn2-h48.yaml \
+    --set "input_dir=$DATA/gnn-graphs" --set max_train_graphs=40 --set warmup=0 --set lr=2.0e-4 "$@" --threads 1 \
+    --out "$dir" "${resume[@]}" > /dev/null
   echo "== $name"
   cat "$dir/rounds.md"
   for round in "$dir"/round-*/; do
@@ -45,6 +46,19 @@ prune_run() {
       python3 -c "import json,sys; d=json.load(sys.stdin); print(f\"eff {100*d['edgewise_efficiency']:.2f} %, purity {100*d['total_purity']:.2f} %\")"
   done
 }
-prune_run w6-prune-vs-w6 --set prune_criterion=edge_metrics --set prune_tolerance=0.005
-prune_run w6-prune-valloss-global --set prune_criterion=val_loss --set prune_tolerance=0.05 --set prune_scope=global
-prune_run w6-prune-valloss-layer --set prune_criterion=val_loss --set prune_tolerance=0.05 --set prune_scope=layer
+w6=$OUT/bits-h48/runs/w6/best.pt
+steps26=(--set prune_fraction=0.26 --set prune_epochs=2 --set prune_max_rounds=14)
+prune_run w6-prune-vs-w6 "$w6" "${steps26[@]}" --set prune_criterion=edge_metrics --set prune_tolerance=0.005
+prune_run w6-prune-valloss-global "$w6" "${steps26[@]}" --set prune_criterion=val_loss --set prune_tolerance=0.05
+prune_run w6-prune-valloss-layer "$w6" "${steps26[@]}" --set prune_criterion=val_loss --set prune_tolerance=0.05 \
+  --set prune_scope=layer
+
+in12=$OUT/w6-in12
+[ -f "$in12/best.pt" ] || "$EFGNN" train --config configs/train/ignn2-h48.yaml --set "input_dir=$DATA/gnn-graphs" \
+  --set "init_from=$OUT/sizes-distill/runs/h48/best.pt" --set max_epochs=6 --set warmup=0 --set lr=2.0e-4 \
+  --set max_train_graphs=40 --set weight_bits=6 --set activation_bits=6 --set input_bits=12 --threads 1 \
+  --out "$in12" $([ -f "$in12/last.pt" ] && echo --resume) > /dev/null
+steps20=(--set prune_fraction=0.2 --set prune_epochs=4 --set prune_max_rounds=16)
+prune_run in12-prune-vs-float "$in12/best.pt" "${steps20[@]}" --set prune_criterion=edge_metrics \
+  --set prune_tolerance=0.005 --set "prune_reference=$OUT/bits-h48/runs/float/best.pt"
+prune_run in12-prune-valloss "$in12/best.pt" "${steps20[@]}" --set prune_criterion=val_loss --set prune_tolerance=0.05
