@@ -1,0 +1,44 @@
+#pragma once
+// Connected components of the edges above a score cut (union-find, linear in edges): each
+// component of at least min_hits nodes is a track. With junction removal, a node keeps only
+// its best incoming and its best outgoing edge (edges oriented outward), which splits merged
+// tracks at the node where they touch.
+#include "reco/TrackBuilder.hpp"
+
+namespace efgnn {
+
+class ConnectedComponentsBuilder final : public TrackBuilder {
+ public:
+  struct Config {
+    float score_cut = 0.5f;
+    std::size_t min_hits = 3;
+    bool remove_junctions = false;
+  };
+  explicit ConnectedComponentsBuilder(Config config) : config_(config) {}
+  std::string name() const override { return "cc"; }
+  std::vector<Track> build(const ScoredGraph& graph) const override;
+
+ private:
+  Config config_;
+};
+
+/// Union-find over node indices with path halving and union by size.
+class DisjointSets {
+ public:
+  explicit DisjointSets(std::size_t n);
+  std::uint32_t find(std::uint32_t a);
+  void unite(std::uint32_t a, std::uint32_t b);
+
+ private:
+  std::vector<std::uint32_t> parent_, size_;
+};
+
+/// Groups of the nodes that share a root, each sorted by node index, in order of their
+/// smallest node; groups smaller than `min_size` are left out.
+std::vector<Track> componentsOf(DisjointSets& sets, std::size_t num_nodes, std::size_t min_size);
+
+/// True if edge k points from the node nearer the origin (r^2 + z^2) to the farther one, ties
+/// broken by node index; without coordinates, from the lower index.
+bool pointsOutward(const ScoredGraph& graph, std::size_t k);
+
+}  // namespace efgnn

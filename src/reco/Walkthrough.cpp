@@ -1,0 +1,98 @@
+#include "reco/Walkthrough.hpp"
+
+#include <algorithm>
+
+#include "reco/ConnectedComponents.hpp"
+
+namespace efgnn {
+namespace {
+
+struct OutEdge {
+  std::uint32_t to;
+  float score;
+};
+
+/// Kahn's order of a component's nodes along the outward edges (a DAG: edges go outward).
+std::vector<std::uint32_t> topologicalOrder(const Track& nodes, const std::vector<std::vector<OutEdge>>& out,
+                                            std::vector<std::uint32_t> in_degree) {
+  std::vector<std::uint32_t> order, ready;
+  for (const auto n : nodes)
+    if (in_degree[n] == 0) ready.push_back(n);
+  while (!ready.empty()) {
+    // Smallest index first, so that the order does not depend on the edge order.
+    std::pop_heap(ready.begin(), ready.end(), std::greater<>());
+    const auto n = ready.back();
+    ready.pop_back();
+    order.push_back(n);
+    for (const auto& e : out[n])
+      if (--in_degree[e.to] == 0) {
+        ready.push_back(e.to);
+        std::push_heap(ready.begin(), ready.end(), std::greater<>());
+      }
+  }
+  return order;
+}
+
+}  // namespace
+
+std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
+  g.validate();
+  std::vector<std::vector<OutEdge>> out(g.num_nodes);
+  std::vector<std::uint32_t> in_degree(g.num_nodes, 0);
+  DisjointSets sets(g.num_nodes);
+  for (std::size_t k = 0; k < g.scores.size(); ++k) {
+    if (!(g.scores[k] > config_.drop_cut) || g.src[k] == g.dst[k]) continue;
+    const bool outward = pointsOutward(g, k);
+    const auto from = outward ? g.src[k] : g.dst[k], to = outward ? g.dst[k] : g.src[k];
+    out[from].push_back({to, g.scores[k]});
+    ++in_degree[to];
+    sets.unite(from, to);
+  }
+  // Best neighbour first (ties by node index), so the walk's choices are deterministic.
+  for (auto& edges : out)
+    std::sort(edges.begin(), edges.end(),
+              [](const OutEdge& a, const OutEdge& b) { return a.score != b.score ? a.score > b.score : a.to < b.to; });
+
+  const std::size_t min_hits = std::max<std::size_t>(config_.min_hits, 2);
+  std::vector<Track> tracks;
+  std::vector<char> used(g.num_nodes, 0);
+  std::vector<std::uint32_t> length(g.num_nodes), next(g.num_nodes);
+  for (const Track& nodes : componentsOf(sets, g.num_nodes, min_hits)) {
+    const auto order = topologicalOrder(nodes, out, in_degree);
+    const bool simple = std::all_of(nodes.begin(), nodes.end(),
+                                    [&](std::uint32_t n) { return in_degree[n] <= 1 && out[n].size() <= 1; });
+    if (simple) {  // a path: its nodes in topological order
+      tracks.emplace_back(order.begin(), order.end());
+      continue;
+    }
+    for (const auto start : order) {
+      if (used[start]) continue;
+      // Longest allowed path from every unused node, innermost last (reverse topological order).
+      for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        const auto n = *it;
+        if (used[n]) continue;
+        length[n] = 1;
+        next[n] = UINT32_MAX;
+        bool best_unused = true;  // the first unused neighbour is the best one
+        for (const auto& e : out[n]) {
+          if (used[e.to]) continue;
+          const bool allowed = (best_unused && e.score > config_.follow_cut) || e.score > config_.branch_cut;
+          best_unused = false;
+          if (allowed && 1 + length[e.to] > length[n]) {
+            length[n] = 1 + length[e.to];
+            next[n] = e.to;
+          }
+        }
+      }
+      Track path;
+      for (auto n = start; n != UINT32_MAX; n = next[n]) {
+        path.push_back(n);
+        used[n] = 1;
+      }
+      if (path.size() >= min_hits) tracks.push_back(std::move(path));
+    }
+  }
+  return tracks;
+}
+
+}  // namespace efgnn

@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "core/Error.hpp"
+#include "reco/ConnectedComponents.hpp"
+#include "reco/Walkthrough.hpp"
+
+namespace efgnn {
+namespace {
+
+/// Nodes at radius r[i] (z = 0), edges (a, b, score).
+ScoredGraph graphOf(std::vector<float> r, const std::vector<std::tuple<std::uint32_t, std::uint32_t, float>>& edges) {
+  ScoredGraph g;
+  g.num_nodes = r.size();
+  g.z.assign(r.size(), 0.f);
+  g.r = std::move(r);
+  for (const auto& [a, b, s] : edges) {
+    g.src.push_back(a);
+    g.dst.push_back(b);
+    g.scores.push_back(s);
+  }
+  return g;
+}
+
+std::vector<Track> sorted(std::vector<Track> tracks) {
+  for (auto& t : tracks) std::sort(t.begin(), t.end());
+  std::sort(tracks.begin(), tracks.end());
+  return tracks;
+}
+
+const ConnectedComponentsBuilder cc({0.5f, 3, false});
+const ConnectedComponentsBuilder cc_junctions({0.5f, 3, true});
+const WalkthroughBuilder walk({});
+
+TEST(TrackBuilders, ChainWithIsolatedHitsAndAWeakEdge) {
+  // 0-1-2-3-4 a track (edges given inward and outward), 5 isolated, 6-7 below the cut.
+  const auto g = graphOf({10, 20, 30, 40, 50, 15, 25, 35},
+                         {{1, 0, 0.9f}, {1, 2, 0.8f}, {3, 2, 0.95f}, {3, 4, 0.7f}, {6, 7, 0.3f}});
+  EXPECT_EQ(sorted(cc.build(g)), (std::vector<Track>{{0, 1, 2, 3, 4}}));
+  const auto walked = walk.build(g);
+  ASSERT_EQ(walked.size(), 1u);
+  EXPECT_EQ(walked[0], (Track{0, 1, 2, 3, 4})) << "ordered outward";
+  EXPECT_TRUE(ConnectedComponentsBuilder({0.5f, 6, false}).build(g).empty()) << "minimum length";
+}
+
+TEST(TrackBuilders, CrossingTracksShareAHit) {
+  // A: 0-1-2-3-4 and B: 5-6-2-7-8 cross at hit 2.
+  const auto g = graphOf({10, 20, 30, 40, 50, 10, 20, 40, 50},
+                         {{0, 1, 0.9f}, {1, 2, 0.9f}, {2, 3, 0.9f}, {3, 4, 0.9f},
+                          {5, 6, 0.8f}, {6, 2, 0.8f}, {2, 7, 0.8f}, {7, 8, 0.8f}});
+  EXPECT_EQ(cc.build(g).size(), 1u) << "plain components merge them";
+  // Junction removal keeps hit 2's best edges (track A's) and splits B in two short pieces.
+  EXPECT_EQ(sorted(cc_junctions.build(g)), (std::vector<Track>{{0, 1, 2, 3, 4}}));
+  // The walk takes A (longest from the innermost hit 0); B's remaining pieces (5-6, 7-8) are
+  // shorter than 3 hits and dropped.
+  EXPECT_EQ(walk.build(g), (std::vector<Track>{{0, 1, 2, 3, 4}}));
+}
+
+TEST(TrackBuilders, WalkFollowsTheBestBranchAndBranchesAboveTheHighCut) {
+  // 0-1-2-3-4 with a weak side branch 2-9 (0.3): the walk follows the better edge.
+  const auto weak = graphOf({10, 20, 30, 40, 50, 0, 0, 0, 0, 35},
+                            {{0, 1, 0.9f}, {1, 2, 0.9f}, {2, 3, 0.9f}, {3, 4, 0.9f}, {2, 9, 0.3f}});
+  EXPECT_EQ(walk.build(weak), (std::vector<Track>{{0, 1, 2, 3, 4}}));
+  // A strong branch 2-9-10-11-12 (0.7 > branch_cut) that is longer wins, although 2-3 scores higher.
+  const auto strong = graphOf({10, 20, 30, 40, 50, 0, 0, 0, 0, 35, 45, 55, 65},
+                              {{0, 1, 0.9f}, {1, 2, 0.9f}, {2, 3, 0.9f}, {3, 4, 0.9f}, {2, 9, 0.7f},
+                               {9, 10, 0.9f}, {10, 11, 0.9f}, {11, 12, 0.9f}});
+  const auto tracks = walk.build(strong);
+  ASSERT_FALSE(tracks.empty());
+  EXPECT_EQ(tracks[0], (Track{0, 1, 2, 9, 10, 11, 12}));
+  // Each hit in one track only.
+  std::vector<int> seen(13, 0);
+  for (const auto& t : tracks)
+    for (const auto n : t) EXPECT_EQ(++seen[n], 1) << "hit " << n;
+}
+
+TEST(TrackBuilders, EmptyGraphsAndBadInput) {
+  EXPECT_TRUE(cc.build(graphOf({}, {})).empty());
+  EXPECT_TRUE(walk.build(graphOf({1, 2, 3}, {})).empty());
+  auto g = graphOf({10, 20, 30}, {{0, 1, 0.9f}, {1, 2, 0.9f}});
+  g.scores.pop_back();
+  EXPECT_THROW(cc.build(g), Error) << "one score per edge";
+  auto h = graphOf({10, 20, 30}, {{0, 1, 0.9f}, {1, 7, 0.9f}});
+  EXPECT_THROW(walk.build(h), Error) << "node index out of range";
+}
+
+}  // namespace
+}  // namespace efgnn
