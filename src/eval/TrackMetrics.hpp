@@ -1,0 +1,68 @@
+#pragma once
+// Track-level performance (REFERENCE.md section 5): tracks matched to particles, "ATLAS"
+// (one-way: more than half of the track's hits are one particle's) or two-way / double
+// majority (also more than half of that particle's hits are on the track); track efficiency
+// for target particles, fake and duplicate rates, overall, per event and binned in the
+// particle's pT and eta, with binomial uncertainties.
+#include <cstdint>
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "core/Graph.hpp"
+#include "core/Json.hpp"
+#include "graph/GraphStatistics.hpp"
+#include "reco/TrackBuilder.hpp"
+
+namespace efgnn {
+
+struct TrackMatchingConfig {
+  std::size_t min_track_hits = 5;  // shorter tracks are not counted (reference evaluation)
+  bool two_way = true;             // double majority; false: one-way ("ATLAS")
+};
+
+/// The particle a track matches, if any.
+struct TrackMatch {
+  std::uint64_t particle_id = 0;  // the majority particle (0: none, or noise)
+  std::size_t shared_hits = 0;    // its hits on the track
+  bool matched = false;
+};
+
+/// Matches one track: `node_particle` gives each node's particle (0 for noise), `particle_hits`
+/// the particle's total number of hits (for the two-way condition; 0 if unknown).
+TrackMatch matchTrack(const Track& track, const std::vector<std::uint64_t>& node_particle,
+                      const std::function<std::int32_t(std::uint64_t)>& particle_hits, const TrackMatchingConfig& config);
+
+struct EventTrackMetrics {
+  std::uint64_t event_id = 0;
+  double tracks = 0, matched_tracks = 0, target_particles = 0, matched_target_particles = 0;
+  double matched_particles = 0, matched_pairs = 0;  // distinct particles matched; track-particle pairs
+  double efficiency() const { return target_particles > 0 ? matched_target_particles / target_particles : 0; }
+  double fakeRate() const { return tracks > 0 ? 1 - matched_tracks / tracks : 0; }
+  double duplicateRate() const { return matched_particles > 0 ? (matched_pairs - matched_particles) / matched_particles : 0; }
+};
+
+class TrackMetrics {
+ public:
+  explicit TrackMetrics(TrackMatchingConfig config = {});
+  /// Adds one event's tracks (node indices into `graph`), judged against the graph's truth.
+  void add(std::uint64_t event_id, const std::vector<Track>& tracks, const Graph& graph);
+
+  const std::vector<EventTrackMetrics>& events() const { return events_; }
+  EventTrackMetrics totals() const { return totals_; }
+  /// Value and binomial uncertainty sqrt(p (1 - p) / n).
+  std::pair<double, double> efficiency() const;
+  std::pair<double, double> fakeRate() const;
+  /// Duplicate rate and its uncertainty from the count of duplicates (Poisson).
+  std::pair<double, double> duplicateRate() const;
+  Json json() const;
+
+  BinnedEfficiency efficiency_vs_pt, efficiency_vs_eta;  // target particles matched
+
+ private:
+  TrackMatchingConfig config_;
+  std::vector<EventTrackMetrics> events_;
+  EventTrackMetrics totals_;
+};
+
+}  // namespace efgnn
