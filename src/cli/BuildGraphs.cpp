@@ -10,6 +10,7 @@
 #include "core/Error.hpp"
 #include "core/Parallel.hpp"
 #include "core/Progress.hpp"
+#include "core/Statistics.hpp"
 #include "graph/GeometricEdgeBuilder.hpp"
 #include "graph/GraphConstructor.hpp"
 #include "graph/GraphDataset.hpp"
@@ -33,12 +34,6 @@ struct Options {
   int threads = 0;
   bool resume = false, force = false, json = false;
 };
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
 
 void run(const Options& o) {
   const Detector det = requireDetectorOfEvents(o.detector, o.events);

@@ -21,6 +21,7 @@ void addTrainCommand(CLI::App& app);
 void addEvalCommand(CLI::App& app);
 void addBenchTrainCommand(CLI::App& app);
 void addDistillCommand(CLI::App& app);
+void addReconstructCommand(CLI::App& app);
 /// prune, scan
 void addCompressCommands(CLI::App& app);
 

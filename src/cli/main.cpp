@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   efgnn::cli::addBenchTrainCommand(app);
   efgnn::cli::addDistillCommand(app);
   efgnn::cli::addCompressCommands(app);
+  efgnn::cli::addReconstructCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -289,6 +289,45 @@ TEST_F(Cli, PruneDistillScanAndSummaryOfACompressedModel) {
   EXPECT_NE(r.out.find("float.max_epochs: 1 -> 2"), std::string::npos) << r.out;
 }
 
+TEST_F(Cli, ReconstructTracksEndToEnd) {
+  const std::string sim = "simulate --gun --gun-count 20 --gun-pt 1,5 --gun-eta -2,2 --gun-random-charge ";
+  ASSERT_EQ(run(sim + "--format h5 --events 10 --seed 5 --out " + path("ev")).status, 0);
+  ASSERT_EQ(run("build-module-map --events " + path("ev") + " --out " + path("map.h5")).status, 0);
+  ASSERT_EQ(run("build-graphs --events " + path("ev") + " --module-map " + path("map.h5") +
+                " --tolerance 3 --split 60,20,20 --out " + path("graphs")).status, 0);
+  {
+    std::ofstream f(path("tiny.yaml"));
+    f << "input_dir: graphs\nhidden: 8\nn_graph_iters: 2\nnb_node_layer: 2\nnb_edge_layer: 2\nmax_epochs: 3\n"
+         "warmup: 1\nlr: 0.003\nthreads: 1\n";
+  }
+  ASSERT_EQ(run("train --config " + path("tiny.yaml") + " --out " + path("run")).status, 0);
+  const std::string reco = "reconstruct --model " + path("run/best.pt") + " --module-map " + path("map.h5") +
+                           " --tolerance 3 --threads 1 ";
+  for (const char* builder : {"cc", "walk"}) {
+    const std::string out = path(std::string("tracks-") + builder);
+    Result r = run(reco + "--events " + path("ev") + " --builder " + builder + " --out " + out + " --json");
+    ASSERT_EQ(r.status, 0) << r.out;
+    for (const char* key : {"\"track_efficiency\"", "\"fake_rate\"", "\"duplicate_rate\"", "\"scoring\"",
+                            "\"median_ms\"", "\"timed_events\": 9"})
+      EXPECT_NE(r.out.find(key), std::string::npos) << key << " in " << r.out;
+    EXPECT_EQ(countFiles(out, "-tracks.csv"), 10u);
+    EXPECT_EQ(readFile(fs::path(out) / "event000000000-tracks.csv").rfind("track_id,hit_id\n", 0), 0u);
+    r = run(reco + "--events " + path("ev") + " --builder " + builder + " --out " + out);
+    EXPECT_EQ(r.status, 1) << "refuses an existing output without --force";
+  }
+  // Events without truth: tracks are written, metrics skipped with a notice.
+  ASSERT_EQ(run(sim + "--format csv --events 2 --seed 9 --out " + path("csv")).status, 0);
+  for (const auto& e : fs::directory_iterator(dir / "csv"))
+    if (e.path().string().find("-truth.csv") != std::string::npos) fs::remove(e.path());
+  Result r = run(reco + "--events " + path("csv") + " --out " + path("no-truth"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("have no truth"), std::string::npos) << r.out;
+  EXPECT_EQ(countFiles(dir / "no-truth", "-tracks.csv"), 2u);
+  r = run(reco + "--events " + path("ev") + " --builder hough --out " + path("bad"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("expected cc or walk"), std::string::npos) << r.out;
+}
+
 TEST_F(Cli, CalibrationJson) {
   const Result r = run("calibration --reference " EFGNN_SHARED_DATA "/trackml/event000001000-particles.csv --events 3 --json");
   EXPECT_EQ(r.status, 0) << r.out;

@@ -1,0 +1,205 @@
+// `efgnn reconstruct`: the whole chain per event, read -> graph -> edge scores -> tracks ->
+// metrics, with the time each stage takes and the tracks written as CSV.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "cli/Commands.hpp"
+#include "cli/Common.hpp"
+#include "core/AtomicFile.hpp"
+#include "core/Error.hpp"
+#include "core/Progress.hpp"
+#include "core/Statistics.hpp"
+#include "eval/TrackMetrics.hpp"
+#include "graph/GraphConstructor.hpp"
+#include "graph/ModuleMapEdgeBuilder.hpp"
+#include "graph/ModuleMapFile.hpp"
+#include "io/EventSource.hpp"
+#include "model/TorchThreads.hpp"
+#include "reco/ConnectedComponents.hpp"
+#include "reco/Walkthrough.hpp"
+#include "train/Checkpoint.hpp"
+#include "train/Trainer.hpp"
+
+namespace efgnn::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string model, events, module_map, out, detector, builder = "cc", device = "cpu";
+  std::vector<double> hard_cut_pt;
+  ModuleMapEdgeBuilder::Config map_builder;
+  ConnectedComponentsBuilder::Config cc;
+  WalkthroughBuilder::Config walk;
+  TrackMatchingConfig matching;
+  std::size_t warmup = 1;
+  int threads = 0;
+  bool force = false, json = false;
+};
+
+/// The graph as the track builders take it: scores, and the r and z node features (scaled
+/// alike, so r^2 + z^2 orders hits outward).
+ScoredGraph scoredGraphOf(const Graph& g, const torch::Tensor& scores) {
+  const auto column = [&](const char* name) -> std::size_t {
+    for (std::size_t c = 0; c < g.node_feature_names.size(); ++c)
+      if (g.node_feature_names[c] == name) return c;
+    throw Error(std::string("graph without the node feature '") + name + "' (needed to orient edges)");
+  };
+  const std::size_t r = column("r"), z = column("z"), f = g.numNodeFeatures(), e = g.numEdges();
+  ScoredGraph s;
+  s.num_nodes = g.numNodes();
+  for (std::size_t n = 0; n < s.num_nodes; ++n) {
+    s.r.push_back(g.x[n * f + r]);
+    s.z.push_back(g.x[n * f + z]);
+  }
+  for (std::size_t k = 0; k < e; ++k) {
+    s.src.push_back(static_cast<std::uint32_t>(g.src(k)));
+    s.dst.push_back(static_cast<std::uint32_t>(g.dst(k)));
+  }
+  const auto cpu = scores.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  s.scores.assign(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
+  return s;
+}
+
+/// CSV with one row per hit of each track: track_id, hit_id.
+void writeTracks(const fs::path& file, const std::vector<Track>& tracks, const Graph& g) {
+  std::ostringstream csv;
+  csv << "track_id,hit_id\n";
+  for (std::size_t t = 0; t < tracks.size(); ++t)
+    for (const auto n : tracks[t]) csv << t << ',' << g.hit_id[n] << '\n';
+  writeFileAtomically(file, csv.str());
+}
+
+std::string tracksFileName(std::uint64_t event_id) {
+  char name[64];
+  std::snprintf(name, sizeof name, "event%09llu-tracks.csv", static_cast<unsigned long long>(event_id));
+  return name;
+}
+
+void run(const Options& o) {
+  configureTorchThreads(o.threads);
+  const torch::Device device = parseDevice(o.device);
+  LoadedCheckpoint ckpt = loadCheckpoint(o.model, device);
+  ckpt.model->eval();
+  const Detector det = requireDetectorOfEvents(o.detector, o.events);
+  auto map = std::make_shared<ModuleMap>(readModuleMap(o.module_map));
+  map->checkDetector(det, o.module_map);
+  GraphConstructor::Config graph_config;
+  if (!o.hard_cut_pt.empty()) graph_config.hard_cut_pt = o.hard_cut_pt[0];
+  const GraphConstructor constructor(det, std::make_shared<ModuleMapEdgeBuilder>(map, det, o.map_builder), graph_config);
+  std::unique_ptr<TrackBuilder> builder;
+  if (o.builder == "cc") builder = std::make_unique<ConnectedComponentsBuilder>(o.cc);
+  else if (o.builder == "walk") builder = std::make_unique<WalkthroughBuilder>(o.walk);
+  else throw Error("--builder: expected cc or walk, got '" + o.builder + "'");
+
+  const EventDirectory events(o.events);
+  if (fs::exists(o.out) && !fs::is_empty(o.out) && !o.force)
+    throw Error(o.out + ": already exists; use --force to overwrite or another --out");
+  fs::create_directories(o.out);
+
+  std::vector<StageTiming> timing{{"read", {}}, {"graph", {}}, {"scoring", {}}, {"tracks", {}}, {"total", {}}};
+  TrackMetrics metrics(o.matching);
+  std::size_t without_truth = 0, tracks_written = 0;
+  Progress progress("reconstruct", events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto t0 = Clock::now();
+    const Event event = events.read(i);
+    const auto t1 = Clock::now();
+    const Graph graph = constructor.build(event, o.events);
+    const auto t2 = Clock::now();
+    torch::Tensor scores = torch::zeros({0});
+    if (graph.numEdges() > 0) {
+      const GraphTensors tensors = GraphTensors::from(graph, ckpt.config, device, o.events);
+      scores = scoreGraph(*ckpt.model, tensors);
+    }
+    const auto t3 = Clock::now();
+    const auto tracks = builder->build(scoredGraphOf(graph, scores));
+    const auto t4 = Clock::now();
+    writeTracks(fs::path(o.out) / tracksFileName(event.event_id), tracks, graph);
+    tracks_written += tracks.size();
+    if (event.hasTruth()) metrics.add(event.event_id, tracks, graph);
+    else ++without_truth;
+    if (i >= o.warmup) {  // warm-up events (allocations, first-touch) are not timed
+      const auto ms = [](Clock::time_point a, Clock::time_point b) {
+        return std::chrono::duration<double, std::milli>(b - a).count();
+      };
+      timing[0].ms.push_back(ms(t0, t1));
+      timing[1].ms.push_back(ms(t1, t2));
+      timing[2].ms.push_back(ms(t2, t3));
+      timing[3].ms.push_back(ms(t3, t4));
+      timing[4].ms.push_back(ms(t0, t4));
+    }
+    progress.add();
+  }
+  progress.finish();
+  if (without_truth > 0)
+    std::fprintf(stderr, "efgnn: notice: %zu of %zu events have no truth; their tracks are written, without metrics\n",
+                 without_truth, events.size());
+  const bool have_metrics = !metrics.events().empty();
+  Json j = Json::object();
+  j["events"] = events.size();
+  j["builder"] = builder->name();
+  j["tracks"] = tracks_written;
+  Json t = Json::object();
+  for (const auto& s : timing) t[s.stage] = s.json();
+  j["timing"] = t;
+  j["timed_events"] = timing[4].ms.size();
+  if (have_metrics) j["metrics"] = metrics.json();
+  writeFileAtomically(fs::path(o.out) / "reconstruction.json", j.dump(2) + "\n");
+  if (o.json) {
+    printJson(j);
+    return;
+  }
+  std::printf("%zu events, %zu tracks (%s) -> %s\n", events.size(), tracks_written, builder->name().c_str(),
+              o.out.c_str());
+  std::printf("  ms/event over %zu events after %zu warm-up:", timing[4].ms.size(), o.warmup);
+  for (const auto& s : timing) std::printf(" %s %.1f (mean %.1f, max %.1f);", s.stage.c_str(), s.medianMs(), s.meanMs(), s.maxMs());
+  std::printf("\n");
+  if (have_metrics) {
+    const auto [eff, eff_err] = metrics.efficiency();
+    const auto [fake, fake_err] = metrics.fakeRate();
+    const auto [dup, dup_err] = metrics.duplicateRate();
+    std::printf("  track efficiency %.2f +- %.2f %%, fake rate %.2f +- %.2f %%, duplicate rate %.2f +- %.2f %% (%s)\n",
+                100 * eff, 100 * eff_err, 100 * fake, 100 * fake_err, 100 * dup, 100 * dup_err,
+                o.matching.two_way ? "two-way matching" : "one-way matching");
+  }
+}
+
+}  // namespace
+
+void addReconstructCommand(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("reconstruct", "Events to tracks: graph, edge scores, track building, metrics");
+  cmd->add_option("--model", o->model, "Edge classifier checkpoint")->required();
+  cmd->add_option("--events", o->events, "Events (CSV or HDF5 directory)")->required();
+  cmd->add_option("--module-map", o->module_map, "Module map (efgnn build-module-map)")->required();
+  cmd->add_option("--out", o->out, "Output directory: tracks CSV per event, reconstruction.json")->required();
+  cmd->add_option("--detector", o->detector, "Detector preset or YAML (default: the events' detector.yaml)");
+  cmd->add_option("--builder", o->builder, "Track builder: cc or walk")->capture_default_str();
+  cmd->add_option("--cut", o->cc.score_cut, "cc: edge score cut")->capture_default_str();
+  cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
+  cmd->add_option("--min-hits", o->cc.min_hits, "Shortest track built")->capture_default_str();
+  cmd->add_option("--hard-cut-pt", o->hard_cut_pt, "Keep hits of particles above this pT [GeV] (as the graphs)")
+      ->expected(0, 1);
+  cmd->add_option("--tolerance", o->map_builder.relative_tolerance, "Module map: widen ranges by this fraction of their width")
+      ->capture_default_str();
+  cmd->add_option("--match-min-hits", o->matching.min_track_hits, "Shortest track counted in the metrics")
+      ->capture_default_str();
+  cmd->add_flag("!--one-way", o->matching.two_way, "One-way (ATLAS) matching instead of two-way");
+  cmd->add_option("--warmup", o->warmup, "Events run before timing starts")->capture_default_str();
+  cmd->add_option("--device", o->device, "cpu or cuda")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--force", o->force, "Overwrite an existing output directory");
+  cmd->add_flag("--json", o->json, "One JSON object on stdout");
+  cmd->callback([o] {
+    o->walk.min_hits = o->cc.min_hits;
+    run(*o);
+  });
+}
+
+}  // namespace efgnn::cli
