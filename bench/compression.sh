@@ -62,3 +62,8 @@ steps20=(--set prune_fraction=0.2 --set prune_epochs=4 --set prune_max_rounds=16
 prune_run in12-prune-vs-float "$in12/best.pt" "${steps20[@]}" --set prune_criterion=edge_metrics \
   --set prune_tolerance=0.005 --set "prune_reference=$OUT/bits-h48/runs/float/best.pt"
 prune_run in12-prune-valloss "$in12/best.pt" "${steps20[@]}" --set prune_criterion=val_loss --set prune_tolerance=0.05
+# Smaller steps beyond the last accepted round (79 %): 10 % per round, 3 epochs over all 80
+# training graphs, still measured against the unpruned 6-bit model.
+prune_run in12-phase2 "$OUT/in12-prune-valloss/round-07/best.pt" --set prune_fraction=0.1 --set prune_epochs=3 \
+  --set prune_max_rounds=8 --set max_train_graphs=0 --set prune_criterion=val_loss --set prune_tolerance=0.05 \
+  --set "prune_reference=$in12/best.pt"
