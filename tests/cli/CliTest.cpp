@@ -237,18 +237,25 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-4, 1e-6)) << "parameter " << i;
 }
 
-TEST_F(Cli, PruneDistillScanAndSummaryOfACompressedModel) {
-  const std::string sim = "simulate --gun --gun-count 20 --gun-pt 1,5 --gun-eta -2,2 --gun-random-charge --format h5 ";
-  ASSERT_EQ(run(sim + "--events 10 --seed 5 --out " + path("ev")).status, 0);
-  ASSERT_EQ(run("build-module-map --events " + path("ev") + " --out " + path("map.h5")).status, 0);
-  ASSERT_EQ(run("build-graphs --events " + path("ev") + " --module-map " + path("map.h5") +
-                " --tolerance 3 --split 60,20,20 --out " + path("graphs")).status, 0);
-  {
+/// Ten particle-gun events (h5, in ev/), their module map (map.h5), graphs split 60/20/20
+/// (graphs/) and tiny.yaml, a small training config for them followed by `extra` lines.
+class CliWithGraphs : public Cli {
+ protected:
+  void makeGraphs(const std::string& extra) {
+    ASSERT_EQ(run(gunEvents + "--format h5 --events 10 --seed 5 --out " + path("ev")).status, 0);
+    ASSERT_EQ(run("build-module-map --events " + path("ev") + " --out " + path("map.h5")).status, 0);
+    ASSERT_EQ(run("build-graphs --events " + path("ev") + " --module-map " + path("map.h5") +
+                  " --tolerance 3 --split 60,20,20 --out " + path("graphs")).status, 0);
     std::ofstream f(path("tiny.yaml"));
-    f << "input_dir: graphs\nhidden: 8\nn_graph_iters: 2\nnb_node_layer: 2\nnb_edge_layer: 2\nmax_epochs: 2\n"
-         "warmup: 1\nlr: 0.003\nthreads: 1\nprune_fraction: 0.5\nprune_epochs: 1\nprune_max_rounds: 1\n"
-         "prune_tolerance: 10\ndistill_alpha: 0.5\n";
+    f << "input_dir: graphs\nhidden: 8\nn_graph_iters: 2\nnb_node_layer: 2\nnb_edge_layer: 2\nwarmup: 1\n"
+         "lr: 0.003\nthreads: 1\n" << extra;
   }
+  const std::string gunEvents = "simulate --gun --gun-count 20 --gun-pt 1,5 --gun-eta -2,2 --gun-random-charge ";
+};
+
+TEST_F(CliWithGraphs, PruneDistillScanAndSummaryOfACompressedModel) {
+  ASSERT_NO_FATAL_FAILURE(makeGraphs("max_epochs: 2\nprune_fraction: 0.5\nprune_epochs: 1\nprune_max_rounds: 1\n"
+                                     "prune_tolerance: 10\ndistill_alpha: 0.5\n"));
   Result r = run("train --config " + path("tiny.yaml") + " --out " + path("float"));
   ASSERT_EQ(r.status, 0) << r.out;
 
@@ -289,17 +296,8 @@ TEST_F(Cli, PruneDistillScanAndSummaryOfACompressedModel) {
   EXPECT_NE(r.out.find("float.max_epochs: 1 -> 2"), std::string::npos) << r.out;
 }
 
-TEST_F(Cli, ReconstructTracksEndToEnd) {
-  const std::string sim = "simulate --gun --gun-count 20 --gun-pt 1,5 --gun-eta -2,2 --gun-random-charge ";
-  ASSERT_EQ(run(sim + "--format h5 --events 10 --seed 5 --out " + path("ev")).status, 0);
-  ASSERT_EQ(run("build-module-map --events " + path("ev") + " --out " + path("map.h5")).status, 0);
-  ASSERT_EQ(run("build-graphs --events " + path("ev") + " --module-map " + path("map.h5") +
-                " --tolerance 3 --split 60,20,20 --out " + path("graphs")).status, 0);
-  {
-    std::ofstream f(path("tiny.yaml"));
-    f << "input_dir: graphs\nhidden: 8\nn_graph_iters: 2\nnb_node_layer: 2\nnb_edge_layer: 2\nmax_epochs: 3\n"
-         "warmup: 1\nlr: 0.003\nthreads: 1\n";
-  }
+TEST_F(CliWithGraphs, ReconstructTracksEndToEnd) {
+  ASSERT_NO_FATAL_FAILURE(makeGraphs("max_epochs: 3\n"));
   ASSERT_EQ(run("train --config " + path("tiny.yaml") + " --out " + path("run")).status, 0);
   const std::string reco = "reconstruct --model " + path("run/best.pt") + " --module-map " + path("map.h5") +
                            " --tolerance 3 --threads 1 ";
@@ -316,7 +314,7 @@ TEST_F(Cli, ReconstructTracksEndToEnd) {
     EXPECT_EQ(r.status, 1) << "refuses an existing output without --force";
   }
   // Events without truth: tracks are written, metrics skipped with a notice.
-  ASSERT_EQ(run(sim + "--format csv --events 2 --seed 9 --out " + path("csv")).status, 0);
+  ASSERT_EQ(run(gunEvents + "--format csv --events 2 --seed 9 --out " + path("csv")).status, 0);
   for (const auto& e : fs::directory_iterator(dir / "csv"))
     if (e.path().string().find("-truth.csv") != std::string::npos) fs::remove(e.path());
   Result r = run(reco + "--events " + path("csv") + " --out " + path("no-truth"));
