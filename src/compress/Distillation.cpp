@@ -60,7 +60,6 @@ void checkInputs(const char* what, int teacher_width, const std::vector<std::str
 Teacher::Teacher(const std::string& checkpoint, const TrainConfig& student, const torch::Device& device) {
   LoadedCheckpoint loaded = loadCheckpoint(checkpoint, device);
   model_ = loaded.model;
-  config_ = loaded.config;
   // The data set's features are the truth; the student's config may leave names out.
   std::vector<std::string> node_names = student.model.node_feature_names, edge_names = student.model.edge_feature_names;
   if (!student.input_dir.empty()) {
@@ -68,7 +67,7 @@ Teacher::Teacher(const std::string& checkpoint, const TrainConfig& student, cons
     node_names = data.manifest().node_features;
     edge_names = data.manifest().edge_features;
   }
-  const auto& t = config_.model;
+  const auto& t = loaded.config.model;
   checkInputs("node", t.node_features, t.node_feature_names,
               node_names.empty() ? student.model.node_features : static_cast<int>(node_names.size()), node_names,
               checkpoint);

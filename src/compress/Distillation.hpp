@@ -38,11 +38,9 @@ class Teacher {
   /// feature counts and, where both name them, the same features; throws Error saying which.
   Teacher(const std::string& checkpoint, const TrainConfig& student, const torch::Device& device);
   torch::Tensor logits(const GraphTensors& graph);
-  const TrainConfig& config() const { return config_; }
 
  private:
   std::shared_ptr<EdgeClassifierModel> model_;
-  TrainConfig config_;
   std::map<std::uint64_t, torch::Tensor> cache_;  // by event id
 };
 

@@ -53,6 +53,26 @@ std::string pruneRoundsMarkdown(const std::vector<PruneRound>& rounds) {
   return out.str();
 }
 
+std::vector<PruneRound> readPruneRounds(const fs::path& out) {
+  const fs::path file = out / "rounds.csv";
+  std::istringstream in(readFile(file));
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<PruneRound> rounds;
+  for (std::size_t number = 2; std::getline(in, line); ++number) {
+    PruneRound r;
+    int accepted = 0;
+    char comma;
+    std::istringstream row(line);
+    if (!(row >> r.round >> comma >> r.pruned_fraction >> comma >> r.nonzero_parameters >> comma >> r.val_loss >> comma >>
+          r.efficiency >> comma >> r.total_purity >> comma >> r.efficiency_at_purity >> comma >> accepted))
+      throw inputError(file.string(), number, "malformed pruning round");
+    r.accepted = accepted != 0;
+    rounds.push_back(r);
+  }
+  return rounds;
+}
+
 namespace {
 
 PruneRound measure(EdgeClassifierModel& model, const std::vector<GraphTensors>& val, double cut, double reference_purity) {

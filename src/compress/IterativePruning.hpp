@@ -39,6 +39,9 @@ std::vector<PruneRound> runIterativePruning(const std::filesystem::path& parent,
                                             const PruneConfig& prune, const std::filesystem::path& out, bool resume,
                                             const std::function<void(const PruneRound&)>& on_round = {});
 
+/// The rounds of a pruning run's directory (its rounds.csv); throws Error naming a malformed row.
+std::vector<PruneRound> readPruneRounds(const std::filesystem::path& out);
+
 /// The rounds as a Markdown table.
 std::string pruneRoundsMarkdown(const std::vector<PruneRound>& rounds);
 

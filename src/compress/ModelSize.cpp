@@ -20,6 +20,20 @@ Json ModelSize::json() const {
   return j;
 }
 
+ModelSize ModelSize::fromYaml(const YamlNode& n) {
+  ModelSize s;
+  s.parameters = n["parameters"].asInt();
+  s.nonzero_parameters = n["nonzero_parameters"].asInt();
+  s.sparsity = n["sparsity"].asDouble();
+  s.pruned_fraction = n["pruned_fraction"].asDouble();
+  s.weight_bits = static_cast<int>(n["weight_bits"].asInt());
+  s.bias_bits = static_cast<int>(n["bias_bits"].asInt());
+  s.weight_bytes = n["weight_bytes"].asDouble();
+  s.macs_per_edge_per_iteration = n["macs_per_edge_per_iteration"].asDouble();
+  s.macs_per_node_per_iteration = n["macs_per_node_per_iteration"].asDouble();
+  return s;
+}
+
 ModelSize modelSize(EdgeClassifierModel& model) {
   torch::NoGradGuard no_grad;
   ModelSize s;

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "core/Json.hpp"
+#include "core/Yaml.hpp"
 #include "model/EdgeClassifierModel.hpp"
 
 namespace efgnn {
@@ -22,6 +23,8 @@ struct ModelSize {
   double macs_per_edge_per_iteration = 0, macs_per_node_per_iteration = 0;
 
   Json json() const;
+  /// Reads what json() writes (a scan's result.json).
+  static ModelSize fromYaml(const YamlNode& node);
 };
 
 ModelSize modelSize(EdgeClassifierModel& model);

@@ -182,16 +182,7 @@ ScanResult ScanResult::fromYaml(const YamlNode& n) {
   r.recurrent = n["recurrent"].asBool();
   r.distilled = n["distilled"].asBool();
   r.pruned = n["pruned"].asBool();
-  const YamlNode s = n["size"];
-  r.size.parameters = s["parameters"].asInt();
-  r.size.nonzero_parameters = s["nonzero_parameters"].asInt();
-  r.size.sparsity = s["sparsity"].asDouble();
-  r.size.pruned_fraction = s["pruned_fraction"].asDouble();
-  r.size.weight_bits = static_cast<int>(s["weight_bits"].asInt());
-  r.size.bias_bits = static_cast<int>(s["bias_bits"].asInt());
-  r.size.weight_bytes = s["weight_bytes"].asDouble();
-  r.size.macs_per_edge_per_iteration = s["macs_per_edge_per_iteration"].asDouble();
-  r.size.macs_per_node_per_iteration = s["macs_per_node_per_iteration"].asDouble();
+  r.size = ModelSize::fromYaml(n["size"]);
   for (auto [key, split] : {std::pair<const char*, SplitResult*>{"val", &r.val}, {"test", &r.test}}) {
     const YamlNode m = n[key];
     *split = {m["loss"].asDouble(), m["edgewise_efficiency"].asDouble(), m["total_purity"].asDouble(),
@@ -307,16 +298,9 @@ void writeOutputs(const std::vector<ScanResult>& results, const fs::path& out) {
   for (const auto& r : results) {
     if (!r.pruned) continue;
     std::vector<std::tuple<double, double, double, std::string>> rounds;
-    std::istringstream in(readFile(out / "runs" / r.name / "rounds.csv"));
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      std::vector<std::string> cells;
-      std::stringstream row(line);
-      for (std::string c; std::getline(row, c, ',');) cells.push_back(c);
-      if (cells.size() < 8) throw Error((out / "runs" / r.name / "rounds.csv").string() + ": malformed row '" + line + "'");
-      rounds.emplace_back(100 * std::stod(cells[1]), std::stod(cells[4]), std::stod(cells[5]), "r" + cells[0]);
-    }
+    for (const auto& round : readPruneRounds(out / "runs" / r.name))
+      rounds.emplace_back(100 * round.pruned_fraction, round.efficiency, round.total_purity,
+                          "r" + std::to_string(round.round));
     if (rounds.size() > 1)
       plot(out / ("efficiency_vs_pruned_" + r.name + ".png"), "validation edge metrics while pruning " + r.name,
            "hidden weights pruned [%]", false, true, rounds);
@@ -344,7 +328,7 @@ std::string scanMarkdown(const std::vector<ScanResult>& results, const fs::path&
     md << line;
   }
   for (const auto& r : results)
-    if (r.pruned) md << "\n## Pruning rounds of " << r.name << " (validation)\n\n" << readFile(out / "runs" / r.name / "rounds.md");
+    if (r.pruned) md << "\n## Pruning rounds of " << r.name << " (validation)\n\n" << pruneRoundsMarkdown(readPruneRounds(out / "runs" / r.name));
   for (const char* png : {"efficiency_vs_parameters.png", "efficiency_vs_bits.png"})
     if (fs::exists(out / png)) md << "\n![" << png << "](" << png << ")\n";
   for (const auto& r : results)
