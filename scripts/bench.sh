@@ -47,5 +47,9 @@ echo "== compression scans"
 bench/compression.sh "$EFGNN"
 
 echo
+echo "== track reconstruction (float and compressed models)"
+bench/reconstruction.sh "$EFGNN"
+
+echo
 echo "== micro-benchmarks"
 for b in "$BUILD"/bench/bench_*; do "$b" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true; done

@@ -4,6 +4,7 @@
 
 #include "cli/Commands.hpp"
 #include "cli/Common.hpp"
+#include "core/Error.hpp"
 #include "core/Parallel.hpp"
 #include "core/Progress.hpp"
 #include "graph/ModuleMapFile.hpp"
@@ -13,7 +14,8 @@ namespace efgnn::cli {
 
 void addBuildModuleMapCommand(CLI::App& app) {
   struct Options {
-    std::string events, out, detector;
+    std::vector<std::string> events;
+    std::string out, detector;
     ModuleMap::Config map;
     bool electrons = false;
     std::size_t max_events = 0;
@@ -22,7 +24,9 @@ void addBuildModuleMapCommand(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("build-module-map", "Build a module map (doublets, triplets) from event truth");
-  cmd->add_option("--events", o->events, "Directory of training events (with truth)")->required();
+  cmd->add_option("--events", o->events, "Directories of training events (with truth; one detector)")
+      ->required()
+      ->expected(1, -1);
   cmd->add_option("--out", o->out, "Module map file to write (.h5)")->required();
   cmd->add_option("--detector", o->detector, "Detector (default: detector.yaml beside the events)");
   cmd->add_option("--min-pt", o->map.min_pt, "Particles with pT below [GeV] do not teach the map")->capture_default_str();
@@ -32,9 +36,20 @@ void addBuildModuleMapCommand(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Worker threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
-    const Detector det = requireDetectorOfEvents(o->detector, o->events);
-    const EventDirectory events(o->events);
-    const std::size_t n = o->max_events ? std::min(o->max_events, events.size()) : events.size();
+    const Detector det = requireDetectorOfEvents(o->detector, o->events[0]);
+    std::vector<EventDirectory> dirs;
+    std::vector<std::pair<std::size_t, std::size_t>> all;  // (directory, event) in the order given
+    for (std::size_t d = 0; d < o->events.size(); ++d) {
+      if (d > 0 && o->detector.empty()) {
+        const Detector other = requireDetectorOfEvents("", o->events[d]);
+        if (other.config.name != det.config.name || other.modules.size() != det.modules.size())
+          throw Error(o->events[d] + ": events of detector '" + other.config.name + "', those of " + o->events[0] +
+                      " are of '" + det.config.name + "'");
+      }
+      dirs.emplace_back(o->events[d]);
+      for (std::size_t i = 0; i < dirs.back().size(); ++i) all.emplace_back(d, i);
+    }
+    const std::size_t n = o->max_events ? std::min(o->max_events, all.size()) : all.size();
     // One builder per contiguous chunk of events; counts add and ranges are min/max, so the
     // merged map does not depend on the number of threads.
     const std::size_t chunks = static_cast<std::size_t>(resolveThreads(o->threads));
@@ -43,7 +58,8 @@ void addBuildModuleMapCommand(CLI::App& app) {
     const auto start = std::chrono::steady_clock::now();
     parallelFor(chunks, static_cast<int>(chunks), [&](std::size_t c) {
       for (std::size_t i = c * n / chunks; i < (c + 1) * n / chunks; ++i) {
-        builders[c].add(events.read(i), o->events);
+        const auto [d, e] = all[i];
+        builders[c].add(dirs[d].read(e), o->events[d]);
         progress.add();
       }
     });

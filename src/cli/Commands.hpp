@@ -22,6 +22,7 @@ void addEvalCommand(CLI::App& app);
 void addBenchTrainCommand(CLI::App& app);
 void addDistillCommand(CLI::App& app);
 void addReconstructCommand(CLI::App& app);
+void addReportCommand(CLI::App& app);
 /// prune, scan
 void addCompressCommands(CLI::App& app);
 

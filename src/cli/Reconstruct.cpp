@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include "cli/Commands.hpp"
@@ -21,7 +22,9 @@
 #include "model/TorchThreads.hpp"
 #include "reco/ConnectedComponents.hpp"
 #include "reco/Walkthrough.hpp"
+#include "compress/ModelSize.hpp"
 #include "train/Checkpoint.hpp"
+#include "train/EdgeMetrics.hpp"
 #include "train/Trainer.hpp"
 
 namespace efgnn::cli {
@@ -37,27 +40,18 @@ struct Options {
   ConnectedComponentsBuilder::Config cc;
   WalkthroughBuilder::Config walk;
   TrackMatchingConfig matching;
+  double edge_cut = 0.5;
   std::size_t warmup = 1;
   int threads = 0;
   bool force = false, json = false;
 };
 
-/// The graph as the track builders take it: scores, and the r and z node features (scaled
-/// alike, so r^2 + z^2 orders hits outward).
+/// The graph as the track builders take it: edges in their own direction (inner to outer hit,
+/// as graph construction makes them), with scores.
 ScoredGraph scoredGraphOf(const Graph& g, const torch::Tensor& scores) {
-  const auto column = [&](const char* name) -> std::size_t {
-    for (std::size_t c = 0; c < g.node_feature_names.size(); ++c)
-      if (g.node_feature_names[c] == name) return c;
-    throw Error(std::string("graph without the node feature '") + name + "' (needed to orient edges)");
-  };
-  const std::size_t r = column("r"), z = column("z"), f = g.numNodeFeatures(), e = g.numEdges();
   ScoredGraph s;
   s.num_nodes = g.numNodes();
-  for (std::size_t n = 0; n < s.num_nodes; ++n) {
-    s.r.push_back(g.x[n * f + r]);
-    s.z.push_back(g.x[n * f + z]);
-  }
-  for (std::size_t k = 0; k < e; ++k) {
+  for (std::size_t k = 0; k < g.numEdges(); ++k) {
     s.src.push_back(static_cast<std::uint32_t>(g.src(k)));
     s.dst.push_back(static_cast<std::uint32_t>(g.dst(k)));
   }
@@ -104,6 +98,7 @@ void run(const Options& o) {
 
   std::vector<StageTiming> timing{{"read", {}}, {"graph", {}}, {"scoring", {}}, {"tracks", {}}, {"total", {}}};
   TrackMetrics metrics(o.matching);
+  EdgeMetrics edge_metrics(o.edge_cut);
   std::size_t without_truth = 0, tracks_written = 0;
   Progress progress("reconstruct", events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -113,17 +108,25 @@ void run(const Options& o) {
     const Graph graph = constructor.build(event, o.events);
     const auto t2 = Clock::now();
     torch::Tensor scores = torch::zeros({0});
+    std::optional<GraphTensors> tensors;
     if (graph.numEdges() > 0) {
-      const GraphTensors tensors = GraphTensors::from(graph, ckpt.config, device, o.events);
-      scores = scoreGraph(*ckpt.model, tensors);
+      tensors = GraphTensors::from(graph, ckpt.config, device, o.events);
+      scores = scoreGraph(*ckpt.model, *tensors);
+      if (static_cast<std::size_t>(scores.numel()) != graph.numEdges())
+        throw Error(o.events + ": event " + std::to_string(event.event_id) + ": the model gave " + std::to_string(scores.numel()) + " scores for " +
+                    std::to_string(graph.numEdges()) + " edges");
     }
     const auto t3 = Clock::now();
     const auto tracks = builder->build(scoredGraphOf(graph, scores));
     const auto t4 = Clock::now();
     writeTracks(fs::path(o.out) / tracksFileName(event.event_id), tracks, graph);
     tracks_written += tracks.size();
-    if (event.hasTruth()) metrics.add(event.event_id, tracks, graph);
-    else ++without_truth;
+    if (event.hasTruth()) {
+      metrics.add(event.event_id, tracks, graph);
+      if (tensors) edge_metrics.add(scores, *tensors);
+    } else {
+      ++without_truth;
+    }
     if (i >= o.warmup) {  // warm-up events (allocations, first-touch) are not timed
       const auto ms = [](Clock::time_point a, Clock::time_point b) {
         return std::chrono::duration<double, std::milli>(b - a).count();
@@ -144,12 +147,17 @@ void run(const Options& o) {
   Json j = Json::object();
   j["events"] = events.size();
   j["builder"] = builder->name();
+  j["model"] = o.model;
+  j["model_size"] = modelSize(*ckpt.model).json();
   j["tracks"] = tracks_written;
   Json t = Json::object();
   for (const auto& s : timing) t[s.stage] = s.json();
   j["timing"] = t;
   j["timed_events"] = timing[4].ms.size();
-  if (have_metrics) j["metrics"] = metrics.json();
+  if (have_metrics) {
+    j["metrics"] = metrics.json();
+    j["edge_metrics"] = edge_metrics.json();
+  }
   writeFileAtomically(fs::path(o.out) / "reconstruction.json", j.dump(2) + "\n");
   if (o.json) {
     printJson(j);
@@ -182,6 +190,12 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_option("--detector", o->detector, "Detector preset or YAML (default: the events' detector.yaml)");
   cmd->add_option("--builder", o->builder, "Track builder: cc or walk")->capture_default_str();
   cmd->add_option("--cut", o->cc.score_cut, "cc: edge score cut")->capture_default_str();
+  cmd->add_option("--edge-cut", o->edge_cut, "Edge cut of the edge metrics")->capture_default_str();
+  cmd->add_option("--walk-follow", o->walk.follow_cut, "walk: follow the best neighbour above this score")
+      ->capture_default_str();
+  cmd->add_option("--walk-branch", o->walk.branch_cut, "walk: also branch to neighbours above this score")
+      ->capture_default_str();
+  cmd->add_option("--walk-drop", o->walk.drop_cut, "walk: drop edges at or below this score")->capture_default_str();
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
   cmd->add_option("--min-hits", o->cc.min_hits, "Shortest track built")->capture_default_str();
   cmd->add_option("--hard-cut-pt", o->hard_cut_pt, "Keep hits of particles above this pT [GeV] (as the graphs)")
@@ -189,6 +203,9 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_option("--tolerance", o->map_builder.relative_tolerance, "Module map: widen ranges by this fraction of their width")
       ->capture_default_str();
   cmd->add_option("--match-min-hits", o->matching.min_track_hits, "Shortest track counted in the metrics")
+      ->capture_default_str();
+  cmd->add_option("--match-min-particle-hits", o->matching.min_particle_hits,
+                  "Target particles with fewer hits are left out of the efficiency")
       ->capture_default_str();
   cmd->add_flag("!--one-way", o->matching.two_way, "One-way (ATLAS) matching instead of two-way");
   cmd->add_option("--warmup", o->warmup, "Events run before timing starts")->capture_default_str();

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   efgnn::cli::addDistillCommand(app);
   efgnn::cli::addCompressCommands(app);
   efgnn::cli::addReconstructCommand(app);
+  efgnn::cli::addReportCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

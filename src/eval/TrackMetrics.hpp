@@ -19,6 +19,9 @@ namespace efgnn {
 struct TrackMatchingConfig {
   std::size_t min_track_hits = 5;  // shorter tracks are not counted (reference evaluation)
   bool two_way = true;             // double majority; false: one-way ("ATLAS")
+  // Target particles with fewer hits cannot give a counted track and are left out of the
+  // efficiency ("reconstructable" particles, as ACORN's min_particle_length).
+  std::size_t min_particle_hits = 5;
 };
 
 /// The particle a track matches, if any.
@@ -58,6 +61,10 @@ class TrackMetrics {
   Json json() const;
 
   BinnedEfficiency efficiency_vs_pt, efficiency_vs_eta;  // target particles matched
+  // Versus the track's eta (its middle hit's; needs the graph's "eta" node feature): counted
+  // tracks that are fakes, and matched tracks that are duplicates (all but the one sharing most
+  // hits with its particle).
+  BinnedEfficiency fake_rate_vs_eta, duplicate_rate_vs_eta;
 
  private:
   TrackMatchingConfig config_;

@@ -37,8 +37,10 @@ class DisjointSets {
 /// smallest node; groups smaller than `min_size` are left out.
 std::vector<Track> componentsOf(DisjointSets& sets, std::size_t num_nodes, std::size_t min_size);
 
-/// True if edge k points from the node nearer the origin (r^2 + z^2) to the farther one, ties
-/// broken by node index; without coordinates, from the lower index.
+/// True if edge k points outward. With node coordinates: from the node nearer the origin
+/// (r^2 + z^2) to the farther one, ties broken by node index. Without: the edge's own direction
+/// (src -> dst), which for module-map graphs is the particles' order learnt from truth and, unlike
+/// r^2 + z^2, also orders the two hits of overlapping modules at the same radius and z.
 bool pointsOutward(const ScoredGraph& graph, std::size_t k);
 
 }  // namespace efgnn

@@ -9,8 +9,10 @@
 
 namespace efgnn {
 
-/// A graph whose edges carry scores: edge k joins nodes src[k] and dst[k]. Node coordinates
-/// r and z orient edges outward (builders that need a direction); they may be empty otherwise.
+/// A graph whose edges carry scores: edge k goes from node src[k] to dst[k]. Builders that need
+/// a direction take the edges' own (inner to outer hit, as graph construction makes them), or,
+/// when node coordinates r and z are given, orient each edge outward by r^2 + z^2 (for graphs
+/// whose edge direction means nothing).
 struct ScoredGraph {
   std::size_t num_nodes = 0;
   std::vector<std::uint32_t> src, dst;

@@ -12,20 +12,29 @@ struct OutEdge {
   float score;
 };
 
-/// Kahn's order of a component's nodes along the outward edges (a DAG: edges go outward).
+/// Kahn's order of a component's nodes along the outward edges. Edges given in their own
+/// direction can close a cycle (a graph holding both a->b and b->a): when no node is ready, the
+/// smallest unordered node goes next, and edges pointing back in the order are not walked.
 std::vector<std::uint32_t> topologicalOrder(const Track& nodes, const std::vector<std::vector<OutEdge>>& out,
-                                            std::vector<std::uint32_t> in_degree) {
+                                            std::vector<std::uint32_t>& in_degree, std::vector<char>& ordered) {
   std::vector<std::uint32_t> order, ready;
   for (const auto n : nodes)
     if (in_degree[n] == 0) ready.push_back(n);
-  while (!ready.empty()) {
+  auto unordered = nodes.begin();  // nodes are sorted by index
+  while (order.size() < nodes.size()) {
+    if (ready.empty()) {
+      while (ordered[*unordered]) ++unordered;
+      ready.push_back(*unordered);
+      in_degree[*unordered] = 0;
+    }
     // Smallest index first, so that the order does not depend on the edge order.
     std::pop_heap(ready.begin(), ready.end(), std::greater<>());
     const auto n = ready.back();
     ready.pop_back();
     order.push_back(n);
+    ordered[n] = 1;
     for (const auto& e : out[n])
-      if (--in_degree[e.to] == 0) {
+      if (!ordered[e.to] && in_degree[e.to] > 0 && --in_degree[e.to] == 0) {
         ready.push_back(e.to);
         std::push_heap(ready.begin(), ready.end(), std::greater<>());
       }
@@ -56,12 +65,15 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
   const std::size_t min_hits = std::max<std::size_t>(config_.min_hits, 2);
   std::vector<Track> tracks;
   std::vector<char> used(g.num_nodes, 0);
-  std::vector<std::uint32_t> length(g.num_nodes), next(g.num_nodes);
+  std::vector<std::uint32_t> length(g.num_nodes), next(g.num_nodes), rank(g.num_nodes);
+  std::vector<char> ordered(g.num_nodes, 0);
+  const std::vector<std::uint32_t> degree_in = in_degree;
   for (const Track& nodes : componentsOf(sets, g.num_nodes, min_hits)) {
-    const auto order = topologicalOrder(nodes, out, in_degree);
     const bool simple = std::all_of(nodes.begin(), nodes.end(),
-                                    [&](std::uint32_t n) { return in_degree[n] <= 1 && out[n].size() <= 1; });
-    if (simple) {  // a path: its nodes in topological order
+                                    [&](std::uint32_t n) { return degree_in[n] <= 1 && out[n].size() <= 1; });
+    const auto order = topologicalOrder(nodes, out, in_degree, ordered);
+    for (std::uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+    if (simple) {  // a path (or a loop): its nodes in topological order
       tracks.emplace_back(order.begin(), order.end());
       continue;
     }
@@ -75,7 +87,7 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
         next[n] = UINT32_MAX;
         bool best_unused = true;  // the first unused neighbour is the best one
         for (const auto& e : out[n]) {
-          if (used[e.to]) continue;
+          if (used[e.to] || rank[e.to] <= rank[n]) continue;
           const bool allowed = (best_unused && e.score > config_.follow_cut) || e.score > config_.branch_cut;
           best_unused = false;
           if (allowed && 1 + length[e.to] > length[n]) {

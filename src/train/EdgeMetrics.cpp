@@ -93,6 +93,43 @@ Json EdgeMetrics::json() const {
   j["efficiency_vs_pt"] = efficiency_vs_pt.json();
   j["efficiency_vs_eta"] = efficiency_vs_eta.json();
   j["purity_vs_eta"] = purity_vs_eta.json();
+  // Score distributions in 100 bins, and the ROC curve (target-edge efficiency versus the
+  // fraction of fake edges kept) at cuts on a grid that is finer near 1, where the cuts live.
+  constexpr int kCoarse = 100, kMerge = kAucBins / kCoarse;
+  Json histogram = Json::object(), target = Json::array(), fake = Json::array(), other = Json::array();
+  for (int c = 0; c < kCoarse; ++c) {
+    double t = 0, f = 0, o = 0;
+    for (int b = c * kMerge; b < (c + 1) * kMerge; ++b) {
+      t += target_hist_[b];
+      f += fake_hist_[b];
+      o += other_true_hist_[b];
+    }
+    target.push_back(t);
+    fake.push_back(f);
+    other.push_back(o);
+  }
+  histogram["bins"] = kCoarse;
+  histogram["target"] = target;
+  histogram["fake"] = fake;
+  histogram["other_true"] = other;
+  j["score_histogram"] = histogram;
+  double fakes = 0;
+  for (const double f : fake_hist_) fakes += f;
+  Json roc = Json::array();
+  double targets_above = 0, fakes_above = 0;
+  for (int b = kAucBins - 1; b >= 0; --b) {
+    targets_above += target_hist_[b];
+    fakes_above += fake_hist_[b];
+    const int from_top = kAucBins - b;
+    if (from_top <= 100 || from_top % 50 == 0 || b == 0) {
+      Json point = Json::object();
+      point["cut"] = static_cast<double>(b) / kAucBins;
+      point["efficiency"] = ratio(targets_above, target_);
+      point["fake_acceptance"] = ratio(fakes_above, fakes);
+      roc.push_back(point);
+    }
+  }
+  j["roc"] = roc;
   return j;
 }
 

@@ -324,6 +324,37 @@ TEST_F(CliWithGraphs, ReconstructTracksEndToEnd) {
   r = run(reco + "--events " + path("ev") + " --builder hough --out " + path("bad"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("expected cc or walk"), std::string::npos) << r.out;
+
+  // TrackML CSV events with truth: metrics as for HDF5 events.
+  ASSERT_EQ(run(gunEvents + "--format csv --events 2 --seed 10 --out " + path("csv-truth")).status, 0);
+  r = run(reco + "--events " + path("csv-truth") + " --out " + path("csv-tracks") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"track_efficiency\""), std::string::npos) << r.out;
+  // Empty graphs (every hit below the hard cut): no tracks, no crash.
+  r = run(reco + "--events " + path("ev") + " --hard-cut-pt 100 --out " + path("empty") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"tracks\": 0"), std::string::npos) << r.out;
+
+  // The report: the run evaluated on its test split, both reconstructions overlaid.
+  const std::string report = "report --run " + path("run") + " --reconstruction cc=" + path("tracks-cc") +
+                             " --reconstruction walk=" + path("tracks-walk") + " --threads 1 --out " + path("report");
+  r = run(report + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  for (const char* file : {"report.md", "report.html", "roc.png", "scores-run.png", "scores-walk.png",
+                           "edge-efficiency-pt.png", "edge-purity-eta.png", "track-efficiency-pt.png",
+                           "track-efficiency-eta.png", "fake-duplicate-eta.png", "training-loss-run.png"})
+    EXPECT_TRUE(fs::exists(dir / "report" / file)) << file;
+  const std::string md = readFile(dir / "report" / "report.md");
+  for (const char* text : {"| walk | walk, 10 events |", "| cc | cc, 10 events |", "## Training: run", "scoring"})
+    EXPECT_NE(md.find(text), std::string::npos) << text << " in\n" << md;
+  r = run(report);
+  EXPECT_EQ(r.status, 1) << "an existing report directory is refused without --force";
+  EXPECT_NE(r.out.find("already exists"), std::string::npos) << r.out;
+  EXPECT_EQ(run(report + " --force").status, 0);
+  r = run("report --reconstruction " + path("no-truth") + " --out " + path("report2"));
+  EXPECT_EQ(r.status, 1) << "events without truth have no metrics to report";
+  EXPECT_NE(r.out.find("no metrics"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir / "report2"));
 }
 
 TEST_F(Cli, CalibrationJson) {

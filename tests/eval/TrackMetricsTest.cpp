@@ -17,7 +17,7 @@ Graph truth() {
 }
 
 TEST(TrackMetrics, KnownAnswers) {
-  TrackMetrics m({3, true});
+  TrackMetrics m({.min_track_hits = 3, .two_way = true, .min_particle_hits = 3});
   m.add(7, {{0, 1, 2, 3, 4},   // particle 1, all its hits
             {0, 1, 2, 12},     // particle 1 again (3 of 4 hits, 3 of its 5): a duplicate
             {5, 6, 9, 10},     // 2 + 2: no majority, a fake
@@ -37,6 +37,31 @@ TEST(TrackMetrics, KnownAnswers) {
   EXPECT_DOUBLE_EQ(m.efficiency_vs_pt.passed[4], 0);
   ASSERT_EQ(m.events().size(), 1u);
   EXPECT_EQ(m.events()[0].event_id, 7u);
+}
+
+TEST(TrackMetrics, FakesAndDuplicatesVersusTrackEta) {
+  // Nodes 0-8 at eta 0.2, nodes 9-12 at eta -2.2.
+  Graph g = truth();
+  g.node_feature_names = {"eta"};
+  g.x = {0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f, -2.2f, -2.2f, -2.2f, -2.2f};
+  TrackMetrics m({.min_track_hits = 3, .two_way = false});
+  m.add(1, {{0, 1, 2, 3}, {0, 1, 2}, {9, 10, 12}, {10, 11, 12}, {12, 12, 12}}, g);
+  // Bins [-4,-3) [-3,-2.5) [-2.5,-2) ... [0,0.5) is bin 7.
+  EXPECT_DOUBLE_EQ(m.fake_rate_vs_eta.total[7], 2);
+  EXPECT_DOUBLE_EQ(m.fake_rate_vs_eta.passed[7], 0);
+  EXPECT_DOUBLE_EQ(m.fake_rate_vs_eta.total[2], 3);
+  EXPECT_DOUBLE_EQ(m.fake_rate_vs_eta.passed[2], 1) << "the noise track";
+  EXPECT_DOUBLE_EQ(m.duplicate_rate_vs_eta.total[7], 2);
+  EXPECT_DOUBLE_EQ(m.duplicate_rate_vs_eta.passed[7], 1) << "the shorter of particle 1's two tracks";
+  EXPECT_DOUBLE_EQ(m.duplicate_rate_vs_eta.passed[2], 1) << "particle 3 matched twice";
+}
+
+TEST(TrackMetrics, ShortParticlesAreLeftOutOfTheEfficiency) {
+  // Particle 2 has 4 hits: with min_particle_hits 5 (the default) it is not reconstructable.
+  TrackMetrics m({.min_track_hits = 3});
+  m.add(1, {{0, 1, 2, 3, 4}}, truth());
+  EXPECT_EQ(m.totals().target_particles, 1);
+  EXPECT_DOUBLE_EQ(m.efficiency().first, 1.0);
 }
 
 TEST(TrackMetrics, TwoWayNeedsHalfOfTheParticlesHits) {

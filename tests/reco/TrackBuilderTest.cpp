@@ -75,6 +75,30 @@ TEST(TrackBuilders, WalkFollowsTheBestBranchAndBranchesAboveTheHighCut) {
     for (const auto n : t) EXPECT_EQ(++seen[n], 1) << "hit " << n;
 }
 
+TEST(TrackBuilders, WithoutCoordinatesTheEdgeDirectionOrdersHits) {
+  // Hits 2 and 3 sit on overlapping modules at the same radius and z: r^2 + z^2 cannot order
+  // them and orients 2->3 backwards (3 -> 2), which splits the walk in two pieces; the edges'
+  // own direction (inner to outer, as graph construction makes them) keeps one track.
+  auto g = graphOf({10, 20, 30.001f, 30, 40, 50}, {{0, 1, 0.9f}, {1, 2, 0.9f}, {2, 3, 0.9f}, {3, 4, 0.9f}, {4, 5, 0.9f}});
+  const WalkthroughBuilder walk3({.min_hits = 2});
+  EXPECT_EQ(walk3.build(g).size(), 2u) << "oriented by r: 0-1-2 and 3-4-5";
+  g.r.clear();
+  g.z.clear();
+  EXPECT_EQ(walk3.build(g), (std::vector<Track>{{0, 1, 2, 3, 4, 5}}));
+  EXPECT_EQ(sorted(cc_junctions.build(g)), (std::vector<Track>{{0, 1, 2, 3, 4, 5}}));
+}
+
+TEST(TrackBuilders, EdgesClosingACycleAreNotWalked) {
+  // 0->1->2->3->4 and a stray edge 3->1 that closes a cycle: every hit still in one track.
+  auto g = graphOf({}, {{0, 1, 0.9f}, {1, 2, 0.9f}, {2, 3, 0.9f}, {3, 4, 0.9f}, {3, 1, 0.95f}});
+  g.num_nodes = 5;
+  EXPECT_EQ(walk.build(g), (std::vector<Track>{{0, 1, 2, 3, 4}}));
+  // A pure loop 0->1->2->0 is one track too.
+  auto loop = graphOf({}, {{0, 1, 0.9f}, {1, 2, 0.9f}, {2, 0, 0.9f}});
+  loop.num_nodes = 3;
+  EXPECT_EQ(walk.build(loop), (std::vector<Track>{{0, 1, 2}}));
+}
+
 TEST(TrackBuilders, EmptyGraphsAndBadInput) {
   EXPECT_TRUE(cc.build(graphOf({}, {})).empty());
   EXPECT_TRUE(walk.build(graphOf({1, 2, 3}, {})).empty());
