@@ -10,9 +10,9 @@ OUT=${DEMO_DIR:-demo-output}
 REFERENCE=${EFGNN_REFERENCE:-../shared/data/trackml/event000001000-particles.csv}
 MU=${DEMO_PILEUP:-50}             # pile-up: small events keep the demo short
 MAP_EVENTS=${DEMO_MAP_EVENTS:-600}   # pile-up 200, hits of particles above 1 GeV only
-GNN_EVENTS=${DEMO_GNN_EVENTS:-100}
+GNN_EVENTS=${DEMO_GNN_EVENTS:-150}
 TEST_EVENTS=${DEMO_TEST_EVENTS:-20}
-EPOCHS=${DEMO_EPOCHS:-20}
+EPOCHS=${DEMO_EPOCHS:-25}
 THREADS=${DEMO_THREADS:-0}          # 0 = all cores
 TOLERANCE=0.3                       # module map ranges widened by 30 %: a small map's ranges are narrow
 CONFIG=configs/train/demo-h32.yaml
@@ -54,7 +54,7 @@ step "compress: 6-bit quantization-aware fine-tuning, then iterative pruning"
   --set weight_bits=6 --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 \
   --set lr=3e-4 --threads "$THREADS" --out "$OUT/qat6"
 "$EFGNN" prune --from "$OUT/qat6/best.pt" --config "$CONFIG" --set input_dir="$OUT/graphs" --set warmup=0 \
-  --set lr=3e-4 --set prune_fraction=0.4 --set prune_epochs=3 --set prune_max_rounds=4 \
+  --set lr=3e-4 --set prune_fraction=0.4 --set prune_epochs=3 --set prune_max_rounds=5 \
   --set prune_criterion=val_loss --set prune_tolerance=0.2 --threads "$THREADS" --out "$OUT/pruned"
 "$EFGNN" summary --model "$OUT/pruned/best.pt"
 
@@ -65,7 +65,7 @@ for model in float:"$OUT/float/best.pt" compressed:"$OUT/pruned/best.pt"; do
 done
 
 step "report"
-"$EFGNN" report --run float="$OUT/float" --run pruned="$OUT/pruned" \
+"$EFGNN" report --run float-run="$OUT/float" --run pruned-run="$OUT/pruned" \
   --reconstruction float="$OUT/tracks-float" --reconstruction compressed="$OUT/tracks-compressed" \
   --threads "$THREADS" --out "$OUT/report" --force
 echo

@@ -6,6 +6,23 @@
 #include "core/Gnuplot.hpp"
 
 namespace efgnn {
+namespace {
+constexpr const char* kNoData =
+    "unset logscale\nset xrange [0:1]\nset yrange [0:1]\nset label 'no data' at graph 0.5, 0.5 center\n"
+    "plot 2 notitle\n";
+
+/// "plot A, B, ..." or, without anything to plot, axes that say so (gnuplot refuses a plot
+/// without points).
+void drawOrSayEmpty(std::ostream& gp, const std::vector<std::string>& plots) {
+  if (plots.empty()) {
+    gp << kNoData;
+    return;
+  }
+  gp << "plot ";
+  for (std::size_t i = 0; i < plots.size(); ++i) gp << (i ? ", " : "") << plots[i];
+  gp << "\n";
+}
+}  // namespace
 
 PlotSeries binnedSeries(const YamlNode& bins, std::string label, bool log_x) {
   PlotSeries s{std::move(label), {}, {}, {}};
@@ -56,17 +73,13 @@ void plotSeries(const std::filesystem::path& png, const PlotAxes& axes, const st
     if (!std::isnan(axes.y_max)) gp << axes.y_max;
     gp << "]\n";
   }
-  gp << "plot ";
-  bool first = true;
-  for (std::size_t k = 0; k < series.size(); ++k) {
-    if (series[k].x.empty()) continue;
-    gp << (first ? "" : ", ") << "$d" << k
-       << (series[k].error.empty() ? " using 1:2 with lines lw 2" : " using 1:2:3 with yerrorlines pt 7 ps 0.8")
-       << " title " << gnuplotQuote(series[k].label);
-    first = false;
-  }
-  if (first) gp << "NaN title 'no data'";
-  gp << "\n";
+  std::vector<std::string> plots;
+  for (std::size_t k = 0; k < series.size(); ++k)
+    if (!series[k].x.empty())
+      plots.push_back("$d" + std::to_string(k) +
+                      (series[k].error.empty() ? " using 1:2 with lines lw 2" : " using 1:2:3 with yerrorlines pt 7 ps 0.8") +
+                      " title " + gnuplotQuote(series[k].label));
+  drawOrSayEmpty(gp, plots);
   renderGnuplotPng(png, gp.str());
 }
 
@@ -93,12 +106,9 @@ void plotScoreDistributions(const std::filesystem::path& png, const std::string&
     ++k;
   }
   gp << "set title " << gnuplotQuote(title)
-     << "\nset xlabel 'edge score'\nset ylabel 'density (each class "
-        "normalised)'\nset logscale y\nset grid\n"
-        "set key top center\nset xrange [0:1]\nplot ";
-  for (std::size_t i = 0; i < plots.size(); ++i) gp << (i ? ", " : "") << plots[i];
-  if (plots.empty()) gp << "NaN title 'no edges'";
-  gp << "\n";
+     << "\nset xlabel 'edge score'\nset ylabel 'density (each class normalised)'\nset logscale y\nset grid\n"
+        "set key top center\nset xrange [0:1]\n";
+  drawOrSayEmpty(gp, plots);
   renderGnuplotPng(png, gp.str());
 }
 

@@ -4,6 +4,8 @@
 
 #include "core/Error.hpp"
 
+#include <torch/version.h>
+
 #ifdef EFGNN_HAVE_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -16,8 +18,15 @@ namespace efgnn {
 
 struct DistributedContext::Group {
 #ifdef EFGNN_HAVE_GLOO
+#if TORCH_VERSION_MAJOR >= 2
+  // Since LibTorch 2.0 ProcessGroupGloo and ProcessGroupNCCL are c10d::Backend (ProcessGroup
+  // dispatches to backends); allreduce and broadcast are the same calls.
+  using Collectives = c10d::Backend;
+#else
+  using Collectives = c10d::ProcessGroup;
+#endif
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<Collectives> group;
 #endif
 };
 

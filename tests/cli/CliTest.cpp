@@ -220,6 +220,9 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   EXPECT_FALSE(fs::is_empty(dir / "scores"));
 
   // Two processes over c10d, one graph each per step, against one process with two per step.
+#ifndef EFGNN_HAVE_GLOO
+  GTEST_SKIP() << "built without c10d Gloo (a LibTorch without a matching Gloo): no multi-process training";
+#endif
   const int port = 20000 + static_cast<int>(::getpid() % 20000);
   const std::string env = "WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " ";
   const std::string train = std::string(EFGNN_BINARY) + " train --config " + path("tiny.yaml") + " --out " + path("ddp");
@@ -294,6 +297,14 @@ TEST_F(CliWithGraphs, PruneDistillScanAndSummaryOfACompressedModel) {
   r = run("scan --config " + path("scan.yaml") + " --set max_epochs=2 --resume --out " + path("scan"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("float.max_epochs: 1 -> 2"), std::string::npos) << r.out;
+
+  // The report shows the pruning rounds and the scan's table and plots.
+  r = run("report --run " + path("pruned") + " --run " + path("scan") + " --threads 1 --out " + path("report"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string md = readFile(dir / "report" / "report.md");
+  for (const char* text : {"## Pruning: pruned", "| 1 | 50.0 |", "## Compression scan: scan", "| w8 | 8 | w8 |"})
+    EXPECT_NE(md.find(text), std::string::npos) << text << " in\n" << md;
+  EXPECT_TRUE(fs::exists(dir / "report" / "pruning-pruned.png"));
 }
 
 TEST_F(CliWithGraphs, ReconstructTracksEndToEnd) {

@@ -171,9 +171,11 @@ TEST(Pruning, FractionsAreExactAndMasksStayZeroThroughTraining) {
     opt.step();
     applyMasks(*model);
   }
-  for (auto& l : linearLayers(*model))
-    if (l.layer->hasMask())
+  for (auto& l : linearLayers(*model)) {
+    if (l.layer->hasMask()) {
       EXPECT_EQ(l.layer->weight.masked_select(l.layer->mask() == 0).abs().max().item<float>(), 0.f) << l.name;
+    }
+  }
   EXPECT_EQ(hiddenWeights(*model).remaining, remaining);
   EXPECT_EQ(modelSize(*model).pruned_fraction, hiddenWeights(*model).prunedFraction());
 

@@ -50,6 +50,14 @@ TEST_F(PerformancePlots, BinnedSeriesFromTheMetricsJson) {
   EXPECT_EQ(std::string(magic + 1, 3), "PNG");
 }
 
+TEST_F(PerformancePlots, NothingToDrawStillGivesAPlot) {
+  plotSeries(dir / "empty.png", {"t", "x", "y", true, true}, {PlotSeries{"none", {}, {}, {}}});
+  EXPECT_TRUE(std::filesystem::exists(dir / "empty.png"));
+  const YamlNode h = YamlNode::parse("{bins: 2, target: [0, 0], other_true: [0, 0], fake: [0, 0]}", "h.json");
+  plotScoreDistributions(dir / "scores.png", "no edges", h);
+  EXPECT_TRUE(std::filesystem::exists(dir / "scores.png"));
+}
+
 TEST_F(PerformancePlots, ScoreHistogramOfTheWrongSizeIsRefused) {
   const YamlNode h = YamlNode::parse("{bins: 3, target: [1, 2, 3], other_true: [0, 0, 0], fake: [5, 1]}", "h.json");
   EXPECT_THROW(plotScoreDistributions(dir / "s.png", "scores", h), Error);
