@@ -23,6 +23,7 @@ void addBenchTrainCommand(CLI::App& app);
 void addDistillCommand(CLI::App& app);
 void addReconstructCommand(CLI::App& app);
 void addReportCommand(CLI::App& app);
+void addExportCommand(CLI::App& app);
 /// prune, scan
 void addCompressCommands(CLI::App& app);
 

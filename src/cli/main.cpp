@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   efgnn::cli::addCompressCommands(app);
   efgnn::cli::addReconstructCommand(app);
   efgnn::cli::addReportCommand(app);
+  efgnn::cli::addExportCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

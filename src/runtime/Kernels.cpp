@@ -1,0 +1,219 @@
+#include "runtime/Kernels.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/ModelFile.hpp"
+
+namespace efgnn::runtime {
+namespace {
+
+int threadsOf(const Execution& exec) { return exec.threads > 0 ? exec.threads : omp_get_max_threads(); }
+
+/// y[r, 0:out] (+)= x[r, 0:k_count] W[k_begin : k_begin + k_count]^T, starting from the bias
+/// or from zero. Zero inputs (most of them after a ReLU) are skipped: that is exact, and it is
+/// where unstructured sparsity of activations pays. Compiled for AVX-512, AVX2 and plain x86-64,
+/// picked at load time for the CPU at hand.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void dense(const float* x, std::size_t x_stride,
+                                                                          std::size_t rows, const DenseLayer& layer,
+                                                                          int k_begin, int k_count, bool with_bias,
+                                                                          float* y, std::size_t y_stride) {
+  const int out = layer.out;
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* __restrict yr = y + r * y_stride;
+    const float* xr = x + r * x_stride;
+    if (with_bias) std::memcpy(yr, layer.bias.data(), sizeof(float) * static_cast<std::size_t>(out));
+    else std::fill(yr, yr + out, 0.f);
+    for (int k = 0; k < k_count; ++k) {
+      const float v = xr[k];
+      if (v == 0.f) continue;
+      const float* __restrict w = layer.wt.data() + static_cast<std::size_t>(k_begin + k) * static_cast<std::size_t>(out);
+#pragma omp simd
+      for (int o = 0; o < out; ++o) yr[o] += v * w[o];
+    }
+  }
+}
+
+/// LayerNorm (no affine parameters, eps 1e-5, biased variance as torch) and the activation, in
+/// place, unless this is the last layer of an MLP that ends without them.
+void finish(float* y, std::size_t rows, int width, std::size_t stride, const MlpShape& shape, bool last) {
+  if (last && !shape.activate_last) return;
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* v = y + r * stride;
+    if (shape.layernorm) {
+      double mean = 0, var = 0;
+      for (int o = 0; o < width; ++o) mean += v[o];
+      mean /= width;
+      for (int o = 0; o < width; ++o) var += (v[o] - mean) * (v[o] - mean);
+      var /= width;
+      const float m = static_cast<float>(mean), inv = static_cast<float>(1.0 / std::sqrt(var + 1e-5));
+      for (int o = 0; o < width; ++o) v[o] = (v[o] - m) * inv;
+    }
+    switch (shape.activation) {
+      case Activation::ReLU:
+        for (int o = 0; o < width; ++o) v[o] = std::max(v[o], 0.f);
+        break;
+      case Activation::SiLU:
+        for (int o = 0; o < width; ++o) v[o] = v[o] / (1.f + std::exp(-v[o]));
+        break;
+      case Activation::Tanh:
+        for (int o = 0; o < width; ++o) v[o] = std::tanh(v[o]);
+        break;
+    }
+  }
+}
+
+/// Layers from `start` on, for a tile whose layer start-1 output is in `a` (row width = that
+/// layer's out); the last layer writes to `out`. `b` is scratch of the same size as `a`.
+void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size_t rows, float* out,
+                std::size_t out_stride) {
+  const std::size_t n_layers = mlp.layers.size();
+  if (start == n_layers) {  // the first layer was the last: its output is in a
+    const auto width = static_cast<std::size_t>(mlp.layers.back().out);
+    for (std::size_t r = 0; r < rows; ++r) std::memcpy(out + r * out_stride, a + r * width, sizeof(float) * width);
+    return;
+  }
+  const float* src = a;
+  std::size_t src_stride = static_cast<std::size_t>(mlp.layers[start - 1].out);
+  for (std::size_t l = start; l < n_layers; ++l) {
+    const DenseLayer& layer = mlp.layers[l];
+    const bool last = l + 1 == n_layers;
+    float* dst = last ? out : (src == a ? b : a);
+    const std::size_t dst_stride = last ? out_stride : static_cast<std::size_t>(layer.out);
+    dense(src, src_stride, rows, layer, 0, layer.in, true, dst, dst_stride);
+    finish(dst, rows, layer.out, dst_stride, mlp.shape, last);
+    src = dst;
+    src_stride = dst_stride;
+  }
+}
+
+template <class Body>
+void forTiles(std::size_t rows, const Execution& exec, std::size_t scratch, Body body) {
+  const std::size_t tile = std::max<std::size_t>(exec.tile, 1);
+  const auto tiles = static_cast<std::ptrdiff_t>((rows + tile - 1) / tile);
+#pragma omp parallel num_threads(threadsOf(exec))
+  {
+    std::vector<float> a(tile * scratch), b(tile * scratch);
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t t = 0; t < tiles; ++t) {
+      const std::size_t first = static_cast<std::size_t>(t) * tile;
+      body(first, std::min(tile, rows - first), a.data(), b.data());
+    }
+  }
+}
+
+}  // namespace
+
+Activation activationOf(const std::string& name, const std::string& source) {
+  if (name == "ReLU") return Activation::ReLU;
+  if (name == "SiLU") return Activation::SiLU;
+  if (name == "Tanh") return Activation::Tanh;
+  throw ModelFileError(source + ": activation '" + name + "': expected ReLU, SiLU or Tanh");
+}
+
+DenseLayer DenseLayer::fromRowMajor(const float* w, int out, int in, const float* b) {
+  DenseLayer l;
+  l.in = in;
+  l.out = out;
+  l.wt.resize(static_cast<std::size_t>(in) * static_cast<std::size_t>(out));
+  for (int o = 0; o < out; ++o)
+    for (int k = 0; k < in; ++k)
+      l.wt[static_cast<std::size_t>(k) * static_cast<std::size_t>(out) + static_cast<std::size_t>(o)] =
+          w[static_cast<std::size_t>(o) * static_cast<std::size_t>(in) + static_cast<std::size_t>(k)];
+  l.bias.assign(b, b + out);
+  return l;
+}
+
+int Mlp::width() const {
+  int w = 0;
+  for (const auto& l : layers) w = std::max(w, l.out);
+  return w;
+}
+
+EdgeList::EdgeList(const std::int64_t* edge_index, std::size_t e, std::size_t n)
+    : src(edge_index), dst(edge_index + e), num_edges(e), num_nodes(n) {
+  const auto bucket = [&](const std::int64_t* node_of, std::vector<std::uint32_t>& offsets,
+                          std::vector<std::uint32_t>& edges) {
+    offsets.assign(n + 1, 0);
+    for (std::size_t k = 0; k < e; ++k) ++offsets[static_cast<std::size_t>(node_of[k]) + 1];
+    for (std::size_t i = 0; i < n; ++i) offsets[i + 1] += offsets[i];
+    edges.resize(e);
+    std::vector<std::uint32_t> next(offsets.begin(), offsets.end() - 1);
+    for (std::size_t k = 0; k < e; ++k) edges[next[static_cast<std::size_t>(node_of[k])]++] = static_cast<std::uint32_t>(k);
+  };
+  bucket(dst, in_offsets, in_edges);
+  bucket(src, out_offsets, out_edges);
+}
+
+void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+            std::size_t out_stride, const Execution& exec) {
+  const auto width = static_cast<std::size_t>(mlp.width());
+  forTiles(rows, exec, width, [&](std::size_t first, std::size_t n, float* a, float* b) {
+    const DenseLayer& layer = mlp.layers.front();
+    dense(in + first * in_stride, in_stride, n, layer, 0, layer.in, true, a, static_cast<std::size_t>(layer.out));
+    finish(a, n, layer.out, static_cast<std::size_t>(layer.out), mlp.shape, mlp.layers.size() == 1);
+    finishTile(mlp, 1, a, b, n, out + first * out_stride, out_stride);
+  });
+}
+
+void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
+                const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec) {
+  const DenseLayer& first = net.mlp.layers.front();
+  const auto h = static_cast<std::size_t>(first.out);
+  // Node products [N, 2h]: x W_src^T and x W_dst^T (no bias).
+  std::vector<float> products(edges.num_nodes * 2 * h);
+  forTiles(edges.num_nodes, exec, 0, [&](std::size_t r0, std::size_t n, float*, float*) {
+    dense(x + r0 * x_stride, x_stride, n, first, net.edge_width, net.node_width, false, products.data() + r0 * 2 * h,
+          2 * h);
+    dense(x + r0 * x_stride, x_stride, n, first, net.edge_width + net.node_width, net.node_width, false,
+          products.data() + r0 * 2 * h + h, 2 * h);
+  });
+  const auto width = static_cast<std::size_t>(net.mlp.width());
+  forTiles(edges.num_edges, exec, width, [&](std::size_t k0, std::size_t n, float* a, float* b) {
+    if (net.edge_width > 0) dense(e + k0 * e_stride, e_stride, n, first, 0, net.edge_width, true, a, h);
+    else
+      for (std::size_t t = 0; t < n; ++t) std::memcpy(a + t * h, first.bias.data(), sizeof(float) * h);
+    for (std::size_t t = 0; t < n; ++t) {
+      float* __restrict row = a + t * h;
+      const float* ps = products.data() + static_cast<std::size_t>(edges.src[k0 + t]) * 2 * h;
+      const float* pd = products.data() + static_cast<std::size_t>(edges.dst[k0 + t]) * 2 * h + h;
+#pragma omp simd
+      for (std::size_t o = 0; o < h; ++o) row[o] += ps[o] + pd[o];
+    }
+    finish(a, n, first.out, h, net.mlp.shape, net.mlp.layers.size() == 1);
+    finishTile(net.mlp, 1, a, b, n, out + k0 * out_stride, out_stride);
+  });
+}
+
+void aggregate(const float* e, std::size_t width, const EdgeList& edges, bool separate, float* out,
+               std::size_t out_stride, const Execution& exec) {
+  forTiles(edges.num_nodes, exec, 2 * width, [&](std::size_t r0, std::size_t n, float* sums, float*) {
+    for (std::size_t i = r0; i < r0 + n; ++i) {
+      float* in_sum = sums;
+      float* out_sum = sums + width;
+      std::fill(sums, sums + 2 * width, 0.f);
+      for (auto j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j) {
+        const float* m = e + static_cast<std::size_t>(edges.in_edges[j]) * width;
+        for (std::size_t o = 0; o < width; ++o) in_sum[o] += m[o];
+      }
+      for (auto j = edges.out_offsets[i]; j < edges.out_offsets[i + 1]; ++j) {
+        const float* m = e + static_cast<std::size_t>(edges.out_edges[j]) * width;
+        for (std::size_t o = 0; o < width; ++o) out_sum[o] += m[o];
+      }
+      float* o = out + i * out_stride;
+      if (separate) std::memcpy(o, sums, sizeof(float) * 2 * width);
+      else
+        for (std::size_t c = 0; c < width; ++c) o[c] = in_sum[c] + out_sum[c];
+    }
+  });
+}
+
+void copyRows(const float* from, std::size_t rows, std::size_t width, float* to, std::size_t to_stride) {
+  for (std::size_t r = 0; r < rows; ++r) std::memcpy(to + r * to_stride, from + r * width, sizeof(float) * width);
+}
+
+}  // namespace efgnn::runtime

@@ -1,0 +1,75 @@
+#pragma once
+// The runtime's float kernels: dense layers on tiles of rows, LayerNorm and activation, the
+// fused edge network (first layer from per-node products, gathered per edge), and sums of edge
+// messages into nodes. Row-major arrays with explicit row strides, so concatenated states are
+// read in place.
+//
+// Parallel over tiles of rows (OpenMP, static schedule); each output row is computed by one
+// thread in a fixed order, so results do not depend on the thread count.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace efgnn::runtime {
+
+enum class Activation { ReLU, SiLU, Tanh };
+Activation activationOf(const std::string& name, const std::string& source);
+
+struct MlpShape {
+  bool layernorm = false;  // LayerNorm without affine parameters (eps 1e-5) before the activation
+  Activation activation = Activation::ReLU;
+  bool activate_last = true;  // norm and activation after the last layer too
+};
+
+/// y = x W^T + b, with W stored transposed ([in][out]) so that the inner loop runs along the
+/// outputs, contiguous in memory (vectorised by the compiler).
+struct DenseLayer {
+  int in = 0, out = 0;
+  std::vector<float> wt, bias;
+  static DenseLayer fromRowMajor(const float* w, int out, int in, const float* b);
+};
+
+struct Mlp {
+  std::vector<DenseLayer> layers;
+  MlpShape shape;
+  int width() const;  // the widest layer output
+};
+
+/// An MLP over edges whose input is [e, x_src, x_dst] (e of edge_width, x of node_width).
+struct EdgeMlp {
+  int edge_width = 0, node_width = 0;
+  Mlp mlp;
+};
+
+/// Edges and, per node, its incoming and outgoing edges in edge order (counting sort).
+struct EdgeList {
+  EdgeList(const std::int64_t* edge_index, std::size_t num_edges, std::size_t num_nodes);
+  const std::int64_t *src, *dst;
+  std::size_t num_edges, num_nodes;
+  std::vector<std::uint32_t> in_offsets, in_edges, out_offsets, out_edges;
+};
+
+struct Execution {
+  int threads = 0;         // 0: OpenMP's default
+  std::size_t tile = 256;  // rows per tile
+};
+
+/// out[r, 0:last width] = mlp(in[r, 0:first input width]) for r < rows.
+void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+            std::size_t out_stride, const Execution& exec);
+
+/// out[k] = mlp([e[k], x[src k], x[dst k]]); the first layer's node parts are computed once
+/// per node and gathered, so no [E, 2 node_width] array is built. `e` may be null when
+/// edge_width is 0.
+void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
+                const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec);
+
+/// Sums of edge messages e [E, width] into nodes: separate -> out[n] = [sum in, sum out]
+/// (2 width), else sum in + sum out (width).
+void aggregate(const float* e, std::size_t width, const EdgeList& edges, bool separate, float* out,
+               std::size_t out_stride, const Execution& exec);
+
+/// Copies rows of `width` contiguous values into rows of a wider array.
+void copyRows(const float* from, std::size_t rows, std::size_t width, float* to, std::size_t to_stride);
+
+}  // namespace efgnn::runtime

@@ -1,0 +1,231 @@
+#include "runtime/ModelFile.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace efgnn::runtime {
+namespace {
+
+constexpr char kMagic[8] = {'E', 'F', 'G', 'N', 'N', 'M', 'D', 'L'};
+constexpr std::size_t kHeaderSize = 8 + 4 + 8 + 4;
+constexpr std::uint64_t kMaxRank = 8;
+
+std::size_t elementSize(ArrayType t) { return t == ArrayType::U8 ? 1 : 4; }
+
+class Writer {
+ public:
+  template <class T>
+  void put(T v) {
+    char b[sizeof(T)];
+    std::memcpy(b, &v, sizeof(T));  // the file is little-endian, as every machine we build for
+    out_.append(b, sizeof(T));
+  }
+  void bytes(const void* p, std::size_t n) { out_.append(static_cast<const char*>(p), n); }
+  void string(const std::string& s) {
+    put(static_cast<std::uint32_t>(s.size()));
+    out_ += s;
+  }
+  std::string& str() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+/// Bounds-checked reading: every read names what it was reading when the bytes run out.
+class Reader {
+ public:
+  Reader(const std::string& bytes, std::size_t begin, std::size_t end, const std::string& source)
+      : bytes_(bytes), pos_(begin), end_(end), source_(source) {}
+  template <class T>
+  T get(const char* what) {
+    need(sizeof(T), what);
+    T v;
+    std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return v;
+  }
+  std::string string(const char* what) {
+    const auto n = get<std::uint32_t>(what);
+    need(n, what);
+    std::string s = bytes_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  void bytes(void* to, std::uint64_t n, const char* what) {
+    need(n, what);
+    if (n > 0) std::memcpy(to, bytes_.data() + pos_, n);
+    pos_ += n;
+  }
+  std::size_t remaining() const { return end_ - pos_; }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw ModelFileError(source_ + ": byte " + std::to_string(pos_) + ": " + what);
+  }
+
+ private:
+  void need(std::uint64_t n, const char* what) const {
+    if (n > remaining()) fail(std::string("truncated while reading ") + what);
+  }
+  const std::string& bytes_;
+  std::size_t pos_, end_;
+  const std::string& source_;
+};
+
+}  // namespace
+
+std::uint32_t crc32(const void* data, std::size_t size) {
+  static const auto table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t i = 0; i < 256; ++i) {
+      std::uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  std::uint32_t c = 0xFFFFFFFFu;
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < size; ++i) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+std::uint64_t NamedArray::size() const {
+  std::uint64_t n = 1;
+  for (const auto d : dims) n *= d;
+  return n;
+}
+
+const NamedArray* ModelFile::find(const std::string& name) const {
+  for (const auto& a : arrays)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+const std::string& ModelFile::setting(const std::string& key, const std::string& source) const {
+  const auto it = settings.find(key);
+  if (it == settings.end()) throw ModelFileError(source + ": the model file has no setting '" + key + "'");
+  return it->second;
+}
+
+std::string ModelFile::serialize() const {
+  Writer payload;
+  payload.put(static_cast<std::uint32_t>(settings.size()));
+  for (const auto& [k, v] : settings) {
+    payload.string(k);
+    payload.string(v);
+  }
+  payload.put(static_cast<std::uint32_t>(arrays.size()));
+  for (const auto& a : arrays) {
+    payload.string(a.name);
+    payload.put(static_cast<std::uint8_t>(a.type));
+    payload.put(static_cast<std::uint8_t>(a.dims.size()));
+    for (const auto d : a.dims) payload.put(d);
+    const std::uint64_t n = a.size();
+    const std::uint64_t held = a.type == ArrayType::F32 ? a.f32.size() : a.type == ArrayType::I32 ? a.i32.size() : a.u8.size();
+    if (held != n)
+      throw ModelFileError("array '" + a.name + "': " + std::to_string(held) + " values for dimensions holding " +
+                           std::to_string(n));
+    if (a.type == ArrayType::F32) payload.bytes(a.f32.data(), n * 4);
+    else if (a.type == ArrayType::I32) payload.bytes(a.i32.data(), n * 4);
+    else payload.bytes(a.u8.data(), n);
+  }
+  Writer file;
+  file.bytes(kMagic, sizeof kMagic);
+  file.put(kModelFileVersion);
+  file.put(static_cast<std::uint64_t>(payload.str().size()));
+  file.put(crc32(payload.str().data(), payload.str().size()));
+  file.str() += payload.str();
+  return std::move(file.str());
+}
+
+ModelFile ModelFile::parse(const std::string& bytes, const std::string& source) {
+  Reader header(bytes, 0, bytes.size(), source);
+  char magic[8];
+  header.bytes(magic, sizeof magic, "the header");
+  if (std::memcmp(magic, kMagic, sizeof magic) != 0) header.fail("not an efgnn model file (bad magic)");
+  const auto version = header.get<std::uint32_t>("the header");
+  if (version > kModelFileVersion)
+    header.fail("model file version " + std::to_string(version) + " is newer than this runtime's (" +
+                std::to_string(kModelFileVersion) + "); update efgnn or export again");
+  if (version == 0) header.fail("model file version 0 does not exist");
+  const auto size = header.get<std::uint64_t>("the header");
+  const auto checksum = header.get<std::uint32_t>("the header");
+  if (size != header.remaining())
+    header.fail("the header announces " + std::to_string(size) + " payload bytes, the file holds " +
+                std::to_string(header.remaining()) + (size > header.remaining() ? " (truncated)" : ""));
+  if (crc32(bytes.data() + kHeaderSize, size) != checksum) header.fail("checksum mismatch: the file is corrupt");
+
+  Reader r(bytes, kHeaderSize, bytes.size(), source);
+  ModelFile m;
+  const auto n_settings = r.get<std::uint32_t>("the number of settings");
+  for (std::uint32_t i = 0; i < n_settings; ++i) {
+    std::string key = r.string("a setting's key");
+    std::string value = r.string("a setting's value");
+    if (!m.settings.emplace(std::move(key), std::move(value)).second) r.fail("a setting appears twice");
+  }
+  const auto n_arrays = r.get<std::uint32_t>("the number of arrays");
+  std::set<std::string> names;
+  for (std::uint32_t i = 0; i < n_arrays; ++i) {
+    NamedArray a;
+    a.name = r.string("an array's name");
+    if (!names.insert(a.name).second) r.fail("array '" + a.name + "' appears twice");
+    const auto type = r.get<std::uint8_t>("an array's type");
+    if (type > static_cast<std::uint8_t>(ArrayType::U8)) r.fail("array '" + a.name + "': unknown type " + std::to_string(type));
+    a.type = static_cast<ArrayType>(type);
+    const auto rank = r.get<std::uint8_t>("an array's rank");
+    if (rank > kMaxRank) r.fail("array '" + a.name + "': rank " + std::to_string(rank) + " (at most 8)");
+    std::uint64_t n = 1;
+    for (int d = 0; d < rank; ++d) {
+      const auto dim = r.get<std::uint64_t>("an array's dimensions");
+      // Each factor is checked against the bytes left, so the product cannot overflow.
+      if (dim > r.remaining() || (dim > 0 && n > r.remaining() / dim)) r.fail("array '" + a.name + "': dimensions larger than the file");
+      n *= dim;
+      a.dims.push_back(dim);
+    }
+    const std::uint64_t bytes_needed = n * elementSize(a.type);
+    if (bytes_needed > r.remaining()) r.fail("array '" + a.name + "': truncated data");
+    if (a.type == ArrayType::F32) {
+      a.f32.resize(n);
+      r.bytes(a.f32.data(), bytes_needed, "array data");
+    } else if (a.type == ArrayType::I32) {
+      a.i32.resize(n);
+      r.bytes(a.i32.data(), bytes_needed, "array data");
+    } else {
+      a.u8.resize(n);
+      r.bytes(a.u8.data(), bytes_needed, "array data");
+    }
+    m.arrays.push_back(std::move(a));
+  }
+  if (r.remaining() != 0) r.fail(std::to_string(r.remaining()) + " bytes after the last array");
+  return m;
+}
+
+ModelFile ModelFile::read(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ModelFileError(file.string() + ": cannot open");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return parse(bytes.str(), file.string());
+}
+
+void ModelFile::write(const std::filesystem::path& file) const {
+  const std::string bytes = serialize();
+  const std::filesystem::path temp = file.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(temp, ec);
+      throw ModelFileError(file.string() + ": cannot write");
+    }
+  }
+  std::filesystem::rename(temp, file);
+}
+
+}  // namespace efgnn::runtime

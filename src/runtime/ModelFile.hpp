@@ -1,0 +1,65 @@
+#pragma once
+// The efgnn model file: what the runtime needs to run an edge classifier, without LibTorch.
+//
+// Layout (little-endian):
+//   magic "EFGNNMDL" | u32 format version | u64 payload size | u32 CRC-32 of the payload | payload
+// payload:
+//   u32 number of settings, then per setting: string key, string value   (architecture)
+//   u32 number of arrays, then per array: string name, u8 type, u8 rank, u64 dims[rank], data
+// strings are u32 length + bytes. Array types: f32, i32, u8 (see ArrayType); data is
+// dims-product elements, packed.
+//
+// Reading checks everything before it is used: magic, version (a newer file is refused, naming
+// both versions), sizes against the bytes present, the checksum, every length and dimension,
+// unique names; a corrupt or truncated file gives a ModelFileError naming the file and what is
+// wrong, never a crash.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace efgnn::runtime {
+
+inline constexpr std::uint32_t kModelFileVersion = 1;
+
+class ModelFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class ArrayType : std::uint8_t { F32 = 0, I32 = 1, U8 = 2 };
+
+/// A named n-dimensional array; the values live in the member of its type.
+struct NamedArray {
+  std::string name;
+  ArrayType type = ArrayType::F32;
+  std::vector<std::uint64_t> dims;
+  std::vector<float> f32;
+  std::vector<std::int32_t> i32;
+  std::vector<std::uint8_t> u8;
+  std::uint64_t size() const;  // product of dims (1 for rank 0)
+};
+
+struct ModelFile {
+  std::map<std::string, std::string> settings;
+  std::vector<NamedArray> arrays;
+
+  /// The array called `name`, or nullptr.
+  const NamedArray* find(const std::string& name) const;
+  /// The setting `key`; throws ModelFileError naming `source` when it is missing.
+  const std::string& setting(const std::string& key, const std::string& source) const;
+
+  std::string serialize() const;
+  /// `source` names the bytes in messages (a file name).
+  static ModelFile parse(const std::string& bytes, const std::string& source);
+  static ModelFile read(const std::filesystem::path& file);
+  /// Written to a temporary file and renamed into place.
+  void write(const std::filesystem::path& file) const;
+};
+
+/// CRC-32 (IEEE 802.3, as zlib's crc32).
+std::uint32_t crc32(const void* data, std::size_t size);
+
+}  // namespace efgnn::runtime

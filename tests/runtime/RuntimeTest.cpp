@@ -1,0 +1,208 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "TempDirTest.hpp"
+#include "model/InteractionGnn.hpp"
+#include "model/ModelExport.hpp"
+#include "runtime/EdgeClassifier.hpp"
+
+namespace efgnn {
+namespace {
+
+using runtime::EdgeClassifier;
+using runtime::GraphInput;
+
+struct RandomGraph {
+  std::vector<float> x, edge_attr;
+  std::vector<std::int64_t> edge_index;  // [2, E]
+  std::size_t nodes = 0, edges = 0, node_features = 0, edge_features = 0;
+  GraphInput input() const {
+    return {x.data(), nodes, node_features, edge_index.data(), edges, edge_features ? edge_attr.data() : nullptr,
+            edge_features};
+  }
+};
+
+RandomGraph randomGraph(std::size_t nodes, std::size_t edges, int node_features, int edge_features, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  std::uniform_int_distribution<std::int64_t> node(0, static_cast<std::int64_t>(nodes) - 1);
+  RandomGraph g;
+  g.nodes = nodes;
+  g.edges = edges;
+  g.node_features = static_cast<std::size_t>(node_features);
+  g.edge_features = static_cast<std::size_t>(edge_features);
+  for (std::size_t i = 0; i < nodes * g.node_features; ++i) g.x.push_back(normal(rng));
+  for (std::size_t i = 0; i < edges * g.edge_features; ++i) g.edge_attr.push_back(normal(rng));
+  g.edge_index.resize(2 * edges);
+  for (auto& v : g.edge_index) v = node(rng);
+  return g;
+}
+
+torch::Tensor reference(EdgeClassifierModel& model, const RandomGraph& g) {
+  torch::NoGradGuard no_grad;
+  const auto x = torch::from_blob(const_cast<float*>(g.x.data()), {static_cast<long>(g.nodes), static_cast<long>(g.node_features)})
+                     .clone();
+  const auto ei =
+      torch::from_blob(const_cast<std::int64_t*>(g.edge_index.data()), {2, static_cast<long>(g.edges)}, torch::kInt64).clone();
+  torch::Tensor attr;
+  if (g.edge_features)
+    attr = torch::from_blob(const_cast<float*>(g.edge_attr.data()), {static_cast<long>(g.edges), static_cast<long>(g.edge_features)})
+               .clone();
+  return model.forward(x, ei, attr).contiguous();
+}
+
+ModelConfig smallConfig() {
+  ModelConfig c;
+  c.hidden = 12;
+  c.n_graph_iters = 3;
+  return c;
+}
+
+/// Largest difference relative to max(1, |reference logit|).
+double maxRelativeDifference(const std::vector<float>& got, const torch::Tensor& want) {
+  double worst = 0;
+  const float* w = want.data_ptr<float>();
+  for (std::size_t k = 0; k < got.size(); ++k)
+    worst = std::max(worst, std::abs(double(got[k]) - w[k]) / std::max(1.0, std::abs(double(w[k]))));
+  return worst;
+}
+
+TEST(Runtime, FloatMatchesLibTorchOnGraphsOfManySizes) {
+  torch::manual_seed(3);
+  std::vector<ModelConfig> configs;
+  configs.push_back(smallConfig());
+  ModelConfig no_edge_features = smallConfig();
+  no_edge_features.edge_features = 0;
+  no_edge_features.hidden_activation = "SiLU";
+  configs.push_back(no_edge_features);
+  ModelConfig plain = smallConfig();
+  plain.concat = false;
+  plain.in_out_diff_agg = false;
+  plain.layernorm = false;
+  plain.edge_net_recurrent = true;
+  plain.hidden_activation = "Tanh";
+  configs.push_back(plain);
+  for (const auto& config : configs) {
+    auto model = makeModel(config);
+    model->eval();
+    const EdgeClassifier runtime(toModelFile(*model), "test", {});
+    for (const auto [nodes, edges] : {std::pair<std::size_t, std::size_t>{1, 0}, {2, 1}, {5, 7}, {60, 300}, {700, 2500}}) {
+      const auto g = randomGraph(nodes, edges, config.node_features, config.edge_features, static_cast<unsigned>(edges));
+      const auto got = runtime.logits(g.input());
+      ASSERT_EQ(got.size(), edges);
+      if (edges == 0) continue;
+      const double diff = maxRelativeDifference(got, reference(*model, g));
+      char text[32];
+      std::snprintf(text, sizeof text, "%.3g", diff);
+      RecordProperty("max_relative_difference_" + std::to_string(edges), text);
+      EXPECT_LT(diff, 1e-5)
+          << config.toYaml() << " with " << nodes << " nodes, " << edges << " edges";
+    }
+  }
+}
+
+TEST(Runtime, PrunedWeightsAreExportedMasked) {
+  torch::manual_seed(4);
+  auto model = makeModel(smallConfig());
+  model->eval();
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& l : linearLayers(*model)) l.layer->weight.masked_fill_(torch::rand_like(l.layer->weight) < 0.7, 0.f);
+  }
+  const EdgeClassifier runtime(toModelFile(*model), "test", {});
+  const auto g = randomGraph(200, 900, 4, 6, 9);
+  EXPECT_LT(maxRelativeDifference(runtime.logits(g.input()), reference(*model, g)), 1e-5);
+}
+
+TEST(Runtime, ResultsDoNotDependOnThreadsOrTiles) {
+  torch::manual_seed(5);
+  auto model = makeModel(smallConfig());
+  const auto file = toModelFile(*model);
+  const auto g = randomGraph(500, 3000, 4, 6, 1);
+  const auto one = EdgeClassifier(file, "test", {1, 256}).logits(g.input());
+  for (const EdgeClassifier::Config c : {EdgeClassifier::Config{2, 256}, EdgeClassifier::Config{3, 7},
+                                         EdgeClassifier::Config{2, 1}})
+    EXPECT_EQ(EdgeClassifier(file, "test", c).logits(g.input()), one) << c.threads << " threads, tile " << c.edge_tile;
+}
+
+TEST(Runtime, BadInputIsRefusedWithAClearMessage) {
+  torch::manual_seed(6);
+  auto model = makeModel(smallConfig());
+  const EdgeClassifier runtime(toModelFile(*model), "test", {});
+  const auto expectError = [&](const RandomGraph& g, const std::string& text) {
+    try {
+      runtime.logits(g.input());
+      ADD_FAILURE() << "no error; expected " << text;
+    } catch (const runtime::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    }
+  };
+  auto g = randomGraph(10, 20, 4, 6, 2);
+  auto wide = g;
+  wide.node_features = 5;
+  expectError(wide, "node features: 5 per node, the model takes 4");
+  auto no_attr = g;
+  no_attr.edge_features = 0;
+  expectError(no_attr, "edge features: 0 per edge, the model takes 6");
+  auto out_of_range = g;
+  out_of_range.edge_index[25] = 10;
+  expectError(out_of_range, "edge_index[1][5] = 10: not a node of a graph of 10 nodes");
+  auto negative = g;
+  negative.edge_index[3] = -1;
+  expectError(negative, "edge_index[0][3] = -1");
+  auto nan = g;
+  nan.x[9] = std::nanf("");
+  expectError(nan, "node 2, feature 1: not a finite number");
+  auto no_edges = randomGraph(10, 0, 4, 6, 2);
+  EXPECT_TRUE(runtime.logits(no_edges.input()).empty());
+}
+
+class ModelFileTest : public test::TempDirTest {};
+
+TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
+  torch::manual_seed(7);
+  auto model = makeModel(smallConfig());
+  const runtime::ModelFile file = toModelFile(*model);
+  file.write(dir / "m.efgnn");
+  EXPECT_NO_THROW(EdgeClassifier::load(dir / "m.efgnn", {}));
+  const std::string bytes = file.serialize();
+  const auto refused = [&](std::string b, const std::string& text) {
+    try {
+      runtime::ModelFile::parse(b, "m.efgnn");
+      ADD_FAILURE() << "accepted; expected " << text;
+    } catch (const runtime::ModelFileError& e) {
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    }
+  };
+  std::string corrupt = bytes;
+  corrupt[bytes.size() / 2] ^= 0x10;
+  refused(corrupt, "checksum mismatch");
+  refused(bytes.substr(0, bytes.size() - 100), "truncated");
+  refused(bytes.substr(0, 10), "truncated while reading the header");
+  std::string newer = bytes;
+  newer[8] = 2;
+  refused(newer, "model file version 2 is newer than this runtime's (1)");
+  refused("PK\x03\x04 not a model at all....", "bad magic");
+
+  // A file from another architecture version: a layer of the wrong shape, a missing setting.
+  runtime::ModelFile other = file;
+  other.arrays[0].dims = {other.arrays[0].dims[1], other.arrays[0].dims[0]};
+  EXPECT_THROW(EdgeClassifier(other, "other", {}), runtime::ModelFileError);
+  runtime::ModelFile old = file;
+  old.settings.erase("concat");
+  try {
+    EdgeClassifier(old, "old.efgnn", {});
+    ADD_FAILURE() << "accepted a file without 'concat'";
+  } catch (const runtime::ModelFileError& e) {
+    EXPECT_NE(std::string(e.what()).find("old.efgnn: the model file has no setting 'concat'"), std::string::npos) << e.what();
+  }
+  runtime::ModelFile older_flavour = file;
+  older_flavour.settings["model"] = "InteractionGNN";
+  EXPECT_THROW(EdgeClassifier(older_flavour, "f", {}), runtime::ModelFileError);
+}
+
+}  // namespace
+}  // namespace efgnn
