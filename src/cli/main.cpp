@@ -5,6 +5,7 @@
 #include "cli/Commands.hpp"
 #include "core/Error.hpp"
 #include "core/Json.hpp"
+#include "runtime/EdgeClassifier.hpp"
 
 namespace efgnn::cli {
 
@@ -33,11 +34,18 @@ int main(int argc, char** argv) {
   efgnn::cli::addReconstructCommand(app);
   efgnn::cli::addReportCommand(app);
   efgnn::cli::addExportCommand(app);
+  efgnn::cli::addBenchCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const efgnn::Error& e) {
+    std::fprintf(stderr, "efgnn: error: %s\n", e.what());
+    return 1;
+  } catch (const efgnn::runtime::ModelFileError& e) {  // the runtime's own, LibTorch-free errors
+    std::fprintf(stderr, "efgnn: error: %s\n", e.what());
+    return 1;
+  } catch (const efgnn::runtime::InputError& e) {
     std::fprintf(stderr, "efgnn: error: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {

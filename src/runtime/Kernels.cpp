@@ -14,55 +14,144 @@ namespace {
 
 int threadsOf(const Execution& exec) { return exec.threads > 0 ? exec.threads : omp_get_max_threads(); }
 
-/// y[r, 0:out] (+)= x[r, 0:k_count] W[k_begin : k_begin + k_count]^T, starting from the bias
-/// or from zero. Zero inputs (most of them after a ReLU) are skipped: that is exact, and it is
-/// where unstructured sparsity of activations pays. Compiled for AVX-512, AVX2 and plain x86-64,
-/// picked at load time for the CPU at hand.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void dense(const float* x, std::size_t x_stride,
+/// Kernels are compiled for x86-64-v4 (AVX-512), v3 (AVX2 + FMA) and the baseline; the loader
+/// picks the clone for the CPU at hand.
+#define EFGNN_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+/// 16 floats: one AVX-512 register, two AVX2 ones; GCC lowers it for each kernel clone.
+typedef float Vec16 __attribute__((vector_size(64)));
+
+/// Rows whose outputs are C x 16 wide: the accumulators stay in registers while the inputs
+/// stream by, so each weight vector costs one load per row and non-zero input.
+template <int C>
+__attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::size_t x_stride, std::size_t rows,
+                                                          const float* wt, std::size_t out, int k_count,
+                                                          const float* bias, float* y, std::size_t y_stride) {
+  int nonzero[1024];  // input widths are at most 4 hidden sizes; the callers check 1024
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * x_stride;
+    // The non-zero inputs, found without branches (a ReLU's zeros fall at random, and a branch
+    // per input would be mispredicted half of the time).
+    int n = 0;
+    for (int k = 0; k < k_count; ++k) {
+      nonzero[n] = k;
+      n += xr[k] != 0.f;
+    }
+    Vec16 acc[C];
+    for (int c = 0; c < C; ++c) {
+      if (bias) __builtin_memcpy(&acc[c], bias + 16 * c, sizeof(Vec16));
+      else acc[c] = Vec16{};
+    }
+    for (int i = 0; i < n; ++i) {
+      const int k = nonzero[i];
+      const float v = xr[k];
+      const float* w = wt + static_cast<std::size_t>(k) * out;
+      for (int c = 0; c < C; ++c) {
+        Vec16 wv;
+        __builtin_memcpy(&wv, w + 16 * c, sizeof(Vec16));
+        acc[c] += v * wv;
+      }
+    }
+    for (int c = 0; c < C; ++c) __builtin_memcpy(y + r * y_stride + 16 * c, &acc[c], sizeof(Vec16));
+  }
+}
+
+/// y[r, 0:out] = (bias or 0) + x[r, 0:k_count] W[k_begin : k_begin + k_count]^T. Zero inputs
+/// (most of them after a ReLU) are skipped: that is exact, and it is where the sparsity of
+/// activations pays.
+EFGNN_KERNEL void dense(const float* x, std::size_t x_stride,
                                                                           std::size_t rows, const DenseLayer& layer,
                                                                           int k_begin, int k_count, bool with_bias,
                                                                           float* y, std::size_t y_stride) {
-  const int out = layer.out;
+  const auto out = static_cast<std::size_t>(layer.out);
+  const float* wt = layer.wt.data() + static_cast<std::size_t>(k_begin) * out;
+  const float* bias = with_bias ? layer.bias.data() : nullptr;
+  switch (k_count <= 1024 ? out : 0) {
+    case 16: return denseRowsVec16<1>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
+    case 32: return denseRowsVec16<2>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
+    case 48: return denseRowsVec16<3>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
+    case 64: return denseRowsVec16<4>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
+    default: break;
+  }
   for (std::size_t r = 0; r < rows; ++r) {
     float* __restrict yr = y + r * y_stride;
     const float* xr = x + r * x_stride;
-    if (with_bias) std::memcpy(yr, layer.bias.data(), sizeof(float) * static_cast<std::size_t>(out));
+    if (bias) std::memcpy(yr, bias, sizeof(float) * out);
     else std::fill(yr, yr + out, 0.f);
     for (int k = 0; k < k_count; ++k) {
       const float v = xr[k];
       if (v == 0.f) continue;
-      const float* __restrict w = layer.wt.data() + static_cast<std::size_t>(k_begin + k) * static_cast<std::size_t>(out);
+      const float* __restrict w = wt + static_cast<std::size_t>(k) * out;
 #pragma omp simd
-      for (int o = 0; o < out; ++o) yr[o] += v * w[o];
+      for (std::size_t o = 0; o < out; ++o) yr[o] += v * w[o];
     }
   }
 }
 
-/// LayerNorm (no affine parameters, eps 1e-5, biased variance as torch) and the activation, in
+float horizontalSum(Vec16 v) {
+  float s = 0;
+  for (int i = 0; i < 16; ++i) s += v[i];
+  return s;
+}
+
+/// LayerNorm and activation of rows C x 16 wide, in registers.
+template <int C>
+__attribute__((always_inline)) inline void finishRowsVec16(float* y, std::size_t rows, std::size_t stride,
+                                                           const MlpShape& shape) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    Vec16 v[C];
+    for (int c = 0; c < C; ++c) __builtin_memcpy(&v[c], y + r * stride + 16 * c, sizeof(Vec16));
+    if (shape.layernorm) {
+      Vec16 sum = v[0];
+      for (int c = 1; c < C; ++c) sum += v[c];
+      const float mean = horizontalSum(sum) / (16 * C);
+      Vec16 squares{};
+      for (int c = 0; c < C; ++c) {
+        v[c] -= mean;
+        squares += v[c] * v[c];
+      }
+      const float inv = 1.0f / std::sqrt(horizontalSum(squares) / (16 * C) + 1e-5f);
+      for (int c = 0; c < C; ++c) v[c] *= inv;
+    }
+    if (shape.activation == Activation::ReLU) {
+      for (int c = 0; c < C; ++c) v[c] = v[c] > 0 ? v[c] : Vec16{};
+    } else {
+      for (int c = 0; c < C; ++c)
+        for (int i = 0; i < 16; ++i)
+          v[c][i] = shape.activation == Activation::SiLU ? v[c][i] / (1.f + std::exp(-v[c][i])) : std::tanh(v[c][i]);
+    }
+    for (int c = 0; c < C; ++c) __builtin_memcpy(y + r * stride + 16 * c, &v[c], sizeof(Vec16));
+  }
+}
+
+/// LayerNorm (no affine parameters, eps 1e-5, biased variance, as torch) and the activation, in
 /// place, unless this is the last layer of an MLP that ends without them.
-void finish(float* y, std::size_t rows, int width, std::size_t stride, const MlpShape& shape, bool last) {
+EFGNN_KERNEL void finish(float* y, std::size_t rows, int width, std::size_t stride, const MlpShape& shape,
+                         bool last) {
   if (last && !shape.activate_last) return;
+  switch (width) {
+    case 16: return finishRowsVec16<1>(y, rows, stride, shape);
+    case 32: return finishRowsVec16<2>(y, rows, stride, shape);
+    case 48: return finishRowsVec16<3>(y, rows, stride, shape);
+    case 64: return finishRowsVec16<4>(y, rows, stride, shape);
+    default: break;
+  }
   for (std::size_t r = 0; r < rows; ++r) {
     float* v = y + r * stride;
     if (shape.layernorm) {
-      double mean = 0, var = 0;
+      float mean = 0, var = 0;
       for (int o = 0; o < width; ++o) mean += v[o];
-      mean /= width;
+      mean /= static_cast<float>(width);
       for (int o = 0; o < width; ++o) var += (v[o] - mean) * (v[o] - mean);
-      var /= width;
-      const float m = static_cast<float>(mean), inv = static_cast<float>(1.0 / std::sqrt(var + 1e-5));
-      for (int o = 0; o < width; ++o) v[o] = (v[o] - m) * inv;
+      const float inv = 1.0f / std::sqrt(var / static_cast<float>(width) + 1e-5f);
+      for (int o = 0; o < width; ++o) v[o] = (v[o] - mean) * inv;
     }
-    switch (shape.activation) {
-      case Activation::ReLU:
-        for (int o = 0; o < width; ++o) v[o] = std::max(v[o], 0.f);
-        break;
-      case Activation::SiLU:
-        for (int o = 0; o < width; ++o) v[o] = v[o] / (1.f + std::exp(-v[o]));
-        break;
-      case Activation::Tanh:
-        for (int o = 0; o < width; ++o) v[o] = std::tanh(v[o]);
-        break;
+    for (int o = 0; o < width; ++o) {
+      switch (shape.activation) {
+        case Activation::ReLU: v[o] = std::max(v[o], 0.f); break;
+        case Activation::SiLU: v[o] = v[o] / (1.f + std::exp(-v[o])); break;
+        case Activation::Tanh: v[o] = std::tanh(v[o]); break;
+      }
     }
   }
 }

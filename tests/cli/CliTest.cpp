@@ -219,6 +219,31 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   EXPECT_NE(r.out.find("\"edgewise_efficiency\""), std::string::npos) << r.out;
   EXPECT_FALSE(fs::is_empty(dir / "scores"));
 
+  // Export for the runtime, then every backend timed on the same graphs.
+  r = run("export --model " + path("single/best.pt") + " --out " + path("model.efgnn") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_GT(fs::file_size(dir / "model.efgnn"), 1000u);
+  r = run("export --model " + path("single/best.pt") + " --format onnx2 --out " + path("x"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--format"), std::string::npos) << r.out;
+  r = run("bench --model " + path("single/best.pt") + " --graphs " + path("graphs") + " --runs 2 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  for (const char* key : {"\"libtorch_float_ms\"", "\"runtime_float_ms\"", "\"runtime_float_spread_ms\"",
+                          "\"runtime_float_events_per_second\"", "\"runtime_int_ms\": null"})
+    EXPECT_NE(r.out.find(key), std::string::npos) << key << " in " << r.out;
+  r = run("bench --config " + path("tiny.yaml") + " --set hidden=16 --graphs " + path("graphs") + " --runs 1 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = run("bench --model " + path("model.efgnn") + " --graphs " + path("graphs") + " --runs 1 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"runtime_float_ms\""), std::string::npos) << r.out;
+  {
+    std::ofstream corrupt(path("model.efgnn"), std::ios::binary | std::ios::app);
+    corrupt << "trailing bytes";
+  }
+  r = run("bench --model " + path("model.efgnn") + " --graphs " + path("graphs") + " --runs 1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("model.efgnn: byte 24: the header announces"), std::string::npos) << r.out;
+
   // Two processes over c10d, one graph each per step, against one process with two per step.
 #ifndef EFGNN_HAVE_GLOO
   GTEST_SKIP() << "built without c10d Gloo (a LibTorch without a matching Gloo): no multi-process training";
