@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BUILD_TYPE ?= Release
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench fuzz clean
 
 all: build
 
@@ -24,6 +24,17 @@ test: build
 
 demo: build
 	scripts/demo.sh $(BUILD)/efgnn
+
+# libFuzzer on the model file parser (clang), FUZZ_SECONDS long, from a seed exported by efgnn.
+FUZZ_SECONDS ?= 60
+fuzz: build
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/efgnn export --config configs/train/demo-h32.yaml --set hidden=16 --set n_graph_iters=2 \
+	  --out $(BUILD)/fuzz/corpus/seed.efgnn
+	clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fopenmp -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
+	  -Isrc fuzz/ModelFileFuzz.cpp src/runtime/ModelFile.cpp src/runtime/Kernels.cpp src/runtime/EdgeClassifier.cpp \
+	  -o $(BUILD)/fuzz/fuzz_model_file
+	$(BUILD)/fuzz/fuzz_model_file -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 $(BUILD)/fuzz/corpus
 
 bench: build
 	scripts/bench.sh $(BUILD)

@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages efgnn needs. Idempotent: packages already present are
 # skipped, so a second run does nothing and needs no network. libopenblas0-pthread: without it
 # LibTorch falls back to the reference BLAS (~4x slower); libgloo-dev: c10d's Gloo backend for
-# multi-process training; python3-torch: the reference implementation bench/ compares with.
+# multi-process training; python3-torch: the reference implementation bench/ compares with;
+# clang-14, libclang-rt-14-dev, libomp-14-dev: `make fuzz` (libFuzzer).
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,7 @@ packages=(
   gnuplot-nox
   libtorch-dev libopenblas0-pthread libgloo-dev
   python3-torch
+  clang-14 libclang-rt-14-dev libomp-14-dev
 )
 
 missing=()

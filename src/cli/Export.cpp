@@ -3,6 +3,7 @@
 
 #include "cli/Commands.hpp"
 #include "core/Error.hpp"
+#include "model/InteractionGnn.hpp"
 #include "model/ModelExport.hpp"
 #include "train/Checkpoint.hpp"
 
@@ -10,19 +11,32 @@ namespace efgnn::cli {
 
 void addExportCommand(CLI::App& app) {
   struct Options {
-    std::string model, format = "efgnn", out;
+    std::string model, config, format = "efgnn", out;
+    std::vector<std::string> sets;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("export", "Export a checkpoint for deployment (efgnn model file for the runtime)");
-  cmd->add_option("--model", o->model, "Checkpoint (RUNDIR/best.pt)")->required();
+  auto* model = cmd->add_option("--model", o->model, "Checkpoint (RUNDIR/best.pt)");
+  auto* config = cmd->add_option("--config", o->config, "Or: a randomly initialised model of this training YAML");
+  model->excludes(config);
+  cmd->add_option("--set", o->sets, "With --config: override a key, key=value (repeatable)");
   cmd->add_option("--format", o->format, "efgnn")->capture_default_str();
   cmd->add_option("--out", o->out, "Output file")->required();
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     if (o->format != "efgnn") throw Error("--format: expected efgnn, got '" + o->format + "'");
-    const LoadedCheckpoint ckpt = loadCheckpoint(o->model, torch::kCPU);
-    const runtime::ModelFile file = toModelFile(*ckpt.model);
+    std::shared_ptr<EdgeClassifierModel> net;
+    if (!o->model.empty()) {
+      net = loadCheckpoint(o->model, torch::kCPU).model;
+    } else {
+      if (o->config.empty()) throw Error("export: give --model CKPT or --config CFG");
+      TrainConfig config = TrainConfig::fromFile(o->config);
+      for (const auto& s : o->sets) config.set(s);
+      torch::manual_seed(config.seed);
+      net = makeModel(config.model);
+    }
+    const runtime::ModelFile file = toModelFile(*net);
     file.write(o->out);
     std::size_t values = 0;
     for (const auto& a : file.arrays) values += a.size();
@@ -34,7 +48,7 @@ void addExportCommand(CLI::App& app) {
       j["values"] = values;
       printJson(j);
     } else {
-      std::printf("%s -> %s (%zu arrays, %zu values)\n", o->model.c_str(), o->out.c_str(), file.arrays.size(), values);
+      std::printf("%s -> %s (%zu arrays, %zu values)\n", o->model.empty() ? o->config.c_str() : o->model.c_str(), o->out.c_str(), file.arrays.size(), values);
     }
   });
 }

@@ -81,6 +81,7 @@ EdgeClassifier::EdgeClassifier(const ModelFile& f, const std::string& source, Co
   const int node_layers = toInt(f, "nb_node_layer", source), edge_layers = toInt(f, "nb_edge_layer", source);
   if (n.hidden == 0 || node_layers == 0 || edge_layers == 0 || n.node_features == 0)
     throw ModelFileError(source + ": hidden, nb_node_layer, nb_edge_layer and node_features must be positive");
+  if (n.iterations > 256) throw ModelFileError(source + ": n_graph_iters " + std::to_string(n.iterations) + " (at most 256)");
   MlpShape shape;
   shape.layernorm = toBool(f, "layernorm", source);
   shape.activation = activationOf(f.setting("hidden_activation", source), source);
