@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "cli/Commands.hpp"
@@ -24,7 +25,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string model, config, graphs, split = "all";
+  std::string model, config, graphs, split = "all", backend = "all";
   std::vector<std::string> sets;
   std::size_t max_graphs = 1, runs = 5, warmup = 1;
   int threads = 1;
@@ -47,10 +48,32 @@ runtime::GraphInput inputOf(const GraphTensors& g) {
   return in;
 }
 
-/// ms per event: `runs` passes over the graphs after `warmup` passes; one value per event and run.
+/// A line of /proc/self/status in MiB ("VmRSS", "VmHWM"); 0 where there is none.
+double statusMiB(const std::string& key) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
+  return 0;
+}
+
+/// Memory a backend adds at its peak while it runs: the process's peak resident size (reset
+/// first, Linux's clear_refs) minus what was resident before.
+struct PeakMemory {
+  double before = 0;
+  PeakMemory() {
+    std::ofstream("/proc/self/clear_refs") << "5";
+    before = statusMiB("VmRSS");
+  }
+  double extraMiB() const { return std::max(0.0, statusMiB("VmHWM") - before); }
+};
+
+/// ms per event: `runs` passes over the graphs after `warmup` passes; one value per event and
+/// run. Also records the backend's peak memory in `peak_mib`.
 template <class Infer>
 StageTiming timeBackend(const std::string& name, const std::vector<GraphTensors>& graphs, const Options& o,
-                        Infer infer) {
+                        Infer infer, std::map<std::string, double>* peak_mib = nullptr) {
+  const PeakMemory memory;
   StageTiming t{name, {}};
   for (std::size_t r = 0; r < o.warmup + o.runs; ++r)
     for (const auto& g : graphs) {
@@ -58,6 +81,7 @@ StageTiming timeBackend(const std::string& name, const std::vector<GraphTensors>
       infer(g);
       if (r >= o.warmup) t.ms.push_back(msSince(t0));
     }
+  if (peak_mib) (*peak_mib)[name] = memory.extraMiB();
   return t;
 }
 
@@ -146,12 +170,16 @@ void run(const Options& o) {
   double classifierMacs = 0;
   j["runtime_multiply_adds_per_event"] = nullptr;
   const bool quantized = config.model.quant.quantized();
-  timings.push_back(timeBackend(quantized ? "libtorch_qat_ms" : "libtorch_float_ms", graphs, o,
-                                [&](const GraphTensors& g) { scoreGraph(*model, g); }));
-  if (!quantized) {
+  std::map<std::string, double> peak;
+  if (o.backend != "all" && o.backend != "libtorch" && o.backend != "runtime")
+    throw Error("--backend: expected all, libtorch or runtime, got '" + o.backend + "'");
+  if (o.backend != "runtime")
+    timings.push_back(timeBackend(quantized ? "libtorch_qat_ms" : "libtorch_float_ms", graphs, o,
+                                  [&](const GraphTensors& g) { scoreGraph(*model, g); }, &peak));
+  if (!quantized && o.backend != "libtorch") {
     const runtime::EdgeClassifier classifier(toModelFile(*model), o.model, {o.threads, 256});
     timings.push_back(timeBackend("runtime_float_ms", graphs, o,
-                                  [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }));
+                                  [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak));
     // Agreement on the first graph, against LibTorch in float and in double precision (which
     // tells how far float rounding alone moves the logits): the largest difference relative to
     // max(1, |logit|).
@@ -224,8 +252,9 @@ void run(const Options& o) {
     spread["mean"] = t.meanMs();
     spread["samples"] = t.ms.size();
     j[t.stage.substr(0, t.stage.size() - 3) + "_spread_ms"] = spread;
+    j[t.stage.substr(0, t.stage.size() - 3) + "_peak_memory_mib"] = peak[t.stage];
   }
-  for (const char* absent : {"libtorch_qat_ms", "runtime_int_ms", "runtime_sparse_int_ms", "onnxruntime_float_ms"})
+  for (const char* absent : {"libtorch_float_ms", "libtorch_qat_ms", "runtime_float_ms", "runtime_int_ms", "runtime_sparse_int_ms", "onnxruntime_float_ms"})
     if (std::none_of(timings.begin(), timings.end(), [&](const StageTiming& t) { return t.stage == absent; }))
       j[absent] = nullptr;  // not available (yet) for this model
   if (o.json) {
@@ -253,6 +282,9 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_option("--runs", o->runs, "Timed passes over the graphs")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed passes first")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads of every backend")->capture_default_str();
+  cmd->add_option("--backend", o->backend,
+                  "all, libtorch or runtime (one backend per process gives clean peak-memory figures)")
+      ->capture_default_str();
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] { run(*o); });
 }
