@@ -1,19 +1,26 @@
 // `efgnn bench`: inference time per event of an edge classifier on every backend at hand, the
 // same graphs for all, median and spread after warm-up; also events/s with one event per
 // thread, the runtime's multiply-adds per event, and its agreement with LibTorch.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "cli/Commands.hpp"
+#include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "core/Statistics.hpp"
+#include "core/Yaml.hpp"
 #include "graph/GraphDataset.hpp"
 #include "model/ModelExport.hpp"
+#include "model/OnnxExport.hpp"
 #include "model/TorchThreads.hpp"
 #include "runtime/EdgeClassifier.hpp"
 #include "train/Checkpoint.hpp"
@@ -25,7 +32,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string model, config, graphs, split = "all", backend = "all";
+  std::string model, config, graphs, split = "all", backend = "all", onnx_runner = "bench/onnx/run.js";
   std::vector<std::string> sets;
   std::size_t max_graphs = 1, runs = 5, warmup = 1;
   int threads = 1;
@@ -126,6 +133,51 @@ void runModelFile(const Options& o) {
   else std::printf("runtime_float_ms %.2f (max %.2f) over %zu graph(s)\n", t.medianMs(), t.maxMs(), graphs.size());
 }
 
+/// ONNX Runtime through the node script (npm onnxruntime-node): the model exported to ONNX, each
+/// graph written to a temporary directory; ms per run as the script measures them (after its
+/// own warm-up run). Nothing when node or the package is missing (with a notice).
+std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std::vector<GraphTensors>& graphs,
+                                           const Options& o) {
+  namespace fs = std::filesystem;
+  const fs::path runner = o.onnx_runner;
+  if (!fs::exists(runner) || !fs::exists(runner.parent_path() / "node_modules" / "onnxruntime-node")) {
+    std::fprintf(stderr, "efgnn: notice: no ONNX Runtime (%s with its node_modules; scripts/install-deps.sh installs it)\n",
+                 runner.c_str());
+    return std::nullopt;
+  }
+  const fs::path dir = fs::temp_directory_path() / ("efgnn-bench-onnx-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  StageTiming t{"onnxruntime_float_ms", {}};
+  try {
+    writeFileAtomically(dir / "model.onnx", onnxModelOf(toModelFile(model), o.model));
+    for (const auto& g : graphs) {
+      const auto write = [&](const char* name, const torch::Tensor& tensor) {
+        const auto c = tensor.contiguous();
+        std::ofstream(dir / name, std::ios::binary)
+            .write(static_cast<const char*>(c.data_ptr()), static_cast<std::streamsize>(c.numel() * c.element_size()));
+      };
+      write("x.bin", g.x);
+      write("edge_index.bin", g.edge_index);
+      const bool attr = g.edge_attr.defined() && g.edge_attr.numel() > 0;
+      if (attr) write("edge_attr.bin", g.edge_attr);
+      std::ofstream(dir / "shape.json") << "{\"nodes\": " << g.x.size(0) << ", \"node_features\": " << g.x.size(1)
+                                        << ", \"edges\": " << g.edge_index.size(1)
+                                        << ", \"edge_features\": " << (attr ? g.edge_attr.size(1) : 0) << "}";
+      const std::string command = "node " + runner.string() + " " + (dir / "model.onnx").string() + " " + dir.string() +
+                                  " " + std::to_string(o.runs) + " " + std::to_string(o.threads) + " > " +
+                                  (dir / "ms.json").string();
+      if (std::system(command.c_str()) != 0) throw Error("ONNX Runtime failed: " + command);
+      const YamlNode ms = YamlNode::parseFile((dir / "ms.json").string());
+      for (const double v : ms["ms"].asDoubles()) t.ms.push_back(v);
+    }
+  } catch (...) {
+    fs::remove_all(dir);
+    throw;
+  }
+  fs::remove_all(dir);
+  return t;
+}
+
 void run(const Options& o) {
   configureTorchThreads(o.threads);
   std::shared_ptr<EdgeClassifierModel> model;
@@ -171,12 +223,12 @@ void run(const Options& o) {
   j["runtime_multiply_adds_per_event"] = nullptr;
   const bool quantized = config.model.quant.quantized();
   std::map<std::string, double> peak;
-  if (o.backend != "all" && o.backend != "libtorch" && o.backend != "runtime")
-    throw Error("--backend: expected all, libtorch or runtime, got '" + o.backend + "'");
-  if (o.backend != "runtime")
+  if (o.backend != "all" && o.backend != "libtorch" && o.backend != "runtime" && o.backend != "onnxruntime")
+    throw Error("--backend: expected all, libtorch, runtime or onnxruntime, got '" + o.backend + "'");
+  if (o.backend == "all" || o.backend == "libtorch")
     timings.push_back(timeBackend(quantized ? "libtorch_qat_ms" : "libtorch_float_ms", graphs, o,
                                   [&](const GraphTensors& g) { scoreGraph(*model, g); }, &peak));
-  if (!quantized && o.backend != "libtorch") {
+  if (!quantized && (o.backend == "all" || o.backend == "runtime")) {
     const runtime::EdgeClassifier classifier(toModelFile(*model), o.model, {o.threads, 256});
     timings.push_back(timeBackend("runtime_float_ms", graphs, o,
                                   [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak));
@@ -227,6 +279,9 @@ void run(const Options& o) {
     for (auto& th : pool) th.join();
     j["runtime_float_events_per_second"] = 1000.0 * static_cast<double>(events) / msSince(t0);
   }
+  if (!quantized && (o.backend == "all" || o.backend == "onnxruntime")) {
+    if (const auto ms = timeOnnxRuntime(*model, graphs, o)) timings.push_back(*ms);
+  }
   // The arithmetic limit: this machine's SGEMM rate (LibTorch's BLAS, 2048 x 2048, same threads).
   {
     const auto a = torch::randn({2048, 2048}), b = torch::randn({2048, 2048});
@@ -238,8 +293,10 @@ void run(const Options& o) {
       rates.push_back(2048.0 * 2048.0 * 2048.0 / (msSince(t0) * 1e-3));
     }
     j["sgemm_multiply_adds_per_second"] = median(rates);
-    if (classifierMacs > 0) {
-      const double runtime_rate = static_cast<double>(classifierMacs) / (timings.back().medianMs() * 1e-3);
+    const auto runtime_timing = std::find_if(timings.begin(), timings.end(),
+                                             [](const StageTiming& t) { return t.stage == "runtime_float_ms"; });
+    if (classifierMacs > 0 && runtime_timing != timings.end()) {
+      const double runtime_rate = static_cast<double>(classifierMacs) / (runtime_timing->medianMs() * 1e-3);
       j["runtime_float_multiply_adds_per_second"] = runtime_rate;
       j["runtime_float_fraction_of_sgemm"] = runtime_rate / median(rates);
     }
@@ -282,8 +339,10 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_option("--runs", o->runs, "Timed passes over the graphs")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed passes first")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads of every backend")->capture_default_str();
+  cmd->add_option("--onnx-runner", o->onnx_runner, "ONNX Runtime script (node, npm onnxruntime-node beside it)")
+      ->capture_default_str();
   cmd->add_option("--backend", o->backend,
-                  "all, libtorch or runtime (one backend per process gives clean peak-memory figures)")
+                  "all, libtorch, runtime or onnxruntime (one backend per process gives clean peak-memory figures)")
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] { run(*o); });

@@ -2,9 +2,11 @@
 #include <cstdio>
 
 #include "cli/Commands.hpp"
+#include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "model/InteractionGnn.hpp"
 #include "model/ModelExport.hpp"
+#include "model/OnnxExport.hpp"
 #include "train/Checkpoint.hpp"
 
 namespace efgnn::cli {
@@ -21,11 +23,13 @@ void addExportCommand(CLI::App& app) {
   auto* config = cmd->add_option("--config", o->config, "Or: a randomly initialised model of this training YAML");
   model->excludes(config);
   cmd->add_option("--set", o->sets, "With --config: override a key, key=value (repeatable)");
-  cmd->add_option("--format", o->format, "efgnn")->capture_default_str();
+  cmd->add_option("--format", o->format, "efgnn (the runtime's model file) or onnx (opset 17, ACTS names)")
+      ->capture_default_str();
   cmd->add_option("--out", o->out, "Output file")->required();
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
-    if (o->format != "efgnn") throw Error("--format: expected efgnn, got '" + o->format + "'");
+    if (o->format != "efgnn" && o->format != "onnx")
+      throw Error("--format: expected efgnn or onnx, got '" + o->format + "'");
     std::shared_ptr<EdgeClassifierModel> net;
     if (!o->model.empty()) {
       net = loadCheckpoint(o->model, torch::kCPU).model;
@@ -37,7 +41,8 @@ void addExportCommand(CLI::App& app) {
       net = makeModel(config.model);
     }
     const runtime::ModelFile file = toModelFile(*net);
-    file.write(o->out);
+    if (o->format == "efgnn") file.write(o->out);
+    else writeFileAtomically(o->out, onnxModelOf(file, o->model.empty() ? o->config : o->model));
     std::size_t values = 0;
     for (const auto& a : file.arrays) values += a.size();
     if (o->json) {

@@ -8,24 +8,6 @@
 namespace efgnn::runtime {
 namespace {
 
-int toInt(const ModelFile& f, const std::string& key, const std::string& source) {
-  const std::string& v = f.setting(key, source);
-  try {
-    std::size_t used = 0;
-    const int i = std::stoi(v, &used);
-    if (used == v.size() && i >= 0) return i;
-  } catch (const std::exception&) {
-  }
-  throw ModelFileError(source + ": setting '" + key + "': expected a non-negative integer, got '" + v + "'");
-}
-
-bool toBool(const ModelFile& f, const std::string& key, const std::string& source) {
-  const std::string& v = f.setting(key, source);
-  if (v == "true") return true;
-  if (v == "false") return false;
-  throw ModelFileError(source + ": setting '" + key + "': expected true or false, got '" + v + "'");
-}
-
 /// The layers of one MLP, read by name ("PREFIX.linearK.weight" [out, in], ".bias" [out]).
 Mlp readMlp(const ModelFile& f, const std::string& source, const std::string& prefix, int input,
             const std::vector<int>& sizes, const MlpShape& shape) {
@@ -64,27 +46,17 @@ struct EdgeClassifier::Network {
 EdgeClassifier::EdgeClassifier(const ModelFile& f, const std::string& source, Config config)
     : net_(std::make_unique<Network>()), config_(config) {
   Network& n = *net_;
-  const std::string& model = f.setting("model", source);
-  if (model != "InteractionGNN2")
-    throw ModelFileError(source + ": model '" + model + "': the runtime runs InteractionGNN2 only");
-  if (f.setting("weights", source) != "float")
-    throw ModelFileError(source + ": weights '" + f.setting("weights", source) +
-                         "': this runtime version runs float weights only");
-  if (toBool(f, "batchnorm", source))
-    throw ModelFileError(source + ": BatchNorm on batch statistics has no inference form; export a LayerNorm model");
-  n.hidden = toInt(f, "hidden", source);
-  n.iterations = toInt(f, "n_graph_iters", source);
-  n.node_features = toInt(f, "node_features", source);
-  n.edge_features = toInt(f, "edge_features", source);
-  n.concat = toBool(f, "concat", source);
-  n.in_out_diff_agg = toBool(f, "in_out_diff_agg", source);
-  const int node_layers = toInt(f, "nb_node_layer", source), edge_layers = toInt(f, "nb_edge_layer", source);
-  if (n.hidden == 0 || node_layers == 0 || edge_layers == 0 || n.node_features == 0)
-    throw ModelFileError(source + ": hidden, nb_node_layer, nb_edge_layer and node_features must be positive");
-  if (n.iterations > 256) throw ModelFileError(source + ": n_graph_iters " + std::to_string(n.iterations) + " (at most 256)");
+  const Architecture a = Architecture::of(f, source);
+  n.hidden = a.hidden;
+  n.iterations = a.iterations;
+  n.node_features = a.node_features;
+  n.edge_features = a.edge_features;
+  n.concat = a.concat;
+  n.in_out_diff_agg = a.in_out_diff_agg;
+  const int node_layers = a.node_layers, edge_layers = a.edge_layers;
   MlpShape shape;
-  shape.layernorm = toBool(f, "layernorm", source);
-  shape.activation = activationOf(f.setting("hidden_activation", source), source);
+  shape.layernorm = a.layernorm;
+  shape.activation = activationOf(a.activation, source);
   const int h = n.hidden;
   const std::vector<int> node_sizes(node_layers, h), edge_sizes(edge_layers, h);
 
@@ -95,8 +67,7 @@ EdgeClassifier::EdgeClassifier(const ModelFile& f, const std::string& source, Co
     n.pair_encoder = EdgeMlp{0, h, readMlp(f, source, "edge_encoder.mlp", 2 * h, edge_sizes, shape)};
   }
   const int state = n.concat ? 2 * h : h, messages = n.in_out_diff_agg ? 2 * h : h;
-  const int n_edge = toBool(f, "edge_net_recurrent", source) ? 1 : n.iterations;
-  const int n_node = toBool(f, "node_net_recurrent", source) ? 1 : n.iterations;
+  const int n_edge = a.edgeNetworks(), n_node = a.nodeNetworks();
   for (int i = 0; i < n_edge; ++i)
     n.edge_networks.push_back(EdgeMlp{
         state, state, readMlp(f, source, "edge_network" + std::to_string(i) + ".mlp", 3 * state, edge_sizes, shape)});

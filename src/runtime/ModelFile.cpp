@@ -77,6 +77,54 @@ class Reader {
 
 }  // namespace
 
+namespace {
+int toInt(const ModelFile& f, const std::string& key, const std::string& source) {
+  const std::string& v = f.setting(key, source);
+  try {
+    std::size_t used = 0;
+    const int i = std::stoi(v, &used);
+    if (used == v.size() && i >= 0) return i;
+  } catch (const std::exception&) {
+  }
+  throw ModelFileError(source + ": setting '" + key + "': expected a non-negative integer, got '" + v + "'");
+}
+
+bool toBool(const ModelFile& f, const std::string& key, const std::string& source) {
+  const std::string& v = f.setting(key, source);
+  if (v == "true") return true;
+  if (v == "false") return false;
+  throw ModelFileError(source + ": setting '" + key + "': expected true or false, got '" + v + "'");
+}
+}  // namespace
+
+Architecture Architecture::of(const ModelFile& f, const std::string& source) {
+  const std::string& model = f.setting("model", source);
+  if (model != "InteractionGNN2")
+    throw ModelFileError(source + ": model '" + model + "': the runtime runs InteractionGNN2 only");
+  if (f.setting("weights", source) != "float")
+    throw ModelFileError(source + ": weights '" + f.setting("weights", source) +
+                         "': this runtime version runs float weights only");
+  if (toBool(f, "batchnorm", source))
+    throw ModelFileError(source + ": BatchNorm on batch statistics has no inference form; export a LayerNorm model");
+  Architecture a;
+  a.hidden = toInt(f, "hidden", source);
+  a.iterations = toInt(f, "n_graph_iters", source);
+  a.node_features = toInt(f, "node_features", source);
+  a.edge_features = toInt(f, "edge_features", source);
+  a.node_layers = toInt(f, "nb_node_layer", source);
+  a.edge_layers = toInt(f, "nb_edge_layer", source);
+  a.layernorm = toBool(f, "layernorm", source);
+  a.concat = toBool(f, "concat", source);
+  a.in_out_diff_agg = toBool(f, "in_out_diff_agg", source);
+  a.node_net_recurrent = toBool(f, "node_net_recurrent", source);
+  a.edge_net_recurrent = toBool(f, "edge_net_recurrent", source);
+  a.activation = f.setting("hidden_activation", source);
+  if (a.hidden == 0 || a.node_layers == 0 || a.edge_layers == 0 || a.node_features == 0)
+    throw ModelFileError(source + ": hidden, nb_node_layer, nb_edge_layer and node_features must be positive");
+  if (a.iterations > 256) throw ModelFileError(source + ": n_graph_iters " + std::to_string(a.iterations) + " (at most 256)");
+  return a;
+}
+
 std::uint32_t crc32(const void* data, std::size_t size) {
   static const auto table = [] {
     std::array<std::uint32_t, 256> t{};

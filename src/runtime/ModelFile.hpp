@@ -59,6 +59,20 @@ struct ModelFile {
   void write(const std::filesystem::path& file) const;
 };
 
+/// The architecture a model file describes (its settings, checked): an InteractionGNN2 with float
+/// weights, the only kind this version writes and runs.
+struct Architecture {
+  int hidden = 0, iterations = 0, node_features = 0, edge_features = 0, node_layers = 0, edge_layers = 0;
+  bool layernorm = true, concat = true, in_out_diff_agg = true, node_net_recurrent = false, edge_net_recurrent = false;
+  std::string activation = "ReLU";
+  /// Throws ModelFileError naming `source` and the setting that is missing or wrong.
+  static Architecture of(const ModelFile& file, const std::string& source);
+  int stateWidth() const { return concat ? 2 * hidden : hidden; }
+  int messageWidth() const { return in_out_diff_agg ? 2 * hidden : hidden; }
+  int edgeNetworks() const { return edge_net_recurrent ? 1 : iterations; }
+  int nodeNetworks() const { return node_net_recurrent ? 1 : iterations; }
+};
+
 /// CRC-32 (IEEE 802.3, as zlib's crc32).
 std::uint32_t crc32(const void* data, std::size_t size);
 

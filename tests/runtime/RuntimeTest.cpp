@@ -1,12 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 
 #include "TempDirTest.hpp"
 #include "model/InteractionGnn.hpp"
 #include "model/ModelExport.hpp"
+#include "model/OnnxExport.hpp"
 #include "runtime/EdgeClassifier.hpp"
 
 namespace efgnn {
@@ -202,6 +204,53 @@ TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
   runtime::ModelFile older_flavour = file;
   older_flavour.settings["model"] = "InteractionGNN";
   EXPECT_THROW(EdgeClassifier(older_flavour, "f", {}), runtime::ModelFileError);
+}
+
+class OnnxExportTest : public test::TempDirTest {};
+
+/// Writes a graph as run.js reads it.
+void writeGraph(const RandomGraph& g, const std::filesystem::path& dir) {
+  const auto write = [&](const char* name, const void* data, std::size_t bytes) {
+    std::ofstream(dir / name, std::ios::binary).write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
+  };
+  write("x.bin", g.x.data(), g.x.size() * 4);
+  write("edge_index.bin", g.edge_index.data(), g.edge_index.size() * 8);
+  write("edge_attr.bin", g.edge_attr.data(), g.edge_attr.size() * 4);
+  std::ofstream(dir / "shape.json") << "{\"nodes\": " << g.nodes << ", \"node_features\": " << g.node_features
+                                    << ", \"edges\": " << g.edges << ", \"edge_features\": " << g.edge_features << "}";
+}
+
+TEST_F(OnnxExportTest, OnnxRuntimeComputesWhatTheRuntimeComputes) {
+  const std::filesystem::path onnx_dir = std::filesystem::path(EFGNN_SOURCE_DIR) / "bench" / "onnx";
+  if (!std::filesystem::exists(onnx_dir / "node_modules" / "onnxruntime-node"))
+    GTEST_SKIP() << "onnxruntime-node is not installed in bench/onnx (scripts/install-deps.sh installs it)";
+  torch::manual_seed(8);
+  std::vector<ModelConfig> configs{smallConfig()};
+  configs.push_back(smallConfig());
+  configs.back().edge_features = 0;
+  configs.back().concat = false;
+  configs.back().in_out_diff_agg = false;
+  configs.back().hidden_activation = "SiLU";
+  for (std::size_t c = 0; c < configs.size(); ++c) {
+    auto model = makeModel(configs[c]);
+    const auto file = toModelFile(*model);
+    {
+      std::ofstream out(dir / "model.onnx", std::ios::binary);
+      out << onnxModelOf(file, "test");
+    }
+    const auto g = randomGraph(300, 1200, configs[c].node_features, configs[c].edge_features, 11);
+    writeGraph(g, dir);
+    const std::string command = "node " + (onnx_dir / "run.js").string() + " " + (dir / "model.onnx").string() + " " +
+                                dir.string() + " 1 1 > " + (dir / "ort.json").string() + " 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0) << std::ifstream(dir / "ort.json").rdbuf();
+    std::vector<float> ort(g.edges);
+    std::ifstream(dir / "output.bin", std::ios::binary).read(reinterpret_cast<char*>(ort.data()), static_cast<std::streamsize>(ort.size() * 4));
+    const auto mine = EdgeClassifier(file, "test", {}).logits(g.input());
+    double worst = 0;
+    for (std::size_t k = 0; k < ort.size(); ++k)
+      worst = std::max(worst, std::abs(double(mine[k]) - ort[k]) / std::max(1.0, std::abs(double(ort[k]))));
+    EXPECT_LT(worst, 1e-5) << "config " << c;
+  }
 }
 
 }  // namespace
