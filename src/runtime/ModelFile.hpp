@@ -55,7 +55,8 @@ struct ModelFile {
   /// `source` names the bytes in messages (a file name).
   static ModelFile parse(const std::string& bytes, const std::string& source);
   static ModelFile read(const std::filesystem::path& file);
-  /// Written to a temporary file and renamed into place.
+  /// Written to a temporary file and renamed into place (as core's writeFileAtomically, which
+  /// the runtime cannot use: it links no other efgnn library).
   void write(const std::filesystem::path& file) const;
 };
 
