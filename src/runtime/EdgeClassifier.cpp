@@ -142,16 +142,16 @@ std::vector<float> EdgeClassifier::logits(const GraphInput& g) const {
     for (std::size_t r = 0; r < E; ++r) std::copy_n(e.data() + r * state, h, e.data() + r * state + h);
   }
   const std::size_t messages = n.in_out_diff_agg ? 2 * h : h;
-  std::vector<float> node_input(N * (messages + state)), e_new(E * h);
+  std::vector<float> node_input(N * (messages + state));
   for (int i = 0; i < n.iterations; ++i) {
     const EdgeMlp& edge_net = n.edge_networks[n.edge_networks.size() == 1 ? 0 : i];
-    runEdgeMlp(edge_net, e.data(), state, x.data(), state, edges, e_new.data(), h, exec);
+    // In place: the new edge state replaces the current one (the first h columns of e).
+    runEdgeMlp(edge_net, e.data(), state, x.data(), state, edges, e.data(), state, exec);
     // Node input [sum in, sum out, x]: messages first, then the state.
-    aggregate(e_new.data(), h, edges, n.in_out_diff_agg, node_input.data(), messages + state, exec);
-    copyRows(x.data(), N, state, node_input.data() + messages, messages + state);
+    aggregate(e.data(), h, state, edges, n.in_out_diff_agg, node_input.data(), messages + state, exec);
+    copyRows(x.data(), N, state, node_input.data() + messages, messages + state, exec);
     const Mlp& node_net = n.node_networks[n.node_networks.size() == 1 ? 0 : i];
     runMlp(node_net, node_input.data(), N, messages + state, x.data(), state, exec);
-    copyRows(e_new.data(), E, h, e.data(), state);
   }
   std::vector<float> decoded(E * h), out(E);
   runMlp(n.edge_decoder, e.data(), E, state, decoded.data(), h, exec);

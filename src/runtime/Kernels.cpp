@@ -278,19 +278,19 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
   });
 }
 
-void aggregate(const float* e, std::size_t width, const EdgeList& edges, bool separate, float* out,
-               std::size_t out_stride, const Execution& exec) {
+void aggregate(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
+               float* out, std::size_t out_stride, const Execution& exec) {
   forTiles(edges.num_nodes, exec, 2 * width, [&](std::size_t r0, std::size_t n, float* sums, float*) {
     for (std::size_t i = r0; i < r0 + n; ++i) {
       float* in_sum = sums;
       float* out_sum = sums + width;
       std::fill(sums, sums + 2 * width, 0.f);
       for (auto j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j) {
-        const float* m = e + static_cast<std::size_t>(edges.in_edges[j]) * width;
+        const float* m = e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride;
         for (std::size_t o = 0; o < width; ++o) in_sum[o] += m[o];
       }
       for (auto j = edges.out_offsets[i]; j < edges.out_offsets[i + 1]; ++j) {
-        const float* m = e + static_cast<std::size_t>(edges.out_edges[j]) * width;
+        const float* m = e + static_cast<std::size_t>(edges.out_edges[j]) * e_stride;
         for (std::size_t o = 0; o < width; ++o) out_sum[o] += m[o];
       }
       float* o = out + i * out_stride;
@@ -301,8 +301,11 @@ void aggregate(const float* e, std::size_t width, const EdgeList& edges, bool se
   });
 }
 
-void copyRows(const float* from, std::size_t rows, std::size_t width, float* to, std::size_t to_stride) {
-  for (std::size_t r = 0; r < rows; ++r) std::memcpy(to + r * to_stride, from + r * width, sizeof(float) * width);
+void copyRows(const float* from, std::size_t rows, std::size_t width, float* to, std::size_t to_stride,
+              const Execution& exec) {
+  forTiles(rows, exec, 0, [&](std::size_t r0, std::size_t n, float*, float*) {
+    for (std::size_t r = r0; r < r0 + n; ++r) std::memcpy(to + r * to_stride, from + r * width, sizeof(float) * width);
+  });
 }
 
 }  // namespace efgnn::runtime

@@ -60,16 +60,17 @@ void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_st
 
 /// out[k] = mlp([e[k], x[src k], x[dst k]]); the first layer's node parts are computed once
 /// per node and gathered, so no [E, 2 node_width] array is built. `e` may be null when
-/// edge_width is 0.
+/// edge_width is 0. `out` may be `e` itself (each tile reads its rows before it writes them).
 void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
                 const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec);
 
-/// Sums of edge messages e [E, width] into nodes: separate -> out[n] = [sum in, sum out]
-/// (2 width), else sum in + sum out (width).
-void aggregate(const float* e, std::size_t width, const EdgeList& edges, bool separate, float* out,
-               std::size_t out_stride, const Execution& exec);
+/// Sums of edge messages e [E, 0:width] (rows e_stride apart) into nodes: separate -> out[n] =
+/// [sum in, sum out] (2 width), else sum in + sum out (width).
+void aggregate(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
+               float* out, std::size_t out_stride, const Execution& exec);
 
 /// Copies rows of `width` contiguous values into rows of a wider array.
-void copyRows(const float* from, std::size_t rows, std::size_t width, float* to, std::size_t to_stride);
+void copyRows(const float* from, std::size_t rows, std::size_t width, float* to, std::size_t to_stride,
+              const Execution& exec);
 
 }  // namespace efgnn::runtime
