@@ -120,6 +120,15 @@ void validate(const GraphInput& g, std::size_t node_features, std::size_t edge_f
   }
 }
 
+/// Arrays reused from event to event; grown, never shrunk, and fully overwritten before use.
+struct Workspace {
+  std::vector<float> arrays[4];
+  std::vector<float>& get(int i, std::size_t size) {
+    if (arrays[i].size() < size) arrays[i].resize(size);
+    return arrays[i];
+  }
+};
+
 }  // namespace
 
 std::vector<float> EdgeClassifier::logits(const GraphInput& g) const {
@@ -133,7 +142,11 @@ std::vector<float> EdgeClassifier::logits(const GraphInput& g) const {
   // Encoders. With concat the state is [current, initial]: both live in one [rows, 2h] array so
   // the networks read it without copying.
   const std::size_t state = n.concat ? 2 * h : h;
-  std::vector<float> x(N * state), e(E * state);
+  // Working arrays stay with the calling thread between events (each thread its own, so events
+  // may run in parallel): new pages for every event cost more than the arithmetic on them.
+  thread_local Workspace work;
+  std::vector<float>& x = work.get(0, N * state);
+  std::vector<float>& e = work.get(1, E * state);
   runMlp(n.node_encoder, g.x, N, g.node_features, x.data(), state, exec);
   if (n.edge_features > 0) runMlp(n.edge_encoder, g.edge_attr, E, g.edge_features, e.data(), state, exec);
   else runEdgeMlp(n.pair_encoder, nullptr, 0, x.data(), state, edges, e.data(), state, exec);
@@ -142,7 +155,7 @@ std::vector<float> EdgeClassifier::logits(const GraphInput& g) const {
     for (std::size_t r = 0; r < E; ++r) std::copy_n(e.data() + r * state, h, e.data() + r * state + h);
   }
   const std::size_t messages = n.in_out_diff_agg ? 2 * h : h;
-  std::vector<float> node_input(N * (messages + state));
+  std::vector<float>& node_input = work.get(2, N * (messages + state));
   for (int i = 0; i < n.iterations; ++i) {
     const EdgeMlp& edge_net = n.edge_networks[n.edge_networks.size() == 1 ? 0 : i];
     // In place: the new edge state replaces the current one (the first h columns of e).
@@ -153,7 +166,8 @@ std::vector<float> EdgeClassifier::logits(const GraphInput& g) const {
     const Mlp& node_net = n.node_networks[n.node_networks.size() == 1 ? 0 : i];
     runMlp(node_net, node_input.data(), N, messages + state, x.data(), state, exec);
   }
-  std::vector<float> decoded(E * h), out(E);
+  std::vector<float>& decoded = work.get(3, E * h);
+  std::vector<float> out(E);
   runMlp(n.edge_decoder, e.data(), E, state, decoded.data(), h, exec);
   runMlp(n.output, decoded.data(), E, h, out.data(), 1, exec);
   return out;

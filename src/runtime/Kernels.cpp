@@ -1,5 +1,6 @@
 #include "runtime/Kernels.hpp"
 
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -21,22 +22,46 @@ int threadsOf(const Execution& exec) { return exec.threads > 0 ? exec.threads : 
 /// 16 floats: one AVX-512 register, two AVX2 ones; GCC lowers it for each kernel clone.
 typedef float Vec16 __attribute__((vector_size(64)));
 
+/// Indices of the non-zero inputs x[0:k_count] into `out` (room for k_count + 16); returns their
+/// number. AVX-512: compare 16 at a time and compress the indices in a register (a compressing
+/// store to memory is slow on some CPUs); elsewhere without branches, since a ReLU's zeros fall
+/// at random and a branch per input would be mispredicted half of the time.
+__attribute__((target("avx512f"))) int nonzeroAvx512(const float* x, int k_count, int* out) {
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  int n = 0, k = 0;
+  for (; k + 16 <= k_count; k += 16) {
+    const __mmask16 m = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + k), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(m, _mm512_add_epi32(iota, _mm512_set1_epi32(k))));
+    n += __builtin_popcount(m);
+  }
+  for (; k < k_count; ++k) {
+    out[n] = k;
+    n += x[k] != 0.f;
+  }
+  return n;
+}
+
+int nonzeroPlain(const float* x, int k_count, int* out) {
+  int n = 0;
+  for (int k = 0; k < k_count; ++k) {
+    out[n] = k;
+    n += x[k] != 0.f;
+  }
+  return n;
+}
+
+const bool kAvx512 = __builtin_cpu_supports("avx512f");
+
 /// Rows whose outputs are C x 16 wide: the accumulators stay in registers while the inputs
 /// stream by, so each weight vector costs one load per row and non-zero input.
 template <int C>
 __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::size_t x_stride, std::size_t rows,
                                                           const float* wt, std::size_t out, int k_count,
                                                           const float* bias, float* y, std::size_t y_stride) {
-  int nonzero[1024];  // input widths are at most 4 hidden sizes; the callers check 1024
+  int nonzero[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * x_stride;
-    // The non-zero inputs, found without branches (a ReLU's zeros fall at random, and a branch
-    // per input would be mispredicted half of the time).
-    int n = 0;
-    for (int k = 0; k < k_count; ++k) {
-      nonzero[n] = k;
-      n += xr[k] != 0.f;
-    }
+    const int n = kAvx512 ? nonzeroAvx512(xr, k_count, nonzero) : nonzeroPlain(xr, k_count, nonzero);
     Vec16 acc[C];
     for (int c = 0; c < C; ++c) {
       if (bias) __builtin_memcpy(&acc[c], bias + 16 * c, sizeof(Vec16));
@@ -253,13 +278,16 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
                 const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec) {
   const DenseLayer& first = net.mlp.layers.front();
   const auto h = static_cast<std::size_t>(first.out);
-  // Node products [N, 2h]: x W_src^T and x W_dst^T (no bias).
-  std::vector<float> products(edges.num_nodes * 2 * h);
+  // Node products [N, 2h]: x W_src^T and x W_dst^T (no bias). The buffer stays with the calling
+  // thread between calls: fresh pages for every edge network cost more than the products.
+  thread_local std::vector<float> buffer;
+  if (buffer.size() < edges.num_nodes * 2 * h) buffer.resize(edges.num_nodes * 2 * h);
+  float* const products = buffer.data();  // by pointer: in the OpenMP threads, `buffer` is theirs
   forTiles(edges.num_nodes, exec, 0, [&](std::size_t r0, std::size_t n, float*, float*) {
-    dense(x + r0 * x_stride, x_stride, n, first, net.edge_width, net.node_width, false, products.data() + r0 * 2 * h,
+    dense(x + r0 * x_stride, x_stride, n, first, net.edge_width, net.node_width, false, products + r0 * 2 * h,
           2 * h);
     dense(x + r0 * x_stride, x_stride, n, first, net.edge_width + net.node_width, net.node_width, false,
-          products.data() + r0 * 2 * h + h, 2 * h);
+          products + r0 * 2 * h + h, 2 * h);
   });
   const auto width = static_cast<std::size_t>(net.mlp.width());
   forTiles(edges.num_edges, exec, width, [&](std::size_t k0, std::size_t n, float* a, float* b) {
@@ -268,8 +296,8 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
       for (std::size_t t = 0; t < n; ++t) std::memcpy(a + t * h, first.bias.data(), sizeof(float) * h);
     for (std::size_t t = 0; t < n; ++t) {
       float* __restrict row = a + t * h;
-      const float* ps = products.data() + static_cast<std::size_t>(edges.src[k0 + t]) * 2 * h;
-      const float* pd = products.data() + static_cast<std::size_t>(edges.dst[k0 + t]) * 2 * h + h;
+      const float* ps = products + static_cast<std::size_t>(edges.src[k0 + t]) * 2 * h;
+      const float* pd = products + static_cast<std::size_t>(edges.dst[k0 + t]) * 2 * h + h;
 #pragma omp simd
       for (std::size_t o = 0; o < h; ++o) row[o] += ps[o] + pd[o];
     }
