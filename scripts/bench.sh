@@ -51,5 +51,9 @@ echo "== track reconstruction (float and compressed models)"
 bench/reconstruction.sh "$EFGNN"
 
 echo
+echo "== inference: LibTorch, the runtime, ONNX Runtime"
+bench/inference.sh "$EFGNN"
+
+echo
 echo "== micro-benchmarks"
 for b in "$BUILD"/bench/bench_*; do "$b" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true; done
