@@ -140,6 +140,10 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
                                            const Options& o) {
   namespace fs = std::filesystem;
   const fs::path runner = o.onnx_runner;
+#ifndef EFGNN_HAVE_ONNX
+  std::fprintf(stderr, "efgnn: notice: built without ONNX support; no ONNX Runtime timing\n");
+  return std::nullopt;
+#endif
   if (!fs::exists(runner) || !fs::exists(runner.parent_path() / "node_modules" / "onnxruntime-node")) {
     std::fprintf(stderr, "efgnn: notice: no ONNX Runtime (%s with its node_modules; scripts/install-deps.sh installs it)\n",
                  runner.c_str());

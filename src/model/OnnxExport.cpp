@@ -1,9 +1,16 @@
 #include "model/OnnxExport.hpp"
 
+#include "core/Error.hpp"
+
+#ifndef EFGNN_HAVE_ONNX
+namespace efgnn {
+std::string onnxModelOf(const runtime::ModelFile&, const std::string& source) {
+  throw Error(source + ": this efgnn was built without ONNX support (Debian libonnx-dev and protobuf)");
+}
+}  // namespace efgnn
+#else
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
-
-#include "core/Error.hpp"
 
 namespace efgnn {
 namespace {
@@ -260,3 +267,4 @@ std::string onnxModelOf(const ModelFile& file, const std::string& source) {
 }
 
 }  // namespace efgnn
+#endif  // EFGNN_HAVE_ONNX

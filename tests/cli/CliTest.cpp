@@ -234,6 +234,7 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   r = run("bench --config " + path("tiny.yaml") + " --set hidden=16 --graphs " + path("graphs") +
           " --runs 1 --json --onnx-runner " EFGNN_SOURCE_DIR "/bench/onnx/run.js");
   ASSERT_EQ(r.status, 0) << r.out;
+#ifdef EFGNN_HAVE_ONNX
   if (fs::exists(fs::path(EFGNN_SOURCE_DIR) / "bench/onnx/node_modules/onnxruntime-node")) {
     EXPECT_EQ(r.out.find("\"onnxruntime_float_ms\": null"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"onnxruntime_float_spread_ms\""), std::string::npos) << r.out;
@@ -241,6 +242,7 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   r = run("export --config " + path("tiny.yaml") + " --format onnx --out " + path("tiny.onnx"));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_GT(fs::file_size(dir / "tiny.onnx"), 1000u);
+#endif
   r = run("bench --model " + path("model.efgnn") + " --graphs " + path("graphs") + " --runs 1 --json");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("\"runtime_float_ms\""), std::string::npos) << r.out;

@@ -91,7 +91,7 @@ TEST(Runtime, FloatMatchesLibTorchOnGraphsOfManySizes) {
     auto model = makeModel(config);
     model->eval();
     const EdgeClassifier runtime(toModelFile(*model), "test", {});
-    for (const auto [nodes, edges] : {std::pair<std::size_t, std::size_t>{1, 0}, {2, 1}, {5, 7}, {60, 300}, {700, 2500}}) {
+    for (const auto& [nodes, edges] : {std::pair<std::size_t, std::size_t>{1, 0}, {2, 1}, {5, 7}, {60, 300}, {700, 2500}}) {
       const auto g = randomGraph(nodes, edges, config.node_features, config.edge_features, static_cast<unsigned>(edges));
       const auto got = runtime.logits(g.input());
       ASSERT_EQ(got.size(), edges);
@@ -221,6 +221,9 @@ void writeGraph(const RandomGraph& g, const std::filesystem::path& dir) {
 }
 
 TEST_F(OnnxExportTest, OnnxRuntimeComputesWhatTheRuntimeComputes) {
+#ifndef EFGNN_HAVE_ONNX
+  GTEST_SKIP() << "built without ONNX support";
+#endif
   const std::filesystem::path onnx_dir = std::filesystem::path(EFGNN_SOURCE_DIR) / "bench" / "onnx";
   if (!std::filesystem::exists(onnx_dir / "node_modules" / "onnxruntime-node"))
     GTEST_SKIP() << "onnxruntime-node is not installed in bench/onnx (scripts/install-deps.sh installs it)";
