@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/Commands.hpp"
+#include "cli/Common.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "core/Statistics.hpp"
@@ -104,24 +105,25 @@ GraphTensors runtimeInputTensors(const Graph& g) {
   GraphTensors t;
   const auto n = static_cast<long>(g.numNodes()), e = static_cast<long>(g.numEdges());
   t.x = torch::from_blob(const_cast<float*>(g.x.data()), {n, static_cast<long>(g.numNodeFeatures())}).clone();
-  t.edge_index = torch::empty({2, e}, torch::kInt64);
-  for (long k = 0; k < e; ++k) {
-    t.edge_index[0][k] = static_cast<std::int64_t>(g.src(static_cast<std::size_t>(k)));
-    t.edge_index[1][k] = static_cast<std::int64_t>(g.dst(static_cast<std::size_t>(k)));
-  }
+  t.edge_index = torch::from_blob(const_cast<std::int64_t*>(g.edge_index.data()), {2, e}, torch::kInt64).clone();
   t.edge_attr = torch::from_blob(const_cast<float*>(g.edge_attr.data()), {e, static_cast<long>(g.numEdgeFeatures())}).clone();
   return t;
+}
+
+/// The graphs of --split, at most --max-graphs of them.
+std::vector<std::uint64_t> selectedGraphs(const GraphDataset& dataset, const Options& o) {
+  auto ids = dataset.ids(o.split);
+  if (ids.empty()) throw Error(o.graphs + ": split '" + o.split + "' is empty");
+  if (o.max_graphs > 0 && ids.size() > o.max_graphs) ids.resize(o.max_graphs);
+  return ids;
 }
 
 /// An exported model file: the runtime alone.
 void runModelFile(const Options& o) {
   const auto classifier = runtime::EdgeClassifier::load(o.model, {o.threads, 256});
   const GraphDataset dataset(o.graphs);
-  auto ids = dataset.ids(o.split);
-  if (ids.empty()) throw Error(o.graphs + ": split '" + o.split + "' is empty");
-  if (o.max_graphs > 0 && ids.size() > o.max_graphs) ids.resize(o.max_graphs);
   std::vector<GraphTensors> graphs;
-  for (const auto id : ids) graphs.push_back(runtimeInputTensors(dataset.read(id)));
+  for (const auto id : selectedGraphs(dataset, o)) graphs.push_back(runtimeInputTensors(dataset.read(id)));
   const StageTiming t = timeBackend("runtime_float_ms", graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); });
   Json j = Json::object();
   j["model"] = o.model;
@@ -196,21 +198,13 @@ void run(const Options& o) {
     config = ckpt.config;
   } else {
     if (o.config.empty()) throw Error("bench: give --model CKPT or --config CFG (a randomly initialised model)");
-    config = TrainConfig::fromFile(o.config);
-    for (const auto& s : o.sets) config.set(s);
-    torch::manual_seed(config.seed);
-    model = makeModel(config.model);
+    model = randomModelFromCommandLine(o.config, o.sets, &config);
   }
   model->eval();
-  TrainConfig data = config;
-  data.input_dir = o.graphs;
   const GraphDataset dataset(o.graphs);
-  auto ids = dataset.ids(o.split);
-  if (ids.empty()) throw Error(o.graphs + ": split '" + o.split + "' is empty");
-  if (o.max_graphs > 0 && ids.size() > o.max_graphs) ids.resize(o.max_graphs);
   std::vector<GraphTensors> graphs;
   double nodes = 0, edges = 0;
-  for (const auto id : ids) {
+  for (const auto id : selectedGraphs(dataset, o)) {
     graphs.push_back(GraphTensors::from(dataset.read(id), config, torch::kCPU, dataset.fileOf(id).string()));
     nodes += static_cast<double>(graphs.back().x.size(0));
     edges += static_cast<double>(graphs.back().edge_index.size(1));

@@ -36,4 +36,13 @@ TrainConfig trainConfigFromCommandLine(const std::string& file, const std::vecto
   return config;
 }
 
+std::shared_ptr<EdgeClassifierModel> randomModelFromCommandLine(const std::string& file,
+                                                                const std::vector<std::string>& sets,
+                                                                TrainConfig* config_out) {
+  const TrainConfig config = trainConfigFromCommandLine(file, sets);
+  torch::manual_seed(config.seed);
+  if (config_out) *config_out = config;
+  return makeModel(config.model);
+}
+
 }  // namespace efgnn::cli

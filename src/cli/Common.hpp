@@ -6,6 +6,7 @@
 
 #include "core/ConfigFields.hpp"
 #include "geometry/Detector.hpp"
+#include "model/EdgeClassifierModel.hpp"
 #include "train/TrainConfig.hpp"
 
 namespace efgnn::cli {
@@ -21,6 +22,12 @@ Detector requireDetectorOfEvents(const std::string& explicit_choice, const std::
 /// --device (empty: keep) and --threads (< 0: keep) options.
 TrainConfig trainConfigFromCommandLine(const std::string& file, const std::vector<std::string>& sets,
                                        const std::string& device = "", int threads = -1);
+
+/// A randomly initialised model (seeded by the config's seed) of a training YAML with --set
+/// overrides, for timing and export without a trained checkpoint.
+std::shared_ptr<EdgeClassifierModel> randomModelFromCommandLine(const std::string& file,
+                                                                const std::vector<std::string>& sets,
+                                                                TrainConfig* config = nullptr);
 
 /// A compression config (PruneConfig, DistillConfig) from the same file, then its keys among
 /// the --set overrides; validated.

@@ -2,9 +2,9 @@
 #include <cstdio>
 
 #include "cli/Commands.hpp"
+#include "cli/Common.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
-#include "model/InteractionGnn.hpp"
 #include "model/ModelExport.hpp"
 #include "model/OnnxExport.hpp"
 #include "train/Checkpoint.hpp"
@@ -30,16 +30,10 @@ void addExportCommand(CLI::App& app) {
   cmd->callback([o] {
     if (o->format != "efgnn" && o->format != "onnx")
       throw Error("--format: expected efgnn or onnx, got '" + o->format + "'");
-    std::shared_ptr<EdgeClassifierModel> net;
-    if (!o->model.empty()) {
-      net = loadCheckpoint(o->model, torch::kCPU).model;
-    } else {
-      if (o->config.empty()) throw Error("export: give --model CKPT or --config CFG");
-      TrainConfig config = TrainConfig::fromFile(o->config);
-      for (const auto& s : o->sets) config.set(s);
-      torch::manual_seed(config.seed);
-      net = makeModel(config.model);
-    }
+    if (o->model.empty() && o->config.empty()) throw Error("export: give --model CKPT or --config CFG");
+    const std::shared_ptr<EdgeClassifierModel> net = o->model.empty()
+                                                         ? randomModelFromCommandLine(o->config, o->sets)
+                                                         : loadCheckpoint(o->model, torch::kCPU).model;
     const runtime::ModelFile file = toModelFile(*net);
     if (o->format == "efgnn") file.write(o->out);
     else writeFileAtomically(o->out, onnxModelOf(file, o->model.empty() ? o->config : o->model));

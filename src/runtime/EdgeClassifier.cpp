@@ -34,44 +34,39 @@ Mlp readMlp(const ModelFile& f, const std::string& source, const std::string& pr
 
 /// An InteractionGNN2 (REFERENCE.md section 2) in the runtime's layout.
 struct EdgeClassifier::Network {
-  int hidden = 0, iterations = 0, node_features = 0, edge_features = 0;
-  bool concat = true, in_out_diff_agg = true;
+  Architecture arch;
   Mlp node_encoder, edge_encoder;  // edge_encoder: on edge features
   EdgeMlp pair_encoder;            // without edge features: on [x_src, x_dst]
   std::vector<EdgeMlp> edge_networks;
   std::vector<Mlp> node_networks;
   Mlp edge_decoder, output;
+  /// The networks of iteration i (one for all iterations when recurrent).
+  const EdgeMlp& edgeNetwork(int i) const { return edge_networks[edge_networks.size() == 1 ? 0 : i]; }
+  const Mlp& nodeNetwork(int i) const { return node_networks[node_networks.size() == 1 ? 0 : i]; }
 };
 
 EdgeClassifier::EdgeClassifier(const ModelFile& f, const std::string& source, Config config)
     : net_(std::make_unique<Network>()), config_(config) {
   Network& n = *net_;
-  const Architecture a = Architecture::of(f, source);
-  n.hidden = a.hidden;
-  n.iterations = a.iterations;
-  n.node_features = a.node_features;
-  n.edge_features = a.edge_features;
-  n.concat = a.concat;
-  n.in_out_diff_agg = a.in_out_diff_agg;
-  const int node_layers = a.node_layers, edge_layers = a.edge_layers;
+  n.arch = Architecture::of(f, source);
+  const Architecture& a = n.arch;
   MlpShape shape;
   shape.layernorm = a.layernorm;
   shape.activation = activationOf(a.activation, source);
-  const int h = n.hidden;
-  const std::vector<int> node_sizes(node_layers, h), edge_sizes(edge_layers, h);
+  const int h = a.hidden;
+  const std::vector<int> node_sizes(a.node_layers, h), edge_sizes(a.edge_layers, h);
 
-  n.node_encoder = readMlp(f, source, "node_encoder", n.node_features, node_sizes, shape);
-  if (n.edge_features > 0) {
-    n.edge_encoder = readMlp(f, source, "edge_encoder", n.edge_features, edge_sizes, shape);
+  n.node_encoder = readMlp(f, source, "node_encoder", a.node_features, node_sizes, shape);
+  if (a.edge_features > 0) {
+    n.edge_encoder = readMlp(f, source, "edge_encoder", a.edge_features, edge_sizes, shape);
   } else {
     n.pair_encoder = EdgeMlp{0, h, readMlp(f, source, "edge_encoder.mlp", 2 * h, edge_sizes, shape)};
   }
-  const int state = n.concat ? 2 * h : h, messages = n.in_out_diff_agg ? 2 * h : h;
-  const int n_edge = a.edgeNetworks(), n_node = a.nodeNetworks();
-  for (int i = 0; i < n_edge; ++i)
+  const int state = a.stateWidth(), messages = a.messageWidth();
+  for (int i = 0; i < a.edgeNetworks(); ++i)
     n.edge_networks.push_back(EdgeMlp{
         state, state, readMlp(f, source, "edge_network" + std::to_string(i) + ".mlp", 3 * state, edge_sizes, shape)});
-  for (int i = 0; i < n_node; ++i)
+  for (int i = 0; i < a.nodeNetworks(); ++i)
     n.node_networks.push_back(
         readMlp(f, source, "node_network" + std::to_string(i), messages + state, node_sizes, shape));
   n.edge_decoder = readMlp(f, source, "edge_decoder", h, edge_sizes, shape);
@@ -88,8 +83,8 @@ EdgeClassifier::~EdgeClassifier() = default;
 EdgeClassifier::EdgeClassifier(EdgeClassifier&&) noexcept = default;
 EdgeClassifier& EdgeClassifier::operator=(EdgeClassifier&&) noexcept = default;
 
-std::size_t EdgeClassifier::nodeFeatures() const { return static_cast<std::size_t>(net_->node_features); }
-std::size_t EdgeClassifier::edgeFeatures() const { return static_cast<std::size_t>(net_->edge_features); }
+std::size_t EdgeClassifier::nodeFeatures() const { return static_cast<std::size_t>(net_->arch.node_features); }
+std::size_t EdgeClassifier::edgeFeatures() const { return static_cast<std::size_t>(net_->arch.edge_features); }
 
 namespace {
 
@@ -134,37 +129,36 @@ struct Workspace {
 std::vector<float> EdgeClassifier::logits(const GraphInput& g) const {
   const Network& n = *net_;
   validate(g, nodeFeatures(), edgeFeatures());
-  const std::size_t N = g.num_nodes, E = g.num_edges, h = static_cast<std::size_t>(n.hidden);
+  const Architecture& a = n.arch;
+  const std::size_t N = g.num_nodes, E = g.num_edges, h = static_cast<std::size_t>(a.hidden);
   if (E == 0) return {};
   const Execution exec{config_.threads, config_.edge_tile};
   const EdgeList edges(g.edge_index, E, N);
 
   // Encoders. With concat the state is [current, initial]: both live in one [rows, 2h] array so
   // the networks read it without copying.
-  const std::size_t state = n.concat ? 2 * h : h;
+  const auto state = static_cast<std::size_t>(a.stateWidth());
   // Working arrays stay with the calling thread between events (each thread its own, so events
   // may run in parallel): new pages for every event cost more than the arithmetic on them.
   thread_local Workspace work;
   std::vector<float>& x = work.get(0, N * state);
   std::vector<float>& e = work.get(1, E * state);
   runMlp(n.node_encoder, g.x, N, g.node_features, x.data(), state, exec);
-  if (n.edge_features > 0) runMlp(n.edge_encoder, g.edge_attr, E, g.edge_features, e.data(), state, exec);
+  if (a.edge_features > 0) runMlp(n.edge_encoder, g.edge_attr, E, g.edge_features, e.data(), state, exec);
   else runEdgeMlp(n.pair_encoder, nullptr, 0, x.data(), state, edges, e.data(), state, exec);
-  if (n.concat) {  // the initial encodings into the second half, where they stay
+  if (a.concat) {  // the initial encodings into the second half, where they stay
     for (std::size_t r = 0; r < N; ++r) std::copy_n(x.data() + r * state, h, x.data() + r * state + h);
     for (std::size_t r = 0; r < E; ++r) std::copy_n(e.data() + r * state, h, e.data() + r * state + h);
   }
-  const std::size_t messages = n.in_out_diff_agg ? 2 * h : h;
+  const auto messages = static_cast<std::size_t>(a.messageWidth());
   std::vector<float>& node_input = work.get(2, N * (messages + state));
-  for (int i = 0; i < n.iterations; ++i) {
-    const EdgeMlp& edge_net = n.edge_networks[n.edge_networks.size() == 1 ? 0 : i];
+  for (int i = 0; i < a.iterations; ++i) {
     // In place: the new edge state replaces the current one (the first h columns of e).
-    runEdgeMlp(edge_net, e.data(), state, x.data(), state, edges, e.data(), state, exec);
+    runEdgeMlp(n.edgeNetwork(i), e.data(), state, x.data(), state, edges, e.data(), state, exec);
     // Node input [sum in, sum out, x]: messages first, then the state.
-    aggregate(e.data(), h, state, edges, n.in_out_diff_agg, node_input.data(), messages + state, exec);
+    aggregate(e.data(), h, state, edges, a.in_out_diff_agg, node_input.data(), messages + state, exec);
     copyRows(x.data(), N, state, node_input.data() + messages, messages + state, exec);
-    const Mlp& node_net = n.node_networks[n.node_networks.size() == 1 ? 0 : i];
-    runMlp(node_net, node_input.data(), N, messages + state, x.data(), state, exec);
+    runMlp(n.nodeNetwork(i), node_input.data(), N, messages + state, x.data(), state, exec);
   }
   std::vector<float>& decoded = work.get(3, E * h);
   std::vector<float> out(E);
@@ -187,14 +181,14 @@ double EdgeClassifier::multiplyAdds(std::size_t num_nodes, std::size_t num_edges
     return s;
   };
   const double N = static_cast<double>(num_nodes), E = static_cast<double>(num_edges);
-  double total = N * mlp(n.node_encoder) + (n.edge_features > 0 ? E * mlp(n.edge_encoder) : 0);
-  for (int i = 0; i < n.iterations; ++i) {
-    const EdgeMlp& en = n.edge_networks[n.edge_networks.size() == 1 ? 0 : i];
+  double total = N * mlp(n.node_encoder) + (n.arch.edge_features > 0 ? E * mlp(n.edge_encoder) : 0);
+  for (int i = 0; i < n.arch.iterations; ++i) {
+    const EdgeMlp& en = n.edgeNetwork(i);
     const DenseLayer& first = en.mlp.layers.front();
     // The first layer: edge part per edge, node parts per node (gathered, not recomputed).
     total += E * en.edge_width * first.out + N * 2.0 * en.node_width * first.out;
     total += E * (mlp(en.mlp) - static_cast<double>(first.in) * first.out);
-    total += N * mlp(n.node_networks[n.node_networks.size() == 1 ? 0 : i]);
+    total += N * mlp(n.nodeNetwork(i));
   }
   return total + E * (mlp(n.edge_decoder) + mlp(n.output));
 }

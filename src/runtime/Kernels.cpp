@@ -26,6 +26,15 @@ typedef float Vec16 __attribute__((vector_size(64)));
 /// number. AVX-512: compare 16 at a time and compress the indices in a register (a compressing
 /// store to memory is slow on some CPUs); elsewhere without branches, since a ReLU's zeros fall
 /// at random and a branch per input would be mispredicted half of the time.
+int nonzeroPlain(const float* x, int k_count, int* out) {
+  int n = 0;
+  for (int k = 0; k < k_count; ++k) {
+    out[n] = k;
+    n += x[k] != 0.f;
+  }
+  return n;
+}
+
 __attribute__((target("avx512f"))) int nonzeroAvx512(const float* x, int k_count, int* out) {
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   int n = 0, k = 0;
@@ -34,20 +43,9 @@ __attribute__((target("avx512f"))) int nonzeroAvx512(const float* x, int k_count
     _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(m, _mm512_add_epi32(iota, _mm512_set1_epi32(k))));
     n += __builtin_popcount(m);
   }
-  for (; k < k_count; ++k) {
-    out[n] = k;
-    n += x[k] != 0.f;
-  }
-  return n;
-}
-
-int nonzeroPlain(const float* x, int k_count, int* out) {
-  int n = 0;
-  for (int k = 0; k < k_count; ++k) {
-    out[n] = k;
-    n += x[k] != 0.f;
-  }
-  return n;
+  const int tail = nonzeroPlain(x + k, k_count - k, out + n);
+  for (int i = n; i < n + tail; ++i) out[i] += k;
+  return n + tail;
 }
 
 const bool kAvx512 = __builtin_cpu_supports("avx512f");
