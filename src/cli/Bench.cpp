@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "cli/Commands.hpp"
@@ -33,8 +34,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string model, config, graphs, split = "all", backend = "all", onnx_runner = "bench/onnx/run.js";
-  std::vector<std::string> sets;
+  std::string config, graphs, split = "all", backend = "all", onnx_runner = "bench/onnx/run.js";
+  std::vector<std::string> models, sets;
   std::size_t max_graphs = 1, runs = 5, warmup = 1;
   int threads = 1;
   bool json = false;
@@ -118,28 +119,37 @@ std::vector<std::uint64_t> selectedGraphs(const GraphDataset& dataset, const Opt
   return ids;
 }
 
+/// The runtime's timing keys for a model: float, or integer with dense and sparse weights.
+std::vector<std::pair<std::string, bool>> runtimeVariants(bool integer) {
+  if (!integer) return {{"runtime_float_ms", true}};
+  return {{"runtime_int_ms", false}, {"runtime_sparse_int_ms", true}};
+}
+
 /// An exported model file: the runtime alone.
-void runModelFile(const Options& o) {
-  const auto classifier = runtime::EdgeClassifier::load(o.model, {o.threads, 256});
+void runModelFile(const Options& o, const std::string& path) {
   const GraphDataset dataset(o.graphs);
   std::vector<GraphTensors> graphs;
   for (const auto id : selectedGraphs(dataset, o)) graphs.push_back(runtimeInputTensors(dataset.read(id)));
-  const StageTiming t = timeBackend("runtime_float_ms", graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); });
   Json j = Json::object();
-  j["model"] = o.model;
+  j["model"] = path;
   j["graphs"] = graphs.size();
   j["threads"] = o.threads;
-  j["runtime_float_ms"] = t.medianMs();
-  j["runtime_float_max_ms"] = t.maxMs();
+  const bool integer = runtime::EdgeClassifier::load(path, {}).integer();
+  for (const auto& [key, sparse] : runtimeVariants(integer)) {
+    const auto classifier = runtime::EdgeClassifier::load(path, {o.threads, 256, sparse});
+    const StageTiming t = timeBackend(key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); });
+    j[key] = t.medianMs();
+    j[key.substr(0, key.size() - 3) + "_max_ms"] = t.maxMs();
+    if (!o.json) std::printf("%s %.2f (max %.2f) over %zu graph(s)\n", key.c_str(), t.medianMs(), t.maxMs(), graphs.size());
+  }
   if (o.json) printJson(j);
-  else std::printf("runtime_float_ms %.2f (max %.2f) over %zu graph(s)\n", t.medianMs(), t.maxMs(), graphs.size());
 }
 
 /// ONNX Runtime through the node script (npm onnxruntime-node): the model exported to ONNX, each
 /// graph written to a temporary directory; ms per run as the script measures them (after its
 /// own warm-up run). Nothing when node or the package is missing (with a notice).
-std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std::vector<GraphTensors>& graphs,
-                                           const Options& o) {
+std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std::string& name,
+                                           const std::vector<GraphTensors>& graphs, const Options& o) {
   namespace fs = std::filesystem;
   const fs::path runner = o.onnx_runner;
 #ifndef EFGNN_HAVE_ONNX
@@ -155,7 +165,7 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
   fs::create_directories(dir);
   StageTiming t{"onnxruntime_float_ms", {}};
   try {
-    writeFileAtomically(dir / "model.onnx", onnxModelOf(toModelFile(model), o.model));
+    writeFileAtomically(dir / "model.onnx", onnxModelOf(toModelFile(model), name));
     for (const auto& g : graphs) {
       const auto write = [&](const char* name, const torch::Tensor& tensor) {
         const auto c = tensor.contiguous();
@@ -184,23 +194,53 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
   return t;
 }
 
-void run(const Options& o) {
-  configureTorchThreads(o.threads);
-  std::shared_ptr<EdgeClassifierModel> model;
-  TrainConfig config;
-  if (isModelFile(o.model)) {
-    runModelFile(o);
-    return;
+/// The largest difference relative to max(1, |reference logit|).
+double worstDifference(const std::vector<float>& got, const torch::Tensor& want_in) {
+  const auto want = want_in.to(torch::kDouble).contiguous();
+  double worst = 0;
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    const double w = want.data_ptr<double>()[k];
+    worst = std::max(worst, std::abs(got[k] - w) / std::max(1.0, std::abs(w)));
   }
-  if (!o.model.empty()) {
-    LoadedCheckpoint ckpt = loadCheckpoint(o.model, torch::kCPU);
-    model = ckpt.model;
-    config = ckpt.config;
-  } else {
-    if (o.config.empty()) throw Error("bench: give --model CKPT or --config CFG (a randomly initialised model)");
-    model = randomModelFromCommandLine(o.config, o.sets, &config);
+  return worst;
+}
+
+/// LibTorch in double precision on the same parameters: how far float rounding alone moves the
+/// logits.
+torch::Tensor doublePrecisionLogits(EdgeClassifierModel& model, const ModelConfig& config, const GraphTensors& g) {
+  auto copy = makeModel(config);
+  auto from = model.named_parameters();
+  for (auto& p : copy->named_parameters()) p.value().copy_(from[p.key()]);
+  auto from_buffers = model.named_buffers();
+  for (auto& b : copy->named_buffers()) b.value().copy_(from_buffers[b.key()]);
+  copy->to(torch::kDouble);
+  copy->eval();
+  return copy->forward(g.x.to(torch::kDouble), g.edge_index, g.edge_attr.defined() ? g.edge_attr.to(torch::kDouble) : g.edge_attr);
+}
+
+/// Everything measured for one model (a float one, or a quantization-aware trained one): timings
+/// into `timings`, agreement and rates into `j`.
+struct BenchResults {
+  Json j = Json::object();
+  std::vector<StageTiming> timings;
+  std::map<std::string, double> peak_mib, multiply_adds_per_second;
+  std::size_t graphs = 0;
+  double nodes = 0, edges = 0;  // per event
+  const StageTiming* find(const std::string& stage) const {
+    for (const auto& t : timings)
+      if (t.stage == stage) return &t;
+    return nullptr;
   }
-  model->eval();
+};
+
+void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std::string& name, const Options& o,
+                BenchResults& results) {
+  Json& j = results.j;
+  auto& timings = results.timings;
+  auto& peak = results.peak_mib;
+  model.eval();
+  const bool quantized = config.model.quant.quantized();
+  const std::string kind = quantized ? "qat" : "float";
   const GraphDataset dataset(o.graphs);
   std::vector<GraphTensors> graphs;
   double nodes = 0, edges = 0;
@@ -209,76 +249,111 @@ void run(const Options& o) {
     nodes += static_cast<double>(graphs.back().x.size(0));
     edges += static_cast<double>(graphs.back().edge_index.size(1));
   }
+  j[kind + "_model"] = name;
+  results.graphs = graphs.size();
+  results.nodes = nodes / static_cast<double>(graphs.size());
+  results.edges = edges / static_cast<double>(graphs.size());
+  j["graphs"] = results.graphs;
+  j["nodes_per_event"] = results.nodes;
+  j["edges_per_event"] = results.edges;
+  const auto wanted = [&](const char* backend) { return o.backend == "all" || o.backend == backend; };
+  // A quantizer never run calibrates on its first input (a random model's): the first graph,
+  // before anything is timed or exported.
+  if (quantized) scoreGraph(model, graphs[0]);
+  if (wanted("libtorch"))
+    timings.push_back(timeBackend("libtorch_" + kind + "_ms", graphs, o,
+                                  [&](const GraphTensors& g) { scoreGraph(model, g); }, &peak));
+  if (wanted("runtime")) {
+    torch::NoGradGuard no_grad;
+    const runtime::ModelFile file = toModelFile(model);
+    const GraphTensors& g0 = graphs[0];
+    const auto libtorch_logits = model.forward(g0.x, g0.edge_index, g0.edge_attr).contiguous();
+    for (const auto& [key, sparse] : runtimeVariants(file.settings.at("weights") == "integer")) {
+      const runtime::EdgeClassifier classifier(file, name, {o.threads, 256, sparse});
+      timings.push_back(timeBackend(key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak));
+      const std::string stem = key.substr(0, key.size() - 3);
+      const auto got = classifier.logits(inputOf(g0));
+      // Agreement on the first graph with LibTorch (float or QAT) in float, and how far float
+      // rounding alone goes (LibTorch in double precision).
+      j[stem + "_max_relative_difference"] = worstDifference(got, libtorch_logits);
+      if (!quantized) {
+        const auto double_logits = doublePrecisionLogits(model, config.model, g0);
+        j[stem + "_vs_double_max_relative_difference"] = worstDifference(got, double_logits);
+        std::vector<float> libtorch(libtorch_logits.data_ptr<float>(),
+                                    libtorch_logits.data_ptr<float>() + libtorch_logits.numel());
+        j["libtorch_float_vs_double_max_relative_difference"] = worstDifference(libtorch, double_logits);
+      } else {
+        // Edge decisions at the model's cut against the QAT model in LibTorch, in float and in
+        // double precision (where LibTorch's own float rounding is gone); LibTorch float against
+        // double tells how many decisions float rounding alone moves.
+        const double cut = std::log(config.edge_cut / (1 - config.edge_cut));
+        const auto differing = [&](const auto& a, const torch::Tensor& b_in) {
+          const auto b = b_in.to(torch::kDouble).contiguous();
+          std::size_t n = 0;
+          for (std::size_t k = 0; k < got.size(); ++k) n += (a[k] > cut) != (b.template data_ptr<double>()[k] > cut);
+          return n;
+        };
+        const std::size_t differ = differing(got, libtorch_logits);
+        j[stem + "_decisions_differing"] = differ;
+        j[stem + "_decision_agreement"] = 1.0 - static_cast<double>(differ) / static_cast<double>(got.size());
+        std::size_t close = 0;
+        for (std::size_t k = 0; k < got.size(); ++k) {
+          const double w = libtorch_logits.data_ptr<float>()[k];
+          close += std::abs(got[k] - w) <= 1e-4 * std::max(1.0, std::abs(w));
+        }
+        j[stem + "_logits_within_1e-4"] = static_cast<double>(close) / static_cast<double>(got.size());
+        const auto double_logits = doublePrecisionLogits(model, config.model, g0);
+        j[stem + "_decisions_differing_vs_double"] = differing(got, double_logits);
+        j["libtorch_qat_decisions_differing_vs_double"] = differing(libtorch_logits.data_ptr<float>(), double_logits);
+      }
+      const double macs = classifier.multiplyAdds(static_cast<std::size_t>(nodes / graphs.size()),
+                                                  static_cast<std::size_t>(edges / graphs.size()));
+      j[stem + "_multiply_adds_per_event"] = macs;
+      results.multiply_adds_per_second[stem] = macs / (timings.back().medianMs() * 1e-3);
+      j[stem + "_multiply_adds_per_second"] = results.multiply_adds_per_second[stem];
+      // Event-level parallelism: one event per thread, each on one thread.
+      const runtime::EdgeClassifier single(file, name, {1, 256, sparse});
+      const std::size_t events = std::max<std::size_t>(graphs.size(), 2) * o.runs;
+      const auto t0 = Clock::now();
+      std::vector<std::thread> pool;
+      for (int t = 0; t < o.threads; ++t)
+        pool.emplace_back([&, t] {
+          for (std::size_t i = static_cast<std::size_t>(t); i < events; i += static_cast<std::size_t>(o.threads))
+            single.logits(inputOf(graphs[i % graphs.size()]));
+        });
+      for (auto& th : pool) th.join();
+      j[stem + "_events_per_second"] = 1000.0 * static_cast<double>(events) / msSince(t0);
+    }
+  }
+  if (!quantized && wanted("onnxruntime"))
+    if (const auto ms = timeOnnxRuntime(model, name, graphs, o)) timings.push_back(*ms);
+}
 
-  Json j = Json::object();
-  j["model"] = o.model.empty() ? "random " + o.config : o.model;
-  j["graphs"] = graphs.size();
-  j["nodes_per_event"] = nodes / static_cast<double>(graphs.size());
-  j["edges_per_event"] = edges / static_cast<double>(graphs.size());
-  j["threads"] = o.threads;
-  std::vector<StageTiming> timings;
-  double classifierMacs = 0;
-  j["runtime_multiply_adds_per_event"] = nullptr;
-  const bool quantized = config.model.quant.quantized();
-  std::map<std::string, double> peak;
+void run(const Options& o) {
+  configureTorchThreads(o.threads);
   if (o.backend != "all" && o.backend != "libtorch" && o.backend != "runtime" && o.backend != "onnxruntime")
     throw Error("--backend: expected all, libtorch, runtime or onnxruntime, got '" + o.backend + "'");
-  if (o.backend == "all" || o.backend == "libtorch")
-    timings.push_back(timeBackend(quantized ? "libtorch_qat_ms" : "libtorch_float_ms", graphs, o,
-                                  [&](const GraphTensors& g) { scoreGraph(*model, g); }, &peak));
-  if (!quantized && (o.backend == "all" || o.backend == "runtime")) {
-    const runtime::EdgeClassifier classifier(toModelFile(*model), o.model, {o.threads, 256});
-    timings.push_back(timeBackend("runtime_float_ms", graphs, o,
-                                  [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak));
-    // Agreement on the first graph, against LibTorch in float and in double precision (which
-    // tells how far float rounding alone moves the logits): the largest difference relative to
-    // max(1, |logit|).
-    const auto worstDifference = [](const std::vector<float>& got, const torch::Tensor& want_in) {
-      const auto want = want_in.to(torch::kDouble).contiguous();
-      double worst = 0;
-      for (std::size_t k = 0; k < got.size(); ++k) {
-        const double w = want.data_ptr<double>()[k];
-        worst = std::max(worst, std::abs(got[k] - w) / std::max(1.0, std::abs(w)));
-      }
-      return worst;
-    };
-    torch::NoGradGuard no_grad;
-    const GraphTensors& g0 = graphs[0];
-    const auto float_logits = model->forward(g0.x, g0.edge_index, g0.edge_attr).contiguous();
-    const auto got = classifier.logits(inputOf(g0));
-    j["runtime_float_max_relative_difference"] = worstDifference(got, float_logits);
-    auto model_double = makeModel(config.model);
-    {
-      auto from = model->named_parameters();
-      for (auto& p : model_double->named_parameters()) p.value().copy_(from[p.key()]);
-      auto from_buffers = model->named_buffers();
-      for (auto& b : model_double->named_buffers()) b.value().copy_(from_buffers[b.key()]);
-    }
-    model_double->to(torch::kDouble);
-    model_double->eval();
-    const auto double_logits = model_double->forward(g0.x.to(torch::kDouble), g0.edge_index,
-                                                     g0.edge_attr.defined() ? g0.edge_attr.to(torch::kDouble) : g0.edge_attr);
-    std::vector<float> libtorch_float(float_logits.data_ptr<float>(), float_logits.data_ptr<float>() + float_logits.numel());
-    j["runtime_vs_double_max_relative_difference"] = worstDifference(got, double_logits);
-    j["libtorch_float_vs_double_max_relative_difference"] = worstDifference(libtorch_float, double_logits);
-    classifierMacs = classifier.multiplyAdds(static_cast<std::size_t>(nodes / graphs.size()),
-                                             static_cast<std::size_t>(edges / graphs.size()));
-    j["runtime_multiply_adds_per_event"] = classifierMacs;
-    // Event-level parallelism: one event per thread, each on one thread.
-    const runtime::EdgeClassifier single(toModelFile(*model), o.model, {1, 256});
-    const std::size_t events = std::max<std::size_t>(graphs.size(), 2) * o.runs;
-    const auto t0 = Clock::now();
-    std::vector<std::thread> pool;
-    for (int t = 0; t < o.threads; ++t)
-      pool.emplace_back([&, t] {
-        for (std::size_t i = static_cast<std::size_t>(t); i < events; i += static_cast<std::size_t>(o.threads))
-          single.logits(inputOf(graphs[i % graphs.size()]));
-      });
-    for (auto& th : pool) th.join();
-    j["runtime_float_events_per_second"] = 1000.0 * static_cast<double>(events) / msSince(t0);
+  if (o.models.size() == 1 && isModelFile(o.models[0])) {
+    runModelFile(o, o.models[0]);
+    return;
   }
-  if (!quantized && (o.backend == "all" || o.backend == "onnxruntime")) {
-    if (const auto ms = timeOnnxRuntime(*model, graphs, o)) timings.push_back(*ms);
+  BenchResults results;
+  Json& j = results.j;
+  j["threads"] = o.threads;
+  const auto& timings = results.timings;
+  std::set<bool> kinds;
+  if (o.models.empty()) {
+    if (o.config.empty()) throw Error("bench: give --model CKPT or --config CFG (a randomly initialised model)");
+    TrainConfig config;
+    auto model = randomModelFromCommandLine(o.config, o.sets, &config);
+    benchModel(*model, config, "random " + o.config, o, results);
+  }
+  for (const auto& path : o.models) {
+    if (isModelFile(path)) throw Error(path + ": give an exported model file alone (--model FILE.efgnn)");
+    LoadedCheckpoint ckpt = loadCheckpoint(path, torch::kCPU);
+    if (!kinds.insert(ckpt.config.model.quant.quantized()).second)
+      throw Error("bench: --model twice: give at most one float and one quantized checkpoint");
+    benchModel(*ckpt.model, ckpt.config, path, o, results);
   }
   // The arithmetic limit: this machine's SGEMM rate (LibTorch's BLAS, 2048 x 2048, same threads).
   {
@@ -291,13 +366,7 @@ void run(const Options& o) {
       rates.push_back(2048.0 * 2048.0 * 2048.0 / (msSince(t0) * 1e-3));
     }
     j["sgemm_multiply_adds_per_second"] = median(rates);
-    const auto runtime_timing = std::find_if(timings.begin(), timings.end(),
-                                             [](const StageTiming& t) { return t.stage == "runtime_float_ms"; });
-    if (classifierMacs > 0 && runtime_timing != timings.end()) {
-      const double runtime_rate = static_cast<double>(classifierMacs) / (runtime_timing->medianMs() * 1e-3);
-      j["runtime_float_multiply_adds_per_second"] = runtime_rate;
-      j["runtime_float_fraction_of_sgemm"] = runtime_rate / median(rates);
-    }
+    for (const auto& [stem, rate] : results.multiply_adds_per_second) j[stem + "_fraction_of_sgemm"] = rate / median(rates);
   }
   for (const auto& t : timings) {
     j[t.stage] = t.medianMs();
@@ -307,17 +376,25 @@ void run(const Options& o) {
     spread["mean"] = t.meanMs();
     spread["samples"] = t.ms.size();
     j[t.stage.substr(0, t.stage.size() - 3) + "_spread_ms"] = spread;
-    j[t.stage.substr(0, t.stage.size() - 3) + "_peak_memory_mib"] = peak[t.stage];
+    j[t.stage.substr(0, t.stage.size() - 3) + "_peak_memory_mib"] = results.peak_mib[t.stage];
   }
   for (const char* absent : {"libtorch_float_ms", "libtorch_qat_ms", "runtime_float_ms", "runtime_int_ms", "runtime_sparse_int_ms", "onnxruntime_float_ms"})
     if (std::none_of(timings.begin(), timings.end(), [&](const StageTiming& t) { return t.stage == absent; }))
-      j[absent] = nullptr;  // not available (yet) for this model
+      j[absent] = nullptr;  // no such model given, or that backend not run
+  // The comparisons the inference figures ask for, where both sides were measured.
+  const auto ratio = [&](const char* name, const char* slow, const char* fast) {
+    if (results.find(slow) && results.find(fast)) j[name] = results.find(slow)->medianMs() / results.find(fast)->medianMs();
+  };
+  ratio("runtime_float_speedup_vs_libtorch", "libtorch_float_ms", "runtime_float_ms");
+  ratio("runtime_float_speedup_vs_onnxruntime", "onnxruntime_float_ms", "runtime_float_ms");
+  ratio("runtime_sparse_int_speedup_vs_runtime_float", "runtime_float_ms", "runtime_sparse_int_ms");
+  ratio("runtime_sparse_int_speedup_vs_libtorch_qat", "libtorch_qat_ms", "runtime_sparse_int_ms");
   if (o.json) {
     printJson(j);
     return;
   }
   std::printf("%zu graph(s), %.0f nodes and %.0f edges per event, %d thread(s); ms/event median (min-max) over %zu runs:\n",
-              graphs.size(), nodes / graphs.size(), edges / graphs.size(), o.threads, o.runs);
+              results.graphs, results.nodes, results.edges, o.threads, o.runs);
   for (const auto& t : timings)
     std::printf("  %-20s %9.2f  (%.2f-%.2f)\n", t.stage.c_str(), t.medianMs(), *std::min_element(t.ms.begin(), t.ms.end()),
                 t.maxMs());
@@ -328,7 +405,9 @@ void run(const Options& o) {
 void addBenchCommand(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("bench", "Inference time per event on every backend (LibTorch, the runtime)");
-  cmd->add_option("--model", o->model, "Checkpoint (without it: a random model of --config)");
+  cmd->add_option("--model", o->models,
+                  "Checkpoint (without it: a random model of --config); twice for a float and a quantized one timed in "
+                  "the same run; or one exported FILE.efgnn (the runtime alone)");
   cmd->add_option("--config", o->config, "Training/model YAML for a randomly initialised model");
   cmd->add_option("--set", o->sets, "Override a config key: key=value (repeatable)");
   cmd->add_option("--graphs", o->graphs, "Graph data set")->required();

@@ -41,6 +41,7 @@ torch::Tensor QuantLinearImpl::biasScale(const torch::Tensor& input_scale) const
 }
 
 torch::Tensor QuantLinearImpl::effectiveBias(const torch::Tensor& input_scale) const {
+  last_input_scale_ = input_scale.defined() ? input_scale.detach() : input_scale;
   if (!options_.bias_bits) return bias;
   return fakeQuantize(bias, biasScale(input_scale), IntRange::signedFull(options_.bias_bits));
 }

@@ -28,6 +28,9 @@ class QuantLinearImpl : public torch::nn::Module {
   torch::Tensor effectiveBias(const torch::Tensor& input_scale) const;
   /// Scale of the weight grid ([] per tensor, [out, 1] per channel); undefined for float weights.
   torch::Tensor weightScale() const;
+  /// The input scale of the last forward pass (undefined before one, or for float inputs): the
+  /// grid a quantized bias sits on, for export.
+  const torch::Tensor& lastInputScale() const { return last_input_scale_; }
   /// Scale of the bias grid ([] or [out]); undefined for a float bias.
   torch::Tensor biasScale(const torch::Tensor& input_scale) const;
 
@@ -45,6 +48,7 @@ class QuantLinearImpl : public torch::nn::Module {
  private:
   QuantLinearOptions options_;
   torch::Tensor mask_;
+  mutable torch::Tensor last_input_scale_;
 };
 TORCH_MODULE(QuantLinear);
 

@@ -1,6 +1,8 @@
 #pragma once
 // The deployment runtime's edge classifier: an exported Interaction GNN (efgnn export) run in
-// plain C++ (+ OpenMP), no LibTorch, so that a trigger framework can embed it.
+// plain C++ (+ OpenMP), no LibTorch, so that a trigger framework can embed it. Float models run
+// on the float kernels (Kernels.hpp); quantization-aware trained models on the integer ones
+// (IntegerKernels.hpp), with sparse weights (only the non-zero ones multiplied) or dense ones.
 //
 // Inputs and output follow the ACTS GNN plugin: node features x [N, F] (row-major, scaled as
 // in training), edge_index [2, E] (int64: row 0 sources, row 1 targets), optional edge features
@@ -45,7 +47,8 @@ class EdgeClassifier {
  public:
   struct Config {
     int threads = 0;              // 0: OpenMP's default
-    std::size_t edge_tile = 256;  // edges per tile of the fused edge network
+    std::size_t edge_tile = 256;  // edges per tile of the fused edge network (float models)
+    bool sparse_weights = true;   // integer models: multiply only the non-zero weights
   };
 
   EdgeClassifier(const ModelFile& file, const std::string& source, Config config);
@@ -60,7 +63,10 @@ class EdgeClassifier {
   std::vector<float> logits(const GraphInput& graph) const;
   /// One score (sigmoid of the logit) per edge.
   std::vector<float> scores(const GraphInput& graph) const;
-  /// Multiply-adds of one forward pass on a graph of this size (dense weights).
+  /// Whether the model runs on integer codes (a quantization-aware trained model).
+  bool integer() const;
+  /// Multiply-adds of one forward pass on a graph of this size: the weights the kernels multiply
+  /// (all of them for float models and dense integer ones, the non-zero ones when sparse).
   double multiplyAdds(std::size_t num_nodes, std::size_t num_edges) const;
 
  private:

@@ -1,7 +1,6 @@
 #include "runtime/Kernels.hpp"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,18 +8,12 @@
 #include <stdexcept>
 
 #include "runtime/ModelFile.hpp"
+#include "runtime/Tiles.hpp"
 
 namespace efgnn::runtime {
 namespace {
 
-int threadsOf(const Execution& exec) { return exec.threads > 0 ? exec.threads : omp_get_max_threads(); }
-
-/// Kernels are compiled for x86-64-v4 (AVX-512), v3 (AVX2 + FMA) and the baseline; the loader
-/// picks the clone for the CPU at hand.
-#define EFGNN_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
-/// 16 floats: one AVX-512 register, two AVX2 ones; GCC lowers it for each kernel clone.
-typedef float Vec16 __attribute__((vector_size(64)));
+using detail::Vec16;
 
 /// Indices of the non-zero inputs x[0:k_count] into `out` (room for k_count + 16); returns their
 /// number. AVX-512: compare 16 at a time and compress the indices in a register (a compressing
@@ -205,17 +198,7 @@ void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size
 
 template <class Body>
 void forTiles(std::size_t rows, const Execution& exec, std::size_t scratch, Body body) {
-  const std::size_t tile = std::max<std::size_t>(exec.tile, 1);
-  const auto tiles = static_cast<std::ptrdiff_t>((rows + tile - 1) / tile);
-#pragma omp parallel num_threads(threadsOf(exec))
-  {
-    std::vector<float> a(tile * scratch), b(tile * scratch);
-#pragma omp for schedule(static)
-    for (std::ptrdiff_t t = 0; t < tiles; ++t) {
-      const std::size_t first = static_cast<std::size_t>(t) * tile;
-      body(first, std::min(tile, rows - first), a.data(), b.data());
-    }
-  }
+  detail::forTiles(rows, exec.tile, exec, scratch, body);
 }
 
 }  // namespace

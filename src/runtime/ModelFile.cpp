@@ -15,7 +15,7 @@ constexpr char kMagic[8] = {'E', 'F', 'G', 'N', 'N', 'M', 'D', 'L'};
 constexpr std::size_t kHeaderSize = 8 + 4 + 8 + 4;
 constexpr std::uint64_t kMaxRank = 8;
 
-std::size_t elementSize(ArrayType t) { return t == ArrayType::U8 ? 1 : 4; }
+std::size_t elementSize(ArrayType t) { return t == ArrayType::U8 || t == ArrayType::I8 ? 1 : 4; }
 
 class Writer {
  public:
@@ -101,9 +101,9 @@ Architecture Architecture::of(const ModelFile& f, const std::string& source) {
   const std::string& model = f.setting("model", source);
   if (model != "InteractionGNN2")
     throw ModelFileError(source + ": model '" + model + "': the runtime runs InteractionGNN2 only");
-  if (f.setting("weights", source) != "float")
-    throw ModelFileError(source + ": weights '" + f.setting("weights", source) +
-                         "': this runtime version runs float weights only");
+  const std::string& weights = f.setting("weights", source);
+  if (weights != "float" && weights != "integer")
+    throw ModelFileError(source + ": weights '" + weights + "': expected float or integer");
   if (toBool(f, "batchnorm", source))
     throw ModelFileError(source + ": BatchNorm on batch statistics has no inference form; export a LayerNorm model");
   Architecture a;
@@ -119,6 +119,22 @@ Architecture Architecture::of(const ModelFile& f, const std::string& source) {
   a.node_net_recurrent = toBool(f, "node_net_recurrent", source);
   a.edge_net_recurrent = toBool(f, "edge_net_recurrent", source);
   a.activation = f.setting("hidden_activation", source);
+  if (weights == "integer") {
+    auto& q = a.quant;
+    q.weight_bits = toInt(f, "weight_bits", source);
+    q.activation_bits = toInt(f, "activation_bits", source);
+    q.input_bits = toInt(f, "input_bits", source);
+    q.norm_bits = toInt(f, "norm_bits", source);
+    // Products of codes are summed exactly in float32 (24-bit mantissa): bounded widths keep
+    // the sums far below 2^24 (see IntegerKernels.hpp).
+    if (q.weight_bits < 2 || q.weight_bits > 8 || q.activation_bits < 1 || q.activation_bits > 8 ||
+        q.input_bits < 2 || q.input_bits > 16 || q.norm_bits > 16)
+      throw ModelFileError(source + ": integer model with weight_bits " + std::to_string(q.weight_bits) +
+                           ", activation_bits " + std::to_string(q.activation_bits) + ", input_bits " +
+                           std::to_string(q.input_bits) +
+                           ": the runtime's integer path takes weights of 2-8 bits, activations of 1-8 bits and "
+                           "inputs of 2-16 bits");
+  }
   if (a.hidden == 0 || a.node_layers == 0 || a.edge_layers == 0 || a.node_features == 0)
     throw ModelFileError(source + ": hidden, nb_node_layer, nb_edge_layer and node_features must be positive");
   if (a.iterations > 256) throw ModelFileError(source + ": n_graph_iters " + std::to_string(a.iterations) + " (at most 256)");
@@ -173,13 +189,17 @@ std::string ModelFile::serialize() const {
     payload.put(static_cast<std::uint8_t>(a.dims.size()));
     for (const auto d : a.dims) payload.put(d);
     const std::uint64_t n = a.size();
-    const std::uint64_t held = a.type == ArrayType::F32 ? a.f32.size() : a.type == ArrayType::I32 ? a.i32.size() : a.u8.size();
+    const std::uint64_t held = a.type == ArrayType::F32   ? a.f32.size()
+                               : a.type == ArrayType::I32 ? a.i32.size()
+                               : a.type == ArrayType::U8  ? a.u8.size()
+                                                          : a.i8.size();
     if (held != n)
       throw ModelFileError("array '" + a.name + "': " + std::to_string(held) + " values for dimensions holding " +
                            std::to_string(n));
     if (a.type == ArrayType::F32) payload.bytes(a.f32.data(), n * 4);
     else if (a.type == ArrayType::I32) payload.bytes(a.i32.data(), n * 4);
-    else payload.bytes(a.u8.data(), n);
+    else if (a.type == ArrayType::U8) payload.bytes(a.u8.data(), n);
+    else payload.bytes(a.i8.data(), n);
   }
   Writer file;
   file.bytes(kMagic, sizeof kMagic);
@@ -226,7 +246,7 @@ ModelFile ModelFile::parse(const std::string& bytes, const std::string& source) 
     a.name = r.string("an array's name");
     if (!names.insert(a.name).second) r.fail("array '" + a.name + "' appears twice");
     const auto type = r.get<std::uint8_t>("an array's type");
-    if (type > static_cast<std::uint8_t>(ArrayType::U8)) r.fail("array '" + a.name + "': unknown type " + std::to_string(type));
+    if (type > static_cast<std::uint8_t>(ArrayType::I8)) r.fail("array '" + a.name + "': unknown type " + std::to_string(type));
     a.type = static_cast<ArrayType>(type);
     const auto rank = r.get<std::uint8_t>("an array's rank");
     if (rank > kMaxRank) r.fail("array '" + a.name + "': rank " + std::to_string(rank) + " (at most 8)");
@@ -246,9 +266,12 @@ ModelFile ModelFile::parse(const std::string& bytes, const std::string& source) 
     } else if (a.type == ArrayType::I32) {
       a.i32.resize(n);
       r.bytes(a.i32.data(), bytes_needed, "array data");
-    } else {
+    } else if (a.type == ArrayType::U8) {
       a.u8.resize(n);
       r.bytes(a.u8.data(), bytes_needed, "array data");
+    } else {
+      a.i8.resize(n);
+      r.bytes(a.i8.data(), bytes_needed, "array data");
     }
     m.arrays.push_back(std::move(a));
   }

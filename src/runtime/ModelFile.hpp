@@ -6,8 +6,17 @@
 // payload:
 //   u32 number of settings, then per setting: string key, string value   (architecture)
 //   u32 number of arrays, then per array: string name, u8 type, u8 rank, u64 dims[rank], data
-// strings are u32 length + bytes. Array types: f32, i32, u8 (see ArrayType); data is
+// strings are u32 length + bytes. Array types: f32, i32, u8, i8 (see ArrayType); data is
 // dims-product elements, packed.
+//
+// Float models ("weights" = "float") hold per Linear layer NAME.weight [out, in] (pruned weights
+// as zeros) and NAME.bias [out]. Integer models ("weights" = "integer", quantization-aware
+// trained) hold the integers of the weights in a sparse layout, NAME.weight_nonzero (i32,
+// row-major positions o * in + k of the non-zero weights, ascending) and NAME.weight_codes (i8),
+// their scale NAME.weight_scale ([1] or [out] per channel), the bias as the trained model adds
+// it (NAME.bias, f32), and the scale of every activation grid by the quantizer's name
+// (QUANTIZER.scale: node_input_quant / edge_input_quant one per feature, PREFIX.norm_quantK and
+// PREFIX.act_quantK one each); settings weight_bits, activation_bits, input_bits, norm_bits.
 //
 // Reading checks everything before it is used: magic, version (a newer file is refused, naming
 // both versions), sizes against the bytes present, the checksum, every length and dimension,
@@ -22,14 +31,15 @@
 
 namespace efgnn::runtime {
 
-inline constexpr std::uint32_t kModelFileVersion = 1;
+// Version 2 added integer (quantized) models and the i8 array type; version 1 files still load.
+inline constexpr std::uint32_t kModelFileVersion = 2;
 
 class ModelFileError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-enum class ArrayType : std::uint8_t { F32 = 0, I32 = 1, U8 = 2 };
+enum class ArrayType : std::uint8_t { F32 = 0, I32 = 1, U8 = 2, I8 = 3 };
 
 /// A named n-dimensional array; the values live in the member of its type.
 struct NamedArray {
@@ -39,6 +49,7 @@ struct NamedArray {
   std::vector<float> f32;
   std::vector<std::int32_t> i32;
   std::vector<std::uint8_t> u8;
+  std::vector<std::int8_t> i8;
   std::uint64_t size() const;  // product of dims (1 for rank 0)
 };
 
@@ -61,8 +72,14 @@ struct ModelFile {
 };
 
 /// The architecture a model file describes (its settings, checked): an InteractionGNN2 with float
-/// weights, the only kind this version writes and runs.
+/// or integer weights.
 struct Architecture {
+  /// Bit widths of an integer model (0 in a float model). Integer models quantize the inputs,
+  /// every hidden activation and the weights; norm_bits may be 0 (LayerNorm outputs in float).
+  struct Quantization {
+    int weight_bits = 0, activation_bits = 0, input_bits = 0, norm_bits = 0;
+  } quant;
+  bool integer() const { return quant.weight_bits > 0; }
   int hidden = 0, iterations = 0, node_features = 0, edge_features = 0, node_layers = 0, edge_layers = 0;
   bool layernorm = true, concat = true, in_out_diff_agg = true, node_net_recurrent = false, edge_net_recurrent = false;
   std::string activation = "ReLU";

@@ -9,6 +9,7 @@
 #include "model/InteractionGnn.hpp"
 #include "model/ModelExport.hpp"
 #include "model/OnnxExport.hpp"
+#include "core/Error.hpp"
 #include "runtime/EdgeClassifier.hpp"
 
 namespace efgnn {
@@ -162,6 +163,129 @@ TEST(Runtime, BadInputIsRefusedWithAClearMessage) {
   EXPECT_TRUE(runtime.logits(no_edges.input()).empty());
 }
 
+/// A quantization-aware trained model: quantizers calibrated on a random graph in training
+/// mode, then evaluated.
+std::shared_ptr<EdgeClassifierModel> calibratedQatModel(const ModelConfig& config, unsigned seed) {
+  torch::manual_seed(seed);
+  auto model = makeModel(config);
+  model->train();
+  reference(*model, randomGraph(300, 1200, config.node_features, config.edge_features, seed));
+  model->eval();
+  return model;
+}
+
+ModelConfig qatConfig() {
+  ModelConfig c = smallConfig();
+  c.quant.weight_bits = 6;
+  c.quant.activation_bits = 6;
+  c.quant.input_bits = 12;
+  return c;
+}
+
+/// Every scale a power of two (weights: largest |w| = (2^(b-1) - 1) x 2^k): then the dequantized
+/// values, their products and sums are exact in float, LibTorch's fake-quantized float model
+/// computes exactly the integers the runtime computes, and without LayerNorm (whose division
+/// and square root round) the two must agree to the last bit.
+void makeScalesDyadic(EdgeClassifierModel& model) {
+  torch::NoGradGuard no_grad;
+  const auto dyadic = [](const torch::Tensor& s) { return torch::pow(2.0, torch::floor(torch::log2(s))); };
+  for (const auto& item : model.named_modules())
+    if (auto q = std::dynamic_pointer_cast<ActivationQuantizerImpl>(item.value()); q && q->options().bits)
+      for (auto& b : q->named_buffers(false))
+        if (b.key() == "scale") b.value().copy_(dyadic(q->scale()));
+  const double top = static_cast<double>(IntRange::signedNarrow(model.config().quant.weight_bits).max);
+  for (auto& [name, layer] : linearLayers(model)) {
+    auto& w = layer->weight;
+    const auto s = dyadic(w.abs().max() / top);
+    w.copy_(torch::round(w / s).clamp(-top, top) * s);
+    w.view(-1)[0] = top * s;
+    layer->bias.copy_(torch::round(layer->bias * 64) / 64);
+  }
+}
+
+TEST(RuntimeInteger, ReproducesTheQatModelBitForBitWhereFloatRoundingCannotInterfere) {
+  ModelConfig c = qatConfig();
+  c.layernorm = false;
+  c.quant.bias_bits = 12;
+  auto model = calibratedQatModel(c, 21);
+  makeScalesDyadic(*model);
+  const auto file = toModelFile(*model);
+  EXPECT_EQ(file.settings.at("weights"), "integer");
+  for (const bool sparse : {true, false}) {
+    const EdgeClassifier runtime(file, "test", {2, 256, sparse});
+    for (const auto& [nodes, edges] : {std::pair<std::size_t, std::size_t>{2, 1}, {60, 300}, {400, 2500}}) {
+      const auto g = randomGraph(nodes, edges, c.node_features, c.edge_features, static_cast<unsigned>(edges));
+      const auto want = reference(*model, g);
+      const auto got = runtime.logits(g.input());
+      ASSERT_EQ(got.size(), edges);
+      for (std::size_t k = 0; k < edges; ++k)
+        ASSERT_EQ(got[k], want.data_ptr<float>()[k]) << "edge " << k << " of " << edges << (sparse ? " (sparse)" : " (dense)");
+    }
+  }
+}
+
+TEST(RuntimeInteger, EdgeDecisionsAgreeWithTheQatModel) {
+  // Trained-model-like settings: LayerNorm in float between the integer layers, per-channel
+  // weight scales, norm quantizers, and without edge features (the pair encoder).
+  ModelConfig with_norm = qatConfig();
+  with_norm.quant.norm_bits = 8;
+  with_norm.quant.weight_scaling = "per_channel";
+  ModelConfig no_edge_features = qatConfig();
+  no_edge_features.edge_features = 0;
+  no_edge_features.edge_net_recurrent = true;
+  for (const auto& c : {qatConfig(), with_norm, no_edge_features}) {
+    auto model = calibratedQatModel(c, 22);
+    const EdgeClassifier runtime(toModelFile(*model), "test", {});
+    const auto g = randomGraph(700, 3000, c.node_features, c.edge_features, 5);
+    const auto want = reference(*model, g);
+    const auto got = runtime.logits(g.input());
+    std::size_t same_decision = 0, close = 0;
+    for (std::size_t k = 0; k < got.size(); ++k) {
+      const float w = want.data_ptr<float>()[k];
+      same_decision += (got[k] > 0) == (w > 0);
+      close += std::abs(got[k] - w) <= 1e-4 * std::max(1.f, std::abs(w));
+    }
+    // A code differs only where float rounding (LibTorch's or the runtime's) crosses a rounding
+    // boundary; it then moves the logits of the edges it reaches.
+    EXPECT_GE(same_decision, got.size() * 999 / 1000) << c.toYaml();
+    EXPECT_GE(close, got.size() * 98 / 100) << c.toYaml();
+    RecordProperty("decisions_differing_" + c.quant.label(), static_cast<int>(got.size() - same_decision));
+  }
+}
+
+TEST(RuntimeInteger, SparseEqualsDenseAndThreadsDoNotMatter) {
+  ModelConfig c = qatConfig();
+  auto model = calibratedQatModel(c, 23);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& l : linearLayers(*model))
+      if (l.layer->options().prunable) l.layer->setMask(torch::rand_like(l.layer->weight) > 0.8);
+  }
+  const auto file = toModelFile(*model);
+  const auto g = randomGraph(500, 3000, c.node_features, c.edge_features, 1);
+  const EdgeClassifier sparse(file, "test", {1, 256, true}), dense(file, "test", {1, 256, false});
+  EXPECT_LT(sparse.multiplyAdds(500, 3000), 0.6 * dense.multiplyAdds(500, 3000));
+  const auto one = sparse.logits(g.input());
+  EXPECT_EQ(dense.logits(g.input()), one);
+  for (const int threads : {2, 3}) EXPECT_EQ(EdgeClassifier(file, "test", {threads, 256, true}).logits(g.input()), one);
+  EXPECT_TRUE(sparse.logits(randomGraph(10, 0, 4, 6, 2).input()).empty());
+}
+
+TEST(RuntimeInteger, ExportRefusesWhatTheIntegerPathCannotReproduce) {
+  ModelConfig c = smallConfig();
+  c.quant.activation_bits = 6;  // activations on a grid, weights and inputs in float
+  auto model = makeModel(c);
+  EXPECT_THROW(toModelFile(*model), Error);
+  ModelConfig weights_only = smallConfig();
+  weights_only.quant.weight_bits = 4;  // the effective float weights reproduce it exactly
+  auto w4 = makeModel(weights_only);
+  w4->eval();
+  const auto file = toModelFile(*w4);
+  EXPECT_EQ(file.settings.at("weights"), "float");
+  const auto g = randomGraph(100, 400, 4, 6, 3);
+  EXPECT_LT(maxRelativeDifference(EdgeClassifier(file, "test", {}).logits(g.input()), reference(*w4, g)), 1e-5);
+}
+
 class ModelFileTest : public test::TempDirTest {};
 
 TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
@@ -185,8 +309,8 @@ TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
   refused(bytes.substr(0, bytes.size() - 100), "truncated");
   refused(bytes.substr(0, 10), "truncated while reading the header");
   std::string newer = bytes;
-  newer[8] = 2;
-  refused(newer, "model file version 2 is newer than this runtime's (1)");
+  newer[8] = 3;
+  refused(newer, "model file version 3 is newer than this runtime's (2)");
   refused("PK\x03\x04 not a model at all....", "bad magic");
 
   // A file from another architecture version: a layer of the wrong shape, a missing setting.

@@ -1,0 +1,87 @@
+#pragma once
+// The runtime's integer kernels: quantization-aware trained models (REFERENCE.md section 7)
+// computed on their integer grids.
+//
+// Every Linear layer reads integer codes (quantized inputs, activations after ReLU, sums of
+// activation codes over a node's edges) and multiplies them by integer weight codes. The
+// products and their sums are exact integers; they are carried in float32 registers, which
+// hold integers up to 2^24 exactly and which the CPU multiplies fastest (fused multiply-add
+// on 16 lanes). With activations and weights of at most 8 bits, a layer of up to 256 inputs
+// stays below 2^24; only a sum of aggregated codes of a node with very many edges could pass it
+// (IntegerLayer::exactInputLimit says where; beyond it the sum rounds as the float model's does).
+// Exact sums make results independent of the order of the terms: sparse and dense weights,
+// thread counts and instruction sets give the same bits.
+//
+// Inputs with different scales (concatenated states, per-feature input scales) form segments:
+// each segment's integer sum is scaled once, y = sum_s (weight scale x segment scale) x sum_s +
+// bias, in float; then LayerNorm (float, as the trained model), the optional norm quantizer,
+// the activation, and the activation quantizer: code = clamp(round_half_even(y / scale)), the
+// same operations as the fake quantizers in training, so codes differ from LibTorch's only where
+// float rounding of y (in LibTorch or here) crosses a rounding boundary.
+//
+// Layout: tiles of kBlockRows rows are held transposed (one row of kBlockRows lanes per feature),
+// so a weight is one broadcast multiplied into 8 vectors of 16 rows; a weight row is a list of
+// (input, code) entries, of the non-zero weights only (sparse) or of all of them (dense).
+#include <cstdint>
+#include <vector>
+
+#include "runtime/Kernels.hpp"
+
+namespace efgnn::runtime {
+
+/// A run of a layer's input columns that share one scale.
+struct InputSegment {
+  int width = 0;
+  float scale = 1;
+};
+
+struct IntegerLayer {
+  int in = 0, out = 0;
+  std::vector<int> segment_begin;  // segments s: columns [segment_begin[s], segment_begin[s + 1])
+  /// Weight entries of output o and segment s: [offsets[o * S + s], offsets[o * S + s + 1]).
+  std::vector<std::uint32_t> offsets;
+  std::vector<std::uint16_t> columns;
+  std::vector<float> codes;    // integer values
+  std::vector<float> factors;  // [o * S + s]: weight scale of o x scale of segment s
+  std::vector<float> bias;
+  float norm_scale = 0;  // > 0: LayerNorm outputs quantized (signed narrow, norm_max)
+  int norm_max = 0;
+  float act_scale = 0;  // > 0: outputs are activation codes 0..act_max; 0: float outputs (logits)
+  int act_max = 0;
+
+  /// From a weight's non-zero codes at row-major positions o * in + k; `dense` keeps every
+  /// weight (zeros too) in the rows, as a dense kernel multiplies them.
+  static IntegerLayer build(int in, int out, const std::vector<InputSegment>& segments,
+                            const std::vector<std::int32_t>& positions, const std::vector<std::int8_t>& codes,
+                            const std::vector<float>& weight_scale, const std::vector<float>& bias, bool dense);
+  int segments() const { return static_cast<int>(segment_begin.size()) - 1; }
+  /// The largest input value of segment s whose sums stay exact in float32 (below 2^24).
+  double exactInputLimit(int s) const;
+  std::size_t weightsMultiplied() const { return codes.size(); }
+};
+
+struct IntegerMlp {
+  std::vector<IntegerLayer> layers;
+  MlpShape shape;
+  /// Encoders: the float input features are quantized on the way in (signed narrow range, one
+  /// scale per feature); empty when the input is already codes.
+  std::vector<float> input_scale;
+  int input_max = 0;
+  int width() const;  // the widest layer input or output
+};
+
+/// An integer MLP over [e, x_src, x_dst]: layer 0's segments are the edge part's, then the
+/// source node's and the target node's (edge_segments, node_segments, node_segments).
+struct IntegerEdgeMlp {
+  int edge_width = 0, node_width = 0, edge_segments = 0, node_segments = 0;
+  IntegerMlp mlp;
+};
+
+/// As runMlp / runEdgeMlp in Kernels.hpp, on codes; the same array conventions.
+void runMlp(const IntegerMlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+            std::size_t out_stride, const Execution& exec);
+void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride, const float* x,
+                std::size_t x_stride, const EdgeList& edges, float* out, std::size_t out_stride,
+                const Execution& exec);
+
+}  // namespace efgnn::runtime
