@@ -14,7 +14,7 @@ using detail::Vec16;
 
 /// Rows per transposed tile: 8 vectors of 16, so that each weight feeds 8 independent
 /// multiply-add chains (enough to hide their latency).
-constexpr std::size_t kBlockRows = 64;
+constexpr std::size_t kBlockRows = 128;
 constexpr int kVectors = kBlockRows / 16;
 
 __attribute__((always_inline)) inline Vec16 load(const float* p) {
@@ -37,8 +37,8 @@ __attribute__((always_inline)) inline Vec16 quantize(Vec16 v, float scale, float
 
 /// A[k][lane] = in[lane][k] for the n rows of a tile (zero beyond them), k < width; with
 /// `scale`, the features are quantized on the way in (one scale per feature).
-void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale, int max,
-                 float* a) {
+EFGNN_KERNEL void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale,
+                              int max, float* a) {
   for (int k = 0; k < width; ++k) {
     float* column = a + static_cast<std::size_t>(k) * kBlockRows;
     for (std::size_t r = 0; r < n; ++r) column[r] = in[r * stride + static_cast<std::size_t>(k)];
@@ -50,9 +50,19 @@ void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, 
 }
 
 /// out[r][o] = y[o][lane r] for the n rows of a tile.
-void storeRows(const float* y, int width, std::size_t n, float* out, std::size_t stride) {
+EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, float* out, std::size_t stride) {
   for (std::size_t r = 0; r < n; ++r)
     for (int o = 0; o < width; ++o) out[r * stride + static_cast<std::size_t>(o)] = y[static_cast<std::size_t>(o) * kBlockRows + r];
+}
+
+/// y[o][lane t] += source part of edge t's source node + target part of its target node.
+EFGNN_KERNEL void addNodeParts(const float* node_parts, std::size_t h, const std::int64_t* src, const std::int64_t* dst,
+                               std::size_t n, float* y) {
+  for (std::size_t t = 0; t < n; ++t) {
+    const float* ps = node_parts + static_cast<std::size_t>(src[t]) * 2 * h;
+    const float* pd = node_parts + static_cast<std::size_t>(dst[t]) * 2 * h + h;
+    for (std::size_t o = 0; o < h; ++o) y[o * kBlockRows + t] += ps[o] + pd[o];
+  }
 }
 
 /// y[o] = (bias[o] or 0) + sum over segments s0 <= s < s1 of factor(o, s) x (exact integer sum
@@ -236,11 +246,7 @@ void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride,
   detail::forTiles(edges.num_edges, kBlockRows, exec, width, [&](std::size_t k0, std::size_t n, float* a, float* b) {
     if (net.edge_width > 0) loadColumns(e + k0 * e_stride, e_stride, n, net.edge_width, nullptr, 0, b);
     products(first, 0, es, b, true, a);  // with no edge segments: the bias alone
-    for (std::size_t t = 0; t < n; ++t) {
-      const float* ps = node_parts + static_cast<std::size_t>(edges.src[k0 + t]) * 2 * h;
-      const float* pd = node_parts + static_cast<std::size_t>(edges.dst[k0 + t]) * 2 * h + h;
-      for (std::size_t o = 0; o < h; ++o) a[o * kBlockRows + t] += ps[o] + pd[o];
-    }
+    addNodeParts(node_parts, h, edges.src + k0, edges.dst + k0, n, a);
     finishFirst(net.mlp, a, b, n, out + k0 * out_stride, out_stride);
   });
 }

@@ -196,6 +196,29 @@ void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size
   }
 }
 
+/// aggregate() for nodes [r0, r0 + n); `sums` is scratch of 2 width.
+EFGNN_KERNEL void aggregateNodes(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges,
+                                 bool separate, std::size_t r0, std::size_t n, float* sums, float* out,
+                                 std::size_t out_stride) {
+  for (std::size_t i = r0; i < r0 + n; ++i) {
+    float* in_sum = sums;
+    float* out_sum = sums + width;
+    std::fill(sums, sums + 2 * width, 0.f);
+    for (auto j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j) {
+      const float* m = e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride;
+      for (std::size_t o = 0; o < width; ++o) in_sum[o] += m[o];
+    }
+    for (auto j = edges.out_offsets[i]; j < edges.out_offsets[i + 1]; ++j) {
+      const float* m = e + static_cast<std::size_t>(edges.out_edges[j]) * e_stride;
+      for (std::size_t o = 0; o < width; ++o) out_sum[o] += m[o];
+    }
+    float* o = out + i * out_stride;
+    if (separate) std::memcpy(o, sums, sizeof(float) * 2 * width);
+    else
+      for (std::size_t c = 0; c < width; ++c) o[c] = in_sum[c] + out_sum[c];
+  }
+}
+
 template <class Body>
 void forTiles(std::size_t rows, const Execution& exec, std::size_t scratch, Body body) {
   detail::forTiles(rows, exec.tile, exec, scratch, body);
@@ -290,23 +313,7 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
 void aggregate(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
                float* out, std::size_t out_stride, const Execution& exec) {
   forTiles(edges.num_nodes, exec, 2 * width, [&](std::size_t r0, std::size_t n, float* sums, float*) {
-    for (std::size_t i = r0; i < r0 + n; ++i) {
-      float* in_sum = sums;
-      float* out_sum = sums + width;
-      std::fill(sums, sums + 2 * width, 0.f);
-      for (auto j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j) {
-        const float* m = e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride;
-        for (std::size_t o = 0; o < width; ++o) in_sum[o] += m[o];
-      }
-      for (auto j = edges.out_offsets[i]; j < edges.out_offsets[i + 1]; ++j) {
-        const float* m = e + static_cast<std::size_t>(edges.out_edges[j]) * e_stride;
-        for (std::size_t o = 0; o < width; ++o) out_sum[o] += m[o];
-      }
-      float* o = out + i * out_stride;
-      if (separate) std::memcpy(o, sums, sizeof(float) * 2 * width);
-      else
-        for (std::size_t c = 0; c < width; ++c) o[c] = in_sum[c] + out_sum[c];
-    }
+    aggregateNodes(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
   });
 }
 

@@ -246,6 +246,19 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   r = run("bench --model " + path("model.efgnn") + " --graphs " + path("graphs") + " --runs 1 --json");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("\"runtime_float_ms\""), std::string::npos) << r.out;
+  // A quantization-aware model: LibTorch QAT against the runtime's integer path, dense and sparse.
+  const std::string qat = " --set hidden=16 --set weight_bits=6 --set activation_bits=6 --set input_bits=12";
+  r = run("bench --config " + path("tiny.yaml") + qat + " --graphs " + path("graphs") + " --runs 1 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  for (const char* key : {"\"libtorch_qat_ms\"", "\"runtime_int_ms\"", "\"runtime_sparse_int_ms\"",
+                          "\"runtime_sparse_int_decision_agreement\"", "\"runtime_float_ms\": null"})
+    EXPECT_NE(r.out.find(key), std::string::npos) << key << " in " << r.out;
+  EXPECT_EQ(r.out.find("\"runtime_sparse_int_ms\": null"), std::string::npos) << r.out;
+  r = run("export --config " + path("tiny.yaml") + qat + " --out " + path("qat.efgnn"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = run("bench --model " + path("qat.efgnn") + " --graphs " + path("graphs") + " --runs 1 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"runtime_sparse_int_ms\""), std::string::npos) << r.out;
   {
     std::ofstream corrupt(path("model.efgnn"), std::ios::binary | std::ios::app);
     corrupt << "trailing bytes";
