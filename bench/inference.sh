@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # Inference figures (BENCHMARKS.md, issue 7): LibTorch eager, the efgnn runtime and ONNX Runtime
-# on one trackml ttbar + <mu> = 200 event's full module-map graph, the h = 48 float model of the
-# training benchmark; 1 and 2 threads, all backends in one run each; then peak memory with one
-# backend per process.
+# on one trackml ttbar + <mu> = 200 event's full module-map graph: the h = 48 float model of the
+# training benchmark and the compressed model of the pruning benchmark (6-bit weights and
+# activations, 12-bit inputs, 90 % pruned), both in the same run; 1 and 2 threads; then peak
+# memory with one backend per process.
 set -euo pipefail
 EFGNN=${1:-build/efgnn}
 DATA=${BENCH_DATA:-/tmp/efgnn-bench}
 MODEL=${BENCH_FLOAT_MODEL:-$DATA/run-h48/best.pt}
+COMPRESSED=${BENCH_COMPRESSED_MODEL:-$DATA/scan5/in12-phase2-80g/round-07/best.pt}
 GRAPHS=${BENCH_GRAPHS:-$DATA/graphs-mu200}
-for f in "$MODEL" "$GRAPHS/manifest.json"; do
-  [ -e "$f" ] || { echo "needs $f (see BENCHMARKS.md: graph and training benchmarks)" >&2; exit 1; }
+for f in "$MODEL" "$COMPRESSED" "$GRAPHS/manifest.json"; do
+  [ -e "$f" ] || { echo "needs $f (see BENCHMARKS.md: graph, training and compression benchmarks)" >&2; exit 1; }
 done
 for threads in 1 2; do
   echo "== $threads thread(s)"
-  "$EFGNN" bench --model "$MODEL" --graphs "$GRAPHS" --max-graphs 1 --runs 5 --threads "$threads" --json
+  "$EFGNN" bench --model "$MODEL" --model "$COMPRESSED" --graphs "$GRAPHS" --max-graphs 1 --runs 5 \
+    --threads "$threads" --json
 done
 for backend in libtorch runtime; do
-  echo "== peak memory: $backend alone"
-  "$EFGNN" bench --model "$MODEL" --graphs "$GRAPHS" --max-graphs 1 --runs 2 --threads 1 --backend "$backend" --json |
-    grep peak_memory
+  for model in "$MODEL" "$COMPRESSED"; do
+    echo "== peak memory: $backend alone, $model"
+    "$EFGNN" bench --model "$model" --graphs "$GRAPHS" --max-graphs 1 --runs 2 --threads 1 --backend "$backend" \
+      --json | grep peak_memory
+  done
 done
