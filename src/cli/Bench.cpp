@@ -163,7 +163,7 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
   }
   const fs::path dir = fs::temp_directory_path() / ("efgnn-bench-onnx-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  StageTiming t{"onnxruntime_float_ms", {}};
+  StageTiming t{model.config().quant.quantized() ? "onnxruntime_qcdq_ms" : "onnxruntime_float_ms", {}};
   try {
     writeFileAtomically(dir / "model.onnx", onnxModelOf(toModelFile(model), name));
     for (const auto& g : graphs) {
@@ -325,7 +325,8 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
       j[stem + "_events_per_second"] = 1000.0 * static_cast<double>(events) / msSince(t0);
     }
   }
-  if (!quantized && wanted("onnxruntime"))
+  // ONNX Runtime on the exported model: float, or QCDQ for a quantized one.
+  if (wanted("onnxruntime"))
     if (const auto ms = timeOnnxRuntime(model, name, graphs, o)) timings.push_back(*ms);
 }
 
@@ -389,6 +390,7 @@ void run(const Options& o) {
   ratio("runtime_float_speedup_vs_onnxruntime", "onnxruntime_float_ms", "runtime_float_ms");
   ratio("runtime_sparse_int_speedup_vs_runtime_float", "runtime_float_ms", "runtime_sparse_int_ms");
   ratio("runtime_sparse_int_speedup_vs_libtorch_qat", "libtorch_qat_ms", "runtime_sparse_int_ms");
+  ratio("runtime_sparse_int_speedup_vs_onnxruntime_qcdq", "onnxruntime_qcdq_ms", "runtime_sparse_int_ms");
   if (o.json) {
     printJson(j);
     return;

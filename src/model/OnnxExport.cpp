@@ -12,6 +12,8 @@ std::string onnxModelOf(const runtime::ModelFile&, const std::string& source) {
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
+
 namespace efgnn {
 namespace {
 
@@ -41,6 +43,17 @@ class GraphBuilder {
     t->set_data_type(onnx::TensorProto::INT64);
     for (const auto d : dims) t->add_dims(d);
     for (const auto v : values) t->add_int64_data(v);
+    return t->name();
+  }
+
+  /// An int8 or uint8 tensor; ONNX stores such values in int32_data.
+  std::string smallInts(const std::string& stem, onnx::TensorProto::DataType type,
+                        const std::vector<std::int64_t>& dims, const std::vector<std::int32_t>& values) {
+    onnx::TensorProto* t = graph_.add_initializer();
+    t->set_name(fresh(stem));
+    t->set_data_type(type);
+    for (const auto d : dims) t->add_dims(d);
+    for (const auto v : values) t->add_int32_data(v);
     return t->name();
   }
 
@@ -80,71 +93,181 @@ void stringAttribute(onnx::NodeProto* n, const std::string& name, const std::str
   a->set_s(v);
 }
 
-/// A layer's weight [out, in] of the model file as a MatMul operand [in, out] (columns
-/// [from, from + count) of the input only), and its bias.
+/// A Linear layer of the model file: its weight dense [out, in], as floats (float models) or as
+/// integer codes with zeros where pruned and their scale ([1] per tensor or [out] per channel).
 struct Layer {
-  const runtime::NamedArray *weight, *bias;
-  int out() const { return static_cast<int>(weight->dims[0]); }
-  int in() const { return static_cast<int>(weight->dims[1]); }
+  int in = 0, out = 0;
+  const std::vector<float>* weight = nullptr;  // float models
+  std::vector<std::int32_t> codes;             // integer models (int8 values)
+  const std::vector<float>* weight_scale = nullptr;
+  const std::vector<float>* bias = nullptr;
 };
 
+/// Columns [from, from + count) of a row-major [out, in] weight, transposed: a MatMul operand [count, out].
+template <class T>
+std::vector<T> transposedColumns(const std::vector<T>& w, const Layer& l, int from, int count) {
+  std::vector<T> wt(static_cast<std::size_t>(count) * l.out);
+  for (int o = 0; o < l.out; ++o)
+    for (int k = 0; k < count; ++k)
+      wt[static_cast<std::size_t>(k) * l.out + o] = w[static_cast<std::size_t>(o) * l.in + from + k];
+  return wt;
+}
+
+/// Builds the network. Integer models (quantization-aware trained) in QCDQ form, so that ONNX
+/// tools see the integer grids the runtime computes on: int8 weights dequantized by
+/// DequantizeLinear, and every quantizer of the trained model (inputs, LayerNorm outputs,
+/// activations) as QuantizeLinear -> Clip -> DequantizeLinear (grids of at most 8 bits).
 class OnnxModelBuilder {
  public:
   OnnxModelBuilder(const ModelFile& file, const std::string& source, onnx::GraphProto& graph)
       : file_(file), source_(source), a_(Architecture::of(file, source)), g_(graph) {}
 
-  Layer layer(const std::string& name) const {
-    const auto* w = file_.find(name + ".weight");
+  /// The layer `name` with `in` inputs.
+  Layer layer(const std::string& name, int in) const {
+    Layer l;
+    l.in = in;
     const auto* b = file_.find(name + ".bias");
-    if (!w || !b || w->dims.size() != 2) throw Error(source_ + ": no layer " + name);
-    return {w, b};
+    if (!b || b->dims.size() != 1) throw Error(source_ + ": no layer " + name);
+    l.out = static_cast<int>(b->dims[0]);
+    l.bias = &b->f32;
+    if (!a_.integer()) {
+      const auto* w = file_.find(name + ".weight");
+      if (!w ||
+          w->dims != std::vector<std::uint64_t>{static_cast<std::uint64_t>(l.out), static_cast<std::uint64_t>(in)})
+        throw Error(source_ + ": no layer " + name + " of " + std::to_string(in) + " inputs");
+      l.weight = &w->f32;
+      return l;
+    }
+    const auto* positions = file_.find(name + ".weight_nonzero");
+    const auto* codes = file_.find(name + ".weight_codes");
+    const auto* scale = file_.find(name + ".weight_scale");
+    if (!positions || !codes || !scale || positions->i32.size() != codes->i8.size() ||
+        (scale->f32.size() != 1 && scale->f32.size() != static_cast<std::size_t>(l.out)))
+      throw Error(source_ + ": no integer layer " + name + " (weight_nonzero, weight_codes, weight_scale)");
+    const auto size = static_cast<std::size_t>(l.out) * in;
+    l.codes.assign(size, 0);
+    for (std::size_t i = 0; i < positions->i32.size(); ++i) {
+      const std::int32_t p = positions->i32[i];
+      if (p < 0 || static_cast<std::size_t>(p) >= size)
+        throw Error(source_ + ": " + name + ".weight_nonzero: position " + std::to_string(p) + " outside " +
+                    std::to_string(l.out) + " x " + std::to_string(in));
+      l.codes[static_cast<std::size_t>(p)] = codes->i8[i];
+    }
+    l.weight_scale = &scale->f32;
+    return l;
   }
 
   /// x [rows, from:from+count] W[:, from:from+count]^T as MatMul with a transposed initializer.
   std::string matmul(const std::string& x, const Layer& l, int from, int count) {
-    std::vector<float> wt(static_cast<std::size_t>(count) * l.out());
-    for (int o = 0; o < l.out(); ++o)
-      for (int k = 0; k < count; ++k)
-        wt[static_cast<std::size_t>(k) * l.out() + o] = l.weight->f32[static_cast<std::size_t>(o) * l.in() + from + k];
-    return g_.op("MatMul", {x, g_.floats("weight", {count, l.out()}, wt)});
+    const std::vector<std::int64_t> dims{count, l.out};
+    if (!a_.integer())
+      return g_.op("MatMul", {x, g_.floats("weight", dims, transposedColumns(*l.weight, l, from, count))});
+    // Per channel, the output channel is axis 1 of the transposed weight.
+    const bool per_channel = l.weight_scale->size() > 1;
+    const std::vector<std::int64_t> scale_dims =
+        per_channel ? std::vector<std::int64_t>{l.out} : std::vector<std::int64_t>{};
+    onnx::NodeProto* weight = g_.node(
+        "DequantizeLinear",
+        {g_.smallInts("weight_codes", onnx::TensorProto::INT8, dims, transposedColumns(l.codes, l, from, count)),
+         g_.floats("weight_scale", scale_dims, *l.weight_scale),
+         g_.smallInts("weight_zero_point", onnx::TensorProto::INT8, scale_dims,
+                      std::vector<std::int32_t>(l.weight_scale->size(), 0))});
+    if (per_channel) intAttribute(weight, "axis", 1);
+    return g_.op("MatMul", {x, weight->output(0)});
   }
 
-  std::string bias(const std::string& y, const Layer& l) { return g_.op("Add", {y, g_.floats("bias", {l.out()}, l.bias->f32)}); }
+  std::string bias(const std::string& y, const Layer& l) {
+    return g_.op("Add", {y, g_.floats("bias", {l.out}, *l.bias)});
+  }
 
-  /// LayerNorm (eps 1e-5, no affine parameters: scale 1, bias 0) and the activation.
-  std::string finish(std::string y, int width) {
+  /// y [rows, columns] on the grid of `quantizer` (integer models; float models pass y through):
+  /// one scale, or one per column (`columns` > 1), codes in [-(2^(bits-1) - 1), 2^(bits-1) - 1]
+  /// (signed narrow) or [0, 2^bits - 1].
+  std::string quantize(const std::string& y, const std::string& quantizer, int columns, int bits, bool is_signed) {
+    if (!a_.integer()) return y;
+    const auto* s = file_.find(quantizer + ".scale");
+    if (!s || s->f32.size() != static_cast<std::size_t>(columns))
+      throw Error(source_ + ": " + quantizer + ".scale: expected " + std::to_string(columns) + " value(s)");
+    for (const float v : s->f32)
+      if (!(v > 0) || !std::isfinite(v)) throw Error(source_ + ": " + quantizer + ".scale: scales must be positive");
+    const bool per_column = columns > 1;
+    const std::vector<std::int64_t> dims =
+        per_column ? std::vector<std::int64_t>{columns} : std::vector<std::int64_t>{};
+    const std::string scale = g_.floats("scale", dims, s->f32);
+    const int max = is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1, min = is_signed ? -max : 0;
+    if (bits > 8) {
+      // Opset 17's QuantizeLinear has 8-bit outputs only (int16 came with opset 21, newer than
+      // Debian's ONNX 1.12): wider grids are the same arithmetic in float, as the trained model's
+      // fake quantizer: y / scale rounded half to even (Round), clipped, times the scale.
+      const std::string codes = g_.op("Clip", {g_.op("Round", {g_.op("Div", {y, scale})}),
+                                               g_.floats("min", {}, {float(min)}), g_.floats("max", {}, {float(max)})});
+      return g_.op("Mul", {codes, scale});
+    }
+    const auto type = is_signed ? onnx::TensorProto::INT8 : onnx::TensorProto::UINT8;
+    const std::string zero = g_.smallInts("zero_point", type, dims, std::vector<std::int32_t>(s->f32.size(), 0));
+    onnx::NodeProto* q = g_.node("QuantizeLinear", {y, scale, zero});
+    // QuantizeLinear saturates to the whole 8-bit range; the grid may be narrower (and is
+    // symmetric when signed).
+    const std::string clipped =
+        g_.op("Clip", {q->output(0), g_.smallInts("min", type, {}, {min}), g_.smallInts("max", type, {}, {max})});
+    onnx::NodeProto* dq = g_.node("DequantizeLinear", {clipped, scale, zero});
+    if (per_column) {
+      intAttribute(q, "axis", 1);
+      intAttribute(dq, "axis", 1);
+    }
+    return dq->output(0);
+  }
+
+  /// Input features on their grid (one scale per feature).
+  std::string features(const std::string& input, const std::string& quantizer, int count) {
+    return quantize(input, quantizer, count, a_.quant.input_bits, true);
+  }
+
+  /// LayerNorm (eps 1e-5, no affine parameters: scale 1, bias 0) and the activation of layer k of
+  /// MLP `prefix`, with the quantizers of an integer model after each.
+  std::string finish(std::string y, const std::string& prefix, std::size_t k, int width) {
+    const std::string index = std::to_string(k);
     if (a_.layernorm) {
       onnx::NodeProto* n = g_.node("LayerNormalization", {y, g_.floats("ones", {width}, std::vector<float>(width, 1.f)),
                                                           g_.floats("zeros", {width}, std::vector<float>(width, 0.f))});
       intAttribute(n, "axis", -1);
       floatAttribute(n, "epsilon", 1e-5f);
       y = n->output(0);
+      if (a_.quant.norm_bits) y = quantize(y, prefix + ".norm_quant" + index, 1, a_.quant.norm_bits, true);
     }
+    return quantize(activate(y), prefix + ".act_quant" + index, 1, a_.quant.activation_bits, false);
+  }
+
+  std::string activate(const std::string& y) {
     if (a_.activation == "ReLU") return g_.op("Relu", {y});
     if (a_.activation == "Tanh") return g_.op("Tanh", {y});
     return g_.op("Mul", {y, g_.op("Sigmoid", {y})});  // SiLU
   }
 
-  /// The layers after the first, from the first layer's pre-activation `h`.
-  std::string mlpFrom(const std::string& prefix, std::string h, std::size_t layers, bool activate_last) {
+  /// The layers after the first, from the first layer's pre-activation `h` of `width` columns.
+  std::string mlpFrom(const std::string& prefix, std::string h, int width, std::size_t layers, bool activate_last) {
     for (std::size_t k = 0; k < layers; ++k) {
-      const Layer l = layer(prefix + ".linear" + std::to_string(k));
-      if (k > 0) h = bias(matmul(h, l, 0, l.in()), l);
+      if (k > 0) {
+        const Layer l = layer(prefix + ".linear" + std::to_string(k), width);
+        h = bias(matmul(h, l, 0, l.in), l);
+        width = l.out;
+      }
       const bool last = k + 1 == layers;
-      if (!last || activate_last) h = finish(h, l.out());
+      if (!last || activate_last) h = finish(h, prefix, k, width);
     }
     return h;
   }
 
-  std::string mlp(const std::string& prefix, const std::string& x, std::size_t layers, bool activate_last = true) {
-    const Layer first = layer(prefix + ".linear0");
-    return mlpFrom(prefix, bias(matmul(x, first, 0, first.in()), first), layers, activate_last);
+  std::string mlp(const std::string& prefix, const std::string& x, int in, std::size_t layers,
+                  bool activate_last = true) {
+    const Layer first = layer(prefix + ".linear0", in);
+    return mlpFrom(prefix, bias(matmul(x, first, 0, in), first), first.out, layers, activate_last);
   }
 
   /// MLP over [e, x_src, x_dst]: node parts multiplied per node, gathered per edge.
   std::string edgeMlp(const std::string& prefix, const std::string& e, int edge_width, const std::string& x,
                       int node_width, const std::string& src, const std::string& dst, std::size_t layers) {
-    const Layer first = layer(prefix + ".linear0");
+    const Layer first = layer(prefix + ".linear0", edge_width + 2 * node_width);
     const auto gather = [&](const std::string& table, const std::string& index) {
       onnx::NodeProto* n = g_.node("Gather", {table, index});
       intAttribute(n, "axis", 0);
@@ -153,7 +276,7 @@ class OnnxModelBuilder {
     std::string h = g_.op("Add", {gather(matmul(x, first, edge_width, node_width), src),
                                   gather(matmul(x, first, edge_width + node_width, node_width), dst)});
     if (edge_width > 0) h = g_.op("Add", {h, matmul(e, first, 0, edge_width)});
-    return mlpFrom(prefix, bias(h, first), layers, true);
+    return mlpFrom(prefix, bias(h, first), first.out, layers, true);
   }
 
   /// Sum of edge rows e [E, h] into nodes by `index` [E, 1]: ScatterND(add) on zeros [N, h].
@@ -165,7 +288,8 @@ class OnnxModelBuilder {
 
   void build() {
     const int h = a_.hidden;
-    const auto edge_layers = static_cast<std::size_t>(a_.edge_layers), node_layers = static_cast<std::size_t>(a_.node_layers);
+    const auto edge_layers = static_cast<std::size_t>(a_.edge_layers),
+               node_layers = static_cast<std::size_t>(a_.node_layers);
     const auto row = [&](std::int64_t i) {
       onnx::NodeProto* n = g_.node("Gather", {"edge_index", g_.int64s("row", {}, {i})});
       intAttribute(n, "axis", 0);
@@ -192,9 +316,12 @@ class OnnxModelBuilder {
     }
     const std::string zeros = zeros_node->output(0);
 
-    std::string x = mlp("node_encoder", "x", node_layers);
-    std::string e = a_.edge_features > 0 ? mlp("edge_encoder", "edge_attr", edge_layers)
-                                         : edgeMlp("edge_encoder.mlp", "", 0, x, h, src, dst, edge_layers);
+    std::string x =
+        mlp("node_encoder", features("x", "node_input_quant", a_.node_features), a_.node_features, node_layers);
+    std::string e = a_.edge_features > 0
+                        ? mlp("edge_encoder", features("edge_attr", "edge_input_quant", a_.edge_features),
+                              a_.edge_features, edge_layers)
+                        : edgeMlp("edge_encoder.mlp", "", 0, x, h, src, dst, edge_layers);
     const std::string x0 = x, e0 = e;
     const int state = a_.stateWidth();
     for (int i = 0; i < a_.iterations; ++i) {
@@ -212,10 +339,10 @@ class OnnxModelBuilder {
       onnx::NodeProto* node_input =
           a_.in_out_diff_agg ? g_.node("Concat", {in, out, x}) : g_.node("Concat", {g_.op("Add", {in, out}), x});
       intAttribute(node_input, "axis", 1);
-      x = mlp("node_network" + std::to_string(ni), node_input->output(0), node_layers);
+      x = mlp("node_network" + std::to_string(ni), node_input->output(0), a_.messageWidth() + state, node_layers);
     }
-    const std::string decoded = mlp("edge_decoder", e, edge_layers);
-    const std::string logits = mlp("output", decoded, 2, false);
+    const std::string decoded = mlp("edge_decoder", e, h, edge_layers);
+    const std::string logits = mlp("output", decoded, h, 2, false);
     g_.node("Squeeze", {logits, g_.int64s("axes", {1}, {1})}, "output");
   }
 
