@@ -379,7 +379,7 @@ void run(const Options& o) {
     j[t.stage.substr(0, t.stage.size() - 3) + "_spread_ms"] = spread;
     j[t.stage.substr(0, t.stage.size() - 3) + "_peak_memory_mib"] = results.peak_mib[t.stage];
   }
-  for (const char* absent : {"libtorch_float_ms", "libtorch_qat_ms", "runtime_float_ms", "runtime_int_ms", "runtime_sparse_int_ms", "onnxruntime_float_ms"})
+  for (const char* absent : {"libtorch_float_ms", "libtorch_qat_ms", "runtime_float_ms", "runtime_int_ms", "runtime_sparse_int_ms", "onnxruntime_float_ms", "onnxruntime_qcdq_ms"})
     if (std::none_of(timings.begin(), timings.end(), [&](const StageTiming& t) { return t.stage == absent; }))
       j[absent] = nullptr;  // no such model given, or that backend not run
   // The comparisons the inference figures ask for, where both sides were measured.
