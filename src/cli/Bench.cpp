@@ -134,9 +134,9 @@ void runModelFile(const Options& o, const std::string& path) {
   j["model"] = path;
   j["graphs"] = graphs.size();
   j["threads"] = o.threads;
-  const bool integer = runtime::EdgeClassifier::load(path, {}).integer();
-  for (const auto& [key, sparse] : runtimeVariants(integer)) {
-    const auto classifier = runtime::EdgeClassifier::load(path, {o.threads, 256, sparse});
+  const runtime::ModelFile file = runtime::ModelFile::read(path);
+  for (const auto& [key, sparse] : runtimeVariants(runtime::Architecture::of(file, path).integer())) {
+    const runtime::EdgeClassifier classifier(file, path, {o.threads, 256, sparse});
     const StageTiming t = timeBackend(key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); });
     j[key] = t.medianMs();
     j[key.substr(0, key.size() - 3) + "_max_ms"] = t.maxMs();
@@ -268,43 +268,42 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
     const runtime::ModelFile file = toModelFile(model);
     const GraphTensors& g0 = graphs[0];
     const auto libtorch_logits = model.forward(g0.x, g0.edge_index, g0.edge_attr).contiguous();
+    const float* libtorch = libtorch_logits.data_ptr<float>();
+    // How far float rounding alone goes: the same model in double precision (LibTorch), once.
+    const auto double_logits = doublePrecisionLogits(model, config.model, g0).contiguous();
+    const double* exact = double_logits.data_ptr<double>();
+    const auto n_edges = static_cast<std::size_t>(libtorch_logits.numel());
+    // Edge decisions at the model's cut (quantized models: a flipped code moves logits, so
+    // decisions are what to compare).
+    const double cut = std::log(config.edge_cut / (1 - config.edge_cut));
+    const auto differing = [&](const auto* a, const auto* b) {
+      std::size_t n = 0;
+      for (std::size_t k = 0; k < n_edges; ++k) n += (a[k] > cut) != (b[k] > cut);
+      return n;
+    };
+    if (!quantized)
+      j["libtorch_float_vs_double_max_relative_difference"] =
+          worstDifference(std::vector<float>(libtorch, libtorch + n_edges), double_logits);
+    else
+      j["libtorch_qat_decisions_differing_vs_double"] = differing(libtorch, exact);
     for (const auto& [key, sparse] : runtimeVariants(file.settings.at("weights") == "integer")) {
       const runtime::EdgeClassifier classifier(file, name, {o.threads, 256, sparse});
       timings.push_back(timeBackend(key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak));
       const std::string stem = key.substr(0, key.size() - 3);
+      // Agreement on the first graph with LibTorch (float or QAT), in float and in double.
       const auto got = classifier.logits(inputOf(g0));
-      // Agreement on the first graph with LibTorch (float or QAT) in float, and how far float
-      // rounding alone goes (LibTorch in double precision).
       j[stem + "_max_relative_difference"] = worstDifference(got, libtorch_logits);
       if (!quantized) {
-        const auto double_logits = doublePrecisionLogits(model, config.model, g0);
         j[stem + "_vs_double_max_relative_difference"] = worstDifference(got, double_logits);
-        std::vector<float> libtorch(libtorch_logits.data_ptr<float>(),
-                                    libtorch_logits.data_ptr<float>() + libtorch_logits.numel());
-        j["libtorch_float_vs_double_max_relative_difference"] = worstDifference(libtorch, double_logits);
       } else {
-        // Edge decisions at the model's cut against the QAT model in LibTorch, in float and in
-        // double precision (where LibTorch's own float rounding is gone); LibTorch float against
-        // double tells how many decisions float rounding alone moves.
-        const double cut = std::log(config.edge_cut / (1 - config.edge_cut));
-        const auto differing = [&](const auto& a, const torch::Tensor& b_in) {
-          const auto b = b_in.to(torch::kDouble).contiguous();
-          std::size_t n = 0;
-          for (std::size_t k = 0; k < got.size(); ++k) n += (a[k] > cut) != (b.template data_ptr<double>()[k] > cut);
-          return n;
-        };
-        const std::size_t differ = differing(got, libtorch_logits);
+        const std::size_t differ = differing(got.data(), libtorch);
         j[stem + "_decisions_differing"] = differ;
-        j[stem + "_decision_agreement"] = 1.0 - static_cast<double>(differ) / static_cast<double>(got.size());
+        j[stem + "_decision_agreement"] = 1.0 - static_cast<double>(differ) / static_cast<double>(n_edges);
         std::size_t close = 0;
-        for (std::size_t k = 0; k < got.size(); ++k) {
-          const double w = libtorch_logits.data_ptr<float>()[k];
-          close += std::abs(got[k] - w) <= 1e-4 * std::max(1.0, std::abs(w));
-        }
-        j[stem + "_logits_within_1e-4"] = static_cast<double>(close) / static_cast<double>(got.size());
-        const auto double_logits = doublePrecisionLogits(model, config.model, g0);
-        j[stem + "_decisions_differing_vs_double"] = differing(got, double_logits);
-        j["libtorch_qat_decisions_differing_vs_double"] = differing(libtorch_logits.data_ptr<float>(), double_logits);
+        for (std::size_t k = 0; k < n_edges; ++k)
+          close += std::abs(got[k] - libtorch[k]) <= 1e-4 * std::max(1.0, std::abs(double(libtorch[k])));
+        j[stem + "_logits_within_1e-4"] = static_cast<double>(close) / static_cast<double>(n_edges);
+        j[stem + "_decisions_differing_vs_double"] = differing(got.data(), exact);
       }
       const double macs = classifier.multiplyAdds(static_cast<std::size_t>(nodes / graphs.size()),
                                                   static_cast<std::size_t>(edges / graphs.size()));

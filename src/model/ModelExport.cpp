@@ -26,7 +26,8 @@ bool integerModel(const QuantConfig& q) {
                 ") with quantized activations but float weights, activations or inputs: the runtime runs "
                 "float models and integer models that quantize weights, inputs and activations");
   if (q.weight_bits > 8 || q.activation_bits > 8)
-    throw Error("a quantized model (" + q.label() + "): the runtime's integer path takes weights and activations of at "
+    throw Error("a quantized model (" + q.label() +
+                "): the runtime's integer path takes weights and activations of at "
                 "most 8 bits");
   return true;
 }
@@ -87,9 +88,8 @@ runtime::ModelFile toModelFile(EdgeClassifierModel& model) {
     }
     const torch::Tensor w = layer->hasMask() ? layer->weight * layer->mask() : layer->weight;
     const torch::Tensor scale = layer->weightScale();
-    const auto codes = quantizeToIntegers(w.cpu(), scale.cpu(), IntRange::signedNarrow(c.quant.weight_bits))
-                           .flatten()
-                           .contiguous();
+    const auto codes =
+        quantizeToIntegers(w.cpu(), scale.cpu(), IntRange::signedNarrow(c.quant.weight_bits)).flatten().contiguous();
     const auto positions = codes.nonzero().flatten().to(torch::kInt32).contiguous();
     runtime::NamedArray nonzero, values;
     nonzero.name = name + ".weight_nonzero";

@@ -28,20 +28,14 @@ class GraphBuilder {
   std::string fresh(const std::string& stem) { return stem + "_" + std::to_string(counter_++); }
 
   std::string floats(const std::string& stem, const std::vector<std::int64_t>& dims, const std::vector<float>& values) {
-    onnx::TensorProto* t = graph_.add_initializer();
-    t->set_name(fresh(stem));
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    for (const auto d : dims) t->add_dims(d);
+    onnx::TensorProto* t = initializer(stem, onnx::TensorProto::FLOAT, dims);
     for (const float v : values) t->add_float_data(v);
     return t->name();
   }
 
   std::string int64s(const std::string& stem, const std::vector<std::int64_t>& dims,
                      const std::vector<std::int64_t>& values) {
-    onnx::TensorProto* t = graph_.add_initializer();
-    t->set_name(fresh(stem));
-    t->set_data_type(onnx::TensorProto::INT64);
-    for (const auto d : dims) t->add_dims(d);
+    onnx::TensorProto* t = initializer(stem, onnx::TensorProto::INT64, dims);
     for (const auto v : values) t->add_int64_data(v);
     return t->name();
   }
@@ -49,10 +43,7 @@ class GraphBuilder {
   /// An int8 or uint8 tensor; ONNX stores such values in int32_data.
   std::string smallInts(const std::string& stem, onnx::TensorProto::DataType type,
                         const std::vector<std::int64_t>& dims, const std::vector<std::int32_t>& values) {
-    onnx::TensorProto* t = graph_.add_initializer();
-    t->set_name(fresh(stem));
-    t->set_data_type(type);
-    for (const auto d : dims) t->add_dims(d);
+    onnx::TensorProto* t = initializer(stem, type, dims);
     for (const auto v : values) t->add_int32_data(v);
     return t->name();
   }
@@ -68,6 +59,16 @@ class GraphBuilder {
   std::string op(const std::string& op, const std::vector<std::string>& inputs) { return node(op, inputs)->output(0); }
 
  private:
+  /// A new initializer with a unique name, its type and shape; the caller adds the values.
+  onnx::TensorProto* initializer(const std::string& stem, onnx::TensorProto::DataType type,
+                                 const std::vector<std::int64_t>& dims) {
+    onnx::TensorProto* t = graph_.add_initializer();
+    t->set_name(fresh(stem));
+    t->set_data_type(type);
+    for (const auto d : dims) t->add_dims(d);
+    return t;
+  }
+
   onnx::GraphProto& graph_;
   int counter_ = 0;
 };

@@ -45,14 +45,16 @@ EFGNN_KERNEL void loadColumns(const float* in, std::size_t stride, std::size_t n
     std::fill(column + n, column + kBlockRows, 0.f);
     if (scale)
       for (int v = 0; v < kVectors; ++v)
-        store(column + 16 * v, quantize(load(column + 16 * v), scale[k], static_cast<float>(-max), static_cast<float>(max)));
+        store(column + 16 * v,
+              quantize(load(column + 16 * v), scale[k], static_cast<float>(-max), static_cast<float>(max)));
   }
 }
 
 /// out[r][o] = y[o][lane r] for the n rows of a tile.
 EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, float* out, std::size_t stride) {
   for (std::size_t r = 0; r < n; ++r)
-    for (int o = 0; o < width; ++o) out[r * stride + static_cast<std::size_t>(o)] = y[static_cast<std::size_t>(o) * kBlockRows + r];
+    for (int o = 0; o < width; ++o)
+      out[r * stride + static_cast<std::size_t>(o)] = y[static_cast<std::size_t>(o) * kBlockRows + r];
 }
 
 /// y[o][lane t] += source part of edge t's source node + target part of its target node.
@@ -116,7 +118,9 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
         t = quantize(t, layer.norm_scale, -m, m) * layer.norm_scale;
       }
       switch (shape.activation) {
-        case Activation::ReLU: t = t > 0 ? t : Vec16{}; break;
+        case Activation::ReLU:
+          t = t > 0 ? t : Vec16{};
+          break;
         case Activation::SiLU:
           for (int i = 0; i < 16; ++i) t[i] = t[i] / (1.f + std::exp(-t[i]));
           break;
@@ -179,8 +183,10 @@ IntegerLayer IntegerLayer::build(int in, int out, const std::vector<InputSegment
   l.offsets.push_back(0);
   for (int o = 0; o < out; ++o)
     for (int s = 0; s < S; ++s) {
-      for (int k = l.segment_begin[static_cast<std::size_t>(s)]; k < l.segment_begin[static_cast<std::size_t>(s) + 1]; ++k) {
-        const std::int8_t c = weight[static_cast<std::size_t>(o) * static_cast<std::size_t>(in) + static_cast<std::size_t>(k)];
+      for (int k = l.segment_begin[static_cast<std::size_t>(s)]; k < l.segment_begin[static_cast<std::size_t>(s) + 1];
+           ++k) {
+        const std::int8_t c =
+            weight[static_cast<std::size_t>(o) * static_cast<std::size_t>(in) + static_cast<std::size_t>(k)];
         if (c == 0 && !dense) continue;
         l.columns.push_back(static_cast<std::uint16_t>(k));
         l.codes.push_back(static_cast<float>(c));
@@ -191,18 +197,6 @@ IntegerLayer IntegerLayer::build(int in, int out, const std::vector<InputSegment
     }
   l.bias = bias;
   return l;
-}
-
-double IntegerLayer::exactInputLimit(int s) const {
-  double largest = 0;
-  const auto S = static_cast<std::size_t>(segments());
-  for (int o = 0; o < out; ++o) {
-    const std::size_t os = static_cast<std::size_t>(o) * S + static_cast<std::size_t>(s);
-    double l1 = 0;
-    for (std::uint32_t j = offsets[os]; j < offsets[os + 1]; ++j) l1 += std::fabs(codes[j]);
-    largest = std::max(largest, l1);
-  }
-  return largest > 0 ? 16777216.0 / largest : HUGE_VAL;
 }
 
 int IntegerMlp::width() const {
@@ -223,9 +217,8 @@ void runMlp(const IntegerMlp& mlp, const float* in, std::size_t rows, std::size_
                    });
 }
 
-void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride, const float* x,
-                std::size_t x_stride, const EdgeList& edges, float* out, std::size_t out_stride,
-                const Execution& exec) {
+void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
+                const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec) {
   const IntegerLayer& first = net.mlp.layers.front();
   const auto h = static_cast<std::size_t>(first.out);
   const int es = net.edge_segments, ns = net.node_segments;
@@ -235,13 +228,14 @@ void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride,
   if (buffer.size() < edges.num_nodes * 2 * h) buffer.resize(edges.num_nodes * 2 * h);
   float* const node_parts = buffer.data();
   const auto node_scratch = static_cast<std::size_t>(std::max(net.node_width, first.out));
-  detail::forTiles(edges.num_nodes, kBlockRows, exec, node_scratch, [&](std::size_t r0, std::size_t n, float* a, float* b) {
-    loadColumns(x + r0 * x_stride, x_stride, n, net.node_width, nullptr, 0, a);
-    products(first, es, es + ns, a, false, b);
-    storeRows(b, first.out, n, node_parts + r0 * 2 * h, 2 * h);
-    products(first, es + ns, es + 2 * ns, a, false, b);
-    storeRows(b, first.out, n, node_parts + r0 * 2 * h + h, 2 * h);
-  });
+  detail::forTiles(edges.num_nodes, kBlockRows, exec, node_scratch,
+                   [&](std::size_t r0, std::size_t n, float* a, float* b) {
+                     loadColumns(x + r0 * x_stride, x_stride, n, net.node_width, nullptr, 0, a);
+                     products(first, es, es + ns, a, false, b);
+                     storeRows(b, first.out, n, node_parts + r0 * 2 * h, 2 * h);
+                     products(first, es + ns, es + 2 * ns, a, false, b);
+                     storeRows(b, first.out, n, node_parts + r0 * 2 * h + h, 2 * h);
+                   });
   const auto width = static_cast<std::size_t>(std::max(net.mlp.width(), net.edge_width));
   detail::forTiles(edges.num_edges, kBlockRows, exec, width, [&](std::size_t k0, std::size_t n, float* a, float* b) {
     if (net.edge_width > 0) loadColumns(e + k0 * e_stride, e_stride, n, net.edge_width, nullptr, 0, b);

@@ -8,7 +8,8 @@
 // hold integers up to 2^24 exactly and which the CPU multiplies fastest (fused multiply-add
 // on 16 lanes). With activations and weights of at most 8 bits, a layer of up to 256 inputs
 // stays below 2^24; only a sum of aggregated codes of a node with very many edges could pass it
-// (IntegerLayer::exactInputLimit says where; beyond it the sum rounds as the float model's does).
+// (when sum over a segment's weights of |code| x the largest aggregated code exceeds 2^24;
+// beyond it the sum rounds as the float model's does).
 // Exact sums make results independent of the order of the terms: sparse and dense weights,
 // thread counts and instruction sets give the same bits.
 //
@@ -55,9 +56,6 @@ struct IntegerLayer {
                             const std::vector<std::int32_t>& positions, const std::vector<std::int8_t>& codes,
                             const std::vector<float>& weight_scale, const std::vector<float>& bias, bool dense);
   int segments() const { return static_cast<int>(segment_begin.size()) - 1; }
-  /// The largest input value of segment s whose sums stay exact in float32 (below 2^24).
-  double exactInputLimit(int s) const;
-  std::size_t weightsMultiplied() const { return codes.size(); }
 };
 
 struct IntegerMlp {
@@ -80,8 +78,7 @@ struct IntegerEdgeMlp {
 /// As runMlp / runEdgeMlp in Kernels.hpp, on codes; the same array conventions.
 void runMlp(const IntegerMlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
             std::size_t out_stride, const Execution& exec);
-void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride, const float* x,
-                std::size_t x_stride, const EdgeList& edges, float* out, std::size_t out_stride,
-                const Execution& exec);
+void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
+                const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec);
 
 }  // namespace efgnn::runtime

@@ -335,8 +335,6 @@ TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
   EXPECT_THROW(EdgeClassifier(older_flavour, "f", {}), runtime::ModelFileError);
 }
 
-class OnnxExportTest : public test::TempDirTest {};
-
 /// Writes a graph as run.js reads it.
 void writeGraph(const RandomGraph& g, const std::filesystem::path& dir) {
   const auto write = [&](const char* name, const void* data, std::size_t bytes) {
@@ -349,27 +347,36 @@ void writeGraph(const RandomGraph& g, const std::filesystem::path& dir) {
                                     << ", \"edges\": " << g.edges << ", \"edge_features\": " << g.edge_features << "}";
 }
 
-/// The logits ONNX Runtime (bench/onnx/run.js) computes with `model` (ONNX bytes) on `g`.
-std::vector<float> onnxRuntimeLogits(const std::string& model, const RandomGraph& g, const std::filesystem::path& dir) {
+/// ONNX export run through ONNX Runtime (bench/onnx/run.js, npm onnxruntime-node); skipped where
+/// either is missing.
+class OnnxExportTest : public test::TempDirTest {
+ protected:
+  void SetUp() override {
+#ifndef EFGNN_HAVE_ONNX
+    GTEST_SKIP() << "built without ONNX support";
+#endif
+    if (!std::filesystem::exists(onnx_dir / "node_modules" / "onnxruntime-node"))
+      GTEST_SKIP() << "onnxruntime-node is not installed in bench/onnx (scripts/install-deps.sh installs it)";
+    TempDirTest::SetUp();
+  }
+
+  /// The logits ONNX Runtime computes with `model` (ONNX bytes) on `g`.
+  std::vector<float> onnxRuntimeLogits(const std::string& model, const RandomGraph& g) const {
+    std::ofstream(dir / "model.onnx", std::ios::binary) << model;
+    writeGraph(g, dir);
+    const std::string command = "node " + (onnx_dir / "run.js").string() + " " + (dir / "model.onnx").string() + " " +
+                                dir.string() + " 1 1 > " + (dir / "ort.json").string() + " 2>&1";
+    EXPECT_EQ(std::system(command.c_str()), 0) << std::ifstream(dir / "ort.json").rdbuf();
+    std::vector<float> ort(g.edges);
+    std::ifstream(dir / "output.bin", std::ios::binary)
+        .read(reinterpret_cast<char*>(ort.data()), static_cast<std::streamsize>(ort.size() * 4));
+    return ort;
+  }
+
   const std::filesystem::path onnx_dir = std::filesystem::path(EFGNN_SOURCE_DIR) / "bench" / "onnx";
-  std::ofstream(dir / "model.onnx", std::ios::binary) << model;
-  writeGraph(g, dir);
-  const std::string command = "node " + (onnx_dir / "run.js").string() + " " + (dir / "model.onnx").string() + " " +
-                              dir.string() + " 1 1 > " + (dir / "ort.json").string() + " 2>&1";
-  EXPECT_EQ(std::system(command.c_str()), 0) << std::ifstream(dir / "ort.json").rdbuf();
-  std::vector<float> ort(g.edges);
-  std::ifstream(dir / "output.bin", std::ios::binary)
-      .read(reinterpret_cast<char*>(ort.data()), static_cast<std::streamsize>(ort.size() * 4));
-  return ort;
-}
+};
 
 TEST_F(OnnxExportTest, OnnxRuntimeComputesWhatTheRuntimeComputes) {
-#ifndef EFGNN_HAVE_ONNX
-  GTEST_SKIP() << "built without ONNX support";
-#endif
-  const std::filesystem::path onnx_dir = std::filesystem::path(EFGNN_SOURCE_DIR) / "bench" / "onnx";
-  if (!std::filesystem::exists(onnx_dir / "node_modules" / "onnxruntime-node"))
-    GTEST_SKIP() << "onnxruntime-node is not installed in bench/onnx (scripts/install-deps.sh installs it)";
   torch::manual_seed(8);
   std::vector<ModelConfig> configs{smallConfig()};
   configs.push_back(smallConfig());
@@ -381,7 +388,7 @@ TEST_F(OnnxExportTest, OnnxRuntimeComputesWhatTheRuntimeComputes) {
     auto model = makeModel(configs[c]);
     const auto file = toModelFile(*model);
     const auto g = randomGraph(300, 1200, configs[c].node_features, configs[c].edge_features, 11);
-    const auto ort = onnxRuntimeLogits(onnxModelOf(file, "test"), g, dir);
+    const auto ort = onnxRuntimeLogits(onnxModelOf(file, "test"), g);
     const auto mine = EdgeClassifier(file, "test", {}).logits(g.input());
     double worst = 0;
     for (std::size_t k = 0; k < ort.size(); ++k)
@@ -405,12 +412,7 @@ Agreement agreement(const std::vector<float>& got, const std::vector<float>& wan
 }
 
 TEST_F(OnnxExportTest, OnnxRuntimeComputesWhatTheQatModelAndTheIntegerRuntimeCompute) {
-#ifndef EFGNN_HAVE_ONNX
-  GTEST_SKIP() << "built without ONNX support";
-#else
-  const std::filesystem::path onnx_dir = std::filesystem::path(EFGNN_SOURCE_DIR) / "bench" / "onnx";
-  if (!std::filesystem::exists(onnx_dir / "node_modules" / "onnxruntime-node"))
-    GTEST_SKIP() << "onnxruntime-node is not installed in bench/onnx (scripts/install-deps.sh installs it)";
+#ifdef EFGNN_HAVE_ONNX  // reads the exported protos
   // Per-tensor weight scales with 12-bit inputs (float form of the input quantizers); per-channel
   // weight scales with 8-bit inputs (per-feature QuantizeLinear) and LayerNorm outputs quantized;
   // without edge features (the pair encoder).
@@ -444,7 +446,7 @@ TEST_F(OnnxExportTest, OnnxRuntimeComputesWhatTheQatModelAndTheIntegerRuntimeCom
     EXPECT_GT(ops["DequantizeLinear"], ops["QuantizeLinear"]) << "weights are dequantized too; " << name;
     EXPECT_EQ(ops["Round"] > 0, c.quant.input_bits > 8) << "inputs wider than 8 bits in float; " << name;
     const auto g = randomGraph(700, 3000, c.node_features, c.edge_features, 12);
-    const auto ort = onnxRuntimeLogits(bytes, g, dir);
+    const auto ort = onnxRuntimeLogits(bytes, g);
 
     // A code differs only where float rounding (of ONNX Runtime, LibTorch or the runtime) crosses
     // a rounding boundary; it then moves the logits of the edges it reaches.
