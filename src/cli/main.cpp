@@ -5,6 +5,7 @@
 #include "cli/Commands.hpp"
 #include "core/Error.hpp"
 #include "core/Json.hpp"
+#include "model/TorchThreads.hpp"
 #include "runtime/EdgeClassifier.hpp"
 
 namespace efgnn::cli {
@@ -14,6 +15,7 @@ void printJson(const Json& json) { std::printf("%s\n", json.dump(2).c_str()); }
 }  // namespace efgnn::cli
 
 int main(int argc, char** argv) {
+  efgnn::selectOpenBlasKernels(argv);
   CLI::App app{"efgnn: GNN-based charged-particle tracking for an Event Filter"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "efgnn 0.1.0");

@@ -5,6 +5,7 @@
 
 #include "runtime/IntegerKernels.hpp"
 #include "runtime/Kernels.hpp"
+#include "runtime/Tiles.hpp"
 
 namespace efgnn::runtime {
 namespace {
@@ -52,7 +53,8 @@ class IntegerReader {
       const NamedArray& scale = array(name + ".weight_scale", ArrayType::F32);
       const NamedArray& bias = array(name + ".bias", ArrayType::F32);
       try {
-        m.layers.push_back(IntegerLayer::build(in, sizes[k], segments, positions.i32, codes.i8, scale.f32, bias.f32, dense_));
+        m.layers.push_back(
+            IntegerLayer::build(in, sizes[k], segments, positions.i32, codes.i8, scale.f32, bias.f32, dense_));
       } catch (const std::invalid_argument& e) {
         throw ModelFileError(source_ + ": " + name + " (" + std::to_string(sizes[k]) + " x " + std::to_string(in) +
                              "): " + e.what());
@@ -101,7 +103,8 @@ class IntegerReader {
     return *a;
   }
   float positive(float v, const std::string& name) const {
-    if (!(v > 0) || !std::isfinite(v)) throw ModelFileError(source_ + ": " + name + ": scales must be positive and finite");
+    if (!(v > 0) || !std::isfinite(v))
+      throw ModelFileError(source_ + ": " + name + ": scales must be positive and finite");
     return v;
   }
   const ModelFile& f_;
@@ -129,12 +132,14 @@ Networks<Mlp, EdgeMlp> readFloat(const ModelFile& f, const std::string& source, 
   const int h = a.hidden;
   const std::vector<int> node_sizes(a.node_layers, h), edge_sizes(a.edge_layers, h);
   n.node_encoder = readMlp(f, source, "node_encoder", a.node_features, node_sizes, shape);
-  if (a.edge_features > 0) n.edge_encoder = readMlp(f, source, "edge_encoder", a.edge_features, edge_sizes, shape);
-  else n.pair_encoder = EdgeMlp{0, h, readMlp(f, source, "edge_encoder.mlp", 2 * h, edge_sizes, shape)};
+  if (a.edge_features > 0)
+    n.edge_encoder = readMlp(f, source, "edge_encoder", a.edge_features, edge_sizes, shape);
+  else
+    n.pair_encoder = EdgeMlp::of(0, h, readMlp(f, source, "edge_encoder.mlp", 2 * h, edge_sizes, shape));
   const int state = a.stateWidth(), messages = a.messageWidth();
   for (int i = 0; i < a.edgeNetworks(); ++i)
-    n.edge_networks.push_back(EdgeMlp{
-        state, state, readMlp(f, source, "edge_network" + std::to_string(i) + ".mlp", 3 * state, edge_sizes, shape)});
+    n.edge_networks.push_back(EdgeMlp::of(
+        state, state, readMlp(f, source, "edge_network" + std::to_string(i) + ".mlp", 3 * state, edge_sizes, shape)));
   for (int i = 0; i < a.nodeNetworks(); ++i)
     n.node_networks.push_back(
         readMlp(f, source, "node_network" + std::to_string(i), messages + state, node_sizes, shape));
@@ -148,8 +153,8 @@ Networks<Mlp, EdgeMlp> readFloat(const ModelFile& f, const std::string& source, 
 /// Integer networks know the scales of their inputs, which change from iteration to iteration
 /// (each reads the codes of the previous networks' grids), so a recurrent network is read once
 /// per iteration.
-Networks<IntegerMlp, IntegerEdgeMlp> readInteger(const ModelFile& f, const std::string& source,
-                                                 const Architecture& a, const MlpShape& shape, bool dense) {
+Networks<IntegerMlp, IntegerEdgeMlp> readInteger(const ModelFile& f, const std::string& source, const Architecture& a,
+                                                 const MlpShape& shape, bool dense) {
   const IntegerReader read(f, source, a, dense);
   Networks<IntegerMlp, IntegerEdgeMlp> n;
   const int h = a.hidden;
@@ -176,8 +181,8 @@ Networks<IntegerMlp, IntegerEdgeMlp> readInteger(const ModelFile& f, const std::
     edge_in.insert(edge_in.end(), node_state.begin(), node_state.end());
     edge_in.insert(edge_in.end(), node_state.begin(), node_state.end());
     const auto segments = static_cast<int>(node_state.size());
-    n.edge_networks.push_back(
-        IntegerEdgeMlp{a.stateWidth(), a.stateWidth(), segments, segments, read.mlp(edge_name, edge_in, edge_sizes, shape)});
+    n.edge_networks.push_back(IntegerEdgeMlp{a.stateWidth(), a.stateWidth(), segments, segments,
+                                             read.mlp(edge_name, edge_in, edge_sizes, shape)});
     e_scale = output_scale(n.edge_networks.back().mlp);
     std::vector<InputSegment> node_in{{a.messageWidth(), e_scale}};
     node_in.insert(node_in.end(), node_state.begin(), node_state.end());
@@ -196,7 +201,7 @@ Networks<IntegerMlp, IntegerEdgeMlp> readInteger(const ModelFile& f, const std::
 
 struct EdgeClassifier::Network {
   Architecture arch;
-  Networks<Mlp, EdgeMlp> floats;                   // float models
+  Networks<Mlp, EdgeMlp> floats;                  // float models
   Networks<IntegerMlp, IntegerEdgeMlp> integers;  // integer models
 };
 
@@ -207,8 +212,10 @@ EdgeClassifier::EdgeClassifier(const ModelFile& f, const std::string& source, Co
   MlpShape shape;
   shape.layernorm = n.arch.layernorm;
   shape.activation = activationOf(n.arch.activation, source);
-  if (n.arch.integer()) n.integers = readInteger(f, source, n.arch, shape, !config.sparse_weights);
-  else n.floats = readFloat(f, source, n.arch, shape);
+  if (n.arch.integer())
+    n.integers = readInteger(f, source, n.arch, shape, !config.sparse_weights);
+  else
+    n.floats = readFloat(f, source, n.arch, shape);
 }
 
 EdgeClassifier EdgeClassifier::load(const std::filesystem::path& file, Config config) {
@@ -232,7 +239,8 @@ void validate(const GraphInput& g, std::size_t node_features, std::size_t edge_f
   if (g.num_edges > 0 && edge_features > 0 && (g.edge_attr == nullptr || g.edge_features != edge_features))
     throw InputError("edge features: " + std::to_string(g.edge_attr ? g.edge_features : 0) +
                      " per edge, the model takes " + std::to_string(edge_features));
-  if (g.num_nodes > 0 && g.x == nullptr) throw InputError("node features: no data for " + std::to_string(g.num_nodes) + " nodes");
+  if (g.num_nodes > 0 && g.x == nullptr)
+    throw InputError("node features: no data for " + std::to_string(g.num_nodes) + " nodes");
   if (g.num_edges > 0 && g.edge_index == nullptr) throw InputError("edge_index: no data");
   for (std::size_t i = 0; i < g.num_nodes * g.node_features; ++i)
     if (!std::isfinite(g.x[i]))
@@ -241,8 +249,8 @@ void validate(const GraphInput& g, std::size_t node_features, std::size_t edge_f
   if (edge_features > 0)
     for (std::size_t i = 0; i < g.num_edges * edge_features; ++i)
       if (!std::isfinite(g.edge_attr[i]))
-        throw InputError("edge " + std::to_string(i / edge_features) + ", feature " + std::to_string(i % edge_features) +
-                         ": not a finite number");
+        throw InputError("edge " + std::to_string(i / edge_features) + ", feature " +
+                         std::to_string(i % edge_features) + ": not a finite number");
   for (std::size_t k = 0; k < 2 * g.num_edges; ++k) {
     const std::int64_t v = g.edge_index[k];
     if (v < 0 || static_cast<std::uint64_t>(v) >= g.num_nodes)
@@ -252,15 +260,6 @@ void validate(const GraphInput& g, std::size_t node_features, std::size_t edge_f
   }
 }
 
-/// Arrays reused from event to event; grown, never shrunk, and fully overwritten before use.
-struct Workspace {
-  std::vector<float> arrays[4];
-  std::vector<float>& get(int i, std::size_t size) {
-    if (arrays[i].size() < size) arrays[i].resize(size);
-    return arrays[i];
-  }
-};
-
 /// The forward pass, the same for float and integer networks (the kernels differ): with
 /// integer networks the states hold activation codes and the sums over edges sums of codes.
 template <class MlpT, class EdgeMlpT>
@@ -269,35 +268,39 @@ std::vector<float> forward(const Networks<MlpT, EdgeMlpT>& n, const Architecture
   const std::size_t N = g.num_nodes, E = g.num_edges, h = static_cast<std::size_t>(a.hidden);
   const EdgeList edges(g.edge_index, E, N);
 
-  // Encoders. With concat the state is [current, initial]: both live in one [rows, 2h] array so
-  // the networks read it without copying.
+  // Encoders. With concat the state is [current, initial]: both live in one row so the
+  // networks read it without copying. A node's row also holds its messages, first, so that the
+  // node network reads [sum in, sum out, x] in place: [N, messages + state], x after the
+  // messages.
   const auto state = static_cast<std::size_t>(a.stateWidth());
+  const auto messages = static_cast<std::size_t>(a.messageWidth());
+  const std::size_t node_stride = messages + state;
   // Working arrays stay with the calling thread between events (each thread its own, so events
   // may run in parallel): new pages for every event cost more than the arithmetic on them.
-  thread_local Workspace work;
-  std::vector<float>& x = work.get(0, N * state);
-  std::vector<float>& e = work.get(1, E * state);
-  runMlp(n.node_encoder, g.x, N, g.node_features, x.data(), state, exec);
-  if (a.edge_features > 0) runMlp(n.edge_encoder, g.edge_attr, E, g.edge_features, e.data(), state, exec);
-  else runEdgeMlp(n.pair_encoder, nullptr, 0, x.data(), state, edges, e.data(), state, exec);
+  thread_local detail::Buffer node_buffer, edge_buffer, decoded_buffer;
+  float* const nodes = node_buffer.get(N * node_stride);
+  float* const x = nodes + messages;
+  float* const e = edge_buffer.get(E * state);
+  runMlp(n.node_encoder, g.x, N, g.node_features, x, node_stride, exec);
+  if (a.edge_features > 0)
+    runMlp(n.edge_encoder, g.edge_attr, E, g.edge_features, e, state, exec);
+  else
+    runEdgeMlp(n.pair_encoder, nullptr, 0, x, node_stride, edges, e, state, exec);
   if (a.concat) {  // the initial encodings into the second half, where they stay
-    for (std::size_t r = 0; r < N; ++r) std::copy_n(x.data() + r * state, h, x.data() + r * state + h);
-    for (std::size_t r = 0; r < E; ++r) std::copy_n(e.data() + r * state, h, e.data() + r * state + h);
+    copyColumns(x, N, h, node_stride, x + h, node_stride, exec);
+    copyColumns(e, E, h, state, e + h, state, exec);
   }
-  const auto messages = static_cast<std::size_t>(a.messageWidth());
-  std::vector<float>& node_input = work.get(2, N * (messages + state));
   for (int i = 0; i < a.iterations; ++i) {
-    // In place: the new edge state replaces the current one (the first h columns of e).
-    runEdgeMlp(n.edgeNetwork(i), e.data(), state, x.data(), state, edges, e.data(), state, exec);
-    // Node input [sum in, sum out, x]: messages first, then the state.
-    aggregate(e.data(), h, state, edges, a.in_out_diff_agg, node_input.data(), messages + state, exec);
-    copyRows(x.data(), N, state, node_input.data() + messages, messages + state, exec);
-    runMlp(n.nodeNetwork(i), node_input.data(), N, messages + state, x.data(), state, exec);
+    // In place: the new edge state replaces the current one (the first h columns of e), and
+    // the new node state the current one.
+    runEdgeMlp(n.edgeNetwork(i), e, state, x, node_stride, edges, e, state, exec);
+    aggregate(e, h, state, edges, a.in_out_diff_agg, nodes, node_stride, exec);
+    runMlp(n.nodeNetwork(i), nodes, N, node_stride, x, node_stride, exec);
   }
-  std::vector<float>& decoded = work.get(3, E * h);
+  float* const decoded = decoded_buffer.get(E * h);
   std::vector<float> out(E);
-  runMlp(n.edge_decoder, e.data(), E, state, decoded.data(), h, exec);
-  runMlp(n.output, decoded.data(), E, h, out.data(), 1, exec);
+  runMlp(n.edge_decoder, e, E, state, decoded, h, exec);
+  runMlp(n.output, decoded, E, h, out.data(), 1, exec);
   return out;
 }
 
@@ -322,8 +325,8 @@ namespace {
 /// Multiplications per row by the weights of inputs [begin, end) of a layer.
 double multiplies(const DenseLayer& l, int begin, int end) { return static_cast<double>(end - begin) * l.out; }
 double multiplies(const IntegerLayer& l, int begin, int end) {
-  return static_cast<double>(std::count_if(l.columns.begin(), l.columns.end(),
-                                           [&](std::uint16_t c) { return c >= begin && c < end; }));
+  return static_cast<double>(
+      std::count_if(l.columns.begin(), l.columns.end(), [&](std::uint16_t c) { return c >= begin && c < end; }));
 }
 
 template <class MlpT>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "runtime/ModelFile.hpp"
 #include "runtime/Tiles.hpp"
@@ -24,45 +25,158 @@ __attribute__((always_inline)) inline Vec16 load(const float* p) {
 }
 __attribute__((always_inline)) inline void store(float* p, Vec16 v) { std::memcpy(p, &v, sizeof v); }
 
-/// Codes of a grid: round half to even (as torch.round) of v / scale, clipped to [lo, hi].
+typedef int IVec16 __attribute__((vector_size(64)));
+
+/// Whether any lane of a comparison's result is set: ORs of halves down to 64 bits (a loop over
+/// the lanes compiles to 16 extractions).
+__attribute__((always_inline)) inline bool anyLane(IVec16 m) {
+  typedef int IVec8 __attribute__((vector_size(32)));
+  typedef int IVec4 __attribute__((vector_size(16)));
+  typedef int IVec2 __attribute__((vector_size(8)));
+  const IVec8 m8 = __builtin_shufflevector(m, m, 0, 1, 2, 3, 4, 5, 6, 7) |
+                   __builtin_shufflevector(m, m, 8, 9, 10, 11, 12, 13, 14, 15);
+  const IVec4 m4 = __builtin_shufflevector(m8, m8, 0, 1, 2, 3) | __builtin_shufflevector(m8, m8, 4, 5, 6, 7);
+  const IVec2 m2 = __builtin_shufflevector(m4, m4, 0, 1) | __builtin_shufflevector(m4, m4, 2, 3);
+  std::uint64_t bits;
+  std::memcpy(&bits, &m2, sizeof bits);
+  return bits != 0;
+}
+
+/// A grid: its scale, reciprocal and bounds, and how close to a rounding boundary a quotient
+/// may be before the fast one is not trusted (see quantize).
+struct Grid {
+  float scale, inverse, lo, hi, margin;
+  Grid(float s, float lo_, float hi_)
+      : scale(s), inverse(1.f / s), lo(lo_), hi(hi_), margin(std::max(-lo_, hi_) * 0x1p-21f) {}
+};
+
+/// Codes of a grid: round half to even (as torch.round) of fl(v / scale), clipped to [lo, hi].
 /// Clipping first is the same (the bounds are integers) and keeps |v| < 2^22, where adding
 /// and subtracting 1.5 x 2^23 rounds to the nearest even integer in float32.
-__attribute__((always_inline)) inline Vec16 quantize(Vec16 v, float scale, float lo, float hi) {
-  v /= scale;  // a division, as in training: multiplying by 1/scale can round differently
-  v = v < lo ? Vec16{} + lo : v;
-  v = v > hi ? Vec16{} + hi : v;
+///
+/// Training divides by the scale; a division costs a vector ~10 cycles, so v x (1 / scale) is
+/// rounded instead (kExact false). The two quotients differ by at most 3 units in the last
+/// place (1/scale rounded, the product rounded, the division rounded), so they give the same
+/// code unless one of them lies that close to a rounding boundary (a half-integer): such lanes
+/// are flagged in `unsafe`, and the caller quantizes them again by division (kExact true; for
+/// 6-bit grids about one vector in a thousand).
+template <bool kExact>
+__attribute__((always_inline)) inline Vec16 quantize(Vec16 v, const Grid& g, IVec16& unsafe) {
   constexpr float kRound = 12582912.f;  // 1.5 x 2^23
-  return (v + kRound) - kRound;
+  Vec16 q = kExact ? v / g.scale : v * g.inverse;
+  q = q < g.lo ? Vec16{} + g.lo : q;
+  q = q > g.hi ? Vec16{} + g.hi : q;
+  const Vec16 c = (q + kRound) - kRound;
+  if (!kExact) {
+    const Vec16 distance = q - c;  // margin: 2^-21 of the largest |q|, 3 ulps and to spare
+    unsafe |= (0.5f - (distance < 0 ? -distance : distance)) <= g.margin;
+  }
+  return c;
+}
+
+/// quantize() of one vector, redone by division where it is not certain.
+__attribute__((always_inline)) inline Vec16 quantize(Vec16 v, const Grid& g) {
+  IVec16 unsafe{};
+  const Vec16 c = quantize<false>(v, g, unsafe);
+  return __builtin_expect(anyLane(unsafe), 0) ? quantize<true>(v, g, unsafe) : c;
+}
+
+/// v[i][j] -> v[j][i] for a 16 x 16 block held in 16 vectors: four butterfly stages, the one
+/// of distance d exchanging element (i, j) with (i ^ d, j ^ d) where bit d of i and j differ
+/// (two-source shuffles, 64 in all, instead of 256 scalar moves).
+__attribute__((always_inline)) inline void transpose16(Vec16 (&v)[16]) {
+  for (int i = 0; i < 16; ++i)
+    if ((i & 8) == 0) {
+      const Vec16 a = v[i], b = v[i + 8];
+      v[i] = __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+      v[i + 8] = __builtin_shufflevector(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    }
+  for (int i = 0; i < 16; ++i)
+    if ((i & 4) == 0) {
+      const Vec16 a = v[i], b = v[i + 4];
+      v[i] = __builtin_shufflevector(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+      v[i + 4] = __builtin_shufflevector(a, b, 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    }
+  for (int i = 0; i < 16; ++i)
+    if ((i & 2) == 0) {
+      const Vec16 a = v[i], b = v[i + 2];
+      v[i] = __builtin_shufflevector(a, b, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+      v[i + 2] = __builtin_shufflevector(a, b, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
+    }
+  for (int i = 0; i < 16; ++i)
+    if ((i & 1) == 0) {
+      const Vec16 a = v[i], b = v[i + 1];
+      v[i] = __builtin_shufflevector(a, b, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+      v[i + 1] = __builtin_shufflevector(a, b, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+    }
 }
 
 /// A[k][lane] = in[lane][k] for the n rows of a tile (zero beyond them), k < width; with
-/// `scale`, the features are quantized on the way in (one scale per feature).
+/// `scale`, the features are quantized on the way in (one scale per feature). Full tiles go
+/// by 16 x 16 blocks.
 EFGNN_KERNEL void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale,
                               int max, float* a) {
-  for (int k = 0; k < width; ++k) {
+  const int blocked = n == kBlockRows ? width / 16 * 16 : 0;
+  for (int k0 = 0; k0 < blocked; k0 += 16)
+    for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
+      Vec16 v[16];
+      for (std::size_t i = 0; i < 16; ++i) v[i] = load(in + (r0 + i) * stride + static_cast<std::size_t>(k0));
+      transpose16(v);
+      for (std::size_t i = 0; i < 16; ++i) store(a + (static_cast<std::size_t>(k0) + i) * kBlockRows + r0, v[i]);
+    }
+  for (int k = blocked; k < width; ++k) {
     float* column = a + static_cast<std::size_t>(k) * kBlockRows;
     for (std::size_t r = 0; r < n; ++r) column[r] = in[r * stride + static_cast<std::size_t>(k)];
     std::fill(column + n, column + kBlockRows, 0.f);
-    if (scale)
-      for (int v = 0; v < kVectors; ++v)
-        store(column + 16 * v,
-              quantize(load(column + 16 * v), scale[k], static_cast<float>(-max), static_cast<float>(max)));
   }
+  if (scale)
+    for (int k = 0; k < width; ++k) {
+      const Grid grid(scale[k], static_cast<float>(-max), static_cast<float>(max));
+      float* column = a + static_cast<std::size_t>(k) * kBlockRows;
+      for (int v = 0; v < kVectors; ++v) store(column + 16 * v, quantize(load(column + 16 * v), grid));
+    }
 }
 
 /// out[r][o] = y[o][lane r] for the n rows of a tile.
 EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, float* out, std::size_t stride) {
+  const int blocked = n == kBlockRows ? width / 16 * 16 : 0;
+  for (int o0 = 0; o0 < blocked; o0 += 16)
+    for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
+      Vec16 v[16];
+      for (std::size_t i = 0; i < 16; ++i) v[i] = load(y + (static_cast<std::size_t>(o0) + i) * kBlockRows + r0);
+      transpose16(v);
+      for (std::size_t i = 0; i < 16; ++i) store(out + (r0 + i) * stride + static_cast<std::size_t>(o0), v[i]);
+    }
   for (std::size_t r = 0; r < n; ++r)
-    for (int o = 0; o < width; ++o)
+    for (int o = blocked; o < width; ++o)
       out[r * stride + static_cast<std::size_t>(o)] = y[static_cast<std::size_t>(o) * kBlockRows + r];
 }
 
 /// y[o][lane t] += source part of edge t's source node + target part of its target node.
 EFGNN_KERNEL void addNodeParts(const float* node_parts, std::size_t h, const std::int64_t* src, const std::int64_t* dst,
                                std::size_t n, float* y) {
-  for (std::size_t t = 0; t < n; ++t) {
-    const float* ps = node_parts + static_cast<std::size_t>(src[t]) * 2 * h;
-    const float* pd = node_parts + static_cast<std::size_t>(dst[t]) * 2 * h + h;
+  const auto part = [&](const std::int64_t* node, std::size_t t, std::size_t side) {
+    return node_parts + static_cast<std::size_t>(node[t]) * 2 * h + side * h;
+  };
+  const std::size_t blocked = h % 16 == 0 ? n / 16 * 16 : 0;
+  for (std::size_t r0 = 0; r0 < blocked; r0 += 16) {
+    for (std::size_t i = 0; i < 16 && r0 + 16 + i < n; ++i) {  // the next block's rows
+      detail::prefetch(part(src, r0 + 16 + i, 0), h);
+      detail::prefetch(part(dst, r0 + 16 + i, 1), h);
+    }
+    for (std::size_t o0 = 0; o0 < h; o0 += 16) {
+      Vec16 v[16];
+      for (std::size_t i = 0; i < 16; ++i) v[i] = load(part(src, r0 + i, 0) + o0) + load(part(dst, r0 + i, 1) + o0);
+      transpose16(v);
+      for (std::size_t i = 0; i < 16; ++i) {
+        float* column = y + (o0 + i) * kBlockRows + r0;
+        store(column, load(column) + v[i]);
+      }
+    }
+  }
+  for (std::size_t t = blocked; t < n; ++t) {
+    const float* ps = part(src, t, 0);
+    const float* pd = part(dst, t, 1);
     for (std::size_t o = 0; o < h; ++o) y[o * kBlockRows + t] += ps[o] + pd[o];
   }
 }
@@ -97,38 +211,58 @@ EFGNN_KERNEL void products(const IntegerLayer& layer, int s0, int s1, const floa
 EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float* y) {
   const auto row = [&](int o, int v) { return y + static_cast<std::size_t>(o) * kBlockRows + 16 * v; };
   const float width = static_cast<float>(layer.out);
+  const auto norm_max = static_cast<float>(layer.norm_max);
+  const Grid norm(layer.norm_scale > 0 ? layer.norm_scale : 1.f, -norm_max, norm_max);
+  const Grid activation(layer.act_scale, 0.f, static_cast<float>(layer.act_max));
+  // Normalised, norm-quantized, activated and quantized: the codes of output o.
+  const auto codes = [&]<bool kExact>(Vec16 t, Vec16 mean, Vec16 rstd, IVec16& unsafe) {
+    if (shape.layernorm) t = (t - mean) * rstd;
+    if (layer.norm_scale > 0) t = quantize<kExact>(t, norm, unsafe) * layer.norm_scale;
+    switch (shape.activation) {
+      case Activation::ReLU:
+        t = t > 0 ? t : Vec16{};
+        break;
+      case Activation::SiLU:
+        for (int i = 0; i < 16; ++i) t[i] = t[i] / (1.f + std::exp(-t[i]));
+        break;
+      case Activation::Tanh:
+        for (int i = 0; i < 16; ++i) t[i] = std::tanh(t[i]);
+        break;
+    }
+    return quantize<kExact>(t, activation, unsafe);
+  };
+  constexpr int kGroup = 4;  // outputs whose uncertain lanes are looked for at once
   for (int v = 0; v < kVectors; ++v) {
     Vec16 mean{}, rstd{};
     if (shape.layernorm) {
-      for (int o = 0; o < layer.out; ++o) mean += load(row(o, v));
-      mean /= width;
-      Vec16 var{};
-      for (int o = 0; o < layer.out; ++o) {
+      // Four partial sums each: one would wait on the latency of every addition.
+      Vec16 sums[4] = {}, squares[4] = {};
+      int o = 0;
+      for (; o + 4 <= layer.out; o += 4)
+        for (int p = 0; p < 4; ++p) sums[p] += load(row(o + p, v));
+      for (; o < layer.out; ++o) sums[0] += load(row(o, v));
+      mean = ((sums[0] + sums[1]) + (sums[2] + sums[3])) / width;
+      for (o = 0; o + 4 <= layer.out; o += 4)
+        for (int p = 0; p < 4; ++p) {
+          const Vec16 d = load(row(o + p, v)) - mean;
+          squares[p] += d * d;
+        }
+      for (; o < layer.out; ++o) {
         const Vec16 d = load(row(o, v)) - mean;
-        var += d * d;
+        squares[0] += d * d;
       }
-      var /= width;
+      const Vec16 var = ((squares[0] + squares[1]) + (squares[2] + squares[3])) / width;
       for (int i = 0; i < 16; ++i) rstd[i] = 1.f / std::sqrt(var[i] + 1e-5f);
     }
-    for (int o = 0; o < layer.out; ++o) {
-      Vec16 t = load(row(o, v));
-      if (shape.layernorm) t = (t - mean) * rstd;
-      if (layer.norm_scale > 0) {
-        const auto m = static_cast<float>(layer.norm_max);
-        t = quantize(t, layer.norm_scale, -m, m) * layer.norm_scale;
-      }
-      switch (shape.activation) {
-        case Activation::ReLU:
-          t = t > 0 ? t : Vec16{};
-          break;
-        case Activation::SiLU:
-          for (int i = 0; i < 16; ++i) t[i] = t[i] / (1.f + std::exp(-t[i]));
-          break;
-        case Activation::Tanh:
-          for (int i = 0; i < 16; ++i) t[i] = std::tanh(t[i]);
-          break;
-      }
-      store(row(o, v), quantize(t, layer.act_scale, 0.f, static_cast<float>(layer.act_max)));
+    for (int o0 = 0; o0 < layer.out; o0 += kGroup) {
+      const int group = std::min(kGroup, layer.out - o0);
+      Vec16 c[kGroup];
+      IVec16 unsafe{};
+      for (int g = 0; g < group; ++g) c[g] = codes.template operator()<false>(load(row(o0 + g, v)), mean, rstd, unsafe);
+      if (__builtin_expect(anyLane(unsafe), 0))
+        for (int g = 0; g < group; ++g)
+          c[g] = codes.template operator()<true>(load(row(o0 + g, v)), mean, rstd, unsafe);
+      for (int g = 0; g < group; ++g) store(row(o0 + g, v), c[g]);
     }
   }
 }
@@ -224,9 +358,8 @@ void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride,
   const int es = net.edge_segments, ns = net.node_segments;
   // Node parts of the first layer, per node [N, 2h] (source part, target part), rows kept with
   // the calling thread between calls as in the float kernels.
-  thread_local std::vector<float> buffer;
-  if (buffer.size() < edges.num_nodes * 2 * h) buffer.resize(edges.num_nodes * 2 * h);
-  float* const node_parts = buffer.data();
+  thread_local detail::Buffer buffer;
+  float* const node_parts = buffer.get(edges.num_nodes * 2 * h);
   const auto node_scratch = static_cast<std::size_t>(std::max(net.node_width, first.out));
   detail::forTiles(edges.num_nodes, kBlockRows, exec, node_scratch,
                    [&](std::size_t r0, std::size_t n, float* a, float* b) {

@@ -44,56 +44,77 @@ __attribute__((target("avx512f"))) int nonzeroAvx512(const float* x, int k_count
 const bool kAvx512 = __builtin_cpu_supports("avx512f");
 
 /// Rows whose outputs are C x 16 wide: the accumulators stay in registers while the inputs
-/// stream by, so each weight vector costs one load per row and non-zero input.
+/// stream by, so each weight vector costs one load per row and non-zero input. The non-zero
+/// inputs of a row go round-robin into kChains sets of accumulators, summed at the end: one set
+/// would make every multiply-add wait for the previous one (a chain of latency 4), several keep
+/// both FMA units busy. The order of the terms is fixed by the row alone, not by the threads.
 template <int C>
 __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::size_t x_stride, std::size_t rows,
                                                           const float* wt, std::size_t out, int k_count,
                                                           const float* bias, float* y, std::size_t y_stride) {
+  constexpr int kChains = C >= 6 ? 2 : C >= 3 ? 4 : 8 / C;  // at most 24 accumulators
   int nonzero[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * x_stride;
     const int n = kAvx512 ? nonzeroAvx512(xr, k_count, nonzero) : nonzeroPlain(xr, k_count, nonzero);
-    Vec16 acc[C];
-    for (int c = 0; c < C; ++c) {
-      if (bias) __builtin_memcpy(&acc[c], bias + 16 * c, sizeof(Vec16));
-      else acc[c] = Vec16{};
-    }
-    for (int i = 0; i < n; ++i) {
-      const int k = nonzero[i];
+    Vec16 acc[kChains][C];
+    for (auto& chain : acc)
+      for (auto& v : chain) v = Vec16{};
+    const auto madd = [&](Vec16* a, int k) {
       const float v = xr[k];
       const float* w = wt + static_cast<std::size_t>(k) * out;
       for (int c = 0; c < C; ++c) {
         Vec16 wv;
         __builtin_memcpy(&wv, w + 16 * c, sizeof(Vec16));
-        acc[c] += v * wv;
+        a[c] += v * wv;
       }
+    };
+    int i = 0;
+    for (; i + kChains <= n; i += kChains)
+      for (int p = 0; p < kChains; ++p) madd(acc[p], nonzero[i + p]);
+    for (int p = 0; i < n; ++i, ++p) madd(acc[p], nonzero[i]);
+    for (int c = 0; c < C; ++c) {
+      Vec16 sum = acc[0][c];
+      for (int p = 1; p < kChains; ++p) sum += acc[p][c];
+      if (bias) {
+        Vec16 b;
+        __builtin_memcpy(&b, bias + 16 * c, sizeof(Vec16));
+        sum += b;
+      }
+      __builtin_memcpy(y + r * y_stride + 16 * c, &sum, sizeof(Vec16));
     }
-    for (int c = 0; c < C; ++c) __builtin_memcpy(y + r * y_stride + 16 * c, &acc[c], sizeof(Vec16));
   }
 }
 
 /// y[r, 0:out] = (bias or 0) + x[r, 0:k_count] W[k_begin : k_begin + k_count]^T. Zero inputs
 /// (most of them after a ReLU) are skipped: that is exact, and it is where the sparsity of
 /// activations pays.
-EFGNN_KERNEL void dense(const float* x, std::size_t x_stride,
-                                                                          std::size_t rows, const DenseLayer& layer,
-                                                                          int k_begin, int k_count, bool with_bias,
-                                                                          float* y, std::size_t y_stride) {
+EFGNN_KERNEL void dense(const float* x, std::size_t x_stride, std::size_t rows, const DenseLayer& layer, int k_begin,
+                        int k_count, bool with_bias, float* y, std::size_t y_stride) {
   const auto out = static_cast<std::size_t>(layer.out);
   const float* wt = layer.wt.data() + static_cast<std::size_t>(k_begin) * out;
   const float* bias = with_bias ? layer.bias.data() : nullptr;
   switch (k_count <= 1024 ? out : 0) {
-    case 16: return denseRowsVec16<1>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
-    case 32: return denseRowsVec16<2>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
-    case 48: return denseRowsVec16<3>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
-    case 64: return denseRowsVec16<4>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
-    default: break;
+    case 16:
+      return denseRowsVec16<1>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
+    case 32:
+      return denseRowsVec16<2>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
+    case 48:
+      return denseRowsVec16<3>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
+    case 64:
+      return denseRowsVec16<4>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
+    case 96:
+      return denseRowsVec16<6>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
+    default:
+      break;
   }
   for (std::size_t r = 0; r < rows; ++r) {
     float* __restrict yr = y + r * y_stride;
     const float* xr = x + r * x_stride;
-    if (bias) std::memcpy(yr, bias, sizeof(float) * out);
-    else std::fill(yr, yr + out, 0.f);
+    if (bias)
+      std::memcpy(yr, bias, sizeof(float) * out);
+    else
+      std::fill(yr, yr + out, 0.f);
     for (int k = 0; k < k_count; ++k) {
       const float v = xr[k];
       if (v == 0.f) continue;
@@ -104,10 +125,15 @@ EFGNN_KERNEL void dense(const float* x, std::size_t x_stride,
   }
 }
 
-float horizontalSum(Vec16 v) {
-  float s = 0;
-  for (int i = 0; i < 16; ++i) s += v[i];
-  return s;
+/// The sum of the 16 lanes, as a tree (halves, quarters, ...): 4 dependent additions instead
+/// of 16 in a row, which made LayerNorm wait on their latency.
+__attribute__((always_inline)) inline float horizontalSum(Vec16 v) {
+  typedef float Vec8 __attribute__((vector_size(32)));
+  typedef float Vec4 __attribute__((vector_size(16)));
+  const Vec8 v8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                  __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const Vec4 v4 = __builtin_shufflevector(v8, v8, 0, 1, 2, 3) + __builtin_shufflevector(v8, v8, 4, 5, 6, 7);
+  return (v4[0] + v4[2]) + (v4[1] + v4[3]);
 }
 
 /// LayerNorm and activation of rows C x 16 wide, in registers.
@@ -142,15 +168,19 @@ __attribute__((always_inline)) inline void finishRowsVec16(float* y, std::size_t
 
 /// LayerNorm (no affine parameters, eps 1e-5, biased variance, as torch) and the activation, in
 /// place, unless this is the last layer of an MLP that ends without them.
-EFGNN_KERNEL void finish(float* y, std::size_t rows, int width, std::size_t stride, const MlpShape& shape,
-                         bool last) {
+EFGNN_KERNEL void finish(float* y, std::size_t rows, int width, std::size_t stride, const MlpShape& shape, bool last) {
   if (last && !shape.activate_last) return;
   switch (width) {
-    case 16: return finishRowsVec16<1>(y, rows, stride, shape);
-    case 32: return finishRowsVec16<2>(y, rows, stride, shape);
-    case 48: return finishRowsVec16<3>(y, rows, stride, shape);
-    case 64: return finishRowsVec16<4>(y, rows, stride, shape);
-    default: break;
+    case 16:
+      return finishRowsVec16<1>(y, rows, stride, shape);
+    case 32:
+      return finishRowsVec16<2>(y, rows, stride, shape);
+    case 48:
+      return finishRowsVec16<3>(y, rows, stride, shape);
+    case 64:
+      return finishRowsVec16<4>(y, rows, stride, shape);
+    default:
+      break;
   }
   for (std::size_t r = 0; r < rows; ++r) {
     float* v = y + r * stride;
@@ -164,9 +194,15 @@ EFGNN_KERNEL void finish(float* y, std::size_t rows, int width, std::size_t stri
     }
     for (int o = 0; o < width; ++o) {
       switch (shape.activation) {
-        case Activation::ReLU: v[o] = std::max(v[o], 0.f); break;
-        case Activation::SiLU: v[o] = v[o] / (1.f + std::exp(-v[o])); break;
-        case Activation::Tanh: v[o] = std::tanh(v[o]); break;
+        case Activation::ReLU:
+          v[o] = std::max(v[o], 0.f);
+          break;
+        case Activation::SiLU:
+          v[o] = v[o] / (1.f + std::exp(-v[o]));
+          break;
+        case Activation::Tanh:
+          v[o] = std::tanh(v[o]);
+          break;
       }
     }
   }
@@ -204,6 +240,13 @@ EFGNN_KERNEL void aggregateNodes(const float* e, std::size_t width, std::size_t 
     float* in_sum = sums;
     float* out_sum = sums + width;
     std::fill(sums, sums + 2 * width, 0.f);
+    // The rows of the edges of the node kPrefetchDistance ahead (edge lists end where the next
+    // node's begin, so the ahead-index stays within the array).
+    const auto ahead = std::min(i + detail::kPrefetchDistance, edges.num_nodes - 1);
+    for (auto j = edges.in_offsets[ahead]; j < edges.in_offsets[ahead + 1]; ++j)
+      detail::prefetch(e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride, width);
+    for (auto j = edges.out_offsets[ahead]; j < edges.out_offsets[ahead + 1]; ++j)
+      detail::prefetch(e + static_cast<std::size_t>(edges.out_edges[j]) * e_stride, width);
     for (auto j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j) {
       const float* m = e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride;
       for (std::size_t o = 0; o < width; ++o) in_sum[o] += m[o];
@@ -213,7 +256,8 @@ EFGNN_KERNEL void aggregateNodes(const float* e, std::size_t width, std::size_t 
       for (std::size_t o = 0; o < width; ++o) out_sum[o] += m[o];
     }
     float* o = out + i * out_stride;
-    if (separate) std::memcpy(o, sums, sizeof(float) * 2 * width);
+    if (separate)
+      std::memcpy(o, sums, sizeof(float) * 2 * width);
     else
       for (std::size_t c = 0; c < width; ++c) o[c] = in_sum[c] + out_sum[c];
   }
@@ -246,6 +290,22 @@ DenseLayer DenseLayer::fromRowMajor(const float* w, int out, int in, const float
   return l;
 }
 
+EdgeMlp EdgeMlp::of(int edge_width, int node_width, Mlp mlp) {
+  EdgeMlp m{edge_width, node_width, std::move(mlp), {}};
+  const DenseLayer& first = m.mlp.layers.front();
+  const auto h = static_cast<std::size_t>(first.out);
+  DenseLayer& parts = m.node_parts;
+  parts.in = node_width;
+  parts.out = 2 * first.out;
+  parts.wt.resize(static_cast<std::size_t>(node_width) * 2 * h);
+  parts.bias.assign(2 * h, 0.f);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(node_width); ++k)
+    for (std::size_t side = 0; side < 2; ++side)  // source rows, then target rows of W^T
+      std::copy_n(first.wt.data() + (static_cast<std::size_t>(edge_width) + side * node_width + k) * h, h,
+                  parts.wt.data() + k * 2 * h + side * h);
+  return m;
+}
+
 int Mlp::width() const {
   int w = 0;
   for (const auto& l : layers) w = std::max(w, l.out);
@@ -261,7 +321,8 @@ EdgeList::EdgeList(const std::int64_t* edge_index, std::size_t e, std::size_t n)
     for (std::size_t i = 0; i < n; ++i) offsets[i + 1] += offsets[i];
     edges.resize(e);
     std::vector<std::uint32_t> next(offsets.begin(), offsets.end() - 1);
-    for (std::size_t k = 0; k < e; ++k) edges[next[static_cast<std::size_t>(node_of[k])]++] = static_cast<std::uint32_t>(k);
+    for (std::size_t k = 0; k < e; ++k)
+      edges[next[static_cast<std::size_t>(node_of[k])]++] = static_cast<std::uint32_t>(k);
   };
   bucket(dst, in_offsets, in_edges);
   bucket(src, out_offsets, out_edges);
@@ -284,21 +345,23 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
   const auto h = static_cast<std::size_t>(first.out);
   // Node products [N, 2h]: x W_src^T and x W_dst^T (no bias). The buffer stays with the calling
   // thread between calls: fresh pages for every edge network cost more than the products.
-  thread_local std::vector<float> buffer;
-  if (buffer.size() < edges.num_nodes * 2 * h) buffer.resize(edges.num_nodes * 2 * h);
-  float* const products = buffer.data();  // by pointer: in the OpenMP threads, `buffer` is theirs
+  thread_local detail::Buffer buffer;
+  float* const products = buffer.get(edges.num_nodes * 2 * h);  // by pointer: OpenMP threads have their own `buffer`
   forTiles(edges.num_nodes, exec, 0, [&](std::size_t r0, std::size_t n, float*, float*) {
-    dense(x + r0 * x_stride, x_stride, n, first, net.edge_width, net.node_width, false, products + r0 * 2 * h,
-          2 * h);
-    dense(x + r0 * x_stride, x_stride, n, first, net.edge_width + net.node_width, net.node_width, false,
-          products + r0 * 2 * h + h, 2 * h);
+    dense(x + r0 * x_stride, x_stride, n, net.node_parts, 0, net.node_width, false, products + r0 * 2 * h, 2 * h);
   });
   const auto width = static_cast<std::size_t>(net.mlp.width());
   forTiles(edges.num_edges, exec, width, [&](std::size_t k0, std::size_t n, float* a, float* b) {
-    if (net.edge_width > 0) dense(e + k0 * e_stride, e_stride, n, first, 0, net.edge_width, true, a, h);
+    if (net.edge_width > 0)
+      dense(e + k0 * e_stride, e_stride, n, first, 0, net.edge_width, true, a, h);
     else
       for (std::size_t t = 0; t < n; ++t) std::memcpy(a + t * h, first.bias.data(), sizeof(float) * h);
     for (std::size_t t = 0; t < n; ++t) {
+      if (t + detail::kPrefetchDistance < n) {
+        detail::prefetch(products + static_cast<std::size_t>(edges.src[k0 + t + detail::kPrefetchDistance]) * 2 * h, h);
+        detail::prefetch(products + static_cast<std::size_t>(edges.dst[k0 + t + detail::kPrefetchDistance]) * 2 * h + h,
+                         h);
+      }
       float* __restrict row = a + t * h;
       const float* ps = products + static_cast<std::size_t>(edges.src[k0 + t]) * 2 * h;
       const float* pd = products + static_cast<std::size_t>(edges.dst[k0 + t]) * 2 * h + h;
@@ -317,10 +380,11 @@ void aggregate(const float* e, std::size_t width, std::size_t e_stride, const Ed
   });
 }
 
-void copyRows(const float* from, std::size_t rows, std::size_t width, float* to, std::size_t to_stride,
-              const Execution& exec) {
+void copyColumns(const float* from, std::size_t rows, std::size_t width, std::size_t from_stride, float* to,
+                 std::size_t to_stride, const Execution& exec) {
   forTiles(rows, exec, 0, [&](std::size_t r0, std::size_t n, float*, float*) {
-    for (std::size_t r = r0; r < r0 + n; ++r) std::memcpy(to + r * to_stride, from + r * width, sizeof(float) * width);
+    for (std::size_t r = r0; r < r0 + n; ++r)
+      std::memcpy(to + r * to_stride, from + r * from_stride, sizeof(float) * width);
   });
 }
 

@@ -39,6 +39,10 @@ struct Mlp {
 struct EdgeMlp {
   int edge_width = 0, node_width = 0;
   Mlp mlp;
+  /// The first layer's node parts as one layer: [source part, target part] (2 x its outputs)
+  /// from a node's state, so that the state is read once for both.
+  DenseLayer node_parts;
+  static EdgeMlp of(int edge_width, int node_width, Mlp mlp);
 };
 
 /// Edges and, per node, its incoming and outgoing edges in edge order (counting sort).
@@ -69,8 +73,8 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
 void aggregate(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
                float* out, std::size_t out_stride, const Execution& exec);
 
-/// Copies rows of `width` contiguous values into rows of a wider array.
-void copyRows(const float* from, std::size_t rows, std::size_t width, float* to, std::size_t to_stride,
-              const Execution& exec);
+/// Copies the first `width` columns of each row to another place (rows `*_stride` apart).
+void copyColumns(const float* from, std::size_t rows, std::size_t width, std::size_t from_stride, float* to,
+                 std::size_t to_stride, const Execution& exec);
 
 }  // namespace efgnn::runtime

@@ -127,8 +127,8 @@ Architecture Architecture::of(const ModelFile& f, const std::string& source) {
     q.norm_bits = toInt(f, "norm_bits", source);
     // Products of codes are summed exactly in float32 (24-bit mantissa): bounded widths keep
     // the sums far below 2^24 (see IntegerKernels.hpp).
-    if (q.weight_bits < 2 || q.weight_bits > 8 || q.activation_bits < 1 || q.activation_bits > 8 ||
-        q.input_bits < 2 || q.input_bits > 16 || q.norm_bits > 16)
+    if (q.weight_bits < 2 || q.weight_bits > 8 || q.activation_bits < 1 || q.activation_bits > 8 || q.input_bits < 2 ||
+        q.input_bits > 16 || q.norm_bits > 16)
       throw ModelFileError(source + ": integer model with weight_bits " + std::to_string(q.weight_bits) +
                            ", activation_bits " + std::to_string(q.activation_bits) + ", input_bits " +
                            std::to_string(q.input_bits) +
@@ -137,7 +137,8 @@ Architecture Architecture::of(const ModelFile& f, const std::string& source) {
   }
   if (a.hidden == 0 || a.node_layers == 0 || a.edge_layers == 0 || a.node_features == 0)
     throw ModelFileError(source + ": hidden, nb_node_layer, nb_edge_layer and node_features must be positive");
-  if (a.iterations > 256) throw ModelFileError(source + ": n_graph_iters " + std::to_string(a.iterations) + " (at most 256)");
+  if (a.iterations > 256)
+    throw ModelFileError(source + ": n_graph_iters " + std::to_string(a.iterations) + " (at most 256)");
   return a;
 }
 
@@ -196,10 +197,14 @@ std::string ModelFile::serialize() const {
     if (held != n)
       throw ModelFileError("array '" + a.name + "': " + std::to_string(held) + " values for dimensions holding " +
                            std::to_string(n));
-    if (a.type == ArrayType::F32) payload.bytes(a.f32.data(), n * 4);
-    else if (a.type == ArrayType::I32) payload.bytes(a.i32.data(), n * 4);
-    else if (a.type == ArrayType::U8) payload.bytes(a.u8.data(), n);
-    else payload.bytes(a.i8.data(), n);
+    if (a.type == ArrayType::F32)
+      payload.bytes(a.f32.data(), n * 4);
+    else if (a.type == ArrayType::I32)
+      payload.bytes(a.i32.data(), n * 4);
+    else if (a.type == ArrayType::U8)
+      payload.bytes(a.u8.data(), n);
+    else
+      payload.bytes(a.i8.data(), n);
   }
   Writer file;
   file.bytes(kMagic, sizeof kMagic);
@@ -246,7 +251,8 @@ ModelFile ModelFile::parse(const std::string& bytes, const std::string& source) 
     a.name = r.string("an array's name");
     if (!names.insert(a.name).second) r.fail("array '" + a.name + "' appears twice");
     const auto type = r.get<std::uint8_t>("an array's type");
-    if (type > static_cast<std::uint8_t>(ArrayType::I8)) r.fail("array '" + a.name + "': unknown type " + std::to_string(type));
+    if (type > static_cast<std::uint8_t>(ArrayType::I8))
+      r.fail("array '" + a.name + "': unknown type " + std::to_string(type));
     a.type = static_cast<ArrayType>(type);
     const auto rank = r.get<std::uint8_t>("an array's rank");
     if (rank > kMaxRank) r.fail("array '" + a.name + "': rank " + std::to_string(rank) + " (at most 8)");
@@ -254,7 +260,8 @@ ModelFile ModelFile::parse(const std::string& bytes, const std::string& source) 
     for (int d = 0; d < rank; ++d) {
       const auto dim = r.get<std::uint64_t>("an array's dimensions");
       // Each factor is checked against the bytes left, so the product cannot overflow.
-      if (dim > r.remaining() || (dim > 0 && n > r.remaining() / dim)) r.fail("array '" + a.name + "': dimensions larger than the file");
+      if (dim > r.remaining() || (dim > 0 && n > r.remaining() / dim))
+        r.fail("array '" + a.name + "': dimensions larger than the file");
       n *= dim;
       a.dims.push_back(dim);
     }
