@@ -260,6 +260,17 @@ void validate(const GraphInput& g, std::size_t node_features, std::size_t edge_f
   }
 }
 
+/// How edge states are stored: floats, or the activation codes of integer networks as bytes
+/// (edge states are most of the memory traffic: a quarter of it with bytes).
+template <class MlpT>
+struct EdgeStateOf {
+  using type = float;
+};
+template <>
+struct EdgeStateOf<IntegerMlp> {
+  using type = std::uint8_t;
+};
+
 /// The forward pass, the same for float and integer networks (the kernels differ): with
 /// integer networks the states hold activation codes and the sums over edges sums of codes.
 template <class MlpT, class EdgeMlpT>
@@ -277,10 +288,11 @@ std::vector<float> forward(const Networks<MlpT, EdgeMlpT>& n, const Architecture
   const std::size_t node_stride = messages + state;
   // Working arrays stay with the calling thread between events (each thread its own, so events
   // may run in parallel): new pages for every event cost more than the arithmetic on them.
+  using EdgeState = typename EdgeStateOf<MlpT>::type;
   thread_local detail::Buffer node_buffer, edge_buffer, decoded_buffer;
   float* const nodes = node_buffer.get(N * node_stride);
   float* const x = nodes + messages;
-  float* const e = edge_buffer.get(E * state);
+  EdgeState* const e = edge_buffer.get<EdgeState>(E * state);
   runMlp(n.node_encoder, g.x, N, g.node_features, x, node_stride, exec);
   if (a.edge_features > 0)
     runMlp(n.edge_encoder, g.edge_attr, E, g.edge_features, e, state, exec);
@@ -297,7 +309,7 @@ std::vector<float> forward(const Networks<MlpT, EdgeMlpT>& n, const Architecture
     aggregate(e, h, state, edges, a.in_out_diff_agg, nodes, node_stride, exec);
     runMlp(n.nodeNetwork(i), nodes, N, node_stride, x, node_stride, exec);
   }
-  float* const decoded = decoded_buffer.get(E * h);
+  EdgeState* const decoded = decoded_buffer.get<EdgeState>(E * h);
   std::vector<float> out(E);
   runMlp(n.edge_decoder, e, E, state, decoded, h, exec);
   runMlp(n.output, decoded, E, h, out.data(), 1, exec);

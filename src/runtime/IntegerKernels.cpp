@@ -111,22 +111,40 @@ __attribute__((always_inline)) inline void transpose16(Vec16 (&v)[16]) {
     }
 }
 
+typedef std::uint8_t Bytes16 __attribute__((vector_size(16)));
+
+/// 16 values of a row as floats, and back: float rows, or rows of activation codes (bytes).
+__attribute__((always_inline)) inline Vec16 loadRow(const float* p) { return load(p); }
+__attribute__((always_inline)) inline Vec16 loadRow(const std::uint8_t* p) {
+  Bytes16 b;
+  std::memcpy(&b, p, sizeof b);
+  return __builtin_convertvector(b, Vec16);
+}
+__attribute__((always_inline)) inline void storeRow(float* p, Vec16 v) { store(p, v); }
+__attribute__((always_inline)) inline void storeRow(std::uint8_t* p, Vec16 v) {
+  // Codes 0..255: exact. Through int32 lanes, which AVX-512 narrows in one instruction (a direct
+  // float-to-byte conversion compiles to one conversion per lane).
+  const Bytes16 b = __builtin_convertvector(__builtin_convertvector(v, IVec16), Bytes16);
+  std::memcpy(p, &b, sizeof b);
+}
+
 /// A[k][lane] = in[lane][k] for the n rows of a tile (zero beyond them), k < width; with
 /// `scale`, the features are quantized on the way in (one scale per feature). Full tiles go
 /// by 16 x 16 blocks.
-EFGNN_KERNEL void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale,
-                              int max, float* a) {
+template <class T>
+__attribute__((always_inline)) inline void loadColumnsOf(const T* in, std::size_t stride, std::size_t n, int width,
+                                                         const float* scale, int max, float* a) {
   const int blocked = n == kBlockRows ? width / 16 * 16 : 0;
   for (int k0 = 0; k0 < blocked; k0 += 16)
     for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
       Vec16 v[16];
-      for (std::size_t i = 0; i < 16; ++i) v[i] = load(in + (r0 + i) * stride + static_cast<std::size_t>(k0));
+      for (std::size_t i = 0; i < 16; ++i) v[i] = loadRow(in + (r0 + i) * stride + static_cast<std::size_t>(k0));
       transpose16(v);
       for (std::size_t i = 0; i < 16; ++i) store(a + (static_cast<std::size_t>(k0) + i) * kBlockRows + r0, v[i]);
     }
   for (int k = blocked; k < width; ++k) {
     float* column = a + static_cast<std::size_t>(k) * kBlockRows;
-    for (std::size_t r = 0; r < n; ++r) column[r] = in[r * stride + static_cast<std::size_t>(k)];
+    for (std::size_t r = 0; r < n; ++r) column[r] = static_cast<float>(in[r * stride + static_cast<std::size_t>(k)]);
     std::fill(column + n, column + kBlockRows, 0.f);
   }
   if (scale)
@@ -136,20 +154,36 @@ EFGNN_KERNEL void loadColumns(const float* in, std::size_t stride, std::size_t n
       for (int v = 0; v < kVectors; ++v) store(column + 16 * v, quantize(load(column + 16 * v), grid));
     }
 }
+EFGNN_KERNEL void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale,
+                              int max, float* a) {
+  loadColumnsOf(in, stride, n, width, scale, max, a);
+}
+EFGNN_KERNEL void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int width, const float* scale,
+                              int max, float* a) {
+  loadColumnsOf(in, stride, n, width, scale, max, a);
+}
 
 /// out[r][o] = y[o][lane r] for the n rows of a tile.
-EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, float* out, std::size_t stride) {
+template <class T>
+__attribute__((always_inline)) inline void storeRowsOf(const float* y, int width, std::size_t n, T* out,
+                                                       std::size_t stride) {
   const int blocked = n == kBlockRows ? width / 16 * 16 : 0;
   for (int o0 = 0; o0 < blocked; o0 += 16)
     for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
       Vec16 v[16];
       for (std::size_t i = 0; i < 16; ++i) v[i] = load(y + (static_cast<std::size_t>(o0) + i) * kBlockRows + r0);
       transpose16(v);
-      for (std::size_t i = 0; i < 16; ++i) store(out + (r0 + i) * stride + static_cast<std::size_t>(o0), v[i]);
+      for (std::size_t i = 0; i < 16; ++i) storeRow(out + (r0 + i) * stride + static_cast<std::size_t>(o0), v[i]);
     }
   for (std::size_t r = 0; r < n; ++r)
     for (int o = blocked; o < width; ++o)
-      out[r * stride + static_cast<std::size_t>(o)] = y[static_cast<std::size_t>(o) * kBlockRows + r];
+      out[r * stride + static_cast<std::size_t>(o)] = static_cast<T>(y[static_cast<std::size_t>(o) * kBlockRows + r]);
+}
+EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, float* out, std::size_t stride) {
+  storeRowsOf(y, width, n, out, stride);
+}
+EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, std::uint8_t* out, std::size_t stride) {
+  storeRowsOf(y, width, n, out, stride);
 }
 
 /// y[o][lane t] += source part of edge t's source node + target part of its target node.
@@ -269,7 +303,8 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
 
 /// Layers from `start` on for a transposed tile whose layer start - 1 output is in `a`; the last
 /// output goes to rows of `out`. `b` is scratch of the same size.
-void finishTile(const IntegerMlp& mlp, std::size_t start, float* a, float* b, std::size_t n, float* out,
+template <class Out>
+void finishTile(const IntegerMlp& mlp, std::size_t start, float* a, float* b, std::size_t n, Out* out,
                 std::size_t out_stride) {
   const std::size_t layers = mlp.layers.size();
   for (std::size_t l = start; l < layers; ++l) {
@@ -282,7 +317,8 @@ void finishTile(const IntegerMlp& mlp, std::size_t start, float* a, float* b, st
 }
 
 /// The first layer's tail (norm, activation), then the rest.
-void finishFirst(const IntegerMlp& mlp, float* a, float* b, std::size_t n, float* out, std::size_t out_stride) {
+template <class Out>
+void finishFirst(const IntegerMlp& mlp, float* a, float* b, std::size_t n, Out* out, std::size_t out_stride) {
   const IntegerLayer& first = mlp.layers.front();
   if (first.act_scale > 0) finish(first, mlp.shape, a);
   finishTile(mlp, 1, a, b, n, out, out_stride);
@@ -339,7 +375,8 @@ int IntegerMlp::width() const {
   return w;
 }
 
-void runMlp(const IntegerMlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+template <class In, class Out>
+void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t in_stride, Out* out,
             std::size_t out_stride, const Execution& exec) {
   const IntegerLayer& first = mlp.layers.front();
   detail::forTiles(rows, kBlockRows, exec, static_cast<std::size_t>(mlp.width()),
@@ -351,8 +388,17 @@ void runMlp(const IntegerMlp& mlp, const float* in, std::size_t rows, std::size_
                    });
 }
 
-void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
-                const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec) {
+template void runMlp(const IntegerMlp&, const float*, std::size_t, std::size_t, float*, std::size_t, const Execution&);
+template void runMlp(const IntegerMlp&, const float*, std::size_t, std::size_t, std::uint8_t*, std::size_t,
+                     const Execution&);
+template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, std::uint8_t*, std::size_t,
+                     const Execution&);
+template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, float*, std::size_t,
+                     const Execution&);
+
+void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const float* x,
+                std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
+                const Execution& exec) {
   const IntegerLayer& first = net.mlp.layers.front();
   const auto h = static_cast<std::size_t>(first.out);
   const int es = net.edge_segments, ns = net.node_segments;

@@ -75,10 +75,14 @@ struct IntegerEdgeMlp {
   IntegerMlp mlp;
 };
 
-/// As runMlp / runEdgeMlp in Kernels.hpp, on codes; the same array conventions.
-void runMlp(const IntegerMlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+/// As runMlp / runEdgeMlp in Kernels.hpp, on codes; the same array conventions. Rows are float
+/// (input features, sums of codes, logits) or bytes (activation codes, at most 8 bits: a
+/// quarter of the memory traffic of floats); runMlp exists for float and byte rows in and out.
+template <class In, class Out>
+void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t in_stride, Out* out,
             std::size_t out_stride, const Execution& exec);
-void runEdgeMlp(const IntegerEdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
-                const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec);
+void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const float* x,
+                std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
+                const Execution& exec);
 
 }  // namespace efgnn::runtime

@@ -56,6 +56,9 @@ __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::s
   int nonzero[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
   for (std::size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * x_stride;
+    // Rows streamed from memory (states): asked for ahead, the hardware's own prefetching falls
+    // short by ~10 % (measured on 222k rows of 96 inputs).
+    if (r + detail::kPrefetchDistance < rows) detail::prefetch(xr + detail::kPrefetchDistance * x_stride, k_count);
     const int n = kAvx512 ? nonzeroAvx512(xr, k_count, nonzero) : nonzeroPlain(xr, k_count, nonzero);
     Vec16 acc[kChains][C];
     for (auto& chain : acc)
@@ -233,9 +236,11 @@ void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size
 }
 
 /// aggregate() for nodes [r0, r0 + n); `sums` is scratch of 2 width.
-EFGNN_KERNEL void aggregateNodes(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges,
-                                 bool separate, std::size_t r0, std::size_t n, float* sums, float* out,
-                                 std::size_t out_stride) {
+template <class T>
+__attribute__((always_inline)) inline void aggregateNodesOf(const T* e, std::size_t width, std::size_t e_stride,
+                                                            const EdgeList& edges, bool separate, std::size_t r0,
+                                                            std::size_t n, float* sums, float* out,
+                                                            std::size_t out_stride) {
   for (std::size_t i = r0; i < r0 + n; ++i) {
     float* in_sum = sums;
     float* out_sum = sums + width;
@@ -248,11 +253,11 @@ EFGNN_KERNEL void aggregateNodes(const float* e, std::size_t width, std::size_t 
     for (auto j = edges.out_offsets[ahead]; j < edges.out_offsets[ahead + 1]; ++j)
       detail::prefetch(e + static_cast<std::size_t>(edges.out_edges[j]) * e_stride, width);
     for (auto j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j) {
-      const float* m = e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride;
+      const T* m = e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride;
       for (std::size_t o = 0; o < width; ++o) in_sum[o] += m[o];
     }
     for (auto j = edges.out_offsets[i]; j < edges.out_offsets[i + 1]; ++j) {
-      const float* m = e + static_cast<std::size_t>(edges.out_edges[j]) * e_stride;
+      const T* m = e + static_cast<std::size_t>(edges.out_edges[j]) * e_stride;
       for (std::size_t o = 0; o < width; ++o) out_sum[o] += m[o];
     }
     float* o = out + i * out_stride;
@@ -261,6 +266,26 @@ EFGNN_KERNEL void aggregateNodes(const float* e, std::size_t width, std::size_t 
     else
       for (std::size_t c = 0; c < width; ++c) o[c] = in_sum[c] + out_sum[c];
   }
+}
+
+EFGNN_KERNEL void aggregateNodes(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges,
+                                 bool separate, std::size_t r0, std::size_t n, float* sums, float* out,
+                                 std::size_t out_stride) {
+  aggregateNodesOf(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
+}
+EFGNN_KERNEL void aggregateNodes(const std::uint8_t* e, std::size_t width, std::size_t e_stride, const EdgeList& edges,
+                                 bool separate, std::size_t r0, std::size_t n, float* sums, float* out,
+                                 std::size_t out_stride) {
+  aggregateNodesOf(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
+}
+
+template <class T>
+void aggregateRows(const T* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
+                   float* out, std::size_t out_stride, const Execution& exec) {
+  detail::forTiles(edges.num_nodes, exec.tile, exec, 2 * width,
+                   [&](std::size_t r0, std::size_t n, float* sums, float*) {
+                     aggregateNodes(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
+                   });
 }
 
 template <class Body>
@@ -375,17 +400,23 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
 
 void aggregate(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
                float* out, std::size_t out_stride, const Execution& exec) {
-  forTiles(edges.num_nodes, exec, 2 * width, [&](std::size_t r0, std::size_t n, float* sums, float*) {
-    aggregateNodes(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
-  });
+  aggregateRows(e, width, e_stride, edges, separate, out, out_stride, exec);
+}
+void aggregate(const std::uint8_t* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
+               float* out, std::size_t out_stride, const Execution& exec) {
+  aggregateRows(e, width, e_stride, edges, separate, out, out_stride, exec);
 }
 
-void copyColumns(const float* from, std::size_t rows, std::size_t width, std::size_t from_stride, float* to,
+template <class T>
+void copyColumns(const T* from, std::size_t rows, std::size_t width, std::size_t from_stride, T* to,
                  std::size_t to_stride, const Execution& exec) {
   forTiles(rows, exec, 0, [&](std::size_t r0, std::size_t n, float*, float*) {
     for (std::size_t r = r0; r < r0 + n; ++r)
-      std::memcpy(to + r * to_stride, from + r * from_stride, sizeof(float) * width);
+      std::memcpy(to + r * to_stride, from + r * from_stride, sizeof(T) * width);
   });
 }
+template void copyColumns(const float*, std::size_t, std::size_t, std::size_t, float*, std::size_t, const Execution&);
+template void copyColumns(const std::uint8_t*, std::size_t, std::size_t, std::size_t, std::uint8_t*, std::size_t,
+                          const Execution&);
 
 }  // namespace efgnn::runtime

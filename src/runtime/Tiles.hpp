@@ -21,41 +21,44 @@ namespace efgnn::runtime::detail {
 /// 16 floats: one AVX-512 register, two AVX2 ones; GCC lowers it for each kernel clone.
 typedef float Vec16 __attribute__((vector_size(64)));
 
-/// A float array for the large working data of a forward pass (states, node parts), grown,
-/// never shrunk; what it held is lost when it grows. Aligned to 2 MiB and marked for
-/// transparent huge pages: rows read at random (an edge's nodes, a node's edges) otherwise
-/// miss the TLB on nearly every row (measured: 13 against 9 ns per random 384-byte row).
+/// An array for the large working data of a forward pass (states, node parts), grown, never
+/// shrunk; what it held is lost when it grows. Aligned to 2 MiB and marked for transparent huge
+/// pages: rows read at random (an edge's nodes, a node's edges) otherwise miss the TLB on nearly
+/// every row (measured: 13 against 9 ns per random 384-byte row).
 class Buffer {
  public:
   Buffer() = default;
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
   ~Buffer() { std::free(data_); }
-  float* get(std::size_t floats) {
-    if (floats > size_) {
+  template <class T = float>
+  T* get(std::size_t count) {
+    if (count * sizeof(T) > bytes_) {
       constexpr std::size_t kHuge = std::size_t{2} << 20;
-      const std::size_t bytes = (floats * sizeof(float) + kHuge - 1) / kHuge * kHuge;
+      const std::size_t bytes = (count * sizeof(T) + kHuge - 1) / kHuge * kHuge;
       std::free(data_);
-      data_ = static_cast<float*>(std::aligned_alloc(kHuge, bytes));
+      data_ = std::aligned_alloc(kHuge, bytes);
       if (!data_) throw std::bad_alloc();
-      size_ = bytes / sizeof(float);
+      bytes_ = bytes;
 #ifdef MADV_HUGEPAGE
       madvise(data_, bytes, MADV_HUGEPAGE);  // advice only: without it, ordinary pages
 #endif
     }
-    return data_;
+    return static_cast<T*>(data_);
   }
 
  private:
-  float* data_ = nullptr;
-  std::size_t size_ = 0;
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
 };
 
-/// Asks for the cache lines of `count` floats from p on: rows read at random (a node's edges, an
+/// Asks for the cache lines of `count` values from p on: rows read at random (a node's edges, an
 /// edge's nodes) come from memory, and the next rows' addresses are known well in advance.
-inline void prefetch(const float* p, std::size_t count) {
-  for (std::size_t i = 0; i < count; i += 16) __builtin_prefetch(p + i);
-  __builtin_prefetch(p + count - 1);
+template <class T>
+inline void prefetch(const T* p, std::size_t count) {
+  const auto* bytes = reinterpret_cast<const char*>(p);
+  for (std::size_t i = 0; i < count * sizeof(T); i += 64) __builtin_prefetch(bytes + i);
+  __builtin_prefetch(bytes + count * sizeof(T) - 1);
 }
 
 /// How many rows ahead random rows are asked for.
