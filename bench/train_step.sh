@@ -18,6 +18,9 @@ for graph in hardcut-mu200 graphs-mu200; do
   file="$DATA/$graph/event000100000.h5"
   echo "== $graph, $THREADS threads, median of $STEPS steps after 1 warm-up step"
   printf 'efgnn:   '; "$EFGNN" bench-train --graph "$file" --set hidden=48 --steps "$STEPS" --warmup 1 --threads "$THREADS" --json | show
-  # OpenBLAS on one thread, as efgnn sets it: otherwise its pool fights ATen's for the cores.
-  printf "pytorch: "; OPENBLAS_NUM_THREADS=1 "$PYTHON" bench/ignn2_reference.py --graph "$file" --steps "$STEPS" --warmup 1 --threads "$THREADS" | show
+  # OpenBLAS on one thread, as efgnn sets it: otherwise its pool fights ATen's for the cores;
+  # and its AVX-512 kernels where the CPU has them, as efgnn picks them when OpenBLAS does not
+  # know the CPU (README).
+  blas_core=${OPENBLAS_CORETYPE:-$(grep -qw avx512bw /proc/cpuinfo && echo SkylakeX || true)}
+  printf "pytorch: "; env ${blas_core:+OPENBLAS_CORETYPE=$blas_core} OPENBLAS_NUM_THREADS=1 "$PYTHON" bench/ignn2_reference.py --graph "$file" --steps "$STEPS" --warmup 1 --threads "$THREADS" | show
 done

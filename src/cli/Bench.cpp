@@ -80,8 +80,8 @@ struct PeakMemory {
 /// ms per event: `runs` passes over the graphs after `warmup` passes; one value per event and
 /// run. Also records the backend's peak memory in `peak_mib`.
 template <class Infer>
-StageTiming timeBackend(const std::string& name, const std::vector<GraphTensors>& graphs, const Options& o,
-                        Infer infer, std::map<std::string, double>* peak_mib = nullptr) {
+StageTiming timeBackend(const std::string& name, const std::vector<GraphTensors>& graphs, const Options& o, Infer infer,
+                        std::map<std::string, double>* peak_mib = nullptr) {
   const PeakMemory memory;
   StageTiming t{name, {}};
   for (std::size_t r = 0; r < o.warmup + o.runs; ++r)
@@ -107,7 +107,8 @@ GraphTensors runtimeInputTensors(const Graph& g) {
   const auto n = static_cast<long>(g.numNodes()), e = static_cast<long>(g.numEdges());
   t.x = torch::from_blob(const_cast<float*>(g.x.data()), {n, static_cast<long>(g.numNodeFeatures())}).clone();
   t.edge_index = torch::from_blob(const_cast<std::int64_t*>(g.edge_index.data()), {2, e}, torch::kInt64).clone();
-  t.edge_attr = torch::from_blob(const_cast<float*>(g.edge_attr.data()), {e, static_cast<long>(g.numEdgeFeatures())}).clone();
+  t.edge_attr =
+      torch::from_blob(const_cast<float*>(g.edge_attr.data()), {e, static_cast<long>(g.numEdgeFeatures())}).clone();
   return t;
 }
 
@@ -135,12 +136,19 @@ void runModelFile(const Options& o, const std::string& path) {
   j["graphs"] = graphs.size();
   j["threads"] = o.threads;
   const runtime::ModelFile file = runtime::ModelFile::read(path);
+  std::map<std::string, double> peak;
   for (const auto& [key, sparse] : runtimeVariants(runtime::Architecture::of(file, path).integer())) {
     const runtime::EdgeClassifier classifier(file, path, {o.threads, 256, sparse});
-    const StageTiming t = timeBackend(key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); });
+    const StageTiming t = timeBackend(
+        key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak);
+    const std::string stem = key.substr(0, key.size() - 3);
     j[key] = t.medianMs();
-    j[key.substr(0, key.size() - 3) + "_max_ms"] = t.maxMs();
-    if (!o.json) std::printf("%s %.2f (max %.2f) over %zu graph(s)\n", key.c_str(), t.medianMs(), t.maxMs(), graphs.size());
+    j[stem + "_max_ms"] = t.maxMs();
+    // Without LibTorch in the process, what the runtime adds is its own (the first variant's;
+    // a second one reuses the first one's working arrays).
+    j[stem + "_peak_memory_mib"] = peak[key];
+    if (!o.json)
+      std::printf("%s %.2f (max %.2f) over %zu graph(s)\n", key.c_str(), t.medianMs(), t.maxMs(), graphs.size());
   }
   if (o.json) printJson(j);
 }
@@ -157,7 +165,8 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
   return std::nullopt;
 #endif
   if (!fs::exists(runner) || !fs::exists(runner.parent_path() / "node_modules" / "onnxruntime-node")) {
-    std::fprintf(stderr, "efgnn: notice: no ONNX Runtime (%s with its node_modules; scripts/install-deps.sh installs it)\n",
+    std::fprintf(stderr,
+                 "efgnn: notice: no ONNX Runtime (%s with its node_modules; scripts/install-deps.sh installs it)\n",
                  runner.c_str());
     return std::nullopt;
   }
@@ -215,7 +224,8 @@ torch::Tensor doublePrecisionLogits(EdgeClassifierModel& model, const ModelConfi
   for (auto& b : copy->named_buffers()) b.value().copy_(from_buffers[b.key()]);
   copy->to(torch::kDouble);
   copy->eval();
-  return copy->forward(g.x.to(torch::kDouble), g.edge_index, g.edge_attr.defined() ? g.edge_attr.to(torch::kDouble) : g.edge_attr);
+  return copy->forward(g.x.to(torch::kDouble), g.edge_index,
+                       g.edge_attr.defined() ? g.edge_attr.to(torch::kDouble) : g.edge_attr);
 }
 
 /// Everything measured for one model (a float one, or a quantization-aware trained one): timings
@@ -261,8 +271,8 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
   // before anything is timed or exported.
   if (quantized) scoreGraph(model, graphs[0]);
   if (wanted("libtorch"))
-    timings.push_back(timeBackend("libtorch_" + kind + "_ms", graphs, o,
-                                  [&](const GraphTensors& g) { scoreGraph(model, g); }, &peak));
+    timings.push_back(timeBackend(
+        "libtorch_" + kind + "_ms", graphs, o, [&](const GraphTensors& g) { scoreGraph(model, g); }, &peak));
   if (wanted("runtime")) {
     torch::NoGradGuard no_grad;
     const runtime::ModelFile file = toModelFile(model);
@@ -288,7 +298,8 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
       j["libtorch_qat_decisions_differing_vs_double"] = differing(libtorch, exact);
     for (const auto& [key, sparse] : runtimeVariants(file.settings.at("weights") == "integer")) {
       const runtime::EdgeClassifier classifier(file, name, {o.threads, 256, sparse});
-      timings.push_back(timeBackend(key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak));
+      timings.push_back(timeBackend(
+          key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak));
       const std::string stem = key.substr(0, key.size() - 3);
       // Agreement on the first graph with LibTorch (float or QAT), in float and in double.
       const auto got = classifier.logits(inputOf(g0));
@@ -366,7 +377,8 @@ void run(const Options& o) {
       rates.push_back(2048.0 * 2048.0 * 2048.0 / (msSince(t0) * 1e-3));
     }
     j["sgemm_multiply_adds_per_second"] = median(rates);
-    for (const auto& [stem, rate] : results.multiply_adds_per_second) j[stem + "_fraction_of_sgemm"] = rate / median(rates);
+    for (const auto& [stem, rate] : results.multiply_adds_per_second)
+      j[stem + "_fraction_of_sgemm"] = rate / median(rates);
   }
   for (const auto& t : timings) {
     j[t.stage] = t.medianMs();
@@ -378,12 +390,14 @@ void run(const Options& o) {
     j[t.stage.substr(0, t.stage.size() - 3) + "_spread_ms"] = spread;
     j[t.stage.substr(0, t.stage.size() - 3) + "_peak_memory_mib"] = results.peak_mib[t.stage];
   }
-  for (const char* absent : {"libtorch_float_ms", "libtorch_qat_ms", "runtime_float_ms", "runtime_int_ms", "runtime_sparse_int_ms", "onnxruntime_float_ms", "onnxruntime_qcdq_ms"})
+  for (const char* absent : {"libtorch_float_ms", "libtorch_qat_ms", "runtime_float_ms", "runtime_int_ms",
+                             "runtime_sparse_int_ms", "onnxruntime_float_ms", "onnxruntime_qcdq_ms"})
     if (std::none_of(timings.begin(), timings.end(), [&](const StageTiming& t) { return t.stage == absent; }))
       j[absent] = nullptr;  // no such model given, or that backend not run
   // The comparisons the inference figures ask for, where both sides were measured.
   const auto ratio = [&](const char* name, const char* slow, const char* fast) {
-    if (results.find(slow) && results.find(fast)) j[name] = results.find(slow)->medianMs() / results.find(fast)->medianMs();
+    if (results.find(slow) && results.find(fast))
+      j[name] = results.find(slow)->medianMs() / results.find(fast)->medianMs();
   };
   ratio("runtime_float_speedup_vs_libtorch", "libtorch_float_ms", "runtime_float_ms");
   ratio("runtime_float_speedup_vs_onnxruntime", "onnxruntime_float_ms", "runtime_float_ms");
@@ -394,11 +408,12 @@ void run(const Options& o) {
     printJson(j);
     return;
   }
-  std::printf("%zu graph(s), %.0f nodes and %.0f edges per event, %d thread(s); ms/event median (min-max) over %zu runs:\n",
-              results.graphs, results.nodes, results.edges, o.threads, o.runs);
+  std::printf(
+      "%zu graph(s), %.0f nodes and %.0f edges per event, %d thread(s); ms/event median (min-max) over %zu runs:\n",
+      results.graphs, results.nodes, results.edges, o.threads, o.runs);
   for (const auto& t : timings)
-    std::printf("  %-20s %9.2f  (%.2f-%.2f)\n", t.stage.c_str(), t.medianMs(), *std::min_element(t.ms.begin(), t.ms.end()),
-                t.maxMs());
+    std::printf("  %-20s %9.2f  (%.2f-%.2f)\n", t.stage.c_str(), t.medianMs(),
+                *std::min_element(t.ms.begin(), t.ms.end()), t.maxMs());
 }
 
 }  // namespace

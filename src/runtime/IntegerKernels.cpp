@@ -81,6 +81,22 @@ __attribute__((always_inline)) inline Vec16 quantize(Vec16 v, const Grid& g) {
   return __builtin_expect(anyLane(unsafe), 0) ? quantize<true>(v, g, unsafe) : c;
 }
 
+}  // namespace
+
+EFGNN_KERNEL void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out) {
+  const Grid grid(scale, static_cast<float>(lo), static_cast<float>(hi));
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) store(out + i, quantize(load(in + i), grid));
+  if (i < n) {  // the tail through a padded vector
+    float tail[16] = {};
+    std::copy(in + i, in + n, tail);
+    const Vec16 codes = quantize(load(tail), grid);
+    for (std::size_t j = 0; i + j < n; ++j) out[i + j] = codes[j];
+  }
+}
+
+namespace {
+
 /// v[i][j] -> v[j][i] for a 16 x 16 block held in 16 vectors: four butterfly stages, the one
 /// of distance d exchanging element (i, j) with (i ^ d, j ^ d) where bit d of i and j differ
 /// (two-source shuffles, 64 in all, instead of 256 scalar moves).
@@ -149,9 +165,8 @@ __attribute__((always_inline)) inline void loadColumnsOf(const T* in, std::size_
   }
   if (scale)
     for (int k = 0; k < width; ++k) {
-      const Grid grid(scale[k], static_cast<float>(-max), static_cast<float>(max));
       float* column = a + static_cast<std::size_t>(k) * kBlockRows;
-      for (int v = 0; v < kVectors; ++v) store(column + 16 * v, quantize(load(column + 16 * v), grid));
+      quantizeToGrid(column, kBlockRows, scale[k], -max, max, column);
     }
 }
 EFGNN_KERNEL void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale,

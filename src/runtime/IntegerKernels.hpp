@@ -75,6 +75,11 @@ struct IntegerEdgeMlp {
   IntegerMlp mlp;
 };
 
+/// out[i] = codes of in[i] on a grid: clamp(round half to even(fl(in[i] / scale)), lo, hi), as
+/// the fake quantizers of training compute them (computed without dividing where that gives the
+/// same codes; see IntegerKernels.cpp). `out` may be `in`.
+void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out);
+
 /// As runMlp / runEdgeMlp in Kernels.hpp, on codes; the same array conventions. Rows are float
 /// (input features, sums of codes, logits) or bytes (activation codes, at most 8 bits: a
 /// quarter of the memory traffic of floats); runMlp exists for float and byte rows in and out.

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -7,11 +8,12 @@
 #include <random>
 
 #include "TempDirTest.hpp"
+#include "core/Error.hpp"
 #include "model/InteractionGnn.hpp"
 #include "model/ModelExport.hpp"
 #include "model/OnnxExport.hpp"
-#include "core/Error.hpp"
 #include "runtime/EdgeClassifier.hpp"
+#include "runtime/IntegerKernels.hpp"
 
 #ifdef EFGNN_HAVE_ONNX
 #include <onnx/onnx_pb.h>
@@ -28,7 +30,7 @@ struct RandomGraph {
   std::vector<std::int64_t> edge_index;  // [2, E]
   std::size_t nodes = 0, edges = 0, node_features = 0, edge_features = 0;
   GraphInput input() const {
-    return {x.data(), nodes, node_features, edge_index.data(), edges, edge_features ? edge_attr.data() : nullptr,
+    return {x.data(),     nodes, node_features, edge_index.data(), edges, edge_features ? edge_attr.data() : nullptr,
             edge_features};
   }
 };
@@ -51,13 +53,16 @@ RandomGraph randomGraph(std::size_t nodes, std::size_t edges, int node_features,
 
 torch::Tensor reference(EdgeClassifierModel& model, const RandomGraph& g) {
   torch::NoGradGuard no_grad;
-  const auto x = torch::from_blob(const_cast<float*>(g.x.data()), {static_cast<long>(g.nodes), static_cast<long>(g.node_features)})
-                     .clone();
+  const auto x =
+      torch::from_blob(const_cast<float*>(g.x.data()), {static_cast<long>(g.nodes), static_cast<long>(g.node_features)})
+          .clone();
   const auto ei =
-      torch::from_blob(const_cast<std::int64_t*>(g.edge_index.data()), {2, static_cast<long>(g.edges)}, torch::kInt64).clone();
+      torch::from_blob(const_cast<std::int64_t*>(g.edge_index.data()), {2, static_cast<long>(g.edges)}, torch::kInt64)
+          .clone();
   torch::Tensor attr;
   if (g.edge_features)
-    attr = torch::from_blob(const_cast<float*>(g.edge_attr.data()), {static_cast<long>(g.edges), static_cast<long>(g.edge_features)})
+    attr = torch::from_blob(const_cast<float*>(g.edge_attr.data()),
+                            {static_cast<long>(g.edges), static_cast<long>(g.edge_features)})
                .clone();
   return model.forward(x, ei, attr).contiguous();
 }
@@ -97,8 +102,10 @@ TEST(Runtime, FloatMatchesLibTorchOnGraphsOfManySizes) {
     auto model = makeModel(config);
     model->eval();
     const EdgeClassifier runtime(toModelFile(*model), "test", {});
-    for (const auto& [nodes, edges] : {std::pair<std::size_t, std::size_t>{1, 0}, {2, 1}, {5, 7}, {60, 300}, {700, 2500}}) {
-      const auto g = randomGraph(nodes, edges, config.node_features, config.edge_features, static_cast<unsigned>(edges));
+    for (const auto& [nodes, edges] :
+         {std::pair<std::size_t, std::size_t>{1, 0}, {2, 1}, {5, 7}, {60, 300}, {700, 2500}}) {
+      const auto g =
+          randomGraph(nodes, edges, config.node_features, config.edge_features, static_cast<unsigned>(edges));
       const auto got = runtime.logits(g.input());
       ASSERT_EQ(got.size(), edges);
       if (edges == 0) continue;
@@ -106,8 +113,7 @@ TEST(Runtime, FloatMatchesLibTorchOnGraphsOfManySizes) {
       char text[32];
       std::snprintf(text, sizeof text, "%.3g", diff);
       RecordProperty("max_relative_difference_" + std::to_string(edges), text);
-      EXPECT_LT(diff, 1e-5)
-          << config.toYaml() << " with " << nodes << " nodes, " << edges << " edges";
+      EXPECT_LT(diff, 1e-5) << config.toYaml() << " with " << nodes << " nodes, " << edges << " edges";
     }
   }
 }
@@ -131,8 +137,8 @@ TEST(Runtime, ResultsDoNotDependOnThreadsOrTiles) {
   const auto file = toModelFile(*model);
   const auto g = randomGraph(500, 3000, 4, 6, 1);
   const auto one = EdgeClassifier(file, "test", {1, 256}).logits(g.input());
-  for (const EdgeClassifier::Config c : {EdgeClassifier::Config{2, 256}, EdgeClassifier::Config{3, 7},
-                                         EdgeClassifier::Config{2, 1}})
+  for (const EdgeClassifier::Config c :
+       {EdgeClassifier::Config{2, 256}, EdgeClassifier::Config{3, 7}, EdgeClassifier::Config{2, 1}})
     EXPECT_EQ(EdgeClassifier(file, "test", c).logits(g.input()), one) << c.threads << " threads, tile " << c.edge_tile;
 }
 
@@ -224,7 +230,8 @@ TEST(RuntimeInteger, ReproducesTheQatModelBitForBitWhereFloatRoundingCannotInter
       const auto got = runtime.logits(g.input());
       ASSERT_EQ(got.size(), edges);
       for (std::size_t k = 0; k < edges; ++k)
-        ASSERT_EQ(got[k], want.data_ptr<float>()[k]) << "edge " << k << " of " << edges << (sparse ? " (sparse)" : " (dense)");
+        ASSERT_EQ(got[k], want.data_ptr<float>()[k])
+            << "edge " << k << " of " << edges << (sparse ? " (sparse)" : " (dense)");
     }
   }
 }
@@ -256,6 +263,40 @@ TEST(RuntimeInteger, EdgeDecisionsAgreeWithTheQatModel) {
     EXPECT_GE(close, got.size() * 98 / 100) << c.toYaml();
     RecordProperty("decisions_differing_" + c.quant.label(), static_cast<int>(got.size() - same_decision));
   }
+}
+
+// The integer path rounds v x (1 / scale) where that gives the codes training computes by
+// division, and divides where it cannot tell: every value next to a rounding boundary, on
+// grids of many scales (the ones here are not powers of two, so 1 / scale is inexact), must
+// get the code of clamp(round half to even(fl(v / scale))).
+TEST(RuntimeInteger, GridCodesAreThoseOfDivisionAtEveryRoundingBoundary) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> log_scale(-12.f, 4.f);
+  std::size_t values = 0, on_ties = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const float scale = std::exp2(log_scale(rng));
+    const int hi = trial % 3 == 0 ? 63 : trial % 3 == 1 ? 255 : 2047, lo = trial % 3 == 2 ? -hi : 0;
+    std::vector<float> in;
+    for (int k = lo - 2; k <= std::min(hi + 2, lo + 300); ++k) {
+      // Floats around (k + 1/2) x scale, where the code changes, and around k x scale.
+      for (const float centre : {(static_cast<float>(k) + 0.5f) * scale, static_cast<float>(k) * scale}) {
+        float v = centre;
+        for (int step = 0; step < 4; ++step) v = std::nextafter(v, -INFINITY);
+        for (int step = 0; step < 9; ++step, v = std::nextafter(v, INFINITY)) in.push_back(v);
+      }
+    }
+    std::vector<float> got(in.size());
+    runtime::quantizeToGrid(in.data(), in.size(), scale, lo, hi, got.data());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const float q = in[i] / scale;
+      const float want = std::clamp(std::nearbyint(q), static_cast<float>(lo), static_cast<float>(hi));
+      on_ties += q == std::floor(q) + 0.5f;
+      ASSERT_EQ(got[i], want) << "scale " << scale << ", value " << in[i] << " (quotient " << q << ")";
+    }
+    values += in.size();
+  }
+  EXPECT_GT(values, 1000000u);
+  EXPECT_GT(on_ties, 100u);  // quotients exactly on a tie, rounded to even, are among them
 }
 
 TEST(RuntimeInteger, SparseEqualsDenseAndThreadsDoNotMatter) {
@@ -328,7 +369,8 @@ TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
     EdgeClassifier(old, "old.efgnn", {});
     ADD_FAILURE() << "accepted a file without 'concat'";
   } catch (const runtime::ModelFileError& e) {
-    EXPECT_NE(std::string(e.what()).find("old.efgnn: the model file has no setting 'concat'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("old.efgnn: the model file has no setting 'concat'"), std::string::npos)
+        << e.what();
   }
   runtime::ModelFile older_flavour = file;
   older_flavour.settings["model"] = "InteractionGNN";
@@ -338,7 +380,8 @@ TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
 /// Writes a graph as run.js reads it.
 void writeGraph(const RandomGraph& g, const std::filesystem::path& dir) {
   const auto write = [&](const char* name, const void* data, std::size_t bytes) {
-    std::ofstream(dir / name, std::ios::binary).write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
+    std::ofstream(dir / name, std::ios::binary)
+        .write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
   };
   write("x.bin", g.x.data(), g.x.size() * 4);
   write("edge_index.bin", g.edge_index.data(), g.edge_index.size() * 8);
