@@ -366,8 +366,10 @@ void run(const Options& o) {
       throw Error("bench: --model twice: give at most one float and one quantized checkpoint");
     benchModel(*ckpt.model, ckpt.config, path, o, results);
   }
-  // The arithmetic limit: this machine's SGEMM rate (LibTorch's BLAS, 2048 x 2048, same threads).
+  // The arithmetic limit: this machine's SGEMM rate (LibTorch's BLAS, 2048 x 2048, same threads:
+  // OpenBLAS's own, which configureTorchThreads pins to one otherwise).
   {
+    setOpenBlasThreads(o.threads);
     const auto a = torch::randn({2048, 2048}), b = torch::randn({2048, 2048});
     torch::mm(a, b);
     std::vector<double> rates;
@@ -376,6 +378,7 @@ void run(const Options& o) {
       torch::mm(a, b);
       rates.push_back(2048.0 * 2048.0 * 2048.0 / (msSince(t0) * 1e-3));
     }
+    setOpenBlasThreads(1);
     j["sgemm_multiply_adds_per_second"] = median(rates);
     for (const auto& [stem, rate] : results.multiply_adds_per_second)
       j[stem + "_fraction_of_sgemm"] = rate / median(rates);

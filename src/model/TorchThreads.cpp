@@ -26,9 +26,14 @@ void selectOpenBlasKernels(char** argv) {
 
 void configureTorchThreads(int threads) {
   at::set_num_threads(resolveThreads(threads));
+  setOpenBlasThreads(1);
+}
+
+void setOpenBlasThreads(int threads) {
   // Looked up at run time: OpenBLAS is LibTorch's choice on Debian, not a dependency of ours.
   using SetThreads = void (*)(int);
-  if (const auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+  if (const auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set(resolveThreads(threads));
 }
 
 }  // namespace efgnn

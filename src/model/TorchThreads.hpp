@@ -16,4 +16,8 @@ void selectOpenBlasKernels(char** argv);
 /// Sets ATen's thread count (0 = all cores) and OpenBLAS's to 1 when OpenBLAS is loaded.
 void configureTorchThreads(int threads);
 
+/// OpenBLAS's own thread count (when OpenBLAS is loaded): for measuring a plain matrix product
+/// on a given number of cores, which ATen's threads do not parallelise.
+void setOpenBlasThreads(int threads);
+
 }  // namespace efgnn
