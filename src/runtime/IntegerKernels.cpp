@@ -97,34 +97,35 @@ EFGNN_KERNEL void quantizeToGrid(const float* in, std::size_t n, float scale, in
 
 namespace {
 
-/// v[i][j] -> v[j][i] for a 16 x 16 block held in 16 vectors: four butterfly stages, the one
-/// of distance d exchanging element (i, j) with (i ^ d, j ^ d) where bit d of i and j differ
-/// (two-source shuffles, 64 in all, instead of 256 scalar moves).
+/// One butterfly stage of a 16 x 16 transpose: for each pair of vectors (i, i + D) with bit D
+/// of i clear, element j of the pair's first takes the second's j - D where bit D of j is set,
+/// and the second's element j takes the first's j + D where it is clear.
+template <int D>
+__attribute__((always_inline)) inline void butterfly(Vec16 (&v)[16]) {
+#define EFGNN_LO(j) (((j)&D) ? 16 + (j)-D : (j))
+#define EFGNN_HI(j) (((j)&D) ? 16 + (j) : (j) + D)
+  for (int i = 0; i < 16; ++i)
+    if ((i & D) == 0) {
+      const Vec16 a = v[i], b = v[i + D];
+      v[i] = __builtin_shufflevector(a, b, EFGNN_LO(0), EFGNN_LO(1), EFGNN_LO(2), EFGNN_LO(3), EFGNN_LO(4), EFGNN_LO(5),
+                                     EFGNN_LO(6), EFGNN_LO(7), EFGNN_LO(8), EFGNN_LO(9), EFGNN_LO(10), EFGNN_LO(11),
+                                     EFGNN_LO(12), EFGNN_LO(13), EFGNN_LO(14), EFGNN_LO(15));
+      v[i + D] = __builtin_shufflevector(a, b, EFGNN_HI(0), EFGNN_HI(1), EFGNN_HI(2), EFGNN_HI(3), EFGNN_HI(4),
+                                         EFGNN_HI(5), EFGNN_HI(6), EFGNN_HI(7), EFGNN_HI(8), EFGNN_HI(9), EFGNN_HI(10),
+                                         EFGNN_HI(11), EFGNN_HI(12), EFGNN_HI(13), EFGNN_HI(14), EFGNN_HI(15));
+    }
+#undef EFGNN_LO
+#undef EFGNN_HI
+}
+
+/// v[i][j] -> v[j][i] for a 16 x 16 block held in 16 vectors: the stage of distance D exchanges
+/// element (i, j) with (i ^ D, j ^ D) where bit D of i and j differ, so the four together swap
+/// every index (two-source shuffles, 64 in all, instead of 256 scalar moves).
 __attribute__((always_inline)) inline void transpose16(Vec16 (&v)[16]) {
-  for (int i = 0; i < 16; ++i)
-    if ((i & 8) == 0) {
-      const Vec16 a = v[i], b = v[i + 8];
-      v[i] = __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-      v[i + 8] = __builtin_shufflevector(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-    }
-  for (int i = 0; i < 16; ++i)
-    if ((i & 4) == 0) {
-      const Vec16 a = v[i], b = v[i + 4];
-      v[i] = __builtin_shufflevector(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
-      v[i + 4] = __builtin_shufflevector(a, b, 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
-    }
-  for (int i = 0; i < 16; ++i)
-    if ((i & 2) == 0) {
-      const Vec16 a = v[i], b = v[i + 2];
-      v[i] = __builtin_shufflevector(a, b, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
-      v[i + 2] = __builtin_shufflevector(a, b, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
-    }
-  for (int i = 0; i < 16; ++i)
-    if ((i & 1) == 0) {
-      const Vec16 a = v[i], b = v[i + 1];
-      v[i] = __builtin_shufflevector(a, b, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
-      v[i + 1] = __builtin_shufflevector(a, b, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
-    }
+  butterfly<8>(v);
+  butterfly<4>(v);
+  butterfly<2>(v);
+  butterfly<1>(v);
 }
 
 typedef std::uint8_t Bytes16 __attribute__((vector_size(16)));
