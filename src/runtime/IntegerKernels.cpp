@@ -81,22 +81,6 @@ __attribute__((always_inline)) inline Vec16 quantize(Vec16 v, const Grid& g) {
   return __builtin_expect(anyLane(unsafe), 0) ? quantize<true>(v, g, unsafe) : c;
 }
 
-}  // namespace
-
-EFGNN_KERNEL void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out) {
-  const Grid grid(scale, static_cast<float>(lo), static_cast<float>(hi));
-  std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) store(out + i, quantize(load(in + i), grid));
-  if (i < n) {  // the tail through a padded vector
-    float tail[16] = {};
-    std::copy(in + i, in + n, tail);
-    const Vec16 codes = quantize(load(tail), grid);
-    for (std::size_t j = 0; i + j < n; ++j) out[i + j] = codes[j];
-  }
-}
-
-namespace {
-
 /// One butterfly stage of a 16 x 16 transpose: for each pair of vectors (i, i + D) with bit D
 /// of i clear, element j of the pair's first takes the second's j - D where bit D of j is set,
 /// and the second's element j takes the first's j + D where it is clear.
@@ -285,23 +269,15 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
   for (int v = 0; v < kVectors; ++v) {
     Vec16 mean{}, rstd{};
     if (shape.layernorm) {
-      // Four partial sums each: one would wait on the latency of every addition.
-      Vec16 sums[4] = {}, squares[4] = {};
-      int o = 0;
-      for (; o + 4 <= layer.out; o += 4)
-        for (int p = 0; p < 4; ++p) sums[p] += load(row(o + p, v));
-      for (; o < layer.out; ++o) sums[0] += load(row(o, v));
-      mean = ((sums[0] + sums[1]) + (sums[2] + sums[3])) / width;
-      for (o = 0; o + 4 <= layer.out; o += 4)
-        for (int p = 0; p < 4; ++p) {
-          const Vec16 d = load(row(o + p, v)) - mean;
-          squares[p] += d * d;
-        }
-      for (; o < layer.out; ++o) {
-        const Vec16 d = load(row(o, v)) - mean;
-        squares[0] += d * d;
-      }
-      const Vec16 var = ((squares[0] + squares[1]) + (squares[2] + squares[3])) / width;
+      // The sum of term(o) over the outputs in four partial sums: one would wait on the latency
+      // of every addition.
+      const auto sum = [&](auto term) {
+        Vec16 partial[4] = {};
+        for (int o = 0; o < layer.out; ++o) partial[o % 4] += term(load(row(o, v)));
+        return (partial[0] + partial[1]) + (partial[2] + partial[3]);
+      };
+      mean = sum([](Vec16 t) { return t; }) / width;
+      const Vec16 var = sum([&](Vec16 t) { return (t - mean) * (t - mean); }) / width;
       for (int i = 0; i < 16; ++i) rstd[i] = 1.f / std::sqrt(var[i] + 1e-5f);
     }
     for (int o0 = 0; o0 < layer.out; o0 += kGroup) {
@@ -341,6 +317,18 @@ void finishFirst(const IntegerMlp& mlp, float* a, float* b, std::size_t n, Out* 
 }
 
 }  // namespace
+
+EFGNN_KERNEL void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out) {
+  const Grid grid(scale, static_cast<float>(lo), static_cast<float>(hi));
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) store(out + i, quantize(load(in + i), grid));
+  if (i < n) {  // the tail through a padded vector
+    float tail[16] = {};
+    std::copy(in + i, in + n, tail);
+    const Vec16 codes = quantize(load(tail), grid);
+    for (std::size_t j = 0; i + j < n; ++j) out[i + j] = codes[j];
+  }
+}
 
 IntegerLayer IntegerLayer::build(int in, int out, const std::vector<InputSegment>& segments,
                                  const std::vector<std::int32_t>& positions, const std::vector<std::int8_t>& codes,

@@ -245,13 +245,6 @@ __attribute__((always_inline)) inline void aggregateNodesOf(const T* e, std::siz
     float* in_sum = sums;
     float* out_sum = sums + width;
     std::fill(sums, sums + 2 * width, 0.f);
-    // The rows of the edges of the node kPrefetchDistance ahead (edge lists end where the next
-    // node's begin, so the ahead-index stays within the array).
-    const auto ahead = std::min(i + detail::kPrefetchDistance, edges.num_nodes - 1);
-    for (auto j = edges.in_offsets[ahead]; j < edges.in_offsets[ahead + 1]; ++j)
-      detail::prefetch(e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride, width);
-    for (auto j = edges.out_offsets[ahead]; j < edges.out_offsets[ahead + 1]; ++j)
-      detail::prefetch(e + static_cast<std::size_t>(edges.out_edges[j]) * e_stride, width);
     for (auto j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j) {
       const T* m = e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride;
       for (std::size_t o = 0; o < width; ++o) in_sum[o] += m[o];
@@ -277,15 +270,6 @@ EFGNN_KERNEL void aggregateNodes(const std::uint8_t* e, std::size_t width, std::
                                  bool separate, std::size_t r0, std::size_t n, float* sums, float* out,
                                  std::size_t out_stride) {
   aggregateNodesOf(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
-}
-
-template <class T>
-void aggregateRows(const T* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
-                   float* out, std::size_t out_stride, const Execution& exec) {
-  detail::forTiles(edges.num_nodes, exec.tile, exec, 2 * width,
-                   [&](std::size_t r0, std::size_t n, float* sums, float*) {
-                     aggregateNodes(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
-                   });
 }
 
 template <class Body>
@@ -398,14 +382,17 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
   });
 }
 
-void aggregate(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
-               float* out, std::size_t out_stride, const Execution& exec) {
-  aggregateRows(e, width, e_stride, edges, separate, out, out_stride, exec);
+template <class T>
+void aggregate(const T* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate, float* out,
+               std::size_t out_stride, const Execution& exec) {
+  forTiles(edges.num_nodes, exec, 2 * width, [&](std::size_t r0, std::size_t n, float* sums, float*) {
+    aggregateNodes(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
+  });
 }
-void aggregate(const std::uint8_t* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
-               float* out, std::size_t out_stride, const Execution& exec) {
-  aggregateRows(e, width, e_stride, edges, separate, out, out_stride, exec);
-}
+template void aggregate(const float*, std::size_t, std::size_t, const EdgeList&, bool, float*, std::size_t,
+                        const Execution&);
+template void aggregate(const std::uint8_t*, std::size_t, std::size_t, const EdgeList&, bool, float*, std::size_t,
+                        const Execution&);
 
 template <class T>
 void copyColumns(const T* from, std::size_t rows, std::size_t width, std::size_t from_stride, T* to,

@@ -71,10 +71,9 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
 /// Sums of edge messages e [E, 0:width] (rows e_stride apart) into nodes: separate -> out[n] =
 /// [sum in, sum out] (2 width), else sum in + sum out (width). Float states, or the activation
 /// codes of integer models (their sums are exact in float up to 2^24).
-void aggregate(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
-               float* out, std::size_t out_stride, const Execution& exec);
-void aggregate(const std::uint8_t* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate,
-               float* out, std::size_t out_stride, const Execution& exec);
+template <class T>
+void aggregate(const T* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate, float* out,
+               std::size_t out_stride, const Execution& exec);
 
 /// Copies the first `width` columns of each row to another place (rows `*_stride` apart).
 template <class T>

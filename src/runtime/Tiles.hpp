@@ -52,8 +52,8 @@ class Buffer {
   std::size_t bytes_ = 0;
 };
 
-/// Asks for the cache lines of `count` values from p on: rows read at random (a node's edges, an
-/// edge's nodes) come from memory, and the next rows' addresses are known well in advance.
+/// Asks for the cache lines of `count` values from p on: rows gathered at random (an edge's
+/// nodes) or streamed come from memory, and the next rows' addresses are known in advance.
 template <class T>
 inline void prefetch(const T* p, std::size_t count) {
   const auto* bytes = reinterpret_cast<const char*>(p);
