@@ -14,12 +14,21 @@ IntRange IntRange::signedFull(int bits) {
 
 IntRange IntRange::unsignedRange(int bits) { return {0, (std::int64_t{1} << bits) - 1}; }
 
-torch::Tensor fakeQuantize(const torch::Tensor& x, const torch::Tensor& scale, IntRange range) {
-  const auto scaled = x / scale;
-  // Straight-through rounding: forward round(scaled), backward identity.
-  const auto rounded = scaled + (torch::round(scaled) - scaled).detach();
-  return rounded.clamp(static_cast<double>(range.min), static_cast<double>(range.max)) * scale;
+namespace {
+/// Straight-through rounding: forward round(v) exactly (v + (round(v) - v) is round(v) in
+/// float: the difference is exact), backward identity.
+torch::Tensor roundSte(const torch::Tensor& v) { return v + (torch::round(v) - v).detach(); }
+}  // namespace
+
+torch::Tensor gridCodes(const torch::Tensor& x, const torch::Tensor& scale, IntRange range) {
+  return roundSte(x / scale).clamp(static_cast<double>(range.min), static_cast<double>(range.max));
 }
+
+torch::Tensor fakeQuantize(const torch::Tensor& x, const torch::Tensor& scale, IntRange range) {
+  return gridCodes(x, scale, range) * scale;
+}
+
+torch::Tensor codesOnGrid(const torch::Tensor& x, const torch::Tensor& scale) { return roundSte(x / scale); }
 
 torch::Tensor quantizeToIntegers(const torch::Tensor& x, const torch::Tensor& scale, IntRange range) {
   torch::NoGradGuard no_grad;

@@ -25,6 +25,14 @@ struct IntRange {
 /// round(x / scale) clipped to the range, times scale; `scale` broadcasts against x.
 torch::Tensor fakeQuantize(const torch::Tensor& x, const torch::Tensor& scale, IntRange range);
 
+/// The codes fakeQuantize multiplies by the scale, as float integers with the same gradients
+/// (fakeQuantize is gridCodes x scale).
+torch::Tensor gridCodes(const torch::Tensor& x, const torch::Tensor& scale, IntRange range);
+
+/// round(x / scale), unclipped, with a straight-through gradient: the codes of values already
+/// on the grid (fake-quantized values, or sums of them), recovered exactly from their floats.
+torch::Tensor codesOnGrid(const torch::Tensor& x, const torch::Tensor& scale);
+
 /// The integers fakeQuantize represents (int32 tensor), for export and tests.
 torch::Tensor quantizeToIntegers(const torch::Tensor& x, const torch::Tensor& scale, IntRange range);
 

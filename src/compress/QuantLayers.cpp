@@ -6,6 +6,45 @@
 
 namespace efgnn {
 
+InputGrids InputGrids::of(std::int64_t width, const torch::Tensor& scale) {
+  InputGrids g;
+  if (!scale.defined()) return g;
+  g.runs.push_back({width, scale.reshape({})});
+  g.bias_scale = scale.reshape({}).detach();
+  return g;
+}
+
+InputGrids InputGrids::perColumn(const torch::Tensor& scales) {
+  InputGrids g;
+  if (!scales.defined()) return g;
+  const auto flat = scales.reshape({-1});
+  for (std::int64_t k = 0; k < flat.size(0); ++k) g.runs.push_back({1, flat[k]});
+  g.bias_scale = flat.detach().min();
+  return g;
+}
+
+InputGrids InputGrids::offGrid(const torch::Tensor& bias_scale) {
+  InputGrids g;
+  g.bias_scale = bias_scale.defined() ? bias_scale.detach() : bias_scale;
+  return g;
+}
+
+InputGrids InputGrids::then(const InputGrids& next) const {
+  InputGrids g;
+  if (onGrids() && next.onGrids()) {
+    g.runs = runs;
+    g.runs.insert(g.runs.end(), next.runs.begin(), next.runs.end());
+  }
+  if (bias_scale.defined() && next.bias_scale.defined()) g.bias_scale = torch::minimum(bias_scale, next.bias_scale);
+  return g;
+}
+
+std::int64_t InputGrids::width() const {
+  std::int64_t w = 0;
+  for (const auto& r : runs) w += r.width;
+  return w;
+}
+
 QuantLinearImpl::QuantLinearImpl(const QuantLinearOptions& options) : options_(options) {
   weight = register_parameter("weight", torch::empty({options.out, options.in}));
   bias = register_parameter("bias", torch::empty({options.out}));
@@ -32,9 +71,7 @@ torch::Tensor QuantLinearImpl::biasScale(const torch::Tensor& input_scale) const
   torch::NoGradGuard no_grad;
   if (input_scale.defined()) {
     const auto w = weightScale();
-    // Inputs with one scale per feature: the finest of them is the bias grid's input scale.
-    const auto in = input_scale.numel() > 1 ? input_scale.detach().min() : input_scale.detach();
-    return (options_.per_channel ? w.squeeze(1) : w) * in;
+    return (options_.per_channel ? w.squeeze(1) : w) * input_scale.detach();
   }
   const auto max_abs = bias.abs().max() / static_cast<double>(IntRange::signedNarrow(options_.bias_bits).max);
   return torch::where(max_abs > 0, max_abs, torch::ones_like(max_abs));
@@ -46,8 +83,38 @@ torch::Tensor QuantLinearImpl::effectiveBias(const torch::Tensor& input_scale) c
   return fakeQuantize(bias, biasScale(input_scale), IntRange::signedFull(options_.bias_bits));
 }
 
-torch::Tensor QuantLinearImpl::forward(const torch::Tensor& x, const torch::Tensor& input_scale) {
-  return torch::linear(x, effectiveWeight(), effectiveBias(input_scale));
+torch::Tensor QuantLinearImpl::productsOnGrids(const torch::Tensor& x, const InputGrids& grids,
+                                               std::int64_t first_column, const torch::Tensor& start) const {
+  if (!computesOnGrids(grids)) throw Error("QuantLinear: products on grids need quantized weights and grids");
+  if (x.size(1) != grids.width() || first_column + grids.width() > options_.in)
+    throw Error("QuantLinear: input grids of " + std::to_string(grids.width()) + " columns for an input of " +
+                std::to_string(x.size(1)) + " columns from weight column " + std::to_string(first_column) + " of " +
+                std::to_string(options_.in));
+  const torch::Tensor w = hasMask() ? weight * mask_ : weight;
+  const torch::Tensor w_scale = efgnn::weightScale(w, options_.weight_bits, options_.per_channel);
+  const torch::Tensor codes = gridCodes(w, w_scale, IntRange::signedNarrow(options_.weight_bits));
+  const torch::Tensor row_scale = options_.per_channel ? w_scale.squeeze(1) : w_scale;
+  torch::Tensor y = start;
+  std::int64_t column = 0;
+  for (const auto& run : grids.runs) {
+    const auto sums = torch::matmul(codesOnGrid(x.narrow(1, column, run.width), run.scale),
+                                    codes.narrow(1, first_column + column, run.width).t());
+    const auto part = sums * (row_scale * run.scale);
+    y = y.defined() ? y + part : part;
+    column += run.width;
+  }
+  return y;
+}
+
+torch::Tensor QuantLinearImpl::forward(const torch::Tensor& x, const InputGrids& grids) {
+  const torch::Tensor b = effectiveBias(grids.bias_scale);
+  if (computesOnGrids(grids)) {
+    if (grids.width() != options_.in)
+      throw Error("QuantLinear: input grids of " + std::to_string(grids.width()) + " columns for a layer of " +
+                  std::to_string(options_.in) + " inputs");
+    return productsOnGrids(x, grids, 0, b);
+  }
+  return torch::linear(x, effectiveWeight(), b);
 }
 
 void QuantLinearImpl::setMask(const torch::Tensor& mask) {

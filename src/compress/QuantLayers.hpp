@@ -5,9 +5,37 @@
 // models use them too and one code path serves all.
 #include <torch/torch.h>
 
+#include <cstdint>
+#include <vector>
+
 #include "compress/FakeQuantize.hpp"
 
 namespace efgnn {
+
+/// The integer grids a Linear's input lies on: consecutive runs of columns, each on the grid
+/// of one scale (a state's codes, the sums of edge codes into a node, one input feature). A
+/// quantized Linear whose whole input lies on grids computes on the codes (QuantLinear); an
+/// input off every grid (InteractionGNN's residual sums) has no runs but still gives its
+/// quantized bias a grid; a float input has neither.
+struct InputGrids {
+  struct Run {
+    std::int64_t width = 0;
+    torch::Tensor scale;  // one value
+  };
+  std::vector<Run> runs;
+  torch::Tensor bias_scale;  // the finest of the input's grids; undefined for a float input
+
+  /// `width` columns on the grid of `scale` (float when undefined).
+  static InputGrids of(std::int64_t width, const torch::Tensor& scale);
+  /// One column per scale of `scales` [width] (input features); float when undefined.
+  static InputGrids perColumn(const torch::Tensor& scales);
+  /// Off every grid, its bias on the grid of `bias_scale`.
+  static InputGrids offGrid(const torch::Tensor& bias_scale);
+  /// These columns followed by `next`'s; off grid or float if either is.
+  InputGrids then(const InputGrids& next) const;
+  bool onGrids() const { return !runs.empty(); }
+  std::int64_t width() const;
+};
 
 struct QuantLinearOptions {
   int in = 0, out = 0;
@@ -20,11 +48,21 @@ struct QuantLinearOptions {
 class QuantLinearImpl : public torch::nn::Module {
  public:
   explicit QuantLinearImpl(const QuantLinearOptions& options);
-  /// `input_scale`: the scale of the input's integer grid, undefined when the input is float.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& input_scale = {});
+  /// x W^T + b. With quantized weights and an input on grids, computed on the codes as the
+  /// integer runtime computes it (productsOnGrids from the bias), so the two agree bit for bit;
+  /// else with the fake-quantized weight.
+  torch::Tensor forward(const torch::Tensor& x, const InputGrids& grids = {});
+  /// Whether forward computes on the codes for such an input.
+  bool computesOnGrids(const InputGrids& grids) const { return options_.weight_bits && grids.onGrids(); }
+  /// The product of x, on `grids`, with the weight's columns from `first_column` on: per run,
+  /// (codes of x) x (weight codes)^T, exact integers in float (sums below 2^24), times (weight
+  /// scale x run scale), added to `start` (undefined: zero) one run after the other. The
+  /// runtime's integer kernels do the same operations in the same order.
+  torch::Tensor productsOnGrids(const torch::Tensor& x, const InputGrids& grids, std::int64_t first_column,
+                                const torch::Tensor& start) const;
   /// Weight as the forward pass uses it: masked, then fake-quantized.
   torch::Tensor effectiveWeight() const;
-  /// Bias as the forward pass uses it for an input of the given scale.
+  /// Bias as the forward pass uses it for an input whose finest grid has the given scale.
   torch::Tensor effectiveBias(const torch::Tensor& input_scale) const;
   /// Scale of the weight grid ([] per tensor, [out, 1] per channel); undefined for float weights.
   torch::Tensor weightScale() const;

@@ -59,13 +59,14 @@ MlpOptions InteractionGnnBase::hiddenMlp(int layers) const {
 InteractionGnnBase::Encoded InteractionGnnBase::encode(const torch::Tensor& x, const torch::Tensor& src,
                                                        const torch::Tensor& dst, const torch::Tensor& edge_attr) {
   Encoded out;
-  out.x = node_encoder_->forward(node_input_quant_->forward(x), node_input_quant_->scale());
+  out.x = node_encoder_->forward(node_input_quant_->forward(x), InputGrids::perColumn(node_input_quant_->scale()));
   out.x_scale = node_encoder_->outputScale();
   if (config_.edge_features > 0) {
-    out.e = edge_encoder_->forward(edge_input_quant_->forward(edge_attr), edge_input_quant_->scale());
+    out.e = edge_encoder_->forward(edge_input_quant_->forward(edge_attr),
+                                   InputGrids::perColumn(edge_input_quant_->scale()));
     out.e_scale = edge_encoder_->outputScale();
   } else {
-    out.e = pair_encoder_->forward({}, out.x, src, dst, out.x_scale);
+    out.e = pair_encoder_->forward({}, {}, out.x, InputGrids::of(out.x.size(1), out.x_scale), src, dst);
     out.e_scale = pair_encoder_->outputScale();
   }
   return out;
@@ -103,23 +104,27 @@ torch::Tensor InteractionGnn2::forward(const torch::Tensor& x_in, const torch::T
                                        const torch::Tensor& edge_attr) {
   const auto src = edge_index[0], dst = edge_index[1];
   auto [x, e, sx, se] = encode(x_in, src, dst, edge_attr);
-  const torch::Tensor x0 = x, e0 = e, sx0 = sx, se0 = se;
+  const torch::Tensor x0 = x, e0 = e;
+  const InputGrids x0_grids = InputGrids::of(x0.size(1), sx), e0_grids = InputGrids::of(e0.size(1), se);
   for (int i = 0; i < config_.n_graph_iters; ++i) {
+    InputGrids x_grids = InputGrids::of(x.size(1), sx), e_grids = InputGrids::of(e.size(1), se);
     if (config_.concat) {
       x = torch::cat({x, x0}, 1);
       e = torch::cat({e, e0}, 1);
-      sx = finerScale(sx, sx0);
-      se = finerScale(se, se0);
+      x_grids = x_grids.then(x0_grids);
+      e_grids = e_grids.then(e0_grids);
     }
     auto& edge_net = pick(edge_networks_, i);
-    e = edge_net->forward(e, x, src, dst, finerScale(se, sx));
+    e = edge_net->forward(e, e_grids, x, x_grids, src, dst);
     se = edge_net->outputScale();
     auto& node_net = pick(node_networks_, i);
-    x = node_net->forward(torch::cat({aggregate(e, src, dst, x.size(0)), x}, 1), finerScale(se, sx));
+    // The sums of edge codes into a node lie on the edges' grid.
+    const auto messages = aggregate(e, src, dst, x.size(0));
+    x = node_net->forward(torch::cat({messages, x}, 1), InputGrids::of(messages.size(1), se).then(x_grids));
     sx = node_net->outputScale();
   }
-  const auto decoded = edge_decoder_->forward(e, se);
-  return output_->forward(decoded, edge_decoder_->outputScale()).squeeze(-1);
+  const auto decoded = edge_decoder_->forward(e, InputGrids::of(e.size(1), se));
+  return output_->forward(decoded, InputGrids::of(decoded.size(1), edge_decoder_->outputScale())).squeeze(-1);
 }
 
 InteractionGnn::InteractionGnn(ModelConfig config) : InteractionGnnBase(std::move(config)) {
@@ -136,16 +141,18 @@ torch::Tensor InteractionGnn::forward(const torch::Tensor& x_in, const torch::Te
                                       const torch::Tensor& edge_attr) {
   const auto src = edge_index[0], dst = edge_index[1];
   auto [x, e, sx, se] = encode(x_in, src, dst, edge_attr);
-  // Residual sums leave the grids; the finer of the two operands' grids stands for the sum.
+  // Residual sums leave the grids (the runtime does not run this flavour); the finer of the two
+  // operands' grids stands for the sum, for the biases.
   for (int i = 0; i < config_.n_graph_iters; ++i) {
     auto& node_net = pick(node_networks_, i);
-    x = x + node_net->forward(torch::cat({x, aggregate(e, src, dst, x.size(0))}, 1), finerScale(sx, se));
+    x = x + node_net->forward(torch::cat({x, aggregate(e, src, dst, x.size(0))}, 1),
+                              InputGrids::offGrid(finerScale(sx, se)));
     sx = finerScale(sx, node_net->outputScale());
     auto& edge_net = pick(edge_networks_, i);
-    e = e + edge_net->forward(e, x, src, dst, finerScale(se, sx));
+    e = e + edge_net->forward(e, InputGrids::offGrid(se), x, InputGrids::offGrid(sx), src, dst);
     se = finerScale(se, edge_net->outputScale());
   }
-  return output_->forward(e, x, src, dst, finerScale(se, sx)).squeeze(-1);
+  return output_->forward(e, InputGrids::offGrid(se), x, InputGrids::offGrid(sx), src, dst).squeeze(-1);
 }
 
 std::shared_ptr<EdgeClassifierModel> makeModel(const ModelConfig& config) {

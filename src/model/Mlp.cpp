@@ -3,6 +3,26 @@
 #include "core/Error.hpp"
 
 namespace efgnn {
+namespace {
+
+/// LayerNorm without affine parameters (eps 1e-5) whose mean and variance are taken in double
+/// precision and rounded to float once: a row's floats sum exactly in double (unless they
+/// spread over more than 2^29), so the mean does not depend on the order of the sum, and the
+/// variance only in bits that rounding to float drops. The output, (x - mean) x rstd, is two
+/// float operations. The integer runtime normalises the same way, so a quantized model's codes
+/// are the same there as here (torch's LayerNorm sums in float, in an order that depends on the
+/// CPU and the build).
+torch::Tensor reproducibleLayerNorm(const torch::Tensor& x) {
+  const auto xd = x.to(torch::kFloat64);
+  const double width = static_cast<double>(x.size(-1));
+  const auto mean = xd.sum(-1, /*keepdim=*/true) / width;
+  const auto centred = xd - mean;
+  const auto var = (centred * centred).sum(-1, /*keepdim=*/true) / width;
+  const auto rstd = (var + 1e-5).sqrt().reciprocal();
+  return (x - mean.to(x.scalar_type())) * rstd.to(x.scalar_type());
+}
+
+}  // namespace
 
 MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
   const QuantConfig& q = options.quant;
@@ -37,7 +57,10 @@ MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
 
 torch::Tensor MlpImpl::finishLayer(std::size_t i, torch::Tensor h) {
   if (i + 1 == linears_.size() && !options_.activate_last) return h;
-  if (!norms_[i].is_empty()) h = norm_quants_[i]->forward(norms_[i].forward(h));
+  if (!norms_[i].is_empty()) {
+    const bool reproducible = options_.layernorm && (options_.quant.activation_bits || options_.quant.norm_bits);
+    h = norm_quants_[i]->forward(reproducible ? reproducibleLayerNorm(h) : norms_[i].forward(h));
+  }
   if (options_.activation == "ReLU") h = torch::relu(h);
   else if (options_.activation == "SiLU") h = torch::silu(h);
   else h = torch::tanh(h);
@@ -47,12 +70,12 @@ torch::Tensor MlpImpl::finishLayer(std::size_t i, torch::Tensor h) {
 torch::Tensor MlpImpl::forwardFromFirst(torch::Tensor h) {
   h = finishLayer(0, h);
   for (std::size_t i = 1; i < linears_.size(); ++i)
-    h = finishLayer(i, linears_[i]->forward(h, activation_quants_[i - 1]->scale()));
+    h = finishLayer(i, linears_[i]->forward(h, InputGrids::of(h.size(1), activation_quants_[i - 1]->scale())));
   return h;
 }
 
-torch::Tensor MlpImpl::forward(const torch::Tensor& x, const torch::Tensor& input_scale) {
-  return forwardFromFirst(linears_[0]->forward(x, input_scale));
+torch::Tensor MlpImpl::forward(const torch::Tensor& x, const InputGrids& grids) {
+  return forwardFromFirst(linears_[0]->forward(x, grids));
 }
 
 torch::Tensor MlpImpl::outputScale() const {
@@ -65,15 +88,22 @@ EdgeMlpImpl::EdgeMlpImpl(int edge_width, int node_width, MlpOptions options)
   mlp_ = register_module("mlp", Mlp(options));
 }
 
-torch::Tensor EdgeMlpImpl::forward(const torch::Tensor& e, const torch::Tensor& x, const torch::Tensor& src,
-                                   const torch::Tensor& dst, const torch::Tensor& input_scale) {
+torch::Tensor EdgeMlpImpl::forward(const torch::Tensor& e, const InputGrids& e_grids, const torch::Tensor& x,
+                                   const InputGrids& x_grids, const torch::Tensor& src, const torch::Tensor& dst) {
   QuantLinear& first = mlp_->first();
+  const InputGrids grids = (edge_width_ > 0 ? e_grids.then(x_grids) : x_grids).then(x_grids);
+  const torch::Tensor b = first->effectiveBias(grids.bias_scale);
+  if (first->computesOnGrids(grids)) {
+    const auto part = [&](std::int64_t column) { return first->productsOnGrids(x, x_grids, column, {}); };
+    const auto nodes = part(edge_width_).index_select(0, src) + part(edge_width_ + node_width_).index_select(0, dst);
+    const auto edges = edge_width_ > 0 ? first->productsOnGrids(e, e_grids, 0, b) : b;
+    return mlp_->forwardFromFirst(edges + nodes);
+  }
   const torch::Tensor w = first->effectiveWeight();  // [out, edge_width + 2 node_width]
   const auto w_src = w.narrow(1, edge_width_, node_width_);
   const auto w_dst = w.narrow(1, edge_width_ + node_width_, node_width_);
   // Products per node, then gathered per edge.
   torch::Tensor h = torch::linear(x, w_src).index_select(0, src) + torch::linear(x, w_dst).index_select(0, dst);
-  const torch::Tensor b = first->effectiveBias(input_scale);
   h = edge_width_ > 0 ? h + torch::linear(e, w.narrow(1, 0, edge_width_), b) : h + b;
   return mlp_->forwardFromFirst(h);
 }

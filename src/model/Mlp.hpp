@@ -6,7 +6,10 @@
 // Built from efgnn's compressible layers: each Linear may be pruned and quantized, and with
 // quantization the norm outputs and activations pass through quantizers (QuantConfig). The
 // scale of the MLP's output grid is available after a forward pass (outputScale), so the next
-// layer can put its bias on the matching grid.
+// layer knows the grid of its input.
+//
+// With quantized activations, LayerNorm takes its statistics in double precision (see
+// Mlp.cpp): the integer runtime does the same, and both then give the same bits.
 #include <torch/torch.h>
 
 #include <string>
@@ -31,8 +34,8 @@ struct MlpOptions {
 class MlpImpl : public torch::nn::Module {
  public:
   explicit MlpImpl(const MlpOptions& options);
-  /// `input_scale`: the grid of a quantized input, else undefined.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& input_scale = {});
+  /// `grids`: the grids of a quantized input (empty for a float one).
+  torch::Tensor forward(const torch::Tensor& x, const InputGrids& grids = {});
   /// The first layer: callers that build its product from parts (see EdgeMlp) use its
   /// effective weight and bias, then continue with forwardFromFirst().
   QuantLinear& first() { return linears_.front(); }
@@ -58,10 +61,11 @@ TORCH_MODULE(Mlp);
 class EdgeMlpImpl : public torch::nn::Module {
  public:
   EdgeMlpImpl(int edge_width, int node_width, MlpOptions options);
-  /// `e` may be undefined when edge_width is 0. `input_scale`: the grid of the quantized
-  /// inputs (the finest of e's and x's grids), else undefined.
-  torch::Tensor forward(const torch::Tensor& e, const torch::Tensor& x, const torch::Tensor& src,
-                        const torch::Tensor& dst, const torch::Tensor& input_scale = {});
+  /// `e` may be undefined when edge_width is 0. `e_grids`, `x_grids`: the grids of quantized
+  /// inputs (empty for float ones). On grids, the node products are computed on the codes as
+  /// the integer runtime computes them: edge part from the bias, plus (source part + target part).
+  torch::Tensor forward(const torch::Tensor& e, const InputGrids& e_grids, const torch::Tensor& x,
+                        const InputGrids& x_grids, const torch::Tensor& src, const torch::Tensor& dst);
   torch::Tensor outputScale() const { return mlp_->outputScale(); }
 
  private:

@@ -55,7 +55,32 @@ TEST(Model, SplitFirstLayerEqualsTheConcatenatedProduct) {
   const auto src = torch::tensor({0, 1, 2, 3, 4, 5, 0}, torch::kInt64), dst = torch::tensor({1, 2, 3, 4, 5, 0, 5}, torch::kInt64);
   const auto expected = split->named_children()[0].value()->as<MlpImpl>()->forward(
       torch::cat({e, x.index_select(0, src), x.index_select(0, dst)}, 1));
-  EXPECT_TRUE(torch::allclose(split->forward(e, x, src, dst), expected, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(split->forward(e, {}, x, {}, src, dst), expected, 1e-5, 1e-6));
+}
+
+// Quantized, on grids: the products are computed on the codes, per node for the node parts;
+// the same values as the layer on the concatenated input, up to the order of float additions.
+TEST(Model, SplitFirstLayerOnGridsEqualsTheConcatenatedProduct) {
+  torch::manual_seed(2);
+  MlpOptions o;
+  o.sizes = {5, 5};
+  o.quant.weight_bits = 6;
+  o.quant.activation_bits = 6;
+  o.layernorm = true;
+  EdgeMlp split(3, 4, o);
+  split->eval();
+  const auto se = torch::tensor(0.05f), sx = torch::tensor(0.1f);
+  const auto e = torch::round(torch::randn({7, 3}) * 10) * se, x = torch::round(torch::randn({6, 4}) * 10) * sx;
+  const auto src = torch::tensor({0, 1, 2, 3, 4, 5, 0}, torch::kInt64), dst = torch::tensor({1, 2, 3, 4, 5, 0, 5}, torch::kInt64);
+  const InputGrids e_grids = InputGrids::of(3, se), x_grids = InputGrids::of(4, sx);
+  auto mlp = split->named_children()[0].value()->as<MlpImpl>();
+  const auto expected = mlp->forward(torch::cat({e, x.index_select(0, src), x.index_select(0, dst)}, 1),
+                                     e_grids.then(x_grids).then(x_grids));
+  const auto got = split->forward(e, e_grids, x, x_grids, src, dst);
+  // Outputs are activation codes x scale: at most one code apart where float rounding differs.
+  EXPECT_LE((got - expected).abs().max().item<float>(), 1.01f * mlp->outputScale().item<float>());
+  EXPECT_GE(torch::isclose(got, expected).to(torch::kFloat32).mean().item<float>(), 0.9f);
+  EXPECT_THROW(split->forward(e, InputGrids::of(2, se), x, x_grids, src, dst), Error);
 }
 
 TEST(Model, ScoresDoNotDependOnNodeOrder) {
