@@ -56,8 +56,9 @@ class QuantLinearImpl : public torch::nn::Module {
   bool computesOnGrids(const InputGrids& grids) const { return options_.weight_bits && grids.onGrids(); }
   /// The product of x, on `grids`, with the weight's columns from `first_column` on: per run,
   /// (codes of x) x (weight codes)^T, exact integers in float (sums below 2^24), times (weight
-  /// scale x run scale), added to `start` (undefined: zero) one run after the other. The
-  /// runtime's integer kernels do the same operations in the same order.
+  /// scale x run scale), added to `start` (undefined: zero) one run after the other, each
+  /// multiply-add rounded once. The runtime's integer kernels do the same operations in the
+  /// same order.
   torch::Tensor productsOnGrids(const torch::Tensor& x, const InputGrids& grids, std::int64_t first_column,
                                 const torch::Tensor& start) const;
   /// Weight as the forward pass uses it: masked, then fake-quantized.

@@ -6,18 +6,18 @@ namespace efgnn {
 namespace {
 
 /// LayerNorm without affine parameters (eps 1e-5) whose mean and variance are taken in double
-/// precision and rounded to float once: a row's floats sum exactly in double (unless they
-/// spread over more than 2^29), so the mean does not depend on the order of the sum, and the
-/// variance only in bits that rounding to float drops. The output, (x - mean) x rstd, is two
-/// float operations. The integer runtime normalises the same way, so a quantized model's codes
-/// are the same there as here (torch's LayerNorm sums in float, in an order that depends on the
-/// CPU and the build).
+/// precision, from the sums of x and x^2, and rounded to float once: a row's floats and their
+/// squares (exact in double) sum in double without rounding, or with roundings far below
+/// float's, so the statistics do not depend on the order of the sums. The output,
+/// (x - mean) x rstd, is two float operations. The integer runtime normalises the same way, so a
+/// quantized model's codes are the same there as here (torch's LayerNorm sums in float, in an
+/// order that depends on the CPU and the build). E[x^2] - mean^2 loses to cancellation only
+/// where mean^2 / variance approaches 1e8, far from normalised activations.
 torch::Tensor reproducibleLayerNorm(const torch::Tensor& x) {
   const auto xd = x.to(torch::kFloat64);
   const double width = static_cast<double>(x.size(-1));
   const auto mean = xd.sum(-1, /*keepdim=*/true) / width;
-  const auto centred = xd - mean;
-  const auto var = (centred * centred).sum(-1, /*keepdim=*/true) / width;
+  const auto var = (xd * xd).sum(-1, /*keepdim=*/true) / width - mean * mean;
   const auto rstd = (var + 1e-5).sqrt().reciprocal();
   return (x - mean.to(x.scalar_type())) * rstd.to(x.scalar_type());
 }

@@ -28,15 +28,13 @@ __attribute__((always_inline)) inline void store(float* p, Vec16 v) { std::memcp
 typedef int IVec16 __attribute__((vector_size(64)));
 typedef double DVec8 __attribute__((vector_size(64)));
 
-/// A product the compiler may not fuse with the addition it feeds: a fused multiply-add rounds
-/// once where the QAT model's separate multiplication and addition round twice. (GCC fuses
-/// across statements unless told not to; clang only within one, which the callers avoid.)
-__attribute__((always_inline)) inline Vec16 unfused(Vec16 v) {
-#if defined(__clang__)
-  return v;
-#else
-  return __builtin_assoc_barrier(v);
-#endif
+/// a + f x s rounded once, in every kernel clone: the fused multiply-add instruction where the
+/// CPU has one (the lane loop compiles to it), libm's fmaf otherwise. The QAT model computes the
+/// same (QuantLayers.cpp); left to the compiler, a x b + c may or may not be fused.
+__attribute__((always_inline)) inline Vec16 fusedMultiplyAdd(float f, Vec16 s, Vec16 a) {
+  Vec16 r;
+  for (int i = 0; i < 16; ++i) r[i] = __builtin_fmaf(f, s[i], a[i]);
+  return r;
 }
 
 /// Whether any lane of a comparison's result is set: ORs of halves down to 64 bits (a loop over
@@ -246,24 +244,21 @@ EFGNN_KERNEL void products(const IntegerLayer& layer, int s0, int s1, const floa
         for (int v = 0; v < kVectors; ++v) sum[v] += w * load(column + 16 * v);
       }
       const float factor = layer.factors[os];
-      for (int v = 0; v < kVectors; ++v) acc[v] += unfused(factor * sum[v]);
+#pragma GCC unroll 8
+      for (int v = 0; v < kVectors; ++v) acc[v] = fusedMultiplyAdd(factor, sum[v], acc[v]);
     }
     for (int v = 0; v < kVectors; ++v) store(y + static_cast<std::size_t>(o) * kBlockRows + 16 * v, acc[v]);
   }
 }
 
-/// The halves of 16 floats in double.
-__attribute__((always_inline)) inline void toDoubles(Vec16 v, DVec8& lo, DVec8& hi) {
-  lo = __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7), DVec8);
-  hi = __builtin_convertvector(__builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15), DVec8);
-}
-
 /// LayerNorm (no affine parameters, eps 1e-5) as the QAT model computes it (Mlp.cpp): mean and
-/// variance in double, rounded to float, then (x - mean) x rstd in float; the norm quantizer,
+/// 1 / sqrt(variance + eps) in double from the sums of x and x^2, rounded to float, then
+/// (x - mean) x rstd in float; the norm quantizer,
 /// the activation and the activation quantizer; in place on a transposed tile of the layer's
 /// outputs.
 EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float* y) {
   const auto row = [&](int o, int v) { return y + static_cast<std::size_t>(o) * kBlockRows + 16 * v; };
+  const auto width = static_cast<double>(layer.out);
   const auto norm_max = static_cast<float>(layer.norm_max);
   const Grid norm(layer.norm_scale > 0 ? layer.norm_scale : 1.f, -norm_max, norm_max);
   const Grid activation(layer.act_scale, 0.f, static_cast<float>(layer.act_max));
@@ -288,30 +283,33 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
   for (int v = 0; v < kVectors; ++v) {
     Vec16 mean{}, rstd{};
     if (shape.layernorm) {
-      // The sum of term(o) over the outputs in double, lanes 0-7 and 8-15, in two partial sums
-      // each: one would wait on the latency of every addition. (The order does not matter: the
-      // sum of the floats is exact, and that of the squares differs only in bits below float's.)
-      const auto sum = [&](auto term, DVec8& lo, DVec8& hi) {
-        DVec8 partial[4] = {};
-        for (int o = 0; o < layer.out; ++o) {
-          DVec8 a, b;
-          toDoubles(load(row(o, v)), a, b);
-          partial[2 * (o % 2)] += term(a, 0);
-          partial[2 * (o % 2) + 1] += term(b, 1);
+      // Sums of t and t^2 over the outputs in double, lanes 0-7 and 8-15, in two partial sums
+      // each (one would wait on the latency of every addition). The order does not matter: the
+      // sum of the floats is exact, that of their (exact) squares, and the variance (whose
+      // terms the compiler may fuse), differ from the QAT model's only in bits far below
+      // float's.
+      DVec8 sum[2][2] = {}, squares[2][2] = {};
+      for (int o = 0; o < layer.out; ++o) {
+        const Vec16 t = load(row(o, v));
+        const DVec8 half[2] = {__builtin_convertvector(__builtin_shufflevector(t, t, 0, 1, 2, 3, 4, 5, 6, 7), DVec8),
+                               __builtin_convertvector(__builtin_shufflevector(t, t, 8, 9, 10, 11, 12, 13, 14, 15), DVec8)};
+        for (int h = 0; h < 2; ++h) {
+          sum[o % 2][h] += half[h];
+          squares[o % 2][h] += half[h] * half[h];
         }
-        lo = partial[0] + partial[2];
-        hi = partial[1] + partial[3];
-      };
-      DVec8 mean_d[2], var_d[2];
-      sum([](DVec8 t, int) { return t; }, mean_d[0], mean_d[1]);
-      for (auto& m : mean_d) m /= static_cast<double>(layer.out);
-      sum([&](DVec8 t, int half) { return (t - mean_d[half]) * (t - mean_d[half]); }, var_d[0], var_d[1]);
-      for (int half = 0; half < 2; ++half)
-        for (int i = 0; i < 8; ++i) {
-          mean[8 * half + i] = static_cast<float>(mean_d[half][i]);
-          rstd[8 * half + i] =
-              static_cast<float>(1.0 / std::sqrt(var_d[half][i] / static_cast<double>(layer.out) + 1e-5));
-        }
+      }
+      typedef float Vec8 __attribute__((vector_size(32)));
+      Vec8 m[2], r[2];
+      for (int h = 0; h < 2; ++h) {
+        const DVec8 mean_d = (sum[0][h] + sum[1][h]) / width;
+        const DVec8 var = (squares[0][h] + squares[1][h]) / width - mean_d * mean_d + 1e-5;
+        DVec8 root;
+        for (int i = 0; i < 8; ++i) root[i] = std::sqrt(var[i]);
+        m[h] = __builtin_convertvector(mean_d, Vec8);
+        r[h] = __builtin_convertvector(1.0 / root, Vec8);
+      }
+      mean = __builtin_shufflevector(m[0], m[1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+      rstd = __builtin_shufflevector(r[0], r[1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     }
     for (int o0 = 0; o0 < layer.out; o0 += kGroup) {
       const int group = std::min(kGroup, layer.out - o0);
