@@ -16,8 +16,11 @@ IntRange IntRange::unsignedRange(int bits) { return {0, (std::int64_t{1} << bits
 
 namespace {
 /// Straight-through rounding: forward round(v) exactly (v + (round(v) - v) is round(v) in
-/// float: the difference is exact), backward identity.
-torch::Tensor roundSte(const torch::Tensor& v) { return v + (torch::round(v) - v).detach(); }
+/// float: the difference is exact), backward identity; without gradients, round(v) alone.
+torch::Tensor roundSte(const torch::Tensor& v) {
+  if (!v.requires_grad()) return torch::round(v);
+  return v + (torch::round(v) - v).detach();
+}
 }  // namespace
 
 torch::Tensor gridCodes(const torch::Tensor& x, const torch::Tensor& scale, IntRange range) {

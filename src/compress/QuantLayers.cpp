@@ -103,7 +103,7 @@ torch::Tensor QuantLinearImpl::productsOnGrids(const torch::Tensor& x, const Inp
     // y + sums x factor rounded once (a fused multiply-add, as the runtime computes it): the
     // product of an integer below 2^24 and a float is exact in double, and so, but for
     // roundings far below float's, is the sum.
-    y = y.defined() ? (y.to(torch::kFloat64) + sums.to(torch::kFloat64) * factor.to(torch::kFloat64))
+    y = y.defined() ? torch::addcmul(y.to(torch::kFloat64), sums.to(torch::kFloat64), factor.to(torch::kFloat64))
                           .to(sums.scalar_type())
                     : sums * factor;
     column += run.width;

@@ -48,12 +48,15 @@ struct QuantLinearOptions {
 class QuantLinearImpl : public torch::nn::Module {
  public:
   explicit QuantLinearImpl(const QuantLinearOptions& options);
-  /// x W^T + b. With quantized weights and an input on grids, computed on the codes as the
-  /// integer runtime computes it (productsOnGrids from the bias), so the two agree bit for bit;
-  /// else with the fake-quantized weight.
+  /// x W^T + b. In evaluation mode, with quantized weights and an input on grids, computed on
+  /// the codes as the integer runtime computes it (productsOnGrids from the bias), so the two
+  /// agree bit for bit; else (training: about 2x faster steps, the same values up to float
+  /// rounding, the same gradients) with the fake-quantized weight.
   torch::Tensor forward(const torch::Tensor& x, const InputGrids& grids = {});
   /// Whether forward computes on the codes for such an input.
-  bool computesOnGrids(const InputGrids& grids) const { return options_.weight_bits && grids.onGrids(); }
+  bool computesOnGrids(const InputGrids& grids) const {
+    return !is_training() && options_.weight_bits && grids.onGrids();
+  }
   /// The product of x, on `grids`, with the weight's columns from `first_column` on: per run,
   /// (codes of x) x (weight codes)^T, exact integers in float (sums below 2^24), times (weight
   /// scale x run scale), added to `start` (undefined: zero) one run after the other, each

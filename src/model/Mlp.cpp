@@ -58,7 +58,9 @@ MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
 torch::Tensor MlpImpl::finishLayer(std::size_t i, torch::Tensor h) {
   if (i + 1 == linears_.size() && !options_.activate_last) return h;
   if (!norms_[i].is_empty()) {
-    const bool reproducible = options_.layernorm && (options_.quant.activation_bits || options_.quant.norm_bits);
+    // In evaluation, as the integer runtime normalises; in training, torch's faster one.
+    const bool reproducible =
+        !is_training() && options_.layernorm && (options_.quant.activation_bits || options_.quant.norm_bits);
     h = norm_quants_[i]->forward(reproducible ? reproducibleLayerNorm(h) : norms_[i].forward(h));
   }
   if (options_.activation == "ReLU") h = torch::relu(h);

@@ -9,16 +9,18 @@
 // on 16 lanes). With activations and weights of at most 8 bits, a layer of up to 256 inputs
 // stays below 2^24; only a sum of aggregated codes of a node with very many edges could pass it
 // (when sum over a segment's weights of |code| x the largest aggregated code exceeds 2^24;
-// beyond it the sum rounds as the float model's does).
+// beyond it sums round, here and in the QAT model, in orders that need not agree).
 // Exact sums make results independent of the order of the terms: sparse and dense weights,
 // thread counts and instruction sets give the same bits.
 //
 // Inputs with different scales (concatenated states, per-feature input scales) form segments:
-// each segment's integer sum is scaled once, y = sum_s (weight scale x segment scale) x sum_s +
-// bias, in float; then LayerNorm (float, as the trained model), the optional norm quantizer,
-// the activation, and the activation quantizer: code = clamp(round_half_even(y / scale)), the
-// same operations as the fake quantizers in training, so codes differ from LibTorch's only where
-// float rounding of y (in LibTorch or here) crosses a rounding boundary.
+// each segment's integer sum is scaled and added once, y = fma(weight scale x segment scale,
+// sum_s, y), from the bias on, segment after segment; then LayerNorm with its statistics in
+// double, the optional norm quantizer, the activation, and the activation quantizer:
+// code = clamp(round_half_even(y / scale)). The QAT model computes its quantized layers with the
+// same operations in the same order (QuantLinear::productsOnGrids, Mlp.cpp's LayerNorm), so with
+// ReLU the two give the same codes and logits to the last bit (SiLU and tanh go through libm
+// here and through LibTorch's own functions there, which may differ in the last place).
 //
 // Layout: tiles of kBlockRows rows are held transposed (one row of kBlockRows lanes per feature),
 // so a weight is one broadcast multiplied into 8 vectors of 16 rows; a weight row is a list of
