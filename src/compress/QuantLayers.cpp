@@ -56,11 +56,13 @@ QuantLinearImpl::QuantLinearImpl(const QuantLinearOptions& options) : options_(o
 
 torch::Tensor QuantLinearImpl::weightScale() const {
   if (!options_.weight_bits) return {};
-  return efgnn::weightScale(hasMask() ? weight * mask_ : weight, options_.weight_bits, options_.per_channel);
+  return efgnn::weightScale(maskedWeight(), options_.weight_bits, options_.per_channel);
 }
 
+torch::Tensor QuantLinearImpl::maskedWeight() const { return hasMask() ? weight * mask_ : weight; }
+
 torch::Tensor QuantLinearImpl::effectiveWeight() const {
-  const torch::Tensor w = hasMask() ? weight * mask_ : weight;
+  const torch::Tensor w = maskedWeight();
   if (!options_.weight_bits) return w;
   return fakeQuantize(w, efgnn::weightScale(w, options_.weight_bits, options_.per_channel),
                       IntRange::signedNarrow(options_.weight_bits));
@@ -90,9 +92,8 @@ torch::Tensor QuantLinearImpl::productsOnGrids(const torch::Tensor& x, const Inp
     throw Error("QuantLinear: input grids of " + std::to_string(grids.width()) + " columns for an input of " +
                 std::to_string(x.size(1)) + " columns from weight column " + std::to_string(first_column) + " of " +
                 std::to_string(options_.in));
-  const torch::Tensor w = hasMask() ? weight * mask_ : weight;
-  const torch::Tensor w_scale = efgnn::weightScale(w, options_.weight_bits, options_.per_channel);
-  const torch::Tensor codes = gridCodes(w, w_scale, IntRange::signedNarrow(options_.weight_bits));
+  const torch::Tensor w_scale = weightScale();
+  const torch::Tensor codes = gridCodes(maskedWeight(), w_scale, IntRange::signedNarrow(options_.weight_bits));
   const torch::Tensor row_scale = options_.per_channel ? w_scale.squeeze(1) : w_scale;
   torch::Tensor y = start;
   std::int64_t column = 0;

@@ -64,6 +64,8 @@ class QuantLinearImpl : public torch::nn::Module {
   /// same order.
   torch::Tensor productsOnGrids(const torch::Tensor& x, const InputGrids& grids, std::int64_t first_column,
                                 const torch::Tensor& start) const;
+  /// Weight with the pruning mask applied, before quantization.
+  torch::Tensor maskedWeight() const;
   /// Weight as the forward pass uses it: masked, then fake-quantized.
   torch::Tensor effectiveWeight() const;
   /// Bias as the forward pass uses it for an input whose finest grid has the given scale.

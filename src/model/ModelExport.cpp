@@ -86,7 +86,7 @@ runtime::ModelFile toModelFile(EdgeClassifierModel& model) {
       f.arrays.push_back(floatArray(name + ".bias", layer->effectiveBias({})));
       continue;
     }
-    const torch::Tensor w = layer->hasMask() ? layer->weight * layer->mask() : layer->weight;
+    const torch::Tensor w = layer->maskedWeight();
     const torch::Tensor scale = layer->weightScale();
     const auto codes =
         quantizeToIntegers(w.cpu(), scale.cpu(), IntRange::signedNarrow(c.quant.weight_bits)).flatten().contiguous();

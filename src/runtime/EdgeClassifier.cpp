@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "runtime/IntegerKernels.hpp"
 #include "runtime/Kernels.hpp"
@@ -260,17 +261,6 @@ void validate(const GraphInput& g, std::size_t node_features, std::size_t edge_f
   }
 }
 
-/// How edge states are stored: floats, or the activation codes of integer networks as bytes
-/// (edge states are most of the memory traffic: a quarter of it with bytes).
-template <class MlpT>
-struct EdgeStateOf {
-  using type = float;
-};
-template <>
-struct EdgeStateOf<IntegerMlp> {
-  using type = std::uint8_t;
-};
-
 /// The forward pass, the same for float and integer networks (the kernels differ): with
 /// integer networks the states hold activation codes and the sums over edges sums of codes.
 template <class MlpT, class EdgeMlpT>
@@ -288,7 +278,9 @@ std::vector<float> forward(const Networks<MlpT, EdgeMlpT>& n, const Architecture
   const std::size_t node_stride = messages + state;
   // Working arrays stay with the calling thread between events (each thread its own, so events
   // may run in parallel): new pages for every event cost more than the arithmetic on them.
-  using EdgeState = typename EdgeStateOf<MlpT>::type;
+  // Edge states are floats, or the activation codes of integer networks as bytes (edge states
+  // are most of the memory traffic: a quarter of it with bytes).
+  using EdgeState = std::conditional_t<std::is_same_v<MlpT, IntegerMlp>, std::uint8_t, float>;
   thread_local detail::Buffer node_buffer, edge_buffer, decoded_buffer;
   float* const nodes = node_buffer.get(N * node_stride);
   float* const x = nodes + messages;
