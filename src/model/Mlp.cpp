@@ -5,21 +5,35 @@
 namespace efgnn {
 namespace {
 
-/// LayerNorm without affine parameters (eps 1e-5) whose mean and variance are taken in double
-/// precision, from the sums of x and x^2, and rounded to float once: a row's floats and their
-/// squares (exact in double) sum in double without rounding, or with roundings far below
-/// float's, so the statistics do not depend on the order of the sums. The output,
-/// (x - mean) x rstd, is two float operations. The integer runtime normalises the same way, so a
-/// quantized model's codes are the same there as here (torch's LayerNorm sums in float, in an
-/// order that depends on the CPU and the build). E[x^2] - mean^2 loses to cancellation only
-/// where mean^2 / variance approaches 1e8, far from normalised activations.
+/// a + b x c rounded once (a fused multiply-add, as the integer runtime computes it) for float
+/// tensors: the product of two floats is exact in double, and so, but for roundings far below
+/// float's, is the sum.
+torch::Tensor fusedMultiplyAdd(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) {
+  return torch::addcmul(a.to(torch::kFloat64), b.to(torch::kFloat64), c.to(torch::kFloat64)).to(a.scalar_type());
+}
+
+/// LayerNorm without affine parameters (eps 1e-5) in float with every operation in a fixed
+/// order, so that the integer runtime, which normalises the same way, gets the same bits (torch's
+/// LayerNorm sums in an order that depends on the CPU and the build): sum = x_0 + x_1 + ... in
+/// turn, mean = sum x fl(1 / width); squares = fma(d_k, d_k, squares) in turn with d_k = x_k -
+/// mean; var = fma(squares, fl(1 / width), 1e-5); rstd = 1 / sqrt(var); output (x - mean) x rstd.
+/// Two passes, so no cancellation of E[x^2] - mean^2. Used in evaluation of quantized models
+/// (a [rows] tensor operation per column: slower than torch's, fine outside training).
 torch::Tensor reproducibleLayerNorm(const torch::Tensor& x) {
-  const auto xd = x.to(torch::kFloat64);
-  const double width = static_cast<double>(x.size(-1));
-  const auto mean = xd.sum(-1, /*keepdim=*/true) / width;
-  const auto var = (xd * xd).sum(-1, /*keepdim=*/true) / width - mean * mean;
-  const auto rstd = (var + 1e-5).sqrt().reciprocal();
-  return (x - mean.to(x.scalar_type())) * rstd.to(x.scalar_type());
+  const auto columns = x.t().contiguous();
+  const std::int64_t width = x.size(-1);
+  const float inverse = 1.0f / static_cast<float>(width);
+  auto sum = columns[0].clone();
+  for (std::int64_t k = 1; k < width; ++k) sum += columns[k];
+  const auto mean = sum * inverse;
+  auto squares = torch::zeros_like(mean);
+  for (std::int64_t k = 0; k < width; ++k) {
+    const auto d = columns[k] - mean;
+    squares = fusedMultiplyAdd(squares, d, d);
+  }
+  const auto var = fusedMultiplyAdd(torch::full_like(squares, 1e-5f), squares, torch::full_like(squares, inverse));
+  const auto rstd = var.sqrt().reciprocal();
+  return (x - mean.unsqueeze(1)) * rstd.unsqueeze(1);
 }
 
 }  // namespace

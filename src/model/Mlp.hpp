@@ -8,8 +8,9 @@
 // scale of the MLP's output grid is available after a forward pass (outputScale), so the next
 // layer knows the grid of its input.
 //
-// With quantized activations, in evaluation mode, LayerNorm takes its statistics in double
-// precision (see Mlp.cpp): the integer runtime does the same, and both then give the same bits.
+// With quantized activations, in evaluation mode, LayerNorm computes in float with every
+// operation in a fixed order (see Mlp.cpp): the integer runtime does the same, and both then give
+// the same bits.
 #include <torch/torch.h>
 
 #include <string>

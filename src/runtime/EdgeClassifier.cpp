@@ -270,38 +270,34 @@ std::vector<float> forward(const Networks<MlpT, EdgeMlpT>& n, const Architecture
   const EdgeList edges(g.edge_index, E, N);
 
   // Encoders. With concat the state is [current, initial]: both live in one row so the
-  // networks read it without copying. A node's row also holds its messages, first, so that the
-  // node network reads [sum in, sum out, x] in place: [N, messages + state], x after the
-  // messages.
+  // networks read it without copying. The node networks sum the edge messages they read tile by
+  // tile, so the sums are never stored.
   const auto state = static_cast<std::size_t>(a.stateWidth());
-  const auto messages = static_cast<std::size_t>(a.messageWidth());
-  const std::size_t node_stride = messages + state;
   // Working arrays stay with the calling thread between events (each thread its own, so events
   // may run in parallel): new pages for every event cost more than the arithmetic on them.
-  // Edge states are floats, or the activation codes of integer networks as bytes (edge states
-  // are most of the memory traffic: a quarter of it with bytes).
-  using EdgeState = std::conditional_t<std::is_same_v<MlpT, IntegerMlp>, std::uint8_t, float>;
+  // States are floats, or the activation codes of integer networks as bytes (a quarter of the
+  // memory traffic).
+  using State = std::conditional_t<std::is_same_v<MlpT, IntegerMlp>, std::uint8_t, float>;
   thread_local detail::Buffer node_buffer, edge_buffer, decoded_buffer;
-  float* const nodes = node_buffer.get(N * node_stride);
-  float* const x = nodes + messages;
-  EdgeState* const e = edge_buffer.get<EdgeState>(E * state);
-  runMlp(n.node_encoder, g.x, N, g.node_features, x, node_stride, exec);
+  State* const x = node_buffer.get<State>(N * state);
+  State* const e = edge_buffer.get<State>(E * state);
+  runMlp(n.node_encoder, g.x, N, g.node_features, x, state, exec);
   if (a.edge_features > 0)
     runMlp(n.edge_encoder, g.edge_attr, E, g.edge_features, e, state, exec);
   else
-    runEdgeMlp(n.pair_encoder, nullptr, 0, x, node_stride, edges, e, state, exec);
+    runEdgeMlp(n.pair_encoder, nullptr, 0, x, state, edges, e, state, exec);
   if (a.concat) {  // the initial encodings into the second half, where they stay
-    copyColumns(x, N, h, node_stride, x + h, node_stride, exec);
+    copyColumns(x, N, h, state, x + h, state, exec);
     copyColumns(e, E, h, state, e + h, state, exec);
   }
+  const NodeMessages<State> messages{e, h, state, a.in_out_diff_agg};
   for (int i = 0; i < a.iterations; ++i) {
     // In place: the new edge state replaces the current one (the first h columns of e), and
     // the new node state the current one.
-    runEdgeMlp(n.edgeNetwork(i), e, state, x, node_stride, edges, e, state, exec);
-    aggregate(e, h, state, edges, a.in_out_diff_agg, nodes, node_stride, exec);
-    runMlp(n.nodeNetwork(i), nodes, N, node_stride, x, node_stride, exec);
+    runEdgeMlp(n.edgeNetwork(i), e, state, x, state, edges, e, state, exec);
+    runNodeMlp(n.nodeNetwork(i), messages, edges, x, state, exec);
   }
-  EdgeState* const decoded = decoded_buffer.get<EdgeState>(E * h);
+  State* const decoded = decoded_buffer.get<State>(E * h);
   std::vector<float> out(E);
   runMlp(n.edge_decoder, e, E, state, decoded, h, exec);
   runMlp(n.output, decoded, E, h, out.data(), 1, exec);

@@ -30,11 +30,14 @@ typedef double DVec8 __attribute__((vector_size(64)));
 
 /// a + f x s rounded once, in every kernel clone: the fused multiply-add instruction where the
 /// CPU has one (the lane loop compiles to it), libm's fmaf otherwise. The QAT model computes the
-/// same (QuantLayers.cpp); left to the compiler, a x b + c may or may not be fused.
-__attribute__((always_inline)) inline Vec16 fusedMultiplyAdd(float f, Vec16 s, Vec16 a) {
+/// same (QuantLayers.cpp, Mlp.cpp); left to the compiler, a x b + c may or may not be fused.
+__attribute__((always_inline)) inline Vec16 fusedMultiplyAdd(Vec16 f, Vec16 s, Vec16 a) {
   Vec16 r;
-  for (int i = 0; i < 16; ++i) r[i] = __builtin_fmaf(f, s[i], a[i]);
+  for (int i = 0; i < 16; ++i) r[i] = __builtin_fmaf(f[i], s[i], a[i]);
   return r;
+}
+__attribute__((always_inline)) inline Vec16 fusedMultiplyAdd(float f, Vec16 s, Vec16 a) {
+  return fusedMultiplyAdd(Vec16{} + f, s, a);
 }
 
 /// Whether any lane of a comparison's result is set: ORs of halves down to 64 bits (a loop over
@@ -127,14 +130,16 @@ typedef std::uint8_t Bytes16 __attribute__((vector_size(16)));
 /// 16 values of a row as floats, and back: float rows, or rows of activation codes (bytes).
 __attribute__((always_inline)) inline Vec16 loadRow(const float* p) { return load(p); }
 __attribute__((always_inline)) inline Vec16 loadRow(const std::uint8_t* p) {
+  // Widened to 16 bits, then 32, then converted: GCC compiles a direct byte-to-float or
+  // byte-to-int32 conversion to one scalar conversion or insertion per lane.
+  typedef std::uint16_t Halves16 __attribute__((vector_size(32)));
   Bytes16 b;
   std::memcpy(&b, p, sizeof b);
-  return __builtin_convertvector(b, Vec16);
+  return __builtin_convertvector(__builtin_convertvector(__builtin_convertvector(b, Halves16), IVec16), Vec16);
 }
 __attribute__((always_inline)) inline void storeRow(float* p, Vec16 v) { store(p, v); }
 __attribute__((always_inline)) inline void storeRow(std::uint8_t* p, Vec16 v) {
-  // Codes 0..255: exact. Through int32 lanes, which AVX-512 narrows in one instruction (a direct
-  // float-to-byte conversion compiles to one conversion per lane).
+  // Codes 0..255: exact. Through int32 lanes, which AVX-512 narrows in one instruction.
   const Bytes16 b = __builtin_convertvector(__builtin_convertvector(v, IVec16), Bytes16);
   std::memcpy(p, &b, sizeof b);
 }
@@ -251,14 +256,11 @@ EFGNN_KERNEL void products(const IntegerLayer& layer, int s0, int s1, const floa
   }
 }
 
-/// LayerNorm (no affine parameters, eps 1e-5) as the QAT model computes it (Mlp.cpp): mean and
-/// 1 / sqrt(variance + eps) in double from the sums of x and x^2, rounded to float, then
-/// (x - mean) x rstd in float; the norm quantizer,
-/// the activation and the activation quantizer; in place on a transposed tile of the layer's
-/// outputs.
+/// LayerNorm (no affine parameters, eps 1e-5) as the QAT model computes it (Mlp.cpp), then
+/// (x - mean) x rstd; the norm quantizer, the activation and the activation quantizer; in place
+/// on a transposed tile of the layer's outputs.
 EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float* y) {
   const auto row = [&](int o, int v) { return y + static_cast<std::size_t>(o) * kBlockRows + 16 * v; };
-  const auto width = static_cast<double>(layer.out);
   const auto norm_max = static_cast<float>(layer.norm_max);
   const Grid norm(layer.norm_scale > 0 ? layer.norm_scale : 1.f, -norm_max, norm_max);
   const Grid activation(layer.act_scale, 0.f, static_cast<float>(layer.act_max));
@@ -279,38 +281,34 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
     }
     return quantize<kExact>(t, activation, unsafe);
   };
+  // LayerNorm statistics of every row of the tile, as the QAT model takes them (Mlp.cpp), every
+  // operation in the same order and with the same roundings: sum = t_0 + t_1 + ... in turn,
+  // mean = sum x fl(1 / width), squares = fma(d_k, d_k, squares) in turn with d_k = t_k - mean,
+  // var = fma(squares, fl(1 / width), 1e-5), rstd = 1 / sqrt(var). The 8 vectors of rows of the
+  // tile go side by side: each row's sums are a chain of dependent additions, 8 chains keep
+  // the adders busy (one alone waits on the latency of every addition).
+  Vec16 means[kVectors] = {}, rstds[kVectors] = {};
+  if (shape.layernorm) {
+    const float inverse = 1.f / static_cast<float>(layer.out);
+    Vec16 sums[kVectors], squares[kVectors] = {};
+    for (int v = 0; v < kVectors; ++v) sums[v] = load(row(0, v));
+    for (int o = 1; o < layer.out; ++o)
+      for (int v = 0; v < kVectors; ++v) sums[v] += load(row(o, v));
+    for (int v = 0; v < kVectors; ++v) means[v] = sums[v] * inverse;
+    for (int o = 0; o < layer.out; ++o)
+      for (int v = 0; v < kVectors; ++v) {
+        const Vec16 d = load(row(o, v)) - means[v];
+        squares[v] = fusedMultiplyAdd(d, d, squares[v]);
+      }
+    for (int v = 0; v < kVectors; ++v) {
+      Vec16 root = fusedMultiplyAdd(Vec16{} + inverse, squares[v], Vec16{} + 1e-5f);
+      for (int i = 0; i < 16; ++i) root[i] = std::sqrt(root[i]);
+      rstds[v] = 1.f / root;
+    }
+  }
   constexpr int kGroup = 4;  // outputs whose uncertain lanes are looked for at once
   for (int v = 0; v < kVectors; ++v) {
-    Vec16 mean{}, rstd{};
-    if (shape.layernorm) {
-      // Sums of t and t^2 over the outputs in double, lanes 0-7 and 8-15, in two partial sums
-      // each (one would wait on the latency of every addition). The order does not matter: the
-      // sum of the floats is exact, that of their (exact) squares, and the variance (whose
-      // terms the compiler may fuse), differ from the QAT model's only in bits far below
-      // float's.
-      DVec8 sum[2][2] = {}, squares[2][2] = {};
-      for (int o = 0; o < layer.out; ++o) {
-        const Vec16 t = load(row(o, v));
-        const DVec8 half[2] = {__builtin_convertvector(__builtin_shufflevector(t, t, 0, 1, 2, 3, 4, 5, 6, 7), DVec8),
-                               __builtin_convertvector(__builtin_shufflevector(t, t, 8, 9, 10, 11, 12, 13, 14, 15), DVec8)};
-        for (int h = 0; h < 2; ++h) {
-          sum[o % 2][h] += half[h];
-          squares[o % 2][h] += half[h] * half[h];
-        }
-      }
-      typedef float Vec8 __attribute__((vector_size(32)));
-      Vec8 m[2], r[2];
-      for (int h = 0; h < 2; ++h) {
-        const DVec8 mean_d = (sum[0][h] + sum[1][h]) / width;
-        const DVec8 var = (squares[0][h] + squares[1][h]) / width - mean_d * mean_d + 1e-5;
-        DVec8 root;
-        for (int i = 0; i < 8; ++i) root[i] = std::sqrt(var[i]);
-        m[h] = __builtin_convertvector(mean_d, Vec8);
-        r[h] = __builtin_convertvector(1.0 / root, Vec8);
-      }
-      mean = __builtin_shufflevector(m[0], m[1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-      rstd = __builtin_shufflevector(r[0], r[1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    }
+    const Vec16 mean = means[v], rstd = rstds[v];
     for (int o0 = 0; o0 < layer.out; o0 += kGroup) {
       const int group = std::min(kGroup, layer.out - o0);
       Vec16 c[kGroup];
@@ -431,7 +429,7 @@ template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::s
 template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, float*, std::size_t,
                      const Execution&);
 
-void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const float* x,
+void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const std::uint8_t* x,
                 std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
                 const Execution& exec) {
   const IntegerLayer& first = net.mlp.layers.front();
@@ -456,6 +454,24 @@ void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_
     products(first, 0, es, b, true, a);  // with no edge segments: the bias alone
     addNodeParts(node_parts, h, edges.src + k0, edges.dst + k0, n, a);
     finishFirst(net.mlp, a, b, n, out + k0 * out_stride, out_stride);
+  });
+}
+
+void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& messages, const EdgeList& edges,
+                std::uint8_t* x, std::size_t x_stride, const Execution& exec) {
+  const IntegerLayer& first = mlp.layers.front();
+  const auto columns = static_cast<int>(messages.columns());
+  if (first.in < columns) throw std::invalid_argument("node network narrower than its messages");
+  // b: the messages' rows (and the sums' scratch after them), then the first layer's outputs; a:
+  // the tile's inputs, transposed.
+  const auto scratch = static_cast<std::size_t>(std::max(mlp.width(), columns + 2 * static_cast<int>(messages.width)));
+  detail::forTiles(edges.num_nodes, kBlockRows, exec, scratch, [&](std::size_t r0, std::size_t n, float* a, float* b) {
+    const auto rows = static_cast<std::size_t>(columns);
+    sumMessages(messages, edges, r0, n, b + kBlockRows * rows, b, rows);
+    loadColumns(b, rows, n, columns, nullptr, 0, a);
+    loadColumns(x + r0 * x_stride, x_stride, n, first.in - columns, nullptr, 0, a + kBlockRows * rows);
+    products(first, 0, first.segments(), a, true, b);
+    finishFirst(mlp, b, a, n, x + r0 * x_stride, x_stride);
   });
 }
 

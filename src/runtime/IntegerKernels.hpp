@@ -15,8 +15,8 @@
 //
 // Inputs with different scales (concatenated states, per-feature input scales) form segments:
 // each segment's integer sum is scaled and added once, y = fma(weight scale x segment scale,
-// sum_s, y), from the bias on, segment after segment; then LayerNorm with its statistics in
-// double, the optional norm quantizer, the activation, and the activation quantizer:
+// sum_s, y), from the bias on, segment after segment; then LayerNorm with every operation in a
+// fixed order, the optional norm quantizer, the activation, and the activation quantizer:
 // code = clamp(round_half_even(y / scale)). The QAT model computes its quantized layers with the
 // same operations in the same order (QuantLinear::productsOnGrids, Mlp.cpp's LayerNorm), so with
 // ReLU the two give the same codes and logits to the last bit (SiLU and tanh go through libm
@@ -88,8 +88,10 @@ void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi,
 template <class In, class Out>
 void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t in_stride, Out* out,
             std::size_t out_stride, const Execution& exec);
-void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const float* x,
+void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const std::uint8_t* x,
                 std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
                 const Execution& exec);
+void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& messages, const EdgeList& edges,
+                std::uint8_t* x, std::size_t x_stride, const Execution& exec);
 
 }  // namespace efgnn::runtime

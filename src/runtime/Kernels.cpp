@@ -235,41 +235,39 @@ void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size
   }
 }
 
-/// aggregate() for nodes [r0, r0 + n); `sums` is scratch of 2 width.
+/// sumMessages() in each kernel clone.
 template <class T>
-__attribute__((always_inline)) inline void aggregateNodesOf(const T* e, std::size_t width, std::size_t e_stride,
-                                                            const EdgeList& edges, bool separate, std::size_t r0,
-                                                            std::size_t n, float* sums, float* out,
-                                                            std::size_t out_stride) {
+__attribute__((always_inline)) inline void sumMessagesOf(const NodeMessages<T>& m, const EdgeList& edges,
+                                                         std::size_t r0, std::size_t n, float* sums, float* out,
+                                                         std::size_t out_stride) {
+  const std::size_t width = m.width;
   for (std::size_t i = r0; i < r0 + n; ++i) {
     float* in_sum = sums;
     float* out_sum = sums + width;
     std::fill(sums, sums + 2 * width, 0.f);
     for (auto j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j) {
-      const T* m = e + static_cast<std::size_t>(edges.in_edges[j]) * e_stride;
-      for (std::size_t o = 0; o < width; ++o) in_sum[o] += m[o];
+      const T* row = m.e + static_cast<std::size_t>(edges.in_edges[j]) * m.e_stride;
+      for (std::size_t o = 0; o < width; ++o) in_sum[o] += row[o];
     }
     for (auto j = edges.out_offsets[i]; j < edges.out_offsets[i + 1]; ++j) {
-      const T* m = e + static_cast<std::size_t>(edges.out_edges[j]) * e_stride;
-      for (std::size_t o = 0; o < width; ++o) out_sum[o] += m[o];
+      const T* row = m.e + static_cast<std::size_t>(edges.out_edges[j]) * m.e_stride;
+      for (std::size_t o = 0; o < width; ++o) out_sum[o] += row[o];
     }
-    float* o = out + i * out_stride;
-    if (separate)
+    float* o = out + (i - r0) * out_stride;
+    if (m.separate)
       std::memcpy(o, sums, sizeof(float) * 2 * width);
     else
       for (std::size_t c = 0; c < width; ++c) o[c] = in_sum[c] + out_sum[c];
   }
 }
 
-EFGNN_KERNEL void aggregateNodes(const float* e, std::size_t width, std::size_t e_stride, const EdgeList& edges,
-                                 bool separate, std::size_t r0, std::size_t n, float* sums, float* out,
-                                 std::size_t out_stride) {
-  aggregateNodesOf(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
+EFGNN_KERNEL void sumMessagesClone(const NodeMessages<float>& m, const EdgeList& edges, std::size_t r0, std::size_t n,
+                                   float* sums, float* out, std::size_t out_stride) {
+  sumMessagesOf(m, edges, r0, n, sums, out, out_stride);
 }
-EFGNN_KERNEL void aggregateNodes(const std::uint8_t* e, std::size_t width, std::size_t e_stride, const EdgeList& edges,
-                                 bool separate, std::size_t r0, std::size_t n, float* sums, float* out,
-                                 std::size_t out_stride) {
-  aggregateNodesOf(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
+EFGNN_KERNEL void sumMessagesClone(const NodeMessages<std::uint8_t>& m, const EdgeList& edges, std::size_t r0,
+                                   std::size_t n, float* sums, float* out, std::size_t out_stride) {
+  sumMessagesOf(m, edges, r0, n, sums, out, out_stride);
 }
 
 template <class Body>
@@ -383,16 +381,32 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
 }
 
 template <class T>
-void aggregate(const T* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate, float* out,
-               std::size_t out_stride, const Execution& exec) {
-  forTiles(edges.num_nodes, exec, 2 * width, [&](std::size_t r0, std::size_t n, float* sums, float*) {
-    aggregateNodes(e, width, e_stride, edges, separate, r0, n, sums, out, out_stride);
+void sumMessages(const NodeMessages<T>& m, const EdgeList& edges, std::size_t r0, std::size_t n, float* sums,
+                 float* out, std::size_t out_stride) {
+  sumMessagesClone(m, edges, r0, n, sums, out, out_stride);
+}
+template void sumMessages(const NodeMessages<float>&, const EdgeList&, std::size_t, std::size_t, float*, float*,
+                          std::size_t);
+template void sumMessages(const NodeMessages<std::uint8_t>&, const EdgeList&, std::size_t, std::size_t, float*,
+                          float*, std::size_t);
+
+void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
+                std::size_t x_stride, const Execution& exec) {
+  const DenseLayer& first = mlp.layers.front();
+  const std::size_t columns = messages.columns(), in = static_cast<std::size_t>(first.in);
+  if (in < columns) throw std::invalid_argument("node network narrower than its messages");
+  const std::size_t state = in - columns;
+  // a: the tile's input rows [messages, state]; b: the sums' scratch, then the first layer's
+  // outputs; then both alternate through the layers.
+  const std::size_t scratch = std::max({in, static_cast<std::size_t>(mlp.width()), 2 * messages.width});
+  forTiles(edges.num_nodes, exec, scratch, [&](std::size_t r0, std::size_t n, float* a, float* b) {
+    sumMessages(messages, edges, r0, n, b, a, in);
+    for (std::size_t r = 0; r < n; ++r) std::memcpy(a + r * in + columns, x + (r0 + r) * x_stride, sizeof(float) * state);
+    dense(a, in, n, first, 0, first.in, true, b, static_cast<std::size_t>(first.out));
+    finish(b, n, first.out, static_cast<std::size_t>(first.out), mlp.shape, mlp.layers.size() == 1);
+    finishTile(mlp, 1, b, a, n, x + r0 * x_stride, x_stride);
   });
 }
-template void aggregate(const float*, std::size_t, std::size_t, const EdgeList&, bool, float*, std::size_t,
-                        const Execution&);
-template void aggregate(const std::uint8_t*, std::size_t, std::size_t, const EdgeList&, bool, float*, std::size_t,
-                        const Execution&);
 
 template <class T>
 void copyColumns(const T* from, std::size_t rows, std::size_t width, std::size_t from_stride, T* to,

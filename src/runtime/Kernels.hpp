@@ -68,12 +68,29 @@ void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_st
 void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
                 const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec);
 
-/// Sums of edge messages e [E, 0:width] (rows e_stride apart) into nodes: separate -> out[n] =
-/// [sum in, sum out] (2 width), else sum in + sum out (width). Float states, or the activation
-/// codes of integer models (their sums are exact in float up to 2^24).
+/// Which edge messages a node network reads: e [E, 0:width] (rows e_stride apart), summed
+/// into each node over its incoming and its outgoing edges (in edge order); `separate`: the
+/// node network reads [sum in, sum out] (2 width), else sum in + sum out (width). Float states,
+/// or the activation codes of integer models (their sums are exact in float up to 2^24).
 template <class T>
-void aggregate(const T* e, std::size_t width, std::size_t e_stride, const EdgeList& edges, bool separate, float* out,
-               std::size_t out_stride, const Execution& exec);
+struct NodeMessages {
+  const T* e;
+  std::size_t width, e_stride;
+  bool separate;
+  std::size_t columns() const { return separate ? 2 * width : width; }
+};
+
+/// Rows [0, n) of `out` (out_stride apart) = the messages of nodes r0 .. r0 + n - 1; `sums` is
+/// scratch of 2 width.
+template <class T>
+void sumMessages(const NodeMessages<T>& m, const EdgeList& edges, std::size_t r0, std::size_t n, float* sums,
+                 float* out, std::size_t out_stride);
+
+/// x[i, 0:last width] = mlp([messages of node i, x[i, 0:state width]]) for every node, in place:
+/// the sums over edges are taken tile by tile, where the node network reads them, so they never
+/// go to memory.
+void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
+                std::size_t x_stride, const Execution& exec);
 
 /// Copies the first `width` columns of each row to another place (rows `*_stride` apart).
 template <class T>
