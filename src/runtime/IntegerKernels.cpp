@@ -261,33 +261,14 @@ EFGNN_KERNEL void products(const IntegerLayer& layer, int s0, int s1, const floa
 /// on a transposed tile of the layer's outputs.
 EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float* y) {
   const auto row = [&](int o, int v) { return y + static_cast<std::size_t>(o) * kBlockRows + 16 * v; };
-  const auto norm_max = static_cast<float>(layer.norm_max);
-  const Grid norm(layer.norm_scale > 0 ? layer.norm_scale : 1.f, -norm_max, norm_max);
-  const Grid activation(layer.act_scale, 0.f, static_cast<float>(layer.act_max));
-  // Normalised, norm-quantized, activated and quantized: the codes of output o.
-  const auto codes = [&]<bool kExact>(Vec16 t, Vec16 mean, Vec16 rstd, IVec16& unsafe) {
-    if (shape.layernorm) t = (t - mean) * rstd;
-    if (layer.norm_scale > 0) t = quantize<kExact>(t, norm, unsafe) * layer.norm_scale;
-    switch (shape.activation) {
-      case Activation::ReLU:
-        t = t > 0 ? t : Vec16{};
-        break;
-      case Activation::SiLU:
-        for (int i = 0; i < 16; ++i) t[i] = t[i] / (1.f + std::exp(-t[i]));
-        break;
-      case Activation::Tanh:
-        for (int i = 0; i < 16; ++i) t[i] = std::tanh(t[i]);
-        break;
-    }
-    return quantize<kExact>(t, activation, unsafe);
-  };
   // LayerNorm statistics of every row of the tile, as the QAT model takes them (Mlp.cpp), every
   // operation in the same order and with the same roundings: sum = t_0 + t_1 + ... in turn,
   // mean = sum x fl(1 / width), squares = fma(d_k, d_k, squares) in turn with d_k = t_k - mean,
   // var = fma(squares, fl(1 / width), 1e-5), rstd = 1 / sqrt(var). The 8 vectors of rows of the
   // tile go side by side: each row's sums are a chain of dependent additions, 8 chains keep
   // the adders busy (one alone waits on the latency of every addition).
-  Vec16 means[kVectors] = {}, rstds[kVectors] = {};
+  Vec16 means[kVectors] = {}, rstds[kVectors];
+  for (auto& r : rstds) r = Vec16{} + 1.f;  // without LayerNorm: (t - 0) x 1 = t
   if (shape.layernorm) {
     const float inverse = 1.f / static_cast<float>(layer.out);
     Vec16 sums[kVectors], squares[kVectors] = {};
@@ -296,6 +277,7 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
       for (int v = 0; v < kVectors; ++v) sums[v] += load(row(o, v));
     for (int v = 0; v < kVectors; ++v) means[v] = sums[v] * inverse;
     for (int o = 0; o < layer.out; ++o)
+#pragma GCC unroll 8
       for (int v = 0; v < kVectors; ++v) {
         const Vec16 d = load(row(o, v)) - means[v];
         squares[v] = fusedMultiplyAdd(d, d, squares[v]);
@@ -306,20 +288,52 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
       rstds[v] = 1.f / root;
     }
   }
+  const auto norm_max = static_cast<float>(layer.norm_max);
+  const Grid norm(layer.norm_scale > 0 ? layer.norm_scale : 1.f, -norm_max, norm_max);
+  const Grid activation(layer.act_scale, 0.f, static_cast<float>(layer.act_max));
+  // Normalised, norm-quantized, activated and quantized: the codes of one vector. (ReLU is left
+  // to the activation grid, whose lower bound 0 clips what ReLU would set to 0.)
+  const auto codes = [&]<Activation kActivation, bool kNormQuantized, bool kExact>(Vec16 t, Vec16 mean, Vec16 rstd,
+                                                                                   IVec16& unsafe) {
+    t = (t - mean) * rstd;
+    if (kNormQuantized) t = quantize<kExact>(t, norm, unsafe) * layer.norm_scale;
+    if (kActivation == Activation::SiLU)
+      for (int i = 0; i < 16; ++i) t[i] = t[i] / (1.f + std::exp(-t[i]));
+    if (kActivation == Activation::Tanh)
+      for (int i = 0; i < 16; ++i) t[i] = std::tanh(t[i]);
+    return quantize<kExact>(t, activation, unsafe);
+  };
   constexpr int kGroup = 4;  // outputs whose uncertain lanes are looked for at once
-  for (int v = 0; v < kVectors; ++v) {
-    const Vec16 mean = means[v], rstd = rstds[v];
-    for (int o0 = 0; o0 < layer.out; o0 += kGroup) {
-      const int group = std::min(kGroup, layer.out - o0);
-      Vec16 c[kGroup];
-      IVec16 unsafe{};
-      for (int g = 0; g < group; ++g) c[g] = codes.template operator()<false>(load(row(o0 + g, v)), mean, rstd, unsafe);
-      if (__builtin_expect(anyLane(unsafe), 0))
+  const auto allCodes = [&]<Activation kActivation, bool kNormQuantized>() {
+    for (int v = 0; v < kVectors; ++v) {
+      const Vec16 mean = means[v], rstd = rstds[v];
+      for (int o0 = 0; o0 < layer.out; o0 += kGroup) {
+        const int group = std::min(kGroup, layer.out - o0);
+        Vec16 c[kGroup];
+        IVec16 unsafe{};
         for (int g = 0; g < group; ++g)
-          c[g] = codes.template operator()<true>(load(row(o0 + g, v)), mean, rstd, unsafe);
-      for (int g = 0; g < group; ++g) store(row(o0 + g, v), c[g]);
+          c[g] = codes.template operator()<kActivation, kNormQuantized, false>(load(row(o0 + g, v)), mean, rstd, unsafe);
+        if (__builtin_expect(anyLane(unsafe), 0))
+          for (int g = 0; g < group; ++g)
+            c[g] = codes.template operator()<kActivation, kNormQuantized, true>(load(row(o0 + g, v)), mean, rstd, unsafe);
+        for (int g = 0; g < group; ++g) store(row(o0 + g, v), c[g]);
+      }
     }
-  }
+  };
+  const auto withActivation = [&]<bool kNormQuantized>() {
+    switch (shape.activation) {
+      case Activation::ReLU:
+        return allCodes.template operator()<Activation::ReLU, kNormQuantized>();
+      case Activation::SiLU:
+        return allCodes.template operator()<Activation::SiLU, kNormQuantized>();
+      case Activation::Tanh:
+        return allCodes.template operator()<Activation::Tanh, kNormQuantized>();
+    }
+  };
+  if (layer.norm_scale > 0)
+    withActivation.template operator()<true>();
+  else
+    withActivation.template operator()<false>();
 }
 
 /// Layers from `start` on for a transposed tile whose layer start - 1 output is in `a`; the last
