@@ -151,7 +151,23 @@ template <class T>
 __attribute__((always_inline)) inline void loadColumnsOf(const T* in, std::size_t stride, std::size_t n, int width,
                                                          const float* scale, int max, float* a) {
   const int blocked = n == kBlockRows ? width / 16 * 16 : 0;
-  for (int k0 = 0; k0 < blocked; k0 += 16)
+  int k0 = 0;
+  if constexpr (sizeof(T) == 1)  // 64 columns of bytes at a time: a 16 x 16 transpose of 4-byte words
+    for (; k0 + 64 <= blocked; k0 += 64)
+      for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
+        Vec16 v[16];
+        for (std::size_t i = 0; i < 16; ++i)
+          std::memcpy(&v[i], in + (r0 + i) * stride + static_cast<std::size_t>(k0), sizeof(Vec16));
+        transpose16(v);  // v[j], lane i: bytes 4j .. 4j + 3 of row r0 + i
+        for (std::size_t j = 0; j < 16; ++j) {
+          IVec16 words;
+          std::memcpy(&words, &v[j], sizeof words);
+          for (std::size_t b = 0; b < 4; ++b)
+            store(a + (static_cast<std::size_t>(k0) + 4 * j + b) * kBlockRows + r0,
+                  __builtin_convertvector((words >> static_cast<int>(8 * b)) & 0xff, Vec16));
+        }
+      }
+  for (; k0 < blocked; k0 += 16)
     for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
       Vec16 v[16];
       for (std::size_t i = 0; i < 16; ++i) v[i] = loadRow(in + (r0 + i) * stride + static_cast<std::size_t>(k0));
