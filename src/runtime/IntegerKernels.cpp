@@ -319,7 +319,7 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
       for (int i = 0; i < 16; ++i) t[i] = std::tanh(t[i]);
     return quantize<kExact>(t, activation, unsafe);
   };
-  constexpr int kGroup = 4;  // outputs whose uncertain lanes are looked for at once
+  constexpr int kGroup = 16;  // outputs whose uncertain lanes are looked for at once
   const auto allCodes = [&]<Activation kActivation, bool kNormQuantized>() {
     for (int v = 0; v < kVectors; ++v) {
       const Vec16 mean = means[v], rstd = rstds[v];
