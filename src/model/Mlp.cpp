@@ -12,13 +12,8 @@ torch::Tensor fusedMultiplyAdd(const torch::Tensor& a, const torch::Tensor& b, c
   return torch::addcmul(a.to(torch::kFloat64), b.to(torch::kFloat64), c.to(torch::kFloat64)).to(a.scalar_type());
 }
 
-/// LayerNorm without affine parameters (eps 1e-5) in float with every operation in a fixed
-/// order, so that the integer runtime, which normalises the same way, gets the same bits (torch's
-/// LayerNorm sums in an order that depends on the CPU and the build): sum = x_0 + x_1 + ... in
-/// turn, mean = sum x fl(1 / width); squares = fma(d_k, d_k, squares) in turn with d_k = x_k -
-/// mean; var = fma(squares, fl(1 / width), 1e-5); rstd = 1 / sqrt(var); output (x - mean) x rstd.
-/// Two passes, so no cancellation of E[x^2] - mean^2. Used in evaluation of quantized models
-/// (a [rows] tensor operation per column: slower than torch's, fine outside training).
+}  // namespace
+
 torch::Tensor reproducibleLayerNorm(const torch::Tensor& x) {
   const auto columns = x.t().contiguous();
   const std::int64_t width = x.size(-1);
@@ -35,8 +30,6 @@ torch::Tensor reproducibleLayerNorm(const torch::Tensor& x) {
   const auto rstd = var.sqrt().reciprocal();
   return (x - mean.unsqueeze(1)) * rstd.unsqueeze(1);
 }
-
-}  // namespace
 
 MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
   const QuantConfig& q = options.quant;

@@ -21,6 +21,16 @@
 
 namespace efgnn {
 
+/// LayerNorm without affine parameters (eps 1e-5) in float with every operation in a fixed
+/// order, so that the integer runtime, which normalises the same way, gets the same bits (torch's
+/// LayerNorm sums in an order that depends on the CPU and the build): sum = x_0 + x_1 + ... in
+/// turn, mean = sum x fl(1 / width); squares = fma(d_k, d_k, squares) in turn with d_k = x_k -
+/// mean; var = fma(squares, fl(1 / width), 1e-5); rstd = 1 / sqrt(var); output (x - mean) x rstd.
+/// Two passes, so no cancellation of E[x^2] - mean^2. Used in evaluation of quantized models
+/// (a [rows] tensor operation per column: slower than torch's, fine outside training). x: [rows,
+/// width], float.
+torch::Tensor reproducibleLayerNorm(const torch::Tensor& x);
+
 struct MlpOptions {
   int input = 0;
   std::vector<int> sizes;        // output width of each layer

@@ -451,7 +451,6 @@ void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t i
                    });
 }
 
-template void runMlp(const IntegerMlp&, const float*, std::size_t, std::size_t, float*, std::size_t, const Execution&);
 template void runMlp(const IntegerMlp&, const float*, std::size_t, std::size_t, std::uint8_t*, std::size_t,
                      const Execution&);
 template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, std::uint8_t*, std::size_t,

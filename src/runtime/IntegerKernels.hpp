@@ -82,9 +82,10 @@ struct IntegerEdgeMlp {
 /// same codes; see IntegerKernels.cpp). `out` may be `in`.
 void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out);
 
-/// As runMlp / runEdgeMlp in Kernels.hpp, on codes; the same array conventions. Rows are float
-/// (input features, sums of codes, logits) or bytes (activation codes, at most 8 bits: a
-/// quarter of the memory traffic of floats); runMlp exists for float and byte rows in and out.
+/// As runMlp / runEdgeMlp / runNodeMlp in Kernels.hpp, on codes; the same array conventions.
+/// Rows are float (input features, logits) or bytes (activation codes, at most 8 bits: a quarter
+/// of the memory traffic of floats); runMlp exists for float or byte rows in and byte rows out
+/// (encoders, decoder) and for byte rows in and float rows out (the output network).
 template <class In, class Out>
 void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t in_stride, Out* out,
             std::size_t out_stride, const Execution& exec);

@@ -5,6 +5,7 @@
 #include "core/Error.hpp"
 #include "model/EdgeClassifierModel.hpp"
 #include "model/InteractionGnn.hpp"
+#include "model/Mlp.hpp"
 
 namespace efgnn {
 namespace {
@@ -162,6 +163,20 @@ TEST(Model, EveryOptionBuildsAndRuns) {
   auto recurrent = tiny();
   recurrent.node_net_recurrent = recurrent.edge_net_recurrent = true;
   EXPECT_LT(parameterCount(*makeModel(recurrent)), parameterCount(*makeModel(tiny())));
+}
+
+// The LayerNorm that quantized models evaluate with (and the integer runtime reproduces): torch's
+// LayerNorm up to float rounding, and a row's result depends on that row alone.
+TEST(Model, ReproducibleLayerNormIsLayerNormRowByRow) {
+  torch::manual_seed(11);
+  const auto x = torch::randn({500, 48}) * 2.5 + 3.0;
+  const auto got = reproducibleLayerNorm(x);
+  const auto want = torch::layer_norm(x, {48}, {}, {}, 1e-5);
+  EXPECT_LT((got - want).abs().max().item<float>(), 2e-6);
+  const auto rows = torch::tensor({7, 499, 0, 123});
+  EXPECT_TRUE(torch::equal(reproducibleLayerNorm(x.index_select(0, rows)), got.index_select(0, rows)));
+  const auto constant = torch::full({3, 48}, 5.0f);  // variance 0: eps keeps it finite
+  EXPECT_TRUE(torch::equal(reproducibleLayerNorm(constant), torch::zeros({3, 48})));
 }
 
 TEST(ModelConfig, ReferenceKeysListsAndErrors) {

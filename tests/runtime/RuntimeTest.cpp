@@ -194,7 +194,7 @@ ModelConfig qatConfig() {
 }
 
 // The QAT model computes its quantized layers on the codes, in the runtime's order of float
-// operations, and LayerNorm with statistics in double (Mlp.cpp, QuantLayers.cpp): the runtime
+// operations, and LayerNorm in float in a fixed order (Mlp.cpp, QuantLayers.cpp): the runtime
 // must give the same logits to the last bit, for trained-model-like settings (LayerNorm between
 // the integer layers, per-channel weight scales, norm quantizers, quantized biases, the pair
 // encoder without edge features) and scales that are not powers of two, sparse and dense.
