@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "runtime/ModelFile.hpp"
@@ -144,20 +145,27 @@ __attribute__((always_inline)) inline void storeRow(std::uint8_t* p, Vec16 v) {
   std::memcpy(p, &b, sizeof b);
 }
 
-/// A[k][lane] = in[lane][k] for the n rows of a tile (zero beyond them), k < width; with
+/// A[k][lane] = row(lane)[k] for the n rows of a tile (zero beyond them), k < width; with
 /// `scale`, the features are quantized on the way in (one scale per feature). Full tiles go
-/// by 16 x 16 blocks.
-template <class T>
-__attribute__((always_inline)) inline void loadColumnsOf(const T* in, std::size_t stride, std::size_t n, int width,
-                                                         const float* scale, int max, float* a) {
+/// by 16 x 16 blocks; the rows of the next block are asked for while one is transposed (they
+/// may lie anywhere: an edge's nodes).
+template <class RowOf>
+__attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t n, int width, const float* scale,
+                                                         int max, float* a) {
+  using T = std::remove_cv_t<std::remove_pointer_t<decltype(row(0))>>;
   const int blocked = n == kBlockRows ? width / 16 * 16 : 0;
+  const auto prefetchBlock = [&](std::size_t r0) {
+    if (blocked > 0 && r0 < kBlockRows)
+      for (std::size_t i = 0; i < 16; ++i) detail::prefetch(row(r0 + i), static_cast<std::size_t>(width));
+  };
+  prefetchBlock(0);
   int k0 = 0;
   if constexpr (sizeof(T) == 1)  // 64 columns of bytes at a time: a 16 x 16 transpose of 4-byte words
     for (; k0 + 64 <= blocked; k0 += 64)
       for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
+        if (k0 == 0) prefetchBlock(r0 + 16);
         Vec16 v[16];
-        for (std::size_t i = 0; i < 16; ++i)
-          std::memcpy(&v[i], in + (r0 + i) * stride + static_cast<std::size_t>(k0), sizeof(Vec16));
+        for (std::size_t i = 0; i < 16; ++i) std::memcpy(&v[i], row(r0 + i) + k0, sizeof(Vec16));
         transpose16(v);  // v[j], lane i: bytes 4j .. 4j + 3 of row r0 + i
         for (std::size_t j = 0; j < 16; ++j) {
           IVec16 words;
@@ -167,16 +175,17 @@ __attribute__((always_inline)) inline void loadColumnsOf(const T* in, std::size_
                   __builtin_convertvector((words >> static_cast<int>(8 * b)) & 0xff, Vec16));
         }
       }
-  for (; k0 < blocked; k0 += 16)
+  for (const int first = k0; k0 < blocked; k0 += 16)
     for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
+      if (k0 == first && first == 0) prefetchBlock(r0 + 16);
       Vec16 v[16];
-      for (std::size_t i = 0; i < 16; ++i) v[i] = loadRow(in + (r0 + i) * stride + static_cast<std::size_t>(k0));
+      for (std::size_t i = 0; i < 16; ++i) v[i] = loadRow(row(r0 + i) + k0);
       transpose16(v);
       for (std::size_t i = 0; i < 16; ++i) store(a + (static_cast<std::size_t>(k0) + i) * kBlockRows + r0, v[i]);
     }
   for (int k = blocked; k < width; ++k) {
     float* column = a + static_cast<std::size_t>(k) * kBlockRows;
-    for (std::size_t r = 0; r < n; ++r) column[r] = static_cast<float>(in[r * stride + static_cast<std::size_t>(k)]);
+    for (std::size_t r = 0; r < n; ++r) column[r] = static_cast<float>(row(r)[k]);
     std::fill(column + n, column + kBlockRows, 0.f);
   }
   if (scale)
@@ -187,11 +196,17 @@ __attribute__((always_inline)) inline void loadColumnsOf(const T* in, std::size_
 }
 EFGNN_KERNEL void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale,
                               int max, float* a) {
-  loadColumnsOf(in, stride, n, width, scale, max, a);
+  loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, scale, max, a);
 }
 EFGNN_KERNEL void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int width, const float* scale,
                               int max, float* a) {
-  loadColumnsOf(in, stride, n, width, scale, max, a);
+  loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, scale, max, a);
+}
+/// loadColumns of the rows node[0], ..., node[n - 1] of x.
+EFGNN_KERNEL void gatherColumns(const std::uint8_t* x, std::size_t stride, const std::int64_t* node, std::size_t n,
+                                int width, float* a) {
+  loadColumnsOf([&](std::size_t r) { return x + static_cast<std::size_t>(node[r]) * stride; }, n, width, nullptr, 0,
+                a);
 }
 
 /// out[r][o] = y[o][lane r] for the n rows of a tile.
@@ -215,35 +230,6 @@ EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, float* out
 }
 EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, std::uint8_t* out, std::size_t stride) {
   storeRowsOf(y, width, n, out, stride);
-}
-
-/// y[o][lane t] += source part of edge t's source node + target part of its target node.
-EFGNN_KERNEL void addNodeParts(const float* node_parts, std::size_t h, const std::int64_t* src, const std::int64_t* dst,
-                               std::size_t n, float* y) {
-  const auto part = [&](const std::int64_t* node, std::size_t t, std::size_t side) {
-    return node_parts + static_cast<std::size_t>(node[t]) * 2 * h + side * h;
-  };
-  const std::size_t blocked = h % 16 == 0 ? n / 16 * 16 : 0;
-  for (std::size_t r0 = 0; r0 < blocked; r0 += 16) {
-    for (std::size_t i = 0; i < 16 && r0 + 16 + i < n; ++i) {  // the next block's rows
-      detail::prefetch(part(src, r0 + 16 + i, 0), h);
-      detail::prefetch(part(dst, r0 + 16 + i, 1), h);
-    }
-    for (std::size_t o0 = 0; o0 < h; o0 += 16) {
-      Vec16 v[16];
-      for (std::size_t i = 0; i < 16; ++i) v[i] = load(part(src, r0 + i, 0) + o0) + load(part(dst, r0 + i, 1) + o0);
-      transpose16(v);
-      for (std::size_t i = 0; i < 16; ++i) {
-        float* column = y + (o0 + i) * kBlockRows + r0;
-        store(column, load(column) + v[i]);
-      }
-    }
-  }
-  for (std::size_t t = blocked; t < n; ++t) {
-    const float* ps = part(src, t, 0);
-    const float* pd = part(dst, t, 1);
-    for (std::size_t o = 0; o < h; ++o) y[o * kBlockRows + t] += ps[o] + pd[o];
-  }
 }
 
 /// y[o] = (bias[o] or 0) + sum over segments s0 <= s < s1 of factor(o, s) x (exact integer sum
@@ -350,6 +336,11 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
     withActivation.template operator()<true>();
   else
     withActivation.template operator()<false>();
+}
+
+/// y[i] += source[i] + target[i] for i < count (a multiple of 16).
+EFGNN_KERNEL void addParts(const float* source, const float* target, std::size_t count, float* y) {
+  for (std::size_t i = 0; i < count; i += 16) store(y + i, load(y + i) + (load(source + i) + load(target + i)));
 }
 
 /// Layers from `start` on for a transposed tile whose layer start - 1 output is in `a`; the last
@@ -464,25 +455,24 @@ void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_
   const IntegerLayer& first = net.mlp.layers.front();
   const auto h = static_cast<std::size_t>(first.out);
   const int es = net.edge_segments, ns = net.node_segments;
-  // Node parts of the first layer, per node [N, 2h] (source part, target part), rows kept with
-  // the calling thread between calls as in the float kernels.
-  thread_local detail::Buffer buffer;
-  float* const node_parts = buffer.get(edges.num_nodes * 2 * h);
-  const auto node_scratch = static_cast<std::size_t>(std::max(net.node_width, first.out));
-  detail::forTiles(edges.num_nodes, kBlockRows, exec, node_scratch,
-                   [&](std::size_t r0, std::size_t n, float* a, float* b) {
-                     loadColumns(x + r0 * x_stride, x_stride, n, net.node_width, nullptr, 0, a);
-                     products(first, es, es + ns, a, false, b);
-                     storeRows(b, first.out, n, node_parts + r0 * 2 * h, 2 * h);
-                     products(first, es + ns, es + 2 * ns, a, false, b);
-                     storeRows(b, first.out, n, node_parts + r0 * 2 * h + h, 2 * h);
-                   });
-  const auto width = static_cast<std::size_t>(std::max(net.mlp.width(), net.edge_width));
-  detail::forTiles(edges.num_edges, kBlockRows, exec, width, [&](std::size_t k0, std::size_t n, float* a, float* b) {
-    if (net.edge_width > 0) loadColumns(e + k0 * e_stride, e_stride, n, net.edge_width, nullptr, 0, b);
-    products(first, 0, es, b, true, a);  // with no edge segments: the bias alone
-    addNodeParts(node_parts, h, edges.src + k0, edges.dst + k0, n, a);
-    finishFirst(net.mlp, a, b, n, out + k0 * out_stride, out_stride);
+  // Per tile: a = [e, x_src, x_dst] transposed (the node states gathered as codes: a third of the
+  // bytes of per-node products in float, and no [N, 2h] array to write); b = the first layer's
+  // edge part (from the bias), then its source part and target part (each from 0), added as the
+  // QAT model adds them: edge + (source + target).
+  const auto columns = static_cast<std::size_t>(net.edge_width + 2 * net.node_width);
+  const auto scratch = std::max({static_cast<std::size_t>(net.mlp.width()), columns, 3 * h});
+  detail::forTiles(edges.num_edges, kBlockRows, exec, scratch, [&](std::size_t k0, std::size_t n, float* a, float* b) {
+    float* const source = a + static_cast<std::size_t>(net.edge_width) * kBlockRows;
+    float* const target = source + static_cast<std::size_t>(net.node_width) * kBlockRows;
+    if (net.edge_width > 0) loadColumns(e + k0 * e_stride, e_stride, n, net.edge_width, nullptr, 0, a);
+    gatherColumns(x, x_stride, edges.src + k0, n, net.node_width, source);
+    gatherColumns(x, x_stride, edges.dst + k0, n, net.node_width, target);
+    float* const parts = b + h * kBlockRows;
+    products(first, 0, es, a, true, b);  // with no edge segments: the bias alone
+    products(first, es, es + ns, source, false, parts);
+    products(first, es + ns, es + 2 * ns, target, false, parts + h * kBlockRows);
+    addParts(parts, parts + h * kBlockRows, h * kBlockRows, b);
+    finishFirst(net.mlp, b, a, n, out + k0 * out_stride, out_stride);
   });
 }
 
