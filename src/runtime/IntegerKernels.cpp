@@ -19,14 +19,10 @@ using detail::Vec16;
 constexpr std::size_t kBlockRows = 128;
 constexpr int kVectors = kBlockRows / 16;
 
-__attribute__((always_inline)) inline Vec16 load(const float* p) {
-  Vec16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+using detail::load;
 __attribute__((always_inline)) inline void store(float* p, Vec16 v) { std::memcpy(p, &v, sizeof v); }
 
-typedef int IVec16 __attribute__((vector_size(64)));
+using detail::IVec16;
 typedef double DVec8 __attribute__((vector_size(64)));
 
 /// a + f x s rounded once, in every kernel clone: the fused multiply-add instruction where the
@@ -126,18 +122,10 @@ __attribute__((always_inline)) inline void transpose16(Vec16 (&v)[16]) {
   butterfly<1>(v);
 }
 
-typedef std::uint8_t Bytes16 __attribute__((vector_size(16)));
+using detail::Bytes16;
+using detail::loadRow;
 
-/// 16 values of a row as floats, and back: float rows, or rows of activation codes (bytes).
-__attribute__((always_inline)) inline Vec16 loadRow(const float* p) { return load(p); }
-__attribute__((always_inline)) inline Vec16 loadRow(const std::uint8_t* p) {
-  // Widened to 16 bits, then 32, then converted: GCC compiles a direct byte-to-float or
-  // byte-to-int32 conversion to one scalar conversion or insertion per lane.
-  typedef std::uint16_t Halves16 __attribute__((vector_size(32)));
-  Bytes16 b;
-  std::memcpy(&b, p, sizeof b);
-  return __builtin_convertvector(__builtin_convertvector(__builtin_convertvector(b, Halves16), IVec16), Vec16);
-}
+/// 16 values of a row back from floats: float rows, or rows of activation codes (bytes).
 __attribute__((always_inline)) inline void storeRow(float* p, Vec16 v) { store(p, v); }
 __attribute__((always_inline)) inline void storeRow(std::uint8_t* p, Vec16 v) {
   // Codes 0..255: exact. Through int32 lanes, which AVX-512 narrows in one instruction.

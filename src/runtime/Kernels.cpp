@@ -235,6 +235,41 @@ void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size
   }
 }
 
+/// The sum of the rows `edge[0..count)` of e into sum[0:16 C], the accumulators in registers.
+template <int C, class T>
+__attribute__((always_inline)) inline void sumRowsVec16(const T* e, std::size_t e_stride, const std::uint32_t* edge,
+                                                        std::size_t count, float* sum) {
+  Vec16 acc[C] = {};
+  for (std::size_t j = 0; j < count; ++j) {
+    const T* row = e + static_cast<std::size_t>(edge[j]) * e_stride;
+    for (int c = 0; c < C; ++c) acc[c] += detail::loadRow(row + 16 * c);
+  }
+  for (int c = 0; c < C; ++c) std::memcpy(sum + 16 * c, &acc[c], sizeof(Vec16));
+}
+
+/// The same for any width.
+template <class T>
+__attribute__((always_inline)) inline void sumRows(const T* e, std::size_t width, std::size_t e_stride,
+                                                   const std::uint32_t* edge, std::size_t count, float* sum) {
+  switch (width) {
+    case 16:
+      return sumRowsVec16<1>(e, e_stride, edge, count, sum);
+    case 32:
+      return sumRowsVec16<2>(e, e_stride, edge, count, sum);
+    case 48:
+      return sumRowsVec16<3>(e, e_stride, edge, count, sum);
+    case 64:
+      return sumRowsVec16<4>(e, e_stride, edge, count, sum);
+    default:
+      break;
+  }
+  std::fill(sum, sum + width, 0.f);
+  for (std::size_t j = 0; j < count; ++j) {
+    const T* row = e + static_cast<std::size_t>(edge[j]) * e_stride;
+    for (std::size_t o = 0; o < width; ++o) sum[o] += row[o];
+  }
+}
+
 /// sumMessages() in each kernel clone.
 template <class T>
 __attribute__((always_inline)) inline void sumMessagesOf(const NodeMessages<T>& m, const EdgeList& edges,
@@ -242,21 +277,14 @@ __attribute__((always_inline)) inline void sumMessagesOf(const NodeMessages<T>& 
                                                          std::size_t out_stride) {
   const std::size_t width = m.width;
   for (std::size_t i = r0; i < r0 + n; ++i) {
-    float* in_sum = sums;
-    float* out_sum = sums + width;
-    std::fill(sums, sums + 2 * width, 0.f);
-    for (auto j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j) {
-      const T* row = m.e + static_cast<std::size_t>(edges.in_edges[j]) * m.e_stride;
-      for (std::size_t o = 0; o < width; ++o) in_sum[o] += row[o];
-    }
-    for (auto j = edges.out_offsets[i]; j < edges.out_offsets[i + 1]; ++j) {
-      const T* row = m.e + static_cast<std::size_t>(edges.out_edges[j]) * m.e_stride;
-      for (std::size_t o = 0; o < width; ++o) out_sum[o] += row[o];
-    }
     float* o = out + (i - r0) * out_stride;
-    if (m.separate)
-      std::memcpy(o, sums, sizeof(float) * 2 * width);
-    else
+    float* in_sum = m.separate ? o : sums;
+    float* out_sum = m.separate ? o + width : sums + width;
+    sumRows(m.e, width, m.e_stride, edges.in_edges.data() + edges.in_offsets[i],
+            edges.in_offsets[i + 1] - edges.in_offsets[i], in_sum);
+    sumRows(m.e, width, m.e_stride, edges.out_edges.data() + edges.out_offsets[i],
+            edges.out_offsets[i + 1] - edges.out_offsets[i], out_sum);
+    if (!m.separate)
       for (std::size_t c = 0; c < width; ++c) o[c] = in_sum[c] + out_sum[c];
   }
 }

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <vector>
 
@@ -20,6 +22,25 @@ namespace efgnn::runtime::detail {
 
 /// 16 floats: one AVX-512 register, two AVX2 ones; GCC lowers it for each kernel clone.
 typedef float Vec16 __attribute__((vector_size(64)));
+typedef int IVec16 __attribute__((vector_size(64)));
+typedef std::uint8_t Bytes16 __attribute__((vector_size(16)));
+
+__attribute__((always_inline)) inline Vec16 load(const float* p) {
+  Vec16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/// 16 values of a row as floats: float rows, or rows of activation codes (bytes).
+__attribute__((always_inline)) inline Vec16 loadRow(const float* p) { return load(p); }
+__attribute__((always_inline)) inline Vec16 loadRow(const std::uint8_t* p) {
+  // Widened to 16 bits, then 32, then converted: GCC compiles a direct byte-to-float or
+  // byte-to-int32 conversion to one scalar conversion or insertion per lane.
+  typedef std::uint16_t Halves16 __attribute__((vector_size(32)));
+  Bytes16 b;
+  std::memcpy(&b, p, sizeof b);
+  return __builtin_convertvector(__builtin_convertvector(__builtin_convertvector(b, Halves16), IVec16), Vec16);
+}
 
 /// An array for the large working data of a forward pass (states, node parts), grown, never
 /// shrunk; what it held is lost when it grows. Aligned to 2 MiB and marked for transparent huge
