@@ -3,7 +3,7 @@
 # on one trackml ttbar + <mu> = 200 event's full module-map graph: the h = 48 float model of the
 # training benchmark and the compressed model of the pruning benchmark (6-bit weights and
 # activations, 12-bit inputs, 90 % pruned), both in the same run; 1 and 2 threads; then peak
-# memory with one backend per process.
+# memory with one backend per process; then the two runtime paths alternating.
 set -euo pipefail
 EFGNN=${1:-build/efgnn}
 DATA=${BENCH_DATA:-/tmp/efgnn-bench}
@@ -30,3 +30,10 @@ for model in "$MODEL" "$COMPRESSED"; do
   "$EFGNN" bench --model "$exported" --graphs "$GRAPHS" --max-graphs 1 --runs 2 --threads 1 --json | grep peak_memory
   rm -f "$exported"
 done
+# The two runtime paths alternating (the sparse-vs-float ratio on a machine whose speed drifts).
+float_file=$(mktemp --suffix=.efgnn) compressed_file=$(mktemp --suffix=.efgnn)
+"$EFGNN" export --model "$MODEL" --out "$float_file" > /dev/null
+"$EFGNN" export --model "$COMPRESSED" --out "$compressed_file" > /dev/null
+echo "== runtime float against sparse integer, alternating"
+"$(dirname "$0")/runtime-ab.sh" "$EFGNN" "$float_file" "$compressed_file" "$GRAPHS"
+rm -f "$float_file" "$compressed_file"
