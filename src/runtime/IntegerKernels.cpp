@@ -281,20 +281,16 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
   const auto norm_max = static_cast<float>(layer.norm_max);
   const Grid norm(layer.norm_scale > 0 ? layer.norm_scale : 1.f, -norm_max, norm_max);
   const Grid activation(layer.act_scale, 0.f, static_cast<float>(layer.act_max));
-  // Normalised, norm-quantized, activated and quantized: the codes of one vector. (ReLU is left
-  // to the activation grid, whose lower bound 0 clips what ReLU would set to 0.)
-  const auto codes = [&]<Activation kActivation, bool kNormQuantized, bool kExact>(Vec16 t, Vec16 mean, Vec16 rstd,
-                                                                                   IVec16& unsafe) {
+  // Normalised, norm-quantized, activated and quantized: the codes of one vector. The activation
+  // is ReLU (quantized activations are unsigned, ModelConfig.cpp), left to the activation grid,
+  // whose lower bound 0 clips what ReLU would set to 0.
+  const auto codes = [&]<bool kNormQuantized, bool kExact>(Vec16 t, Vec16 mean, Vec16 rstd, IVec16& unsafe) {
     t = (t - mean) * rstd;
     if (kNormQuantized) t = quantize<kExact>(t, norm, unsafe) * layer.norm_scale;
-    if (kActivation == Activation::SiLU)
-      for (int i = 0; i < 16; ++i) t[i] = t[i] / (1.f + std::exp(-t[i]));
-    if (kActivation == Activation::Tanh)
-      for (int i = 0; i < 16; ++i) t[i] = std::tanh(t[i]);
     return quantize<kExact>(t, activation, unsafe);
   };
   constexpr int kGroup = 16;  // outputs whose uncertain lanes are looked for at once
-  const auto allCodes = [&]<Activation kActivation, bool kNormQuantized>() {
+  const auto allCodes = [&]<bool kNormQuantized>() {
     for (int v = 0; v < kVectors; ++v) {
       const Vec16 mean = means[v], rstd = rstds[v];
       for (int o0 = 0; o0 < layer.out; o0 += kGroup) {
@@ -302,28 +298,18 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
         Vec16 c[kGroup];
         IVec16 unsafe{};
         for (int g = 0; g < group; ++g)
-          c[g] = codes.template operator()<kActivation, kNormQuantized, false>(load(row(o0 + g, v)), mean, rstd, unsafe);
+          c[g] = codes.template operator()<kNormQuantized, false>(load(row(o0 + g, v)), mean, rstd, unsafe);
         if (__builtin_expect(anyLane(unsafe), 0))
           for (int g = 0; g < group; ++g)
-            c[g] = codes.template operator()<kActivation, kNormQuantized, true>(load(row(o0 + g, v)), mean, rstd, unsafe);
+            c[g] = codes.template operator()<kNormQuantized, true>(load(row(o0 + g, v)), mean, rstd, unsafe);
         for (int g = 0; g < group; ++g) store(row(o0 + g, v), c[g]);
       }
     }
   };
-  const auto withActivation = [&]<bool kNormQuantized>() {
-    switch (shape.activation) {
-      case Activation::ReLU:
-        return allCodes.template operator()<Activation::ReLU, kNormQuantized>();
-      case Activation::SiLU:
-        return allCodes.template operator()<Activation::SiLU, kNormQuantized>();
-      case Activation::Tanh:
-        return allCodes.template operator()<Activation::Tanh, kNormQuantized>();
-    }
-  };
   if (layer.norm_scale > 0)
-    withActivation.template operator()<true>();
+    allCodes.template operator()<true>();
   else
-    withActivation.template operator()<false>();
+    allCodes.template operator()<false>();
 }
 
 /// y[i] += source[i] + target[i] for i < count (a multiple of 16).

@@ -16,11 +16,11 @@
 // Inputs with different scales (concatenated states, per-feature input scales) form segments:
 // each segment's integer sum is scaled and added once, y = fma(weight scale x segment scale,
 // sum_s, y), from the bias on, segment after segment; then LayerNorm with every operation in a
-// fixed order, the optional norm quantizer, the activation, and the activation quantizer:
-// code = clamp(round_half_even(y / scale)). The QAT model computes its quantized layers with the
-// same operations in the same order (QuantLinear::productsOnGrids, Mlp.cpp's LayerNorm), so with
-// ReLU the two give the same codes and logits to the last bit (SiLU and tanh go through libm
-// here and through LibTorch's own functions there, which may differ in the last place).
+// fixed order, the optional norm quantizer, ReLU and the activation quantizer:
+// code = clamp(round_half_even(y / scale)) (activation codes are unsigned, so quantized models
+// use ReLU; the loader refuses integer models with another activation). The QAT model computes
+// its quantized layers with the same operations in the same order (QuantLinear::productsOnGrids,
+// Mlp.cpp's LayerNorm), so the two give the same codes and logits to the last bit.
 //
 // Layout: tiles of kBlockRows rows are held transposed (one row of kBlockRows lanes per feature),
 // so a weight is one broadcast multiplied into 8 vectors of 16 rows; a weight row is a list of

@@ -134,6 +134,10 @@ Architecture Architecture::of(const ModelFile& f, const std::string& source) {
                            std::to_string(q.input_bits) +
                            ": the runtime's integer path takes weights of 2-8 bits, activations of 1-8 bits and "
                            "inputs of 2-16 bits");
+    // Activation codes are unsigned (0 .. 2^bits - 1): quantization-aware models use ReLU.
+    if (a.activation != "ReLU")
+      throw ModelFileError(source + ": integer model with hidden_activation '" + a.activation +
+                           "': the runtime's integer path takes ReLU (unsigned activation codes)");
   }
   if (a.hidden == 0 || a.node_layers == 0 || a.edge_layers == 0 || a.node_features == 0)
     throw ModelFileError(source + ": hidden, nb_node_layer, nb_edge_layer and node_features must be positive");

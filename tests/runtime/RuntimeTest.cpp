@@ -298,6 +298,17 @@ TEST(RuntimeInteger, ExportRefusesWhatTheIntegerPathCannotReproduce) {
   EXPECT_EQ(file.settings.at("weights"), "float");
   const auto g = randomGraph(100, 400, 4, 6, 3);
   EXPECT_LT(maxRelativeDifference(EdgeClassifier(file, "test", {}).logits(g.input()), reference(*w4, g)), 1e-5);
+  // Quantized activations are unsigned codes, so an integer model file with another activation
+  // (which efgnn does not write) is refused, not run.
+  auto silu = toModelFile(*calibratedQatModel(qatConfig(), 25));
+  silu.settings["hidden_activation"] = "SiLU";
+  try {
+    EdgeClassifier(silu, "silu.efgnn", {});
+    ADD_FAILURE() << "an integer SiLU model was accepted";
+  } catch (const runtime::ModelFileError& e) {
+    EXPECT_NE(std::string(e.what()).find("silu.efgnn: integer model with hidden_activation 'SiLU'"), std::string::npos)
+        << e.what();
+  }
 }
 
 class ModelFileTest : public test::TempDirTest {};
