@@ -185,6 +185,16 @@ std::shared_ptr<EdgeClassifierModel> calibratedQatModel(const ModelConfig& confi
   return model;
 }
 
+/// Loading `file` as `source` must throw a ModelFileError whose message contains `what`.
+void expectRefused(const runtime::ModelFile& file, const std::string& source, const std::string& what) {
+  try {
+    EdgeClassifier(file, source, {});
+    ADD_FAILURE() << source << " was accepted; expected " << what;
+  } catch (const runtime::ModelFileError& e) {
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  }
+}
+
 ModelConfig qatConfig() {
   ModelConfig c = smallConfig();
   c.quant.weight_bits = 6;
@@ -302,13 +312,7 @@ TEST(RuntimeInteger, ExportRefusesWhatTheIntegerPathCannotReproduce) {
   // (which efgnn does not write) is refused, not run.
   auto silu = toModelFile(*calibratedQatModel(qatConfig(), 25));
   silu.settings["hidden_activation"] = "SiLU";
-  try {
-    EdgeClassifier(silu, "silu.efgnn", {});
-    ADD_FAILURE() << "an integer SiLU model was accepted";
-  } catch (const runtime::ModelFileError& e) {
-    EXPECT_NE(std::string(e.what()).find("silu.efgnn: integer model with hidden_activation 'SiLU'"), std::string::npos)
-        << e.what();
-  }
+  expectRefused(silu, "silu.efgnn", "silu.efgnn: integer model with hidden_activation 'SiLU'");
 }
 
 class ModelFileTest : public test::TempDirTest {};
@@ -344,13 +348,7 @@ TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
   EXPECT_THROW(EdgeClassifier(other, "other", {}), runtime::ModelFileError);
   runtime::ModelFile old = file;
   old.settings.erase("concat");
-  try {
-    EdgeClassifier(old, "old.efgnn", {});
-    ADD_FAILURE() << "accepted a file without 'concat'";
-  } catch (const runtime::ModelFileError& e) {
-    EXPECT_NE(std::string(e.what()).find("old.efgnn: the model file has no setting 'concat'"), std::string::npos)
-        << e.what();
-  }
+  expectRefused(old, "old.efgnn", "old.efgnn: the model file has no setting 'concat'");
   runtime::ModelFile older_flavour = file;
   older_flavour.settings["model"] = "InteractionGNN";
   EXPECT_THROW(EdgeClassifier(older_flavour, "f", {}), runtime::ModelFileError);
