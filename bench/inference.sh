@@ -18,22 +18,22 @@ for threads in 1 2; do
   "$EFGNN" bench --model "$MODEL" --model "$COMPRESSED" --graphs "$GRAPHS" --max-graphs 1 --runs 5 \
     --threads "$threads" --json
 done
-for model in "$MODEL" "$COMPRESSED"; do
+# Both models exported once: the runtime's peak memory, then the alternating comparison.
+float_file=$(mktemp --suffix=.efgnn) compressed_file=$(mktemp --suffix=.efgnn)
+trap 'rm -f "$float_file" "$compressed_file"' EXIT
+"$EFGNN" export --model "$MODEL" --out "$float_file" > /dev/null
+"$EFGNN" export --model "$COMPRESSED" --out "$compressed_file" > /dev/null
+checkpoints=("$MODEL" "$COMPRESSED") exports=("$float_file" "$compressed_file")
+for i in 0 1; do
+  model=${checkpoints[$i]} exported=${exports[$i]}
   echo "== peak memory: LibTorch alone, $model"
   "$EFGNN" bench --model "$model" --graphs "$GRAPHS" --max-graphs 1 --runs 2 --threads 1 --backend libtorch \
     --json | grep peak_memory
   # The runtime on the exported file, in a process where LibTorch has run nothing (a QAT
   # checkpoint's first LibTorch pass would leave freed memory for the runtime to reuse).
-  exported=$(mktemp --suffix=.efgnn)
-  "$EFGNN" export --model "$model" --out "$exported" > /dev/null
   echo "== peak memory: runtime alone, $model"
   "$EFGNN" bench --model "$exported" --graphs "$GRAPHS" --max-graphs 1 --runs 2 --threads 1 --json | grep peak_memory
-  rm -f "$exported"
 done
 # The two runtime paths alternating (the sparse-vs-float ratio on a machine whose speed drifts).
-float_file=$(mktemp --suffix=.efgnn) compressed_file=$(mktemp --suffix=.efgnn)
-"$EFGNN" export --model "$MODEL" --out "$float_file" > /dev/null
-"$EFGNN" export --model "$COMPRESSED" --out "$compressed_file" > /dev/null
 echo "== runtime float against sparse integer, alternating"
 "$(dirname "$0")/runtime-ab.sh" "$EFGNN" "$float_file" "$compressed_file" "$GRAPHS"
-rm -f "$float_file" "$compressed_file"

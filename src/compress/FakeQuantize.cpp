@@ -23,6 +23,10 @@ torch::Tensor roundSte(const torch::Tensor& v) {
 }
 }  // namespace
 
+torch::Tensor fusedMultiplyAdd(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) {
+  return torch::addcmul(a.to(torch::kFloat64), b.to(torch::kFloat64), c.to(torch::kFloat64)).to(a.scalar_type());
+}
+
 torch::Tensor gridCodes(const torch::Tensor& x, const torch::Tensor& scale, IntRange range) {
   return roundSte(x / scale).clamp(static_cast<double>(range.min), static_cast<double>(range.max));
 }

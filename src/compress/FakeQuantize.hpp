@@ -36,6 +36,11 @@ torch::Tensor codesOnGrid(const torch::Tensor& x, const torch::Tensor& scale);
 /// The integers fakeQuantize represents (int32 tensor), for export and tests.
 torch::Tensor quantizeToIntegers(const torch::Tensor& x, const torch::Tensor& scale, IntRange range);
 
+/// a + b x c rounded once, as a fused multiply-add rounds it (the integer runtime's), for float
+/// tensors (broadcasting): computed in double, where the product of two floats is exact and the
+/// sum, but for roundings far below float's, too.
+torch::Tensor fusedMultiplyAdd(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c);
+
 /// Weight scale: max|w| / range.max, one value (per tensor) or one per row ([out, 1], per
 /// channel); a row of zeros (fully pruned) gets scale 1 so that nothing divides by zero. The
 /// scale is a constant in the backward pass.

@@ -101,12 +101,9 @@ torch::Tensor QuantLinearImpl::productsOnGrids(const torch::Tensor& x, const Inp
     const auto sums = torch::matmul(codesOnGrid(x.narrow(1, column, run.width), run.scale),
                                     codes.narrow(1, first_column + column, run.width).t());
     const auto factor = row_scale * run.scale;
-    // y + sums x factor rounded once (a fused multiply-add, as the runtime computes it): the
-    // product of an integer below 2^24 and a float is exact in double, and so, but for
-    // roundings far below float's, is the sum.
-    y = y.defined() ? torch::addcmul(y.to(torch::kFloat64), sums.to(torch::kFloat64), factor.to(torch::kFloat64))
-                          .to(sums.scalar_type())
-                    : sums * factor;
+    // y + sums x factor rounded once, as the runtime's multiply-add (the sums are integers below
+    // 2^24, floats).
+    y = y.defined() ? fusedMultiplyAdd(y, sums, factor) : sums * factor;
     column += run.width;
   }
   return y;

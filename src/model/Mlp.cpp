@@ -3,16 +3,6 @@
 #include "core/Error.hpp"
 
 namespace efgnn {
-namespace {
-
-/// a + b x c rounded once (a fused multiply-add, as the integer runtime computes it) for float
-/// tensors: the product of two floats is exact in double, and so, but for roundings far below
-/// float's, is the sum.
-torch::Tensor fusedMultiplyAdd(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c) {
-  return torch::addcmul(a.to(torch::kFloat64), b.to(torch::kFloat64), c.to(torch::kFloat64)).to(a.scalar_type());
-}
-
-}  // namespace
 
 torch::Tensor reproducibleLayerNorm(const torch::Tensor& x) {
   const auto columns = x.t().contiguous();

@@ -340,11 +340,14 @@ template <class MlpT, class EdgeMlpT>
 double multiplyAddsOf(const Networks<MlpT, EdgeMlpT>& n, const Architecture& a, double N, double E) {
   double total = N * multiplies(n.node_encoder) + (a.edge_features > 0 ? E * multiplies(n.edge_encoder) : 0);
   const auto edge_network = [&](const EdgeMlpT& en) {
-    if constexpr (std::is_same_v<EdgeMlpT, IntegerEdgeMlp>) return E * multiplies(en.mlp);  // all per edge
-    const auto& first = en.mlp.layers.front();
-    // Float kernels: the first layer's edge part per edge, its node parts per node (gathered).
-    return E * (multiplies(en.mlp) - multiplies(first, en.edge_width, first.in)) +
-           N * multiplies(first, en.edge_width, first.in);
+    if constexpr (std::is_same_v<EdgeMlpT, IntegerEdgeMlp>) {
+      return E * multiplies(en.mlp);  // integer kernels: every layer per edge
+    } else {
+      const auto& first = en.mlp.layers.front();
+      // Float kernels: the first layer's edge part per edge, its node parts per node (gathered).
+      return E * (multiplies(en.mlp) - multiplies(first, en.edge_width, first.in)) +
+             N * multiplies(first, en.edge_width, first.in);
+    }
   };
   if (a.edge_features == 0) total += edge_network(n.pair_encoder);
   for (int i = 0; i < a.iterations; ++i) total += edge_network(n.edgeNetwork(i)) + N * multiplies(n.nodeNetwork(i));

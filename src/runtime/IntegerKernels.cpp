@@ -20,10 +20,9 @@ constexpr std::size_t kBlockRows = 128;
 constexpr int kVectors = kBlockRows / 16;
 
 using detail::load;
-__attribute__((always_inline)) inline void store(float* p, Vec16 v) { std::memcpy(p, &v, sizeof v); }
+using detail::store;
 
 using detail::IVec16;
-typedef double DVec8 __attribute__((vector_size(64)));
 
 /// a + f x s rounded once, in every kernel clone: the fused multiply-add instruction where the
 /// CPU has one (the lane loop compiles to it), libm's fmaf otherwise. The QAT model computes the
@@ -151,7 +150,7 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
   if constexpr (sizeof(T) == 1)  // 64 columns of bytes at a time: a 16 x 16 transpose of 4-byte words
     for (; k0 + 64 <= blocked; k0 += 64)
       for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
-        if (k0 == 0) prefetchBlock(r0 + 16);
+        if (k0 == 0) prefetchBlock(r0 + 16);  // on the first pass over the rows
         Vec16 v[16];
         for (std::size_t i = 0; i < 16; ++i) std::memcpy(&v[i], row(r0 + i) + k0, sizeof(Vec16));
         transpose16(v);  // v[j], lane i: bytes 4j .. 4j + 3 of row r0 + i
@@ -163,9 +162,9 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
                   __builtin_convertvector((words >> static_cast<int>(8 * b)) & 0xff, Vec16));
         }
       }
-  for (const int first = k0; k0 < blocked; k0 += 16)
+  for (; k0 < blocked; k0 += 16)
     for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
-      if (k0 == first && first == 0) prefetchBlock(r0 + 16);
+      if (k0 == 0) prefetchBlock(r0 + 16);
       Vec16 v[16];
       for (std::size_t i = 0; i < 16; ++i) v[i] = loadRow(row(r0 + i) + k0);
       transpose16(v);
@@ -453,16 +452,15 @@ void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_
 void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& messages, const EdgeList& edges,
                 std::uint8_t* x, std::size_t x_stride, const Execution& exec) {
   const IntegerLayer& first = mlp.layers.front();
-  const auto columns = static_cast<int>(messages.columns());
-  if (first.in < columns) throw std::invalid_argument("node network narrower than its messages");
-  // b: the messages' rows (and the sums' scratch after them), then the first layer's outputs; a:
-  // the tile's inputs, transposed.
-  const auto scratch = static_cast<std::size_t>(std::max(mlp.width(), columns + 2 * static_cast<int>(messages.width)));
+  const std::size_t columns = messages.columns();  // the node network's input: [messages, state]
+  // b: the messages' rows (columns wide; the sums' scratch after them), then the first layer's
+  // outputs; a: the tile's inputs, transposed.
+  const auto scratch = std::max(static_cast<std::size_t>(mlp.width()), columns + 2 * messages.width);
   detail::forTiles(edges.num_nodes, kBlockRows, exec, scratch, [&](std::size_t r0, std::size_t n, float* a, float* b) {
-    const auto rows = static_cast<std::size_t>(columns);
-    sumMessages(messages, edges, r0, n, b + kBlockRows * rows, b, rows);
-    loadColumns(b, rows, n, columns, nullptr, 0, a);
-    loadColumns(x + r0 * x_stride, x_stride, n, first.in - columns, nullptr, 0, a + kBlockRows * rows);
+    sumMessages(messages, edges, r0, n, b + kBlockRows * columns, b, columns);
+    loadColumns(b, columns, n, static_cast<int>(columns), nullptr, 0, a);
+    loadColumns(x + r0 * x_stride, x_stride, n, first.in - static_cast<int>(columns), nullptr, 0,
+                a + kBlockRows * columns);
     products(first, 0, first.segments(), a, true, b);
     finishFirst(mlp, b, a, n, x + r0 * x_stride, x_stride);
   });

@@ -13,6 +13,8 @@
 namespace efgnn::runtime {
 namespace {
 
+using detail::load;
+using detail::store;
 using detail::Vec16;
 
 /// Indices of the non-zero inputs x[0:k_count] into `out` (room for k_count + 16); returns their
@@ -66,11 +68,7 @@ __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::s
     const auto madd = [&](Vec16* a, int k) {
       const float v = xr[k];
       const float* w = wt + static_cast<std::size_t>(k) * out;
-      for (int c = 0; c < C; ++c) {
-        Vec16 wv;
-        __builtin_memcpy(&wv, w + 16 * c, sizeof(Vec16));
-        a[c] += v * wv;
-      }
+      for (int c = 0; c < C; ++c) a[c] += v * load(w + 16 * c);
     };
     int i = 0;
     for (; i + kChains <= n; i += kChains)
@@ -79,12 +77,8 @@ __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::s
     for (int c = 0; c < C; ++c) {
       Vec16 sum = acc[0][c];
       for (int p = 1; p < kChains; ++p) sum += acc[p][c];
-      if (bias) {
-        Vec16 b;
-        __builtin_memcpy(&b, bias + 16 * c, sizeof(Vec16));
-        sum += b;
-      }
-      __builtin_memcpy(y + r * y_stride + 16 * c, &sum, sizeof(Vec16));
+      if (bias) sum += load(bias + 16 * c);
+      store(y + r * y_stride + 16 * c, sum);
     }
   }
 }
@@ -145,7 +139,7 @@ __attribute__((always_inline)) inline void finishRowsVec16(float* y, std::size_t
                                                            const MlpShape& shape) {
   for (std::size_t r = 0; r < rows; ++r) {
     Vec16 v[C];
-    for (int c = 0; c < C; ++c) __builtin_memcpy(&v[c], y + r * stride + 16 * c, sizeof(Vec16));
+    for (int c = 0; c < C; ++c) v[c] = load(y + r * stride + 16 * c);
     if (shape.layernorm) {
       Vec16 sum = v[0];
       for (int c = 1; c < C; ++c) sum += v[c];
@@ -165,7 +159,7 @@ __attribute__((always_inline)) inline void finishRowsVec16(float* y, std::size_t
         for (int i = 0; i < 16; ++i)
           v[c][i] = shape.activation == Activation::SiLU ? v[c][i] / (1.f + std::exp(-v[c][i])) : std::tanh(v[c][i]);
     }
-    for (int c = 0; c < C; ++c) __builtin_memcpy(y + r * stride + 16 * c, &v[c], sizeof(Vec16));
+    for (int c = 0; c < C; ++c) store(y + r * stride + 16 * c, v[c]);
   }
 }
 
@@ -244,7 +238,7 @@ __attribute__((always_inline)) inline void sumRowsVec16(const T* e, std::size_t 
     const T* row = e + static_cast<std::size_t>(edge[j]) * e_stride;
     for (int c = 0; c < C; ++c) acc[c] += detail::loadRow(row + 16 * c);
   }
-  for (int c = 0; c < C; ++c) std::memcpy(sum + 16 * c, &acc[c], sizeof(Vec16));
+  for (int c = 0; c < C; ++c) store(sum + 16 * c, acc[c]);
 }
 
 /// The same for any width.
@@ -421,8 +415,8 @@ template void sumMessages(const NodeMessages<std::uint8_t>&, const EdgeList&, st
 void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
                 std::size_t x_stride, const Execution& exec) {
   const DenseLayer& first = mlp.layers.front();
+  // The node network's input: [messages, state] (the readers check its width).
   const std::size_t columns = messages.columns(), in = static_cast<std::size_t>(first.in);
-  if (in < columns) throw std::invalid_argument("node network narrower than its messages");
   const std::size_t state = in - columns;
   // a: the tile's input rows [messages, state]; b: the sums' scratch, then the first layer's
   // outputs; then both alternate through the layers.

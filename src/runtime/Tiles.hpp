@@ -30,6 +30,7 @@ __attribute__((always_inline)) inline Vec16 load(const float* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
+__attribute__((always_inline)) inline void store(float* p, Vec16 v) { std::memcpy(p, &v, sizeof v); }
 
 /// 16 values of a row as floats: float rows, or rows of activation codes (bytes).
 __attribute__((always_inline)) inline Vec16 loadRow(const float* p) { return load(p); }
