@@ -168,7 +168,7 @@ Networks<IntegerMlp, IntegerEdgeMlp> readInteger(const ModelFile& f, const std::
     n.edge_encoder = read.encoder("edge_encoder", "edge_input_quant", a.edge_features, edge_sizes, shape);
     e0 = output_scale(n.edge_encoder);
   } else {
-    n.pair_encoder = IntegerEdgeMlp{0, h, 0, 1, read.mlp("edge_encoder.mlp", {{h, x0}, {h, x0}}, edge_sizes, shape)};
+    n.pair_encoder = IntegerEdgeMlp{0, h, 1, read.mlp("edge_encoder.mlp", {{h, x0}, {h, x0}}, edge_sizes, shape)};
     e0 = output_scale(n.pair_encoder.mlp);
   }
   // A state's segments: [current, initial] with concat.
@@ -182,7 +182,7 @@ Networks<IntegerMlp, IntegerEdgeMlp> readInteger(const ModelFile& f, const std::
     edge_in.insert(edge_in.end(), node_state.begin(), node_state.end());
     edge_in.insert(edge_in.end(), node_state.begin(), node_state.end());
     const auto segments = static_cast<int>(node_state.size());
-    n.edge_networks.push_back(IntegerEdgeMlp{a.stateWidth(), a.stateWidth(), segments, segments,
+    n.edge_networks.push_back(IntegerEdgeMlp{a.stateWidth(), a.stateWidth(), segments,
                                              read.mlp(edge_name, edge_in, edge_sizes, shape)});
     e_scale = output_scale(n.edge_networks.back().mlp);
     std::vector<InputSegment> node_in{{a.messageWidth(), e_scale}};

@@ -25,10 +25,12 @@ using detail::store;
 using detail::IVec16;
 
 /// a + f x s rounded once, in every kernel clone: the fused multiply-add instruction where the
-/// CPU has one (the lane loop compiles to it), libm's fmaf otherwise. The QAT model computes the
+/// CPU has one (the lane loop, vectorised by `omp simd`: without it GCC left some instances as one
+/// scalar instruction per lane), libm's fmaf otherwise. The QAT model computes the
 /// same (QuantLayers.cpp, Mlp.cpp); left to the compiler, a x b + c may or may not be fused.
 __attribute__((always_inline)) inline Vec16 fusedMultiplyAdd(Vec16 f, Vec16 s, Vec16 a) {
   Vec16 r;
+#pragma omp simd
   for (int i = 0; i < 16; ++i) r[i] = __builtin_fmaf(f[i], s[i], a[i]);
   return r;
 }
@@ -36,27 +38,39 @@ __attribute__((always_inline)) inline Vec16 fusedMultiplyAdd(float f, Vec16 s, V
   return fusedMultiplyAdd(Vec16{} + f, s, a);
 }
 
-/// Whether any lane of a comparison's result is set: ORs of halves down to 64 bits (a loop over
-/// the lanes compiles to 16 extractions).
-__attribute__((always_inline)) inline bool anyLane(IVec16 m) {
-  typedef int IVec8 __attribute__((vector_size(32)));
-  typedef int IVec4 __attribute__((vector_size(16)));
-  typedef int IVec2 __attribute__((vector_size(8)));
-  const IVec8 m8 = __builtin_shufflevector(m, m, 0, 1, 2, 3, 4, 5, 6, 7) |
-                   __builtin_shufflevector(m, m, 8, 9, 10, 11, 12, 13, 14, 15);
-  const IVec4 m4 = __builtin_shufflevector(m8, m8, 0, 1, 2, 3) | __builtin_shufflevector(m8, m8, 4, 5, 6, 7);
-  const IVec2 m2 = __builtin_shufflevector(m4, m4, 0, 1) | __builtin_shufflevector(m4, m4, 2, 3);
-  std::uint64_t bits;
-  std::memcpy(&bits, &m2, sizeof bits);
-  return bits != 0;
+/// Lane maxima and minima, as `a > b ? a : b` on two vectors, which GCC compiles to the vector
+/// max and min instructions (with a scalar operand broadcast it compares and blends instead).
+__attribute__((always_inline)) inline Vec16 largest(Vec16 a, Vec16 b) { return a > b ? a : b; }
+__attribute__((always_inline)) inline Vec16 smallest(Vec16 a, Vec16 b) { return a < b ? a : b; }
+
+/// The largest lane: maxima of halves down to one lane.
+__attribute__((always_inline)) inline float largestLane(Vec16 v) {
+  typedef float Vec8 __attribute__((vector_size(32)));
+  typedef float Vec4 __attribute__((vector_size(16)));
+  const Vec8 lo8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+  const Vec8 hi8 = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const Vec8 v8 = lo8 > hi8 ? lo8 : hi8;
+  const Vec4 lo4 = __builtin_shufflevector(v8, v8, 0, 1, 2, 3), hi4 = __builtin_shufflevector(v8, v8, 4, 5, 6, 7);
+  const Vec4 v4 = lo4 > hi4 ? lo4 : hi4;
+  return std::max({v4[0], v4[1], v4[2], v4[3]});
+}
+
+/// |v| by clearing the sign bits (one instruction; a comparison and a blend otherwise).
+__attribute__((always_inline)) inline Vec16 magnitude(Vec16 v) {
+  IVec16 bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  bits &= 0x7fffffff;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
 }
 
 /// A grid: its scale, reciprocal and bounds, and how close to a rounding boundary a quotient
 /// may be before the fast one is not trusted (see quantize).
 struct Grid {
-  float scale, inverse, lo, hi, margin;
+  float scale, inverse, margin;
+  Vec16 lo, hi;  // in every lane: the clipping is then one vector max and one min
   Grid(float s, float lo_, float hi_)
-      : scale(s), inverse(1.f / s), lo(lo_), hi(hi_), margin(std::max(-lo_, hi_) * 0x1p-21f) {}
+      : scale(s), inverse(1.f / s), margin(std::max(-lo_, hi_) * 0x1p-21f), lo(Vec16{} + lo_), hi(Vec16{} + hi_) {}
 };
 
 /// Codes of a grid: round half to even (as torch.round) of fl(v / scale), clipped to [lo, hi].
@@ -66,28 +80,30 @@ struct Grid {
 /// Training divides by the scale; a division costs a vector ~10 cycles, so v x (1 / scale) is
 /// rounded instead (kExact false). The two quotients differ by at most 3 units in the last
 /// place (1/scale rounded, the product rounded, the division rounded), so they give the same
-/// code unless one of them lies that close to a rounding boundary (a half-integer): such lanes
-/// are flagged in `unsafe`, and the caller quantizes them again by division (kExact true; for
-/// 6-bit grids about one vector in a thousand).
+/// code unless one of them lies that close to a rounding boundary (a half-integer). Such lanes
+/// are found through `offset`, the largest |quotient - code| of the vectors of a group: when
+/// 0.5 - offset is within the grid's margin, the caller quantizes the group again by division
+/// (kExact true; for 6-bit grids about one vector in a thousand).
 template <bool kExact>
-__attribute__((always_inline)) inline Vec16 quantize(Vec16 v, const Grid& g, IVec16& unsafe) {
+__attribute__((always_inline)) inline Vec16 quantize(Vec16 v, const Grid& g, Vec16& offset) {
   constexpr float kRound = 12582912.f;  // 1.5 x 2^23
   Vec16 q = kExact ? v / g.scale : v * g.inverse;
-  q = q < g.lo ? Vec16{} + g.lo : q;
-  q = q > g.hi ? Vec16{} + g.hi : q;
+  q = smallest(largest(g.lo, q), g.hi);  // q < lo ? lo : q, then q > hi ? hi : q
   const Vec16 c = (q + kRound) - kRound;
-  if (!kExact) {
-    const Vec16 distance = q - c;  // margin: 2^-21 of the largest |q|, 3 ulps and to spare
-    unsafe |= (0.5f - (distance < 0 ? -distance : distance)) <= g.margin;
-  }
+  if (!kExact) offset = largest(magnitude(q - c), offset);  // margin: 2^-21 of the largest |q|, 3 ulps and to spare
   return c;
+}
+
+/// Whether a quotient of a group may lie within `margin` of a rounding boundary (see quantize).
+__attribute__((always_inline)) inline bool uncertain(Vec16 offset, float margin) {
+  return __builtin_expect(0.5f - largestLane(offset) <= margin, 0);
 }
 
 /// quantize() of one vector, redone by division where it is not certain.
 __attribute__((always_inline)) inline Vec16 quantize(Vec16 v, const Grid& g) {
-  IVec16 unsafe{};
-  const Vec16 c = quantize<false>(v, g, unsafe);
-  return __builtin_expect(anyLane(unsafe), 0) ? quantize<true>(v, g, unsafe) : c;
+  Vec16 offset{};
+  const Vec16 c = quantize<false>(v, g, offset);
+  return uncertain(offset, g.margin) ? quantize<true>(v, g, offset) : c;
 }
 
 /// One butterfly stage of a 16 x 16 transpose: for each pair of vectors (i, i + D) with bit D
@@ -147,14 +163,16 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
   };
   prefetchBlock(0);
   int k0 = 0;
-  if constexpr (sizeof(T) == 1)  // 64 columns of bytes at a time: a 16 x 16 transpose of 4-byte words
-    for (; k0 + 64 <= blocked; k0 += 64)
+  if constexpr (sizeof(T) == 1) {
+    // Bytes by 16 x 16 transposes of 4-byte words: 64 columns at a time, then 32 (the upper half
+    // of each row's vector zero), about 60 % of the instructions of widening 16 bytes at a time.
+    const auto wordColumns = [&]<int kWords>() {
       for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
         if (k0 == 0) prefetchBlock(r0 + 16);  // on the first pass over the rows
-        Vec16 v[16];
-        for (std::size_t i = 0; i < 16; ++i) std::memcpy(&v[i], row(r0 + i) + k0, sizeof(Vec16));
+        Vec16 v[16] = {};
+        for (std::size_t i = 0; i < 16; ++i) std::memcpy(&v[i], row(r0 + i) + k0, 4 * kWords);
         transpose16(v);  // v[j], lane i: bytes 4j .. 4j + 3 of row r0 + i
-        for (std::size_t j = 0; j < 16; ++j) {
+        for (std::size_t j = 0; j < kWords; ++j) {
           IVec16 words;
           std::memcpy(&words, &v[j], sizeof words);
           for (std::size_t b = 0; b < 4; ++b)
@@ -162,6 +180,10 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
                   __builtin_convertvector((words >> static_cast<int>(8 * b)) & 0xff, Vec16));
         }
       }
+    };
+    for (; k0 + 64 <= blocked; k0 += 64) wordColumns.template operator()<16>();
+    for (; k0 + 32 <= blocked; k0 += 32) wordColumns.template operator()<8>();
+  }
   for (; k0 < blocked; k0 += 16)
     for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
       if (k0 == 0) prefetchBlock(r0 + 16);
@@ -219,29 +241,95 @@ EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, std::uint8
   storeRowsOf(y, width, n, out, stride);
 }
 
-/// y[o] = (bias[o] or 0) + sum over segments s0 <= s < s1 of factor(o, s) x (exact integer sum
-/// of code x input over the segment's weight entries). `a` holds the columns from the first
-/// segment's on.
-EFGNN_KERNEL void products(const IntegerLayer& layer, int s0, int s1, const float* a, bool with_bias, float* y) {
+/// acc = start, then acc = fma(factor(o, s), exact integer sum of code x input over segment s's
+/// weight entries, acc) for the segments s0 <= s < s1 in turn; `a` holds the layer's inputs.
+__attribute__((always_inline)) inline void accumulate(const IntegerLayer& layer, std::size_t o, int s0, int s1,
+                                                      const float* a, float start, Vec16 (&acc)[kVectors]) {
   const auto S = static_cast<std::size_t>(layer.segments());
-  const int first_column = layer.segment_begin[static_cast<std::size_t>(s0)];
-  for (int o = 0; o < layer.out; ++o) {
-    Vec16 acc[kVectors];
-    const float start = with_bias ? layer.bias[static_cast<std::size_t>(o)] : 0.f;
-    for (auto& v : acc) v = Vec16{} + start;
-    for (int s = s0; s < s1; ++s) {
-      const std::size_t os = static_cast<std::size_t>(o) * S + static_cast<std::size_t>(s);
-      Vec16 sum[kVectors] = {};
-      for (std::uint32_t j = layer.offsets[os]; j < layer.offsets[os + 1]; ++j) {
-        const float w = layer.codes[j];
-        const float* column = a + static_cast<std::size_t>(layer.columns[j] - first_column) * kBlockRows;
-        for (int v = 0; v < kVectors; ++v) sum[v] += w * load(column + 16 * v);
-      }
-      const float factor = layer.factors[os];
-#pragma GCC unroll 8
-      for (int v = 0; v < kVectors; ++v) acc[v] = fusedMultiplyAdd(factor, sum[v], acc[v]);
+  for (auto& v : acc) v = Vec16{} + start;
+  for (int s = s0; s < s1; ++s) {
+    const std::size_t os = o * S + static_cast<std::size_t>(s);
+    Vec16 sum[kVectors] = {};
+    for (std::uint32_t j = layer.offsets[os]; j < layer.offsets[os + 1]; ++j) {
+      const float w = layer.codes[j];
+      const float* column = a + static_cast<std::size_t>(layer.columns[j]) * kBlockRows;
+      for (int v = 0; v < kVectors; ++v) sum[v] += w * load(column + 16 * v);
     }
-    for (int v = 0; v < kVectors; ++v) store(y + static_cast<std::size_t>(o) * kBlockRows + 16 * v, acc[v]);
+    const float factor = layer.factors[os];
+#pragma GCC unroll 8
+    for (int v = 0; v < kVectors; ++v) acc[v] = fusedMultiplyAdd(factor, sum[v], acc[v]);
+  }
+}
+
+/// The layer's outputs y[o] for a transposed tile of its inputs `a`: from the bias, every segment
+/// in turn (accumulate). With node_segments > 0 the layer is an edge network's first, whose last
+/// 2 x node_segments segments are the source node's and the target node's parts: each is summed
+/// from 0 and y = edge part + (source part + target part), as the QAT model adds them (the pair
+/// first, so that 3 sets of 8 vectors are live at a time, within the 32 registers).
+EFGNN_KERNEL void products(const IntegerLayer& layer, const float* a, int node_segments, float* y) {
+  const int S = layer.segments(), es = S - 2 * node_segments;
+  for (int o = 0; o < layer.out; ++o) {
+    const auto uo = static_cast<std::size_t>(o);
+    Vec16 pair[kVectors], acc[kVectors];
+    if (node_segments > 0) {
+      Vec16 target[kVectors];
+      accumulate(layer, uo, es, es + node_segments, a, 0.f, pair);
+      accumulate(layer, uo, es + node_segments, S, a, 0.f, target);
+      for (int v = 0; v < kVectors; ++v) pair[v] += target[v];
+    }
+    accumulate(layer, uo, 0, es, a, layer.bias[uo], acc);
+    if (node_segments > 0)
+      for (int v = 0; v < kVectors; ++v) acc[v] += pair[v];
+    for (int v = 0; v < kVectors; ++v) store(y + uo * kBlockRows + 16 * v, acc[v]);
+  }
+}
+
+/// Normalised, norm-quantized (kNormQuantized), activated and quantized: the codes of one vector.
+/// The activation is ReLU (quantized activations are unsigned, ModelConfig.cpp), left to the
+/// activation grid, whose lower bound 0 clips what ReLU would set to 0.
+//
+// These are functions, not lambdas inside the kernel: a lambda's body is compiled for the
+// baseline target, and GCC lowered its vector comparisons there to one scalar comparison per
+// lane, which the AVX-512 clone then inherited (about 5 times the instructions of the codes).
+template <bool kNormQuantized, bool kExact>
+__attribute__((always_inline)) inline Vec16 codesOf(Vec16 t, Vec16 mean, Vec16 rstd, const Grid& norm,
+                                                    const Grid& activation, Vec16& offset) {
+  t = (t - mean) * rstd;
+  if (kNormQuantized) t = quantize<kExact>(t, norm, offset) * norm.scale;
+  return quantize<kExact>(t, activation, offset);
+}
+
+/// codesOf() of kCount outputs from o0 on of a transposed tile, rows of vector v, in place; a
+/// constant count keeps the codes in registers until the group is known to be certain.
+template <bool kNormQuantized, int kCount>
+__attribute__((always_inline)) inline void groupCodes(float* y, int o0, int v, Vec16 mean, Vec16 rstd,
+                                                      const Grid& norm, const Grid& activation, float margin) {
+  const auto row = [&](int g) { return y + static_cast<std::size_t>(o0 + g) * kBlockRows + 16 * v; };
+  Vec16 c[kCount];
+  Vec16 offset{};
+#pragma GCC unroll 16
+  for (int g = 0; g < kCount; ++g)
+    c[g] = codesOf<kNormQuantized, false>(load(row(g)), mean, rstd, norm, activation, offset);
+  if (uncertain(offset, margin))
+    for (int g = 0; g < kCount; ++g)
+      c[g] = codesOf<kNormQuantized, true>(load(row(g)), mean, rstd, norm, activation, offset);
+#pragma GCC unroll 16
+  for (int g = 0; g < kCount; ++g) store(row(g), c[g]);
+}
+
+/// codesOf() of a transposed tile of `width` outputs in place, given each row's mean and rstd:
+/// groups of 16 outputs, then one at a time.
+template <bool kNormQuantized>
+__attribute__((always_inline)) inline void tileCodes(float* y, int width, const Vec16 (&means)[kVectors],
+                                                     const Vec16 (&rstds)[kVectors], const Grid& norm,
+                                                     const Grid& activation) {
+  constexpr int kGroup = 16;
+  const float margin = kNormQuantized ? std::max(norm.margin, activation.margin) : activation.margin;
+  for (int v = 0; v < kVectors; ++v) {
+    int o0 = 0;
+    for (; o0 + kGroup <= width; o0 += kGroup)
+      groupCodes<kNormQuantized, kGroup>(y, o0, v, means[v], rstds[v], norm, activation, margin);
+    for (; o0 < width; ++o0) groupCodes<kNormQuantized, 1>(y, o0, v, means[v], rstds[v], norm, activation, margin);
   }
 }
 
@@ -280,40 +368,10 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
   const auto norm_max = static_cast<float>(layer.norm_max);
   const Grid norm(layer.norm_scale > 0 ? layer.norm_scale : 1.f, -norm_max, norm_max);
   const Grid activation(layer.act_scale, 0.f, static_cast<float>(layer.act_max));
-  // Normalised, norm-quantized, activated and quantized: the codes of one vector. The activation
-  // is ReLU (quantized activations are unsigned, ModelConfig.cpp), left to the activation grid,
-  // whose lower bound 0 clips what ReLU would set to 0.
-  const auto codes = [&]<bool kNormQuantized, bool kExact>(Vec16 t, Vec16 mean, Vec16 rstd, IVec16& unsafe) {
-    t = (t - mean) * rstd;
-    if (kNormQuantized) t = quantize<kExact>(t, norm, unsafe) * layer.norm_scale;
-    return quantize<kExact>(t, activation, unsafe);
-  };
-  constexpr int kGroup = 16;  // outputs whose uncertain lanes are looked for at once
-  const auto allCodes = [&]<bool kNormQuantized>() {
-    for (int v = 0; v < kVectors; ++v) {
-      const Vec16 mean = means[v], rstd = rstds[v];
-      for (int o0 = 0; o0 < layer.out; o0 += kGroup) {
-        const int group = std::min(kGroup, layer.out - o0);
-        Vec16 c[kGroup];
-        IVec16 unsafe{};
-        for (int g = 0; g < group; ++g)
-          c[g] = codes.template operator()<kNormQuantized, false>(load(row(o0 + g, v)), mean, rstd, unsafe);
-        if (__builtin_expect(anyLane(unsafe), 0))
-          for (int g = 0; g < group; ++g)
-            c[g] = codes.template operator()<kNormQuantized, true>(load(row(o0 + g, v)), mean, rstd, unsafe);
-        for (int g = 0; g < group; ++g) store(row(o0 + g, v), c[g]);
-      }
-    }
-  };
   if (layer.norm_scale > 0)
-    allCodes.template operator()<true>();
+    tileCodes<true>(y, layer.out, means, rstds, norm, activation);
   else
-    allCodes.template operator()<false>();
-}
-
-/// y[i] += source[i] + target[i] for i < count (a multiple of 16).
-EFGNN_KERNEL void addParts(const float* source, const float* target, std::size_t count, float* y) {
-  for (std::size_t i = 0; i < count; i += 16) store(y + i, load(y + i) + (load(source + i) + load(target + i)));
+    tileCodes<false>(y, layer.out, means, rstds, norm, activation);
 }
 
 /// Layers from `start` on for a transposed tile whose layer start - 1 output is in `a`; the last
@@ -324,7 +382,7 @@ void finishTile(const IntegerMlp& mlp, std::size_t start, float* a, float* b, st
   const std::size_t layers = mlp.layers.size();
   for (std::size_t l = start; l < layers; ++l) {
     const IntegerLayer& layer = mlp.layers[l];
-    products(layer, 0, layer.segments(), a, true, b);
+    products(layer, a, 0, b);
     if (layer.act_scale > 0) finish(layer, mlp.shape, b);
     std::swap(a, b);
   }
@@ -410,7 +468,7 @@ void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t i
                    [&](std::size_t r0, std::size_t n, float* a, float* b) {
                      loadColumns(in + r0 * in_stride, in_stride, n, first.in,
                                  mlp.input_scale.empty() ? nullptr : mlp.input_scale.data(), mlp.input_max, b);
-                     products(first, 0, first.segments(), b, true, a);
+                     products(first, b, 0, a);
                      finishFirst(mlp, a, b, n, out + r0 * out_stride, out_stride);
                    });
 }
@@ -426,25 +484,18 @@ void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_
                 std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
                 const Execution& exec) {
   const IntegerLayer& first = net.mlp.layers.front();
-  const auto h = static_cast<std::size_t>(first.out);
-  const int es = net.edge_segments, ns = net.node_segments;
   // Per tile: a = [e, x_src, x_dst] transposed (the node states gathered as codes: a third of the
   // bytes of per-node products in float, and no [N, 2h] array to write); b = the first layer's
-  // edge part (from the bias), then its source part and target part (each from 0), added as the
-  // QAT model adds them: edge + (source + target).
+  // outputs, edge part + (source part + target part) (products).
   const auto columns = static_cast<std::size_t>(net.edge_width + 2 * net.node_width);
-  const auto scratch = std::max({static_cast<std::size_t>(net.mlp.width()), columns, 3 * h});
+  const auto scratch = std::max(static_cast<std::size_t>(net.mlp.width()), columns);
   detail::forTiles(edges.num_edges, kBlockRows, exec, scratch, [&](std::size_t k0, std::size_t n, float* a, float* b) {
     float* const source = a + static_cast<std::size_t>(net.edge_width) * kBlockRows;
     float* const target = source + static_cast<std::size_t>(net.node_width) * kBlockRows;
     if (net.edge_width > 0) loadColumns(e + k0 * e_stride, e_stride, n, net.edge_width, nullptr, 0, a);
     gatherColumns(x, x_stride, edges.src + k0, n, net.node_width, source);
     gatherColumns(x, x_stride, edges.dst + k0, n, net.node_width, target);
-    float* const parts = b + h * kBlockRows;
-    products(first, 0, es, a, true, b);  // with no edge segments: the bias alone
-    products(first, es, es + ns, source, false, parts);
-    products(first, es + ns, es + 2 * ns, target, false, parts + h * kBlockRows);
-    addParts(parts, parts + h * kBlockRows, h * kBlockRows, b);
+    products(first, a, net.node_segments, b);
     finishFirst(net.mlp, b, a, n, out + k0 * out_stride, out_stride);
   });
 }
@@ -461,7 +512,7 @@ void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& message
     loadColumns(b, columns, n, static_cast<int>(columns), nullptr, 0, a);
     loadColumns(x + r0 * x_stride, x_stride, n, first.in - static_cast<int>(columns), nullptr, 0,
                 a + kBlockRows * columns);
-    products(first, 0, first.segments(), a, true, b);
+    products(first, a, 0, b);
     finishFirst(mlp, b, a, n, x + r0 * x_stride, x_stride);
   });
 }

@@ -71,9 +71,9 @@ struct IntegerMlp {
 };
 
 /// An integer MLP over [e, x_src, x_dst]: layer 0's segments are the edge part's, then the
-/// source node's and the target node's (edge_segments, node_segments, node_segments).
+/// source node's and the target node's (node_segments each, the last 2 x node_segments).
 struct IntegerEdgeMlp {
-  int edge_width = 0, node_width = 0, edge_segments = 0, node_segments = 0;
+  int edge_width = 0, node_width = 0, node_segments = 0;
   IntegerMlp mlp;
 };
 

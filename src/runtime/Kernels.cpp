@@ -270,7 +270,17 @@ __attribute__((always_inline)) inline void sumMessagesOf(const NodeMessages<T>& 
                                                          std::size_t r0, std::size_t n, float* sums, float* out,
                                                          std::size_t out_stride) {
   const std::size_t width = m.width;
+  // Incoming edges' rows lie anywhere in e (outgoing ones mostly in order): the rows of the
+  // node kPrefetchDistance ahead (next in this thread's run of tiles) are asked for while this
+  // one is summed.
+  const auto prefetchRows = [&](std::size_t i) {
+    for (std::size_t j = edges.in_offsets[i]; j < edges.in_offsets[i + 1]; ++j)
+      detail::prefetch(m.e + static_cast<std::size_t>(edges.in_edges[j]) * m.e_stride, width);
+    for (std::size_t j = edges.out_offsets[i]; j < edges.out_offsets[i + 1]; ++j)
+      detail::prefetch(m.e + static_cast<std::size_t>(edges.out_edges[j]) * m.e_stride, width);
+  };
   for (std::size_t i = r0; i < r0 + n; ++i) {
+    if (i + detail::kPrefetchDistance < edges.num_nodes) prefetchRows(i + detail::kPrefetchDistance);
     float* o = out + (i - r0) * out_stride;
     float* in_sum = m.separate ? o : sums;
     float* out_sum = m.separate ? o + width : sums + width;
