@@ -169,8 +169,11 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
     const auto wordColumns = [&]<int kWords>() {
       for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
         if (k0 == 0) prefetchBlock(r0 + 16);  // on the first pass over the rows
-        Vec16 v[16] = {};
-        for (std::size_t i = 0; i < 16; ++i) std::memcpy(&v[i], row(r0 + i) + k0, 4 * kWords);
+        Vec16 v[16];
+        for (std::size_t i = 0; i < 16; ++i) {
+          if constexpr (kWords < 16) v[i] = Vec16{};
+          std::memcpy(&v[i], row(r0 + i) + k0, 4 * kWords);
+        }
         transpose16(v);  // v[j], lane i: bytes 4j .. 4j + 3 of row r0 + i
         for (std::size_t j = 0; j < kWords; ++j) {
           IVec16 words;
