@@ -182,8 +182,8 @@ Networks<IntegerMlp, IntegerEdgeMlp> readInteger(const ModelFile& f, const std::
     edge_in.insert(edge_in.end(), node_state.begin(), node_state.end());
     edge_in.insert(edge_in.end(), node_state.begin(), node_state.end());
     const auto segments = static_cast<int>(node_state.size());
-    n.edge_networks.push_back(IntegerEdgeMlp{a.stateWidth(), a.stateWidth(), segments,
-                                             read.mlp(edge_name, edge_in, edge_sizes, shape)});
+    n.edge_networks.push_back(
+        IntegerEdgeMlp{a.stateWidth(), a.stateWidth(), segments, read.mlp(edge_name, edge_in, edge_sizes, shape)});
     e_scale = output_scale(n.edge_networks.back().mlp);
     std::vector<InputSegment> node_in{{a.messageWidth(), e_scale}};
     node_in.insert(node_in.end(), node_state.begin(), node_state.end());

@@ -40,18 +40,20 @@ __attribute__((always_inline)) inline Vec16 fusedMultiplyAdd(float f, Vec16 s, V
 
 /// Lane maxima and minima, as `a > b ? a : b` on two vectors, which GCC compiles to the vector
 /// max and min instructions (with a scalar operand broadcast it compares and blends instead).
-__attribute__((always_inline)) inline Vec16 largest(Vec16 a, Vec16 b) { return a > b ? a : b; }
+template <class V>
+__attribute__((always_inline)) inline V largest(V a, V b) {
+  return a > b ? a : b;
+}
 __attribute__((always_inline)) inline Vec16 smallest(Vec16 a, Vec16 b) { return a < b ? a : b; }
 
 /// The largest lane: maxima of halves down to one lane.
 __attribute__((always_inline)) inline float largestLane(Vec16 v) {
   typedef float Vec8 __attribute__((vector_size(32)));
   typedef float Vec4 __attribute__((vector_size(16)));
-  const Vec8 lo8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
-  const Vec8 hi8 = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const Vec8 v8 = lo8 > hi8 ? lo8 : hi8;
-  const Vec4 lo4 = __builtin_shufflevector(v8, v8, 0, 1, 2, 3), hi4 = __builtin_shufflevector(v8, v8, 4, 5, 6, 7);
-  const Vec4 v4 = lo4 > hi4 ? lo4 : hi4;
+  const Vec8 v8 = largest<Vec8>(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7),
+                                __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
+  const Vec4 v4 =
+      largest<Vec4>(__builtin_shufflevector(v8, v8, 0, 1, 2, 3), __builtin_shufflevector(v8, v8, 4, 5, 6, 7));
   return std::max({v4[0], v4[1], v4[2], v4[3]});
 }
 
@@ -217,8 +219,7 @@ EFGNN_KERNEL void loadColumns(const std::uint8_t* in, std::size_t stride, std::s
 /// loadColumns of the rows node[0], ..., node[n - 1] of x.
 EFGNN_KERNEL void gatherColumns(const std::uint8_t* x, std::size_t stride, const std::int64_t* node, std::size_t n,
                                 int width, float* a) {
-  loadColumnsOf([&](std::size_t r) { return x + static_cast<std::size_t>(node[r]) * stride; }, n, width, nullptr, 0,
-                a);
+  loadColumnsOf([&](std::size_t r) { return x + static_cast<std::size_t>(node[r]) * stride; }, n, width, nullptr, 0, a);
 }
 
 /// out[r][o] = y[o][lane r] for the n rows of a tile.
@@ -290,10 +291,6 @@ EFGNN_KERNEL void products(const IntegerLayer& layer, const float* a, int node_s
 /// Normalised, norm-quantized (kNormQuantized), activated and quantized: the codes of one vector.
 /// The activation is ReLU (quantized activations are unsigned, ModelConfig.cpp), left to the
 /// activation grid, whose lower bound 0 clips what ReLU would set to 0.
-//
-// These are functions, not lambdas inside the kernel: a lambda's body is compiled for the
-// baseline target, and GCC lowered its vector comparisons there to one scalar comparison per
-// lane, which the AVX-512 clone then inherited (about 5 times the instructions of the codes).
 template <bool kNormQuantized, bool kExact>
 __attribute__((always_inline)) inline Vec16 codesOf(Vec16 t, Vec16 mean, Vec16 rstd, const Grid& norm,
                                                     const Grid& activation, Vec16& offset) {
@@ -305,8 +302,8 @@ __attribute__((always_inline)) inline Vec16 codesOf(Vec16 t, Vec16 mean, Vec16 r
 /// codesOf() of kCount outputs from o0 on of a transposed tile, rows of vector v, in place; a
 /// constant count keeps the codes in registers until the group is known to be certain.
 template <bool kNormQuantized, int kCount>
-__attribute__((always_inline)) inline void groupCodes(float* y, int o0, int v, Vec16 mean, Vec16 rstd,
-                                                      const Grid& norm, const Grid& activation, float margin) {
+__attribute__((always_inline)) inline void groupCodes(float* y, int o0, int v, Vec16 mean, Vec16 rstd, const Grid& norm,
+                                                      const Grid& activation, float margin) {
   const auto row = [&](int g) { return y + static_cast<std::size_t>(o0 + g) * kBlockRows + 16 * v; };
   Vec16 c[kCount];
   Vec16 offset{};
