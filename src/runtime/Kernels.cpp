@@ -17,110 +17,46 @@ using detail::load;
 using detail::store;
 using detail::Vec16;
 
-/// Indices of the non-zero inputs x[0:k_count] into `out` (room for k_count + 16); returns their
-/// number. AVX-512: compare 16 at a time and compress the indices in a register (a compressing
-/// store to memory is slow on some CPUs); elsewhere without branches, since a ReLU's zeros fall
-/// at random and a branch per input would be mispredicted half of the time.
-int nonzeroPlain(const float* x, int k_count, int* out) {
+/// What a dense layer does to its rows after the multiply-adds, in registers: add the bias and,
+/// in an edge network's first layer, the node products of the row's edge (the source part of
+/// products[src[r]], the target part of products[dst[r]], [N, 2 out] as EdgeMlp::node_parts
+/// computes them), then LayerNorm and activation (shape; null: neither).
+struct RowFinish {
+  const float* bias = nullptr;
+  const MlpShape* shape = nullptr;
+  const float* products = nullptr;
+  const std::int64_t *src = nullptr, *dst = nullptr;
+};
+
+/// Indices of the inputs that are non-zero in row a or row b (x[0:k_count] each) into `out`
+/// (room for k_count + 16); returns their number. AVX-512: compare 16 at a time and compress the
+/// indices in a register (a compressing store to memory is slow on some CPUs); elsewhere without
+/// branches, since a ReLU's zeros fall at random and a branch per input would be mispredicted
+/// half of the time.
+int nonzeroPlain(const float* a, const float* b, int k_count, int* out) {
   int n = 0;
   for (int k = 0; k < k_count; ++k) {
     out[n] = k;
-    n += x[k] != 0.f;
+    n += (a[k] != 0.f) | (b[k] != 0.f);
   }
   return n;
 }
 
-__attribute__((target("avx512f"))) int nonzeroAvx512(const float* x, int k_count, int* out) {
+__attribute__((target("avx512f"))) int nonzeroAvx512(const float* a, const float* b, int k_count, int* out) {
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   int n = 0, k = 0;
   for (; k + 16 <= k_count; k += 16) {
-    const __mmask16 m = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + k), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    const __mmask16 m = _mm512_cmp_ps_mask(_mm512_loadu_ps(a + k), _mm512_setzero_ps(), _CMP_NEQ_UQ) |
+                        _mm512_cmp_ps_mask(_mm512_loadu_ps(b + k), _mm512_setzero_ps(), _CMP_NEQ_UQ);
     _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(m, _mm512_add_epi32(iota, _mm512_set1_epi32(k))));
     n += __builtin_popcount(m);
   }
-  const int tail = nonzeroPlain(x + k, k_count - k, out + n);
+  const int tail = nonzeroPlain(a + k, b + k, k_count - k, out + n);
   for (int i = n; i < n + tail; ++i) out[i] += k;
   return n + tail;
 }
 
 const bool kAvx512 = __builtin_cpu_supports("avx512f");
-
-/// Rows whose outputs are C x 16 wide: the accumulators stay in registers while the inputs
-/// stream by, so each weight vector costs one load per row and non-zero input. The non-zero
-/// inputs of a row go round-robin into kChains sets of accumulators, summed at the end: one set
-/// would make every multiply-add wait for the previous one (a chain of latency 4), several keep
-/// both FMA units busy. The order of the terms is fixed by the row alone, not by the threads.
-template <int C>
-__attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::size_t x_stride, std::size_t rows,
-                                                          const float* wt, std::size_t out, int k_count,
-                                                          const float* bias, float* y, std::size_t y_stride) {
-  constexpr int kChains = C >= 6 ? 2 : C >= 3 ? 4 : 8 / C;  // at most 24 accumulators
-  int nonzero[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * x_stride;
-    // Rows streamed from memory (states): asked for ahead, the hardware's own prefetching falls
-    // short by ~10 % (measured on 222k rows of 96 inputs).
-    if (r + detail::kPrefetchDistance < rows) detail::prefetch(xr + detail::kPrefetchDistance * x_stride, k_count);
-    const int n = kAvx512 ? nonzeroAvx512(xr, k_count, nonzero) : nonzeroPlain(xr, k_count, nonzero);
-    Vec16 acc[kChains][C];
-    for (auto& chain : acc)
-      for (auto& v : chain) v = Vec16{};
-    const auto madd = [&](Vec16* a, int k) {
-      const float v = xr[k];
-      const float* w = wt + static_cast<std::size_t>(k) * out;
-      for (int c = 0; c < C; ++c) a[c] += v * load(w + 16 * c);
-    };
-    int i = 0;
-    for (; i + kChains <= n; i += kChains)
-      for (int p = 0; p < kChains; ++p) madd(acc[p], nonzero[i + p]);
-    for (int p = 0; i < n; ++i, ++p) madd(acc[p], nonzero[i]);
-    for (int c = 0; c < C; ++c) {
-      Vec16 sum = acc[0][c];
-      for (int p = 1; p < kChains; ++p) sum += acc[p][c];
-      if (bias) sum += load(bias + 16 * c);
-      store(y + r * y_stride + 16 * c, sum);
-    }
-  }
-}
-
-/// y[r, 0:out] = (bias or 0) + x[r, 0:k_count] W[k_begin : k_begin + k_count]^T. Zero inputs
-/// (most of them after a ReLU) are skipped: that is exact, and it is where the sparsity of
-/// activations pays.
-EFGNN_KERNEL void dense(const float* x, std::size_t x_stride, std::size_t rows, const DenseLayer& layer, int k_begin,
-                        int k_count, bool with_bias, float* y, std::size_t y_stride) {
-  const auto out = static_cast<std::size_t>(layer.out);
-  const float* wt = layer.wt.data() + static_cast<std::size_t>(k_begin) * out;
-  const float* bias = with_bias ? layer.bias.data() : nullptr;
-  switch (k_count <= 1024 ? out : 0) {
-    case 16:
-      return denseRowsVec16<1>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
-    case 32:
-      return denseRowsVec16<2>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
-    case 48:
-      return denseRowsVec16<3>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
-    case 64:
-      return denseRowsVec16<4>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
-    case 96:
-      return denseRowsVec16<6>(x, x_stride, rows, wt, out, k_count, bias, y, y_stride);
-    default:
-      break;
-  }
-  for (std::size_t r = 0; r < rows; ++r) {
-    float* __restrict yr = y + r * y_stride;
-    const float* xr = x + r * x_stride;
-    if (bias)
-      std::memcpy(yr, bias, sizeof(float) * out);
-    else
-      std::fill(yr, yr + out, 0.f);
-    for (int k = 0; k < k_count; ++k) {
-      const float v = xr[k];
-      if (v == 0.f) continue;
-      const float* __restrict w = wt + static_cast<std::size_t>(k) * out;
-#pragma omp simd
-      for (std::size_t o = 0; o < out; ++o) yr[o] += v * w[o];
-    }
-  }
-}
 
 /// The sum of the 16 lanes, as a tree (halves, quarters, ...): 4 dependent additions instead
 /// of 16 in a row, which made LayerNorm wait on their latency.
@@ -133,76 +69,173 @@ __attribute__((always_inline)) inline float horizontalSum(Vec16 v) {
   return (v4[0] + v4[2]) + (v4[1] + v4[3]);
 }
 
-/// LayerNorm and activation of rows C x 16 wide, in registers.
+float activate(float v, Activation a) {
+  switch (a) {
+    case Activation::ReLU:
+      return std::max(v, 0.f);
+    case Activation::SiLU:
+      return v / (1.f + std::exp(-v));
+    case Activation::Tanh:
+      return std::tanh(v);
+  }
+  return v;
+}
+
+/// LayerNorm (no affine parameters, eps 1e-5, biased variance, as torch) and the activation of
+/// a row of C x 16 values in registers.
 template <int C>
-__attribute__((always_inline)) inline void finishRowsVec16(float* y, std::size_t rows, std::size_t stride,
-                                                           const MlpShape& shape) {
-  for (std::size_t r = 0; r < rows; ++r) {
-    Vec16 v[C];
-    for (int c = 0; c < C; ++c) v[c] = load(y + r * stride + 16 * c);
-    if (shape.layernorm) {
-      Vec16 sum = v[0];
-      for (int c = 1; c < C; ++c) sum += v[c];
-      const float mean = horizontalSum(sum) / (16 * C);
-      Vec16 squares{};
-      for (int c = 0; c < C; ++c) {
-        v[c] -= mean;
-        squares += v[c] * v[c];
-      }
-      const float inv = 1.0f / std::sqrt(horizontalSum(squares) / (16 * C) + 1e-5f);
-      for (int c = 0; c < C; ++c) v[c] *= inv;
+__attribute__((always_inline)) inline void normalizeAndActivate(Vec16 (&v)[C], const MlpShape& shape) {
+  if (shape.layernorm) {
+    Vec16 sum = v[0];
+    for (int c = 1; c < C; ++c) sum += v[c];
+    const float mean = horizontalSum(sum) / (16 * C);
+    Vec16 squares{};
+    for (int c = 0; c < C; ++c) {
+      v[c] -= mean;
+      squares += v[c] * v[c];
     }
-    if (shape.activation == Activation::ReLU) {
-      for (int c = 0; c < C; ++c) v[c] = v[c] > 0 ? v[c] : Vec16{};
-    } else {
-      for (int c = 0; c < C; ++c)
-        for (int i = 0; i < 16; ++i)
-          v[c][i] = shape.activation == Activation::SiLU ? v[c][i] / (1.f + std::exp(-v[c][i])) : std::tanh(v[c][i]);
-    }
-    for (int c = 0; c < C; ++c) store(y + r * stride + 16 * c, v[c]);
+    const float inv = 1.0f / std::sqrt(horizontalSum(squares) / (16 * C) + 1e-5f);
+    for (int c = 0; c < C; ++c) v[c] *= inv;
+  }
+  if (shape.activation == Activation::ReLU) {
+    for (int c = 0; c < C; ++c) v[c] = v[c] > 0 ? v[c] : Vec16{};
+  } else {
+    for (int c = 0; c < C; ++c)
+      for (int i = 0; i < 16; ++i) v[c][i] = activate(v[c][i], shape.activation);
   }
 }
 
-/// LayerNorm (no affine parameters, eps 1e-5, biased variance, as torch) and the activation, in
-/// place, unless this is the last layer of an MLP that ends without them.
-EFGNN_KERNEL void finish(float* y, std::size_t rows, int width, std::size_t stride, const MlpShape& shape, bool last) {
-  if (last && !shape.activate_last) return;
-  switch (width) {
+/// Rows whose outputs are C x 16 wide, two rows at a time: the accumulators stay in registers
+/// while the inputs non-zero in either row stream by, and each weight vector, loaded once into
+/// a register, serves both rows; the rows are finished (RowFinish) in registers too. One row at
+/// a time needed a weight load per multiply-add, and a CPU that loads one 512-bit vector per
+/// cycle (Zen 4) then also had to fit the inputs' loads in: 5.7 instead of 3 cycles per input
+/// and row. An input zero in one of the two rows adds an exact zero to it. With two or more
+/// 16-wide outputs per row, 2 C independent multiply-adds per input cover the latency of one;
+/// one-vector rows go round-robin into two sets of accumulators, summed at the end. Either way
+/// the order of a row's terms is fixed by the row alone, not by its partner or the threads.
+template <int C>
+__attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::size_t x_stride, std::size_t rows,
+                                                          const float* wt, int k_count, const RowFinish& fin, float* y,
+                                                          std::size_t y_stride) {
+  constexpr int kChains = C == 1 ? 2 : 1;
+  constexpr std::size_t out = 16 * C;
+  constexpr std::size_t ahead = detail::kPrefetchDistance;
+  int nonzero[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
+  const auto productRows = [&](std::size_t r) {
+    return std::pair{fin.products + static_cast<std::size_t>(fin.src[r]) * 2 * out,
+                     fin.products + static_cast<std::size_t>(fin.dst[r]) * 2 * out + out};
+  };
+  for (std::size_t r = 0; r < rows; r += 2) {
+    const bool pair = r + 1 < rows;  // an odd last row pairs with itself
+    const float* xa = x + r * x_stride;
+    const float* xb = pair ? xa + x_stride : xa;
+    // Rows streamed from memory (states) and gathered at random (node products) are asked for
+    // ahead: the hardware's own prefetching falls short by ~10 % on the first.
+    for (std::size_t q = r + ahead; q < std::min(r + ahead + 2, rows); ++q) {
+      if (k_count > 0) detail::prefetch(x + q * x_stride, static_cast<std::size_t>(k_count));
+      if (fin.products) {
+        const auto [ps, pd] = productRows(q);
+        detail::prefetch(ps, out);
+        detail::prefetch(pd, out);
+      }
+    }
+    const int n = kAvx512 ? nonzeroAvx512(xa, xb, k_count, nonzero) : nonzeroPlain(xa, xb, k_count, nonzero);
+    Vec16 acc[kChains][2][C];
+    for (auto& chain : acc)
+      for (auto& row : chain)
+        for (auto& v : row) v = Vec16{};
+    const auto madd = [&](Vec16(&a)[2][C], int k) {
+      const float va = xa[k], vb = xb[k];
+      const float* w = wt + static_cast<std::size_t>(k) * out;
+      for (int c = 0; c < C; ++c) {
+        // Loaded once (volatile): GCC would otherwise fold the load into both multiply-adds,
+        // loading the vector twice, which is what pairing the rows is meant to save.
+        typedef float UnalignedVec16 __attribute__((vector_size(64), aligned(4)));
+        const Vec16 wc = *reinterpret_cast<const volatile UnalignedVec16*>(w + 16 * c);
+        a[0][c] += va * wc;
+        a[1][c] += vb * wc;
+      }
+    };
+    int i = 0;
+    for (; i + kChains <= n; i += kChains)
+      for (int p = 0; p < kChains; ++p) madd(acc[p], nonzero[i + p]);
+    for (int p = 0; i < n; ++i, ++p) madd(acc[p], nonzero[i]);
+    for (int row = 0; row < (pair ? 2 : 1); ++row) {
+      Vec16 v[C];
+      for (int c = 0; c < C; ++c) {
+        v[c] = acc[0][row][c];
+        for (int p = 1; p < kChains; ++p) v[c] += acc[p][row][c];
+        if (fin.bias) v[c] += load(fin.bias + 16 * c);
+      }
+      if (fin.products) {
+        const auto [ps, pd] = productRows(r + row);
+        for (int c = 0; c < C; ++c) v[c] += load(ps + 16 * c) + load(pd + 16 * c);
+      }
+      if (fin.shape) normalizeAndActivate(v, *fin.shape);
+      for (int c = 0; c < C; ++c) store(y + (r + row) * y_stride + 16 * c, v[c]);
+    }
+  }
+}
+
+/// y[r, 0:out] = finished(x[r, 0:k_count] W[k_begin : k_begin + k_count]^T). Zero inputs (most
+/// of them after a ReLU) are skipped: that is exact, and it is where the sparsity of
+/// activations pays.
+EFGNN_KERNEL void dense(const float* x, std::size_t x_stride, std::size_t rows, const DenseLayer& layer, int k_begin,
+                        int k_count, const RowFinish& fin, float* y, std::size_t y_stride) {
+  const auto out = static_cast<std::size_t>(layer.out);
+  const float* wt = layer.wt.data() + static_cast<std::size_t>(k_begin) * out;
+  switch (k_count <= 1024 ? out : 0) {
     case 16:
-      return finishRowsVec16<1>(y, rows, stride, shape);
+      return denseRowsVec16<1>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
     case 32:
-      return finishRowsVec16<2>(y, rows, stride, shape);
+      return denseRowsVec16<2>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
     case 48:
-      return finishRowsVec16<3>(y, rows, stride, shape);
+      return denseRowsVec16<3>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
     case 64:
-      return finishRowsVec16<4>(y, rows, stride, shape);
+      return denseRowsVec16<4>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
+    case 96:
+      return denseRowsVec16<6>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
     default:
       break;
   }
   for (std::size_t r = 0; r < rows; ++r) {
-    float* v = y + r * stride;
-    if (shape.layernorm) {
+    float* __restrict yr = y + r * y_stride;
+    const float* xr = x + r * x_stride;
+    if (fin.bias)
+      std::memcpy(yr, fin.bias, sizeof(float) * out);
+    else
+      std::fill(yr, yr + out, 0.f);
+    for (int k = 0; k < k_count; ++k) {
+      const float v = xr[k];
+      if (v == 0.f) continue;
+      const float* __restrict w = wt + static_cast<std::size_t>(k) * out;
+#pragma omp simd
+      for (std::size_t o = 0; o < out; ++o) yr[o] += v * w[o];
+    }
+    if (fin.products) {
+      const float* ps = fin.products + static_cast<std::size_t>(fin.src[r]) * 2 * out;
+      const float* pd = fin.products + static_cast<std::size_t>(fin.dst[r]) * 2 * out + out;
+      for (std::size_t o = 0; o < out; ++o) yr[o] += ps[o] + pd[o];
+    }
+    if (!fin.shape) continue;
+    if (fin.shape->layernorm) {
       float mean = 0, var = 0;
-      for (int o = 0; o < width; ++o) mean += v[o];
-      mean /= static_cast<float>(width);
-      for (int o = 0; o < width; ++o) var += (v[o] - mean) * (v[o] - mean);
-      const float inv = 1.0f / std::sqrt(var / static_cast<float>(width) + 1e-5f);
-      for (int o = 0; o < width; ++o) v[o] = (v[o] - mean) * inv;
+      for (std::size_t o = 0; o < out; ++o) mean += yr[o];
+      mean /= static_cast<float>(out);
+      for (std::size_t o = 0; o < out; ++o) var += (yr[o] - mean) * (yr[o] - mean);
+      const float inv = 1.0f / std::sqrt(var / static_cast<float>(out) + 1e-5f);
+      for (std::size_t o = 0; o < out; ++o) yr[o] = (yr[o] - mean) * inv;
     }
-    for (int o = 0; o < width; ++o) {
-      switch (shape.activation) {
-        case Activation::ReLU:
-          v[o] = std::max(v[o], 0.f);
-          break;
-        case Activation::SiLU:
-          v[o] = v[o] / (1.f + std::exp(-v[o]));
-          break;
-        case Activation::Tanh:
-          v[o] = std::tanh(v[o]);
-          break;
-      }
-    }
+    for (std::size_t o = 0; o < out; ++o) yr[o] = activate(yr[o], fin.shape->activation);
   }
+}
+
+/// How an MLP's layer `l` is finished: its bias, then LayerNorm and activation unless it is the
+/// last layer of an MLP that ends without them.
+RowFinish finishOf(const Mlp& mlp, std::size_t l) {
+  const bool last = l + 1 == mlp.layers.size();
+  return RowFinish{mlp.layers[l].bias.data(), last && !mlp.shape.activate_last ? nullptr : &mlp.shape};
 }
 
 /// Layers from `start` on, for a tile whose layer start-1 output is in `a` (row width = that
@@ -222,8 +255,7 @@ void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size
     const bool last = l + 1 == n_layers;
     float* dst = last ? out : (src == a ? b : a);
     const std::size_t dst_stride = last ? out_stride : static_cast<std::size_t>(layer.out);
-    dense(src, src_stride, rows, layer, 0, layer.in, true, dst, dst_stride);
-    finish(dst, rows, layer.out, dst_stride, mlp.shape, last);
+    dense(src, src_stride, rows, layer, 0, layer.in, finishOf(mlp, l), dst, dst_stride);
     src = dst;
     src_stride = dst_stride;
   }
@@ -372,8 +404,8 @@ void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_st
   const auto width = static_cast<std::size_t>(mlp.width());
   forTiles(rows, exec, width, [&](std::size_t first, std::size_t n, float* a, float* b) {
     const DenseLayer& layer = mlp.layers.front();
-    dense(in + first * in_stride, in_stride, n, layer, 0, layer.in, true, a, static_cast<std::size_t>(layer.out));
-    finish(a, n, layer.out, static_cast<std::size_t>(layer.out), mlp.shape, mlp.layers.size() == 1);
+    dense(in + first * in_stride, in_stride, n, layer, 0, layer.in, finishOf(mlp, 0), a,
+          static_cast<std::size_t>(layer.out));
     finishTile(mlp, 1, a, b, n, out + first * out_stride, out_stride);
   });
 }
@@ -387,27 +419,17 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
   thread_local detail::Buffer buffer;
   float* const products = buffer.get(edges.num_nodes * 2 * h);  // by pointer: OpenMP threads have their own `buffer`
   forTiles(edges.num_nodes, exec, 0, [&](std::size_t r0, std::size_t n, float*, float*) {
-    dense(x + r0 * x_stride, x_stride, n, net.node_parts, 0, net.node_width, false, products + r0 * 2 * h, 2 * h);
+    dense(x + r0 * x_stride, x_stride, n, net.node_parts, 0, net.node_width, {}, products + r0 * 2 * h, 2 * h);
   });
   const auto width = static_cast<std::size_t>(net.mlp.width());
   forTiles(edges.num_edges, exec, width, [&](std::size_t k0, std::size_t n, float* a, float* b) {
-    if (net.edge_width > 0)
-      dense(e + k0 * e_stride, e_stride, n, first, 0, net.edge_width, true, a, h);
-    else
-      for (std::size_t t = 0; t < n; ++t) std::memcpy(a + t * h, first.bias.data(), sizeof(float) * h);
-    for (std::size_t t = 0; t < n; ++t) {
-      if (t + detail::kPrefetchDistance < n) {
-        detail::prefetch(products + static_cast<std::size_t>(edges.src[k0 + t + detail::kPrefetchDistance]) * 2 * h, h);
-        detail::prefetch(products + static_cast<std::size_t>(edges.dst[k0 + t + detail::kPrefetchDistance]) * 2 * h + h,
-                         h);
-      }
-      float* __restrict row = a + t * h;
-      const float* ps = products + static_cast<std::size_t>(edges.src[k0 + t]) * 2 * h;
-      const float* pd = products + static_cast<std::size_t>(edges.dst[k0 + t]) * 2 * h + h;
-#pragma omp simd
-      for (std::size_t o = 0; o < h; ++o) row[o] += ps[o] + pd[o];
-    }
-    finish(a, n, first.out, h, net.mlp.shape, net.mlp.layers.size() == 1);
+    // The edge part of the first layer, plus the gathered node parts (e is null without edge
+    // features: then no inputs).
+    RowFinish fin = finishOf(net.mlp, 0);
+    fin.products = products;
+    fin.src = edges.src + k0;
+    fin.dst = edges.dst + k0;
+    dense(e ? e + k0 * e_stride : nullptr, e_stride, n, first, 0, net.edge_width, fin, a, h);
     finishTile(net.mlp, 1, a, b, n, out + k0 * out_stride, out_stride);
   });
 }
@@ -419,8 +441,8 @@ void sumMessages(const NodeMessages<T>& m, const EdgeList& edges, std::size_t r0
 }
 template void sumMessages(const NodeMessages<float>&, const EdgeList&, std::size_t, std::size_t, float*, float*,
                           std::size_t);
-template void sumMessages(const NodeMessages<std::uint8_t>&, const EdgeList&, std::size_t, std::size_t, float*,
-                          float*, std::size_t);
+template void sumMessages(const NodeMessages<std::uint8_t>&, const EdgeList&, std::size_t, std::size_t, float*, float*,
+                          std::size_t);
 
 void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
                 std::size_t x_stride, const Execution& exec) {
@@ -433,9 +455,9 @@ void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeL
   const std::size_t scratch = std::max({in, static_cast<std::size_t>(mlp.width()), 2 * messages.width});
   forTiles(edges.num_nodes, exec, scratch, [&](std::size_t r0, std::size_t n, float* a, float* b) {
     sumMessages(messages, edges, r0, n, b, a, in);
-    for (std::size_t r = 0; r < n; ++r) std::memcpy(a + r * in + columns, x + (r0 + r) * x_stride, sizeof(float) * state);
-    dense(a, in, n, first, 0, first.in, true, b, static_cast<std::size_t>(first.out));
-    finish(b, n, first.out, static_cast<std::size_t>(first.out), mlp.shape, mlp.layers.size() == 1);
+    for (std::size_t r = 0; r < n; ++r)
+      std::memcpy(a + r * in + columns, x + (r0 + r) * x_stride, sizeof(float) * state);
+    dense(a, in, n, first, 0, first.in, finishOf(mlp, 0), b, static_cast<std::size_t>(first.out));
     finishTile(mlp, 1, b, a, n, x + r0 * x_stride, x_stride);
   });
 }

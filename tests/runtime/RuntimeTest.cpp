@@ -98,6 +98,15 @@ TEST(Runtime, FloatMatchesLibTorchOnGraphsOfManySizes) {
   plain.edge_net_recurrent = true;
   plain.hidden_activation = "Tanh";
   configs.push_back(plain);
+  // Widths of whole 16-float vectors take the register-blocked kernels (two rows at a time,
+  // finished in registers): 16 and 48 wide layers, 32 and 96 wide node parts.
+  for (const int hidden : {16, 48}) {
+    ModelConfig vectors = smallConfig();
+    vectors.hidden = hidden;
+    configs.push_back(vectors);
+  }
+  configs.back().edge_features = 0;  // and the edge encoder without inputs of its own
+  configs.back().hidden_activation = "SiLU";
   for (const auto& config : configs) {
     auto model = makeModel(config);
     model->eval();
@@ -133,13 +142,18 @@ TEST(Runtime, PrunedWeightsAreExportedMasked) {
 
 TEST(Runtime, ResultsDoNotDependOnThreadsOrTiles) {
   torch::manual_seed(5);
-  auto model = makeModel(smallConfig());
-  const auto file = toModelFile(*model);
-  const auto g = randomGraph(500, 3000, 4, 6, 1);
-  const auto one = EdgeClassifier(file, "test", {1, 256}).logits(g.input());
-  for (const EdgeClassifier::Config c :
-       {EdgeClassifier::Config{2, 256}, EdgeClassifier::Config{3, 7}, EdgeClassifier::Config{2, 1}})
-    EXPECT_EQ(EdgeClassifier(file, "test", c).logits(g.input()), one) << c.threads << " threads, tile " << c.edge_tile;
+  for (const int hidden : {12, 48}) {  // the plain kernels and the two-row ones (odd tiles: a row alone)
+    ModelConfig config = smallConfig();
+    config.hidden = hidden;
+    auto model = makeModel(config);
+    const auto file = toModelFile(*model);
+    const auto g = randomGraph(500, 3000, 4, 6, 1);
+    const auto one = EdgeClassifier(file, "test", {1, 256}).logits(g.input());
+    for (const EdgeClassifier::Config c :
+         {EdgeClassifier::Config{2, 256}, EdgeClassifier::Config{3, 7}, EdgeClassifier::Config{2, 1}})
+      EXPECT_EQ(EdgeClassifier(file, "test", c).logits(g.input()), one)
+          << "hidden " << hidden << ", " << c.threads << " threads, tile " << c.edge_tile;
+  }
 }
 
 TEST(Runtime, BadInputIsRefusedWithAClearMessage) {
@@ -235,7 +249,8 @@ TEST(RuntimeInteger, ReproducesTheQatModelBitForBit) {
         ASSERT_EQ(got.size(), edges);
         for (std::size_t k = 0; k < edges; ++k)
           ASSERT_EQ(got[k], want.data_ptr<float>()[k])
-              << "edge " << k << " of " << edges << (sparse ? " (sparse)" : " (dense)") << "\n" << c.toYaml();
+              << "edge " << k << " of " << edges << (sparse ? " (sparse)" : " (dense)") << "\n"
+              << c.toYaml();
         compared += edges;
       }
     }
