@@ -88,13 +88,13 @@ __attribute__((always_inline)) inline void normalizeAndActivate(Vec16 (&v)[C], c
   if (shape.layernorm) {
     Vec16 sum = v[0];
     for (int c = 1; c < C; ++c) sum += v[c];
-    const float mean = horizontalSum(sum) / (16 * C);
+    const float mean = horizontalSum(sum) * (1.f / (16 * C));  // a multiplication: 3, not 11 cycles
     Vec16 squares{};
     for (int c = 0; c < C; ++c) {
       v[c] -= mean;
       squares += v[c] * v[c];
     }
-    const float inv = 1.0f / std::sqrt(horizontalSum(squares) / (16 * C) + 1e-5f);
+    const float inv = 1.0f / std::sqrt(horizontalSum(squares) * (1.f / (16 * C)) + 1e-5f);
     for (int c = 0; c < C; ++c) v[c] *= inv;
   }
   if (shape.activation == Activation::ReLU) {
@@ -161,7 +161,9 @@ __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::s
     for (; i + kChains <= n; i += kChains)
       for (int p = 0; p < kChains; ++p) madd(acc[p], nonzero[i + p]);
     for (int p = 0; i < n; ++i, ++p) madd(acc[p], nonzero[i]);
-    for (int row = 0; row < (pair ? 2 : 1); ++row) {
+    // Each row by itself, with its accumulators named at compile time (a loop over the two
+    // rows sent them through the stack).
+    const auto finishRow = [&](auto row) __attribute__((always_inline)) {
       Vec16 v[C];
       for (int c = 0; c < C; ++c) {
         v[c] = acc[0][row][c];
@@ -174,7 +176,9 @@ __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::s
       }
       if (fin.shape) normalizeAndActivate(v, *fin.shape);
       for (int c = 0; c < C; ++c) store(y + (r + row) * y_stride + 16 * c, v[c]);
-    }
+    };
+    finishRow(std::integral_constant<int, 0>{});
+    if (pair) finishRow(std::integral_constant<int, 1>{});
   }
 }
 
