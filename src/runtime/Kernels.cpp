@@ -110,15 +110,15 @@ __attribute__((always_inline)) inline void normalizeAndActivate(Vec16 (&v)[C], c
 /// a register, serves both rows; the rows are finished (RowFinish) in registers too. One row at
 /// a time needed a weight load per multiply-add, and a CPU that loads one 512-bit vector per
 /// cycle (Zen 4) then also had to fit the inputs' loads in: 5.7 instead of 3 cycles per input
-/// and row. An input zero in one of the two rows adds an exact zero to it. With two or more
-/// 16-wide outputs per row, 2 C independent multiply-adds per input cover the latency of one;
-/// one-vector rows go round-robin into two sets of accumulators, summed at the end. Either way
-/// the order of a row's terms is fixed by the row alone, not by its partner or the threads.
+/// and row. An input zero in one of the two rows adds an exact zero to it, so a row's sum, its
+/// terms in input order, is the same whatever its partner (which changes with the tile size):
+/// results do not depend on tiles or threads. (Round-robin sets of accumulators, one way to
+/// hide the multiply-add latency in one-vector rows, would make the order depend on the
+/// partner.)
 template <int C>
 __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::size_t x_stride, std::size_t rows,
                                                           const float* wt, int k_count, const RowFinish& fin, float* y,
                                                           std::size_t y_stride) {
-  constexpr int kChains = C == 1 ? 2 : 1;
   constexpr std::size_t out = 16 * C;
   constexpr std::size_t ahead = detail::kPrefetchDistance;
   int nonzero[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
@@ -141,11 +141,11 @@ __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::s
       }
     }
     const int n = kAvx512 ? nonzeroAvx512(xa, xb, k_count, nonzero) : nonzeroPlain(xa, xb, k_count, nonzero);
-    Vec16 acc[kChains][2][C];
-    for (auto& chain : acc)
-      for (auto& row : chain)
-        for (auto& v : row) v = Vec16{};
-    const auto madd = [&](Vec16(&a)[2][C], int k) {
+    Vec16 acc[2][C];
+    for (auto& row : acc)
+      for (auto& v : row) v = Vec16{};
+    for (int i = 0; i < n; ++i) {
+      const int k = nonzero[i];
       const float va = xa[k], vb = xb[k];
       const float* w = wt + static_cast<std::size_t>(k) * out;
       for (int c = 0; c < C; ++c) {
@@ -153,23 +153,15 @@ __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::s
         // loading the vector twice, which is what pairing the rows is meant to save.
         typedef float UnalignedVec16 __attribute__((vector_size(64), aligned(4)));
         const Vec16 wc = *reinterpret_cast<const volatile UnalignedVec16*>(w + 16 * c);
-        a[0][c] += va * wc;
-        a[1][c] += vb * wc;
+        acc[0][c] += va * wc;
+        acc[1][c] += vb * wc;
       }
-    };
-    int i = 0;
-    for (; i + kChains <= n; i += kChains)
-      for (int p = 0; p < kChains; ++p) madd(acc[p], nonzero[i + p]);
-    for (int p = 0; i < n; ++i, ++p) madd(acc[p], nonzero[i]);
+    }
     // Each row by itself, with its accumulators named at compile time (a loop over the two
     // rows sent them through the stack).
     const auto finishRow = [&](auto row) __attribute__((always_inline)) {
       Vec16 v[C];
-      for (int c = 0; c < C; ++c) {
-        v[c] = acc[0][row][c];
-        for (int p = 1; p < kChains; ++p) v[c] += acc[p][row][c];
-        if (fin.bias) v[c] += load(fin.bias + 16 * c);
-      }
+      for (int c = 0; c < C; ++c) v[c] = fin.bias ? acc[row][c] + load(fin.bias + 16 * c) : acc[row][c];
       if (fin.products) {
         const auto [ps, pd] = productRows(r + row);
         for (int c = 0; c < C; ++c) v[c] += load(ps + 16 * c) + load(pd + 16 * c);

@@ -142,7 +142,7 @@ TEST(Runtime, PrunedWeightsAreExportedMasked) {
 
 TEST(Runtime, ResultsDoNotDependOnThreadsOrTiles) {
   torch::manual_seed(5);
-  for (const int hidden : {12, 48}) {  // the plain kernels and the two-row ones (odd tiles: a row alone)
+  for (const int hidden : {12, 16, 48}) {  // the plain kernels and the two-row ones (odd tiles: a row alone)
     ModelConfig config = smallConfig();
     config.hidden = hidden;
     auto model = makeModel(config);
