@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 #include "runtime/ModelFile.hpp"
@@ -26,6 +27,23 @@ struct RowFinish {
   const MlpShape* shape = nullptr;
   const float* products = nullptr;
   const std::int64_t *src = nullptr, *dst = nullptr;
+};
+
+/// A dense layer's input rows: columns [0, split) from `x`, the others from `rest` (a node
+/// network reads its messages from the tile and its state where it lies, without copying it).
+struct InputRows {
+  const float* x;
+  std::size_t stride;
+  const float* rest = nullptr;
+  std::size_t rest_stride = 0;
+  int split = std::numeric_limits<int>::max();
+
+  /// Calls f(x, stride, first column, columns) for the parts of columns [0, k_count).
+  template <class F>
+  __attribute__((always_inline)) void forParts(int k_count, F f) const {
+    f(x, stride, 0, std::min(split, k_count));
+    if (split < k_count) f(rest, rest_stride, split, k_count - split);
+  }
 };
 
 /// Indices of the inputs that are non-zero in row a or row b (x[0:k_count] each) into `out`
@@ -116,8 +134,8 @@ __attribute__((always_inline)) inline void normalizeAndActivate(Vec16 (&v)[C], c
 /// hide the multiply-add latency in one-vector rows, would make the order depend on the
 /// partner.)
 template <int C>
-__attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::size_t x_stride, std::size_t rows,
-                                                          const float* wt, int k_count, const RowFinish& fin, float* y,
+__attribute__((always_inline)) inline void denseRowsVec16(const InputRows& in, std::size_t rows, const float* wt,
+                                                          int k_count, const RowFinish& fin, float* y,
                                                           std::size_t y_stride) {
   constexpr std::size_t out = 16 * C;
   constexpr std::size_t ahead = detail::kPrefetchDistance;
@@ -128,35 +146,40 @@ __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::s
   };
   for (std::size_t r = 0; r < rows; r += 2) {
     const bool pair = r + 1 < rows;  // an odd last row pairs with itself
-    const float* xa = x + r * x_stride;
-    const float* xb = pair ? xa + x_stride : xa;
     // Rows streamed from memory (states) and gathered at random (node products) are asked for
     // ahead: the hardware's own prefetching falls short by ~10 % on the first.
     for (std::size_t q = r + ahead; q < std::min(r + ahead + 2, rows); ++q) {
-      if (k_count > 0) detail::prefetch(x + q * x_stride, static_cast<std::size_t>(k_count));
+      in.forParts(k_count, [&](const float* x, std::size_t stride, int, int count) {
+        if (count > 0) detail::prefetch(x + q * stride, static_cast<std::size_t>(count));
+      });
       if (fin.products) {
         const auto [ps, pd] = productRows(q);
         detail::prefetch(ps, out);
         detail::prefetch(pd, out);
       }
     }
-    const int n = kAvx512 ? nonzeroAvx512(xa, xb, k_count, nonzero) : nonzeroPlain(xa, xb, k_count, nonzero);
     Vec16 acc[2][C];
     for (auto& row : acc)
       for (auto& v : row) v = Vec16{};
-    for (int i = 0; i < n; ++i) {
-      const int k = nonzero[i];
-      const float va = xa[k], vb = xb[k];
-      const float* w = wt + static_cast<std::size_t>(k) * out;
-      for (int c = 0; c < C; ++c) {
-        // Loaded once (volatile): GCC would otherwise fold the load into both multiply-adds,
-        // loading the vector twice, which is what pairing the rows is meant to save.
-        typedef float UnalignedVec16 __attribute__((vector_size(64), aligned(4)));
-        const Vec16 wc = *reinterpret_cast<const volatile UnalignedVec16*>(w + 16 * c);
-        acc[0][c] += va * wc;
-        acc[1][c] += vb * wc;
+    in.forParts(k_count, [&](const float* x, std::size_t stride, int begin, int count) {
+      const float* xa = x + r * stride;
+      const float* xb = pair ? xa + stride : xa;
+      const int n = kAvx512 ? nonzeroAvx512(xa, xb, count, nonzero) : nonzeroPlain(xa, xb, count, nonzero);
+      const float* w0 = wt + static_cast<std::size_t>(begin) * out;
+      for (int i = 0; i < n; ++i) {
+        const int k = nonzero[i];
+        const float va = xa[k], vb = xb[k];
+        const float* w = w0 + static_cast<std::size_t>(k) * out;
+        for (int c = 0; c < C; ++c) {
+          // Loaded once (volatile): GCC would otherwise fold the load into both multiply-adds,
+          // loading the vector twice, which is what pairing the rows is meant to save.
+          typedef float UnalignedVec16 __attribute__((vector_size(64), aligned(4)));
+          const Vec16 wc = *reinterpret_cast<const volatile UnalignedVec16*>(w + 16 * c);
+          acc[0][c] += va * wc;
+          acc[1][c] += vb * wc;
+        }
       }
-    }
+    });
     // Each row by itself, with its accumulators named at compile time (a loop over the two
     // rows sent them through the stack).
     const auto finishRow = [&](auto row) __attribute__((always_inline)) {
@@ -177,38 +200,40 @@ __attribute__((always_inline)) inline void denseRowsVec16(const float* x, std::s
 /// y[r, 0:out] = finished(x[r, 0:k_count] W[k_begin : k_begin + k_count]^T). Zero inputs (most
 /// of them after a ReLU) are skipped: that is exact, and it is where the sparsity of
 /// activations pays.
-EFGNN_KERNEL void dense(const float* x, std::size_t x_stride, std::size_t rows, const DenseLayer& layer, int k_begin,
-                        int k_count, const RowFinish& fin, float* y, std::size_t y_stride) {
+EFGNN_KERNEL void dense(const InputRows& in, std::size_t rows, const DenseLayer& layer, int k_count,
+                        const RowFinish& fin, float* y, std::size_t y_stride) {
   const auto out = static_cast<std::size_t>(layer.out);
-  const float* wt = layer.wt.data() + static_cast<std::size_t>(k_begin) * out;
+  const float* wt = layer.wt.data();
   switch (k_count <= 1024 ? out : 0) {
     case 16:
-      return denseRowsVec16<1>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
+      return denseRowsVec16<1>(in, rows, wt, k_count, fin, y, y_stride);
     case 32:
-      return denseRowsVec16<2>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
+      return denseRowsVec16<2>(in, rows, wt, k_count, fin, y, y_stride);
     case 48:
-      return denseRowsVec16<3>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
+      return denseRowsVec16<3>(in, rows, wt, k_count, fin, y, y_stride);
     case 64:
-      return denseRowsVec16<4>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
+      return denseRowsVec16<4>(in, rows, wt, k_count, fin, y, y_stride);
     case 96:
-      return denseRowsVec16<6>(x, x_stride, rows, wt, k_count, fin, y, y_stride);
+      return denseRowsVec16<6>(in, rows, wt, k_count, fin, y, y_stride);
     default:
       break;
   }
   for (std::size_t r = 0; r < rows; ++r) {
     float* __restrict yr = y + r * y_stride;
-    const float* xr = x + r * x_stride;
     if (fin.bias)
       std::memcpy(yr, fin.bias, sizeof(float) * out);
     else
       std::fill(yr, yr + out, 0.f);
-    for (int k = 0; k < k_count; ++k) {
-      const float v = xr[k];
-      if (v == 0.f) continue;
-      const float* __restrict w = wt + static_cast<std::size_t>(k) * out;
+    in.forParts(k_count, [&](const float* x, std::size_t stride, int begin, int count) {
+      const float* xr = x + r * stride;
+      for (int k = 0; k < count; ++k) {
+        const float v = xr[k];
+        if (v == 0.f) continue;
+        const float* __restrict w = wt + static_cast<std::size_t>(begin + k) * out;
 #pragma omp simd
-      for (std::size_t o = 0; o < out; ++o) yr[o] += v * w[o];
-    }
+        for (std::size_t o = 0; o < out; ++o) yr[o] += v * w[o];
+      }
+    });
     if (fin.products) {
       const float* ps = fin.products + static_cast<std::size_t>(fin.src[r]) * 2 * out;
       const float* pd = fin.products + static_cast<std::size_t>(fin.dst[r]) * 2 * out + out;
@@ -251,7 +276,7 @@ void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size
     const bool last = l + 1 == n_layers;
     float* dst = last ? out : (src == a ? b : a);
     const std::size_t dst_stride = last ? out_stride : static_cast<std::size_t>(layer.out);
-    dense(src, src_stride, rows, layer, 0, layer.in, finishOf(mlp, l), dst, dst_stride);
+    dense({src, src_stride}, rows, layer, layer.in, finishOf(mlp, l), dst, dst_stride);
     src = dst;
     src_stride = dst_stride;
   }
@@ -400,7 +425,7 @@ void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_st
   const auto width = static_cast<std::size_t>(mlp.width());
   forTiles(rows, exec, width, [&](std::size_t first, std::size_t n, float* a, float* b) {
     const DenseLayer& layer = mlp.layers.front();
-    dense(in + first * in_stride, in_stride, n, layer, 0, layer.in, finishOf(mlp, 0), a,
+    dense({in + first * in_stride, in_stride}, n, layer, layer.in, finishOf(mlp, 0), a,
           static_cast<std::size_t>(layer.out));
     finishTile(mlp, 1, a, b, n, out + first * out_stride, out_stride);
   });
@@ -415,7 +440,7 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
   thread_local detail::Buffer buffer;
   float* const products = buffer.get(edges.num_nodes * 2 * h);  // by pointer: OpenMP threads have their own `buffer`
   forTiles(edges.num_nodes, exec, 0, [&](std::size_t r0, std::size_t n, float*, float*) {
-    dense(x + r0 * x_stride, x_stride, n, net.node_parts, 0, net.node_width, {}, products + r0 * 2 * h, 2 * h);
+    dense({x + r0 * x_stride, x_stride}, n, net.node_parts, net.node_width, {}, products + r0 * 2 * h, 2 * h);
   });
   const auto width = static_cast<std::size_t>(net.mlp.width());
   forTiles(edges.num_edges, exec, width, [&](std::size_t k0, std::size_t n, float* a, float* b) {
@@ -425,7 +450,7 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
     fin.products = products;
     fin.src = edges.src + k0;
     fin.dst = edges.dst + k0;
-    dense(e ? e + k0 * e_stride : nullptr, e_stride, n, first, 0, net.edge_width, fin, a, h);
+    dense({e ? e + k0 * e_stride : nullptr, e_stride}, n, first, net.edge_width, fin, a, h);
     finishTile(net.mlp, 1, a, b, n, out + k0 * out_stride, out_stride);
   });
 }
@@ -444,16 +469,14 @@ void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeL
                 std::size_t x_stride, const Execution& exec) {
   const DenseLayer& first = mlp.layers.front();
   // The node network's input: [messages, state] (the readers check its width).
-  const std::size_t columns = messages.columns(), in = static_cast<std::size_t>(first.in);
-  const std::size_t state = in - columns;
-  // a: the tile's input rows [messages, state]; b: the sums' scratch, then the first layer's
-  // outputs; then both alternate through the layers.
-  const std::size_t scratch = std::max({in, static_cast<std::size_t>(mlp.width()), 2 * messages.width});
+  const std::size_t columns = messages.columns();
+  // a: the tile's messages (the state is read where it lies); b: the sums' scratch, then the
+  // first layer's outputs; then both alternate through the layers.
+  const std::size_t scratch = std::max({columns, static_cast<std::size_t>(mlp.width()), 2 * messages.width});
   forTiles(edges.num_nodes, exec, scratch, [&](std::size_t r0, std::size_t n, float* a, float* b) {
-    sumMessages(messages, edges, r0, n, b, a, in);
-    for (std::size_t r = 0; r < n; ++r)
-      std::memcpy(a + r * in + columns, x + (r0 + r) * x_stride, sizeof(float) * state);
-    dense(a, in, n, first, 0, first.in, finishOf(mlp, 0), b, static_cast<std::size_t>(first.out));
+    sumMessages(messages, edges, r0, n, b, a, columns);
+    const InputRows rows{a, columns, x + r0 * x_stride, x_stride, static_cast<int>(columns)};
+    dense(rows, n, first, first.in, finishOf(mlp, 0), b, static_cast<std::size_t>(first.out));
     finishTile(mlp, 1, b, a, n, x + r0 * x_stride, x_stride);
   });
 }
