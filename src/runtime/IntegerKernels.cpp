@@ -310,9 +310,9 @@ __attribute__((always_inline)) inline void groupCodes(float* y, int o0, int v, V
 #pragma GCC unroll 16
   for (int g = 0; g < kCount; ++g)
     c[g] = codesOf<kNormQuantized, false>(load(row(g)), mean, rstd, norm, activation, offset);
-  if (uncertain(offset, margin))
-    for (int g = 0; g < kCount; ++g)
-      c[g] = codesOf<kNormQuantized, true>(load(row(g)), mean, rstd, norm, activation, offset);
+  if (uncertain(offset, margin))      // from the stored outputs again (merged with the first loads,
+    for (int g = 0; g < kCount; ++g)  // their normalised values went to the stack for this rare case)
+      c[g] = codesOf<kNormQuantized, true>(detail::loadHere(row(g)), mean, rstd, norm, activation, offset);
 #pragma GCC unroll 16
   for (int g = 0; g < kCount; ++g) store(row(g), c[g]);
 }

@@ -171,10 +171,9 @@ __attribute__((always_inline)) inline void denseRowsVec16(const InputRows& in, s
         const float va = xa[k], vb = xb[k];
         const float* w = w0 + static_cast<std::size_t>(k) * out;
         for (int c = 0; c < C; ++c) {
-          // Loaded once (volatile): GCC would otherwise fold the load into both multiply-adds,
-          // loading the vector twice, which is what pairing the rows is meant to save.
-          typedef float UnalignedVec16 __attribute__((vector_size(64), aligned(4)));
-          const Vec16 wc = *reinterpret_cast<const volatile UnalignedVec16*>(w + 16 * c);
+          // Loaded once: GCC would otherwise fold the load into both multiply-adds, loading
+          // the vector twice, which is what pairing the rows is meant to save.
+          const Vec16 wc = detail::loadHere(w + 16 * c);
           acc[0][c] += va * wc;
           acc[1][c] += vb * wc;
         }

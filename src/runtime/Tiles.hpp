@@ -31,6 +31,13 @@ __attribute__((always_inline)) inline Vec16 load(const float* p) {
   return v;
 }
 __attribute__((always_inline)) inline void store(float* p, Vec16 v) { std::memcpy(p, &v, sizeof v); }
+/// A load that stays one load instruction where it is written (volatile): GCC neither folds it
+/// into each instruction that uses the value (loading it again each time) nor merges it with an
+/// earlier load of the same address (keeping that value alive, in registers or on the stack).
+__attribute__((always_inline)) inline Vec16 loadHere(const float* p) {
+  typedef float UnalignedVec16 __attribute__((vector_size(64), aligned(4)));
+  return *reinterpret_cast<const volatile UnalignedVec16*>(p);
+}
 
 /// 16 values of a row as floats: float rows, or rows of activation codes (bytes).
 __attribute__((always_inline)) inline Vec16 loadRow(const float* p) { return load(p); }
