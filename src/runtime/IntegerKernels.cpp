@@ -269,9 +269,12 @@ __attribute__((always_inline)) inline void accumulate(const IntegerLayer& layer,
 /// in turn (accumulate). With node_segments > 0 the layer is an edge network's first, whose last
 /// 2 x node_segments segments are the source node's and the target node's parts: each is summed
 /// from 0 and y = edge part + (source part + target part), as the QAT model adds them (the pair
-/// first, so that 3 sets of 8 vectors are live at a time, within the 32 registers).
-EFGNN_KERNEL void products(const IntegerLayer& layer, const float* a, int node_segments, float* y) {
+/// first, so that 3 sets of 8 vectors are live at a time, within the 32 registers). With `sums`,
+/// also each row's sum of outputs y[0] + y[1] + ... in turn, LayerNorm's first statistic, while
+/// the outputs are in registers (a pass over the tile less).
+EFGNN_KERNEL void products(const IntegerLayer& layer, const float* a, int node_segments, float* y, float* sums) {
   const int S = layer.segments(), es = S - 2 * node_segments;
+  Vec16 total[kVectors] = {};
   for (int o = 0; o < layer.out; ++o) {
     const auto uo = static_cast<std::size_t>(o);
     Vec16 pair[kVectors], acc[kVectors];
@@ -285,7 +288,11 @@ EFGNN_KERNEL void products(const IntegerLayer& layer, const float* a, int node_s
     if (node_segments > 0)
       for (int v = 0; v < kVectors; ++v) acc[v] += pair[v];
     for (int v = 0; v < kVectors; ++v) store(y + uo * kBlockRows + 16 * v, acc[v]);
+    if (sums)
+      for (int v = 0; v < kVectors; ++v) total[v] = o == 0 ? acc[v] : total[v] + acc[v];
   }
+  if (sums && layer.out > 0)
+    for (int v = 0; v < kVectors; ++v) store(sums + 16 * v, total[v]);
 }
 
 /// Normalised, norm-quantized (kNormQuantized), activated and quantized: the codes of one vector.
@@ -336,10 +343,11 @@ __attribute__((always_inline)) inline void tileCodes(float* y, int width, const 
 /// LayerNorm (no affine parameters, eps 1e-5) as the QAT model computes it (Mlp.cpp), then
 /// (x - mean) x rstd; the norm quantizer, the activation and the activation quantizer; in place
 /// on a transposed tile of the layer's outputs.
-EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float* y) {
+EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float* y, const float* row_sums) {
   const auto row = [&](int o, int v) { return y + static_cast<std::size_t>(o) * kBlockRows + 16 * v; };
   // LayerNorm statistics of every row of the tile, as the QAT model takes them (Mlp.cpp), every
-  // operation in the same order and with the same roundings: sum = t_0 + t_1 + ... in turn,
+  // operation in the same order and with the same roundings: sum = t_0 + t_1 + ... in turn
+  // (row_sums, from products),
   // mean = sum x fl(1 / width), squares = fma(d_k, d_k, squares) in turn with d_k = t_k - mean,
   // var = fma(squares, fl(1 / width), 1e-5), rstd = 1 / sqrt(var). The 8 vectors of rows of the
   // tile go side by side: each row's sums are a chain of dependent additions, 8 chains keep
@@ -348,11 +356,8 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
   for (auto& r : rstds) r = Vec16{} + 1.f;  // without LayerNorm: (t - 0) x 1 = t
   if (shape.layernorm) {
     const float inverse = 1.f / static_cast<float>(layer.out);
-    Vec16 sums[kVectors], squares[kVectors] = {};
-    for (int v = 0; v < kVectors; ++v) sums[v] = load(row(0, v));
-    for (int o = 1; o < layer.out; ++o)
-      for (int v = 0; v < kVectors; ++v) sums[v] += load(row(o, v));
-    for (int v = 0; v < kVectors; ++v) means[v] = sums[v] * inverse;
+    Vec16 squares[kVectors] = {};
+    for (int v = 0; v < kVectors; ++v) means[v] = load(row_sums + 16 * v) * inverse;
     for (int o = 0; o < layer.out; ++o)
 #pragma GCC unroll 8
       for (int v = 0; v < kVectors; ++v) {
@@ -374,27 +379,21 @@ EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float
     tileCodes<false>(y, layer.out, means, rstds, norm, activation);
 }
 
-/// Layers from `start` on for a transposed tile whose layer start - 1 output is in `a`; the last
-/// output goes to rows of `out`. `b` is scratch of the same size.
+/// The layers of an MLP for a transposed tile of the first layer's inputs in `a` (node_segments:
+/// as products); the last layer's outputs go to rows of `out`. `b` is scratch of the same size;
+/// both are overwritten.
 template <class Out>
-void finishTile(const IntegerMlp& mlp, std::size_t start, float* a, float* b, std::size_t n, Out* out,
-                std::size_t out_stride) {
-  const std::size_t layers = mlp.layers.size();
-  for (std::size_t l = start; l < layers; ++l) {
+void runLayers(const IntegerMlp& mlp, int node_segments, float* a, float* b, std::size_t n, Out* out,
+               std::size_t out_stride) {
+  alignas(64) float row_sums[kBlockRows];
+  for (std::size_t l = 0; l < mlp.layers.size(); ++l) {
     const IntegerLayer& layer = mlp.layers[l];
-    products(layer, a, 0, b);
-    if (layer.act_scale > 0) finish(layer, mlp.shape, b);
+    const bool finished = layer.act_scale > 0;  // else float outputs (logits)
+    products(layer, a, l == 0 ? node_segments : 0, b, finished && mlp.shape.layernorm ? row_sums : nullptr);
+    if (finished) finish(layer, mlp.shape, b, row_sums);
     std::swap(a, b);
   }
   storeRows(a, mlp.layers.back().out, n, out, out_stride);
-}
-
-/// The first layer's tail (norm, activation), then the rest.
-template <class Out>
-void finishFirst(const IntegerMlp& mlp, float* a, float* b, std::size_t n, Out* out, std::size_t out_stride) {
-  const IntegerLayer& first = mlp.layers.front();
-  if (first.act_scale > 0) finish(first, mlp.shape, a);
-  finishTile(mlp, 1, a, b, n, out, out_stride);
 }
 
 }  // namespace
@@ -467,9 +466,8 @@ void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t i
   detail::forTiles(rows, kBlockRows, exec, static_cast<std::size_t>(mlp.width()),
                    [&](std::size_t r0, std::size_t n, float* a, float* b) {
                      loadColumns(in + r0 * in_stride, in_stride, n, first.in,
-                                 mlp.input_scale.empty() ? nullptr : mlp.input_scale.data(), mlp.input_max, b);
-                     products(first, b, 0, a);
-                     finishFirst(mlp, a, b, n, out + r0 * out_stride, out_stride);
+                                 mlp.input_scale.empty() ? nullptr : mlp.input_scale.data(), mlp.input_max, a);
+                     runLayers(mlp, 0, a, b, n, out + r0 * out_stride, out_stride);
                    });
 }
 
@@ -483,7 +481,6 @@ template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::s
 void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const std::uint8_t* x,
                 std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
                 const Execution& exec) {
-  const IntegerLayer& first = net.mlp.layers.front();
   // Per tile: a = [e, x_src, x_dst] transposed (the node states gathered as codes: a third of the
   // bytes of per-node products in float, and no [N, 2h] array to write); b = the first layer's
   // outputs, edge part + (source part + target part) (products).
@@ -495,8 +492,7 @@ void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_
     if (net.edge_width > 0) loadColumns(e + k0 * e_stride, e_stride, n, net.edge_width, nullptr, 0, a);
     gatherColumns(x, x_stride, edges.src + k0, n, net.node_width, source);
     gatherColumns(x, x_stride, edges.dst + k0, n, net.node_width, target);
-    products(first, a, net.node_segments, b);
-    finishFirst(net.mlp, b, a, n, out + k0 * out_stride, out_stride);
+    runLayers(net.mlp, net.node_segments, a, b, n, out + k0 * out_stride, out_stride);
   });
 }
 
@@ -512,8 +508,7 @@ void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& message
     loadColumns(b, columns, n, static_cast<int>(columns), nullptr, 0, a);
     loadColumns(x + r0 * x_stride, x_stride, n, first.in - static_cast<int>(columns), nullptr, 0,
                 a + kBlockRows * columns);
-    products(first, a, 0, b);
-    finishFirst(mlp, b, a, n, x + r0 * x_stride, x_stride);
+    runLayers(mlp, 0, a, b, n, x + r0 * x_stride, x_stride);
   });
 }
 
