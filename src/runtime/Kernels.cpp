@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "runtime/ModelFile.hpp"
 #include "runtime/Tiles.hpp"
@@ -27,6 +28,12 @@ struct RowFinish {
   const MlpShape* shape = nullptr;
   const float* products = nullptr;
   const std::int64_t *src = nullptr, *dst = nullptr;
+
+  /// Row r's source and target parts, for a layer of `out` outputs.
+  std::pair<const float*, const float*> productRows(std::size_t r, std::size_t out) const {
+    return {products + static_cast<std::size_t>(src[r]) * 2 * out,
+            products + static_cast<std::size_t>(dst[r]) * 2 * out + out};
+  }
 };
 
 /// A dense layer's input rows: columns [0, split) from `x`, the others from `rest` (a node
@@ -140,10 +147,6 @@ __attribute__((always_inline)) inline void denseRowsVec16(const InputRows& in, s
   constexpr std::size_t out = 16 * C;
   constexpr std::size_t ahead = detail::kPrefetchDistance;
   int nonzero[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
-  const auto productRows = [&](std::size_t r) {
-    return std::pair{fin.products + static_cast<std::size_t>(fin.src[r]) * 2 * out,
-                     fin.products + static_cast<std::size_t>(fin.dst[r]) * 2 * out + out};
-  };
   for (std::size_t r = 0; r < rows; r += 2) {
     const bool pair = r + 1 < rows;  // an odd last row pairs with itself
     // Rows streamed from memory (states) and gathered at random (node products) are asked for
@@ -153,7 +156,7 @@ __attribute__((always_inline)) inline void denseRowsVec16(const InputRows& in, s
         if (count > 0) detail::prefetch(x + q * stride, static_cast<std::size_t>(count));
       });
       if (fin.products) {
-        const auto [ps, pd] = productRows(q);
+        const auto [ps, pd] = fin.productRows(q, out);
         detail::prefetch(ps, out);
         detail::prefetch(pd, out);
       }
@@ -185,7 +188,7 @@ __attribute__((always_inline)) inline void denseRowsVec16(const InputRows& in, s
       Vec16 v[C];
       for (int c = 0; c < C; ++c) v[c] = fin.bias ? acc[row][c] + load(fin.bias + 16 * c) : acc[row][c];
       if (fin.products) {
-        const auto [ps, pd] = productRows(r + row);
+        const auto [ps, pd] = fin.productRows(r + row, out);
         for (int c = 0; c < C; ++c) v[c] += load(ps + 16 * c) + load(pd + 16 * c);
       }
       if (fin.shape) normalizeAndActivate(v, *fin.shape);
@@ -234,8 +237,7 @@ EFGNN_KERNEL void dense(const InputRows& in, std::size_t rows, const DenseLayer&
       }
     });
     if (fin.products) {
-      const float* ps = fin.products + static_cast<std::size_t>(fin.src[r]) * 2 * out;
-      const float* pd = fin.products + static_cast<std::size_t>(fin.dst[r]) * 2 * out + out;
+      const auto [ps, pd] = fin.productRows(r, out);
       for (std::size_t o = 0; o < out; ++o) yr[o] += ps[o] + pd[o];
     }
     if (!fin.shape) continue;
