@@ -208,6 +208,7 @@ struct EdgeClassifier::Network {
 
 EdgeClassifier::EdgeClassifier(const ModelFile& f, const std::string& source, Config config)
     : net_(std::make_unique<Network>()), config_(config) {
+  config_.isa = resolve(config.isa);  // once: a set this CPU lacks is refused here
   Network& n = *net_;
   n.arch = Architecture::of(f, source);
   MlpShape shape;
@@ -310,7 +311,7 @@ std::vector<float> EdgeClassifier::logits(const GraphInput& g) const {
   const Network& n = *net_;
   validate(g, nodeFeatures(), edgeFeatures());
   if (g.num_edges == 0) return {};
-  const Execution exec{config_.threads, config_.edge_tile};
+  const Execution exec{config_.threads, config_.edge_tile, config_.isa};
   return n.arch.integer() ? forward(n.integers, n.arch, g, exec) : forward(n.floats, n.arch, g, exec);
 }
 

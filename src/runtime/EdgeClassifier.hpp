@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/Isa.hpp"
 #include "runtime/ModelFile.hpp"
 
 namespace efgnn::runtime {
@@ -49,6 +50,7 @@ class EdgeClassifier {
     int threads = 0;              // 0: OpenMP's default
     std::size_t edge_tile = 256;  // edges per tile of the fused edge network (float models)
     bool sparse_weights = true;   // integer models: multiply only the non-zero weights
+    Isa isa = Isa::Best;          // whose kernels run (Isa.hpp): the CPU's best unless told
   };
 
   EdgeClassifier(const ModelFile& file, const std::string& source, Config config);

@@ -1,41 +1,44 @@
-#include "runtime/IntegerKernels.hpp"
-
+// The integer kernels of one instruction set (Lanes.hpp): this file is compiled once per set.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
 #include <utility>
 
-#include "runtime/ModelFile.hpp"
+#include "runtime/IntegerKernels.hpp"
+#include "runtime/Kernels.hpp"
 #include "runtime/Tiles.hpp"
+#include "runtime/Lanes.hpp"  // last: what follows is compiled for the instruction set
 
-namespace efgnn::runtime {
+namespace efgnn::runtime::EFGNN_ISA {
+#include "runtime/IsaKernels.hpp"
+
 namespace {
 
-using detail::Vec16;
+using simd::IVec;
+using simd::kLanes;
+using simd::load;
+using simd::store;
+using simd::Vec;
 
-/// Rows per transposed tile: 8 vectors of 16, so that each weight feeds 8 independent
-/// multiply-add chains (enough to hide their latency).
-constexpr std::size_t kBlockRows = 128;
-constexpr int kVectors = kBlockRows / 16;
+/// Vectors of rows per transposed tile: each weight feeds kVectors independent multiply-add
+/// chains (8 hide their latency), and an edge network's first layer keeps 3 sets of them in
+/// registers (products); rows per tile: 128 with AVX-512, 32 with AVX2.
+constexpr int kVectors = simd::kRegisters / 4;
+constexpr std::size_t kBlockRows = static_cast<std::size_t>(kVectors) * kLanes;
 
-using detail::load;
-using detail::store;
-
-using detail::IVec16;
-
-/// a + f x s rounded once, in every kernel clone: the fused multiply-add instruction where the
+/// a + f x s rounded once, in every instruction set: the fused multiply-add instruction where the
 /// CPU has one (the lane loop, vectorised by `omp simd`: without it GCC left some instances as one
 /// scalar instruction per lane), libm's fmaf otherwise. The QAT model computes the
 /// same (QuantLayers.cpp, Mlp.cpp); left to the compiler, a x b + c may or may not be fused.
-__attribute__((always_inline)) inline Vec16 fusedMultiplyAdd(Vec16 f, Vec16 s, Vec16 a) {
-  Vec16 r;
+__attribute__((always_inline)) inline Vec fusedMultiplyAdd(Vec f, Vec s, Vec a) {
+  Vec r;
 #pragma omp simd
-  for (int i = 0; i < 16; ++i) r[i] = __builtin_fmaf(f[i], s[i], a[i]);
+  for (int i = 0; i < kLanes; ++i) r[i] = __builtin_fmaf(f[i], s[i], a[i]);
   return r;
 }
-__attribute__((always_inline)) inline Vec16 fusedMultiplyAdd(float f, Vec16 s, Vec16 a) {
-  return fusedMultiplyAdd(Vec16{} + f, s, a);
+__attribute__((always_inline)) inline Vec fusedMultiplyAdd(float f, Vec s, Vec a) {
+  return fusedMultiplyAdd(Vec{} + f, s, a);
 }
 
 /// Lane maxima and minima, as `a > b ? a : b` on two vectors, which GCC compiles to the vector
@@ -44,22 +47,16 @@ template <class V>
 __attribute__((always_inline)) inline V largest(V a, V b) {
   return a > b ? a : b;
 }
-__attribute__((always_inline)) inline Vec16 smallest(Vec16 a, Vec16 b) { return a < b ? a : b; }
+__attribute__((always_inline)) inline Vec smallest(Vec a, Vec b) { return a < b ? a : b; }
 
 /// The largest lane: maxima of halves down to one lane.
-__attribute__((always_inline)) inline float largestLane(Vec16 v) {
-  typedef float Vec8 __attribute__((vector_size(32)));
-  typedef float Vec4 __attribute__((vector_size(16)));
-  const Vec8 v8 = largest<Vec8>(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7),
-                                __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
-  const Vec4 v4 =
-      largest<Vec4>(__builtin_shufflevector(v8, v8, 0, 1, 2, 3), __builtin_shufflevector(v8, v8, 4, 5, 6, 7));
-  return std::max({v4[0], v4[1], v4[2], v4[3]});
+__attribute__((always_inline)) inline float largestLane(Vec v) {
+  return simd::reduceLanes(v, [](auto x, auto y) { return largest(x, y); });
 }
 
 /// |v| by clearing the sign bits (one instruction; a comparison and a blend otherwise).
-__attribute__((always_inline)) inline Vec16 magnitude(Vec16 v) {
-  IVec16 bits;
+__attribute__((always_inline)) inline Vec magnitude(Vec v) {
+  IVec bits;
   std::memcpy(&bits, &v, sizeof bits);
   bits &= 0x7fffffff;
   std::memcpy(&v, &bits, sizeof v);
@@ -70,9 +67,9 @@ __attribute__((always_inline)) inline Vec16 magnitude(Vec16 v) {
 /// may be before the fast one is not trusted (see quantize).
 struct Grid {
   float scale, inverse, margin;
-  Vec16 lo, hi;  // in every lane: the clipping is then one vector max and one min
+  Vec lo, hi;  // in every lane: the clipping is then one vector max and one min
   Grid(float s, float lo_, float hi_)
-      : scale(s), inverse(1.f / s), margin(std::max(-lo_, hi_) * 0x1p-21f), lo(Vec16{} + lo_), hi(Vec16{} + hi_) {}
+      : scale(s), inverse(1.f / s), margin(std::max(-lo_, hi_) * 0x1p-21f), lo(Vec{} + lo_), hi(Vec{} + hi_) {}
 };
 
 /// Codes of a grid: round half to even (as torch.round) of fl(v / scale), clipped to [lo, hi].
@@ -87,115 +84,109 @@ struct Grid {
 /// 0.5 - offset is within the grid's margin, the caller quantizes the group again by division
 /// (kExact true; for 6-bit grids about one vector in a thousand).
 template <bool kExact>
-__attribute__((always_inline)) inline Vec16 quantize(Vec16 v, const Grid& g, Vec16& offset) {
+__attribute__((always_inline)) inline Vec quantize(Vec v, const Grid& g, Vec& offset) {
   constexpr float kRound = 12582912.f;  // 1.5 x 2^23
-  Vec16 q = kExact ? v / g.scale : v * g.inverse;
+  Vec q = kExact ? v / g.scale : v * g.inverse;
   q = smallest(largest(g.lo, q), g.hi);  // q < lo ? lo : q, then q > hi ? hi : q
-  const Vec16 c = (q + kRound) - kRound;
+  const Vec c = (q + kRound) - kRound;
   if (!kExact) offset = largest(magnitude(q - c), offset);  // margin: 2^-21 of the largest |q|, 3 ulps and to spare
   return c;
 }
 
 /// Whether a quotient of a group may lie within `margin` of a rounding boundary (see quantize).
-__attribute__((always_inline)) inline bool uncertain(Vec16 offset, float margin) {
+__attribute__((always_inline)) inline bool uncertain(Vec offset, float margin) {
   return __builtin_expect(0.5f - largestLane(offset) <= margin, 0);
 }
 
 /// quantize() of one vector, redone by division where it is not certain.
-__attribute__((always_inline)) inline Vec16 quantize(Vec16 v, const Grid& g) {
-  Vec16 offset{};
-  const Vec16 c = quantize<false>(v, g, offset);
+__attribute__((always_inline)) inline Vec quantize(Vec v, const Grid& g) {
+  Vec offset{};
+  const Vec c = quantize<false>(v, g, offset);
   return uncertain(offset, g.margin) ? quantize<true>(v, g, offset) : c;
 }
 
-/// One butterfly stage of a 16 x 16 transpose: for each pair of vectors (i, i + D) with bit D
-/// of i clear, element j of the pair's first takes the second's j - D where bit D of j is set,
-/// and the second's element j takes the first's j + D where it is clear.
-template <int D>
-__attribute__((always_inline)) inline void butterfly(Vec16 (&v)[16]) {
-#define EFGNN_LO(j) (((j)&D) ? 16 + (j)-D : (j))
-#define EFGNN_HI(j) (((j)&D) ? 16 + (j) : (j) + D)
-  for (int i = 0; i < 16; ++i)
+/// One butterfly stage of a kLanes x kLanes transpose: for each pair of vectors (i, i + D) with
+/// bit D of i clear, element j of the pair's first takes the second's j - D where bit D of j is
+/// set, and the second's element j takes the first's j + D where it is clear.
+template <int D, std::size_t... J>
+__attribute__((always_inline)) inline void butterfly(Vec (&v)[kLanes], std::index_sequence<J...>) {
+  for (int i = 0; i < kLanes; ++i)
     if ((i & D) == 0) {
-      const Vec16 a = v[i], b = v[i + D];
-      v[i] = __builtin_shufflevector(a, b, EFGNN_LO(0), EFGNN_LO(1), EFGNN_LO(2), EFGNN_LO(3), EFGNN_LO(4), EFGNN_LO(5),
-                                     EFGNN_LO(6), EFGNN_LO(7), EFGNN_LO(8), EFGNN_LO(9), EFGNN_LO(10), EFGNN_LO(11),
-                                     EFGNN_LO(12), EFGNN_LO(13), EFGNN_LO(14), EFGNN_LO(15));
-      v[i + D] = __builtin_shufflevector(a, b, EFGNN_HI(0), EFGNN_HI(1), EFGNN_HI(2), EFGNN_HI(3), EFGNN_HI(4),
-                                         EFGNN_HI(5), EFGNN_HI(6), EFGNN_HI(7), EFGNN_HI(8), EFGNN_HI(9), EFGNN_HI(10),
-                                         EFGNN_HI(11), EFGNN_HI(12), EFGNN_HI(13), EFGNN_HI(14), EFGNN_HI(15));
+      const Vec a = v[i], b = v[i + D];
+      v[i] = __builtin_shufflevector(a, b, ((J & D) ? kLanes + J - D : J)...);
+      v[i + D] = __builtin_shufflevector(a, b, ((J & D) ? kLanes + J : J + D)...);
     }
-#undef EFGNN_LO
-#undef EFGNN_HI
 }
 
-/// v[i][j] -> v[j][i] for a 16 x 16 block held in 16 vectors: the stage of distance D exchanges
-/// element (i, j) with (i ^ D, j ^ D) where bit D of i and j differ, so the four together swap
-/// every index (two-source shuffles, 64 in all, instead of 256 scalar moves).
-__attribute__((always_inline)) inline void transpose16(Vec16 (&v)[16]) {
-  butterfly<8>(v);
-  butterfly<4>(v);
-  butterfly<2>(v);
-  butterfly<1>(v);
+/// v[i][j] -> v[j][i] for a kLanes x kLanes block held in kLanes vectors: the stage of distance
+/// D exchanges element (i, j) with (i ^ D, j ^ D) where bit D of i and j differ, so the stages
+/// together swap every index (two-source shuffles, kLanes log2(kLanes) in all, instead of
+/// kLanes^2 scalar moves).
+__attribute__((always_inline)) inline void transpose(Vec (&v)[kLanes]) {
+  constexpr auto lanes = std::make_index_sequence<kLanes>{};
+  if constexpr (kLanes >= 16) butterfly<8>(v, lanes);
+  if constexpr (kLanes >= 8) butterfly<4>(v, lanes);
+  butterfly<2>(v, lanes);
+  butterfly<1>(v, lanes);
 }
 
-using detail::Bytes16;
-using detail::loadRow;
+using simd::loadRow;
 
-/// 16 values of a row back from floats: float rows, or rows of activation codes (bytes).
-__attribute__((always_inline)) inline void storeRow(float* p, Vec16 v) { store(p, v); }
-__attribute__((always_inline)) inline void storeRow(std::uint8_t* p, Vec16 v) {
+/// kLanes values of a row back from floats: float rows, or rows of activation codes (bytes).
+__attribute__((always_inline)) inline void storeRow(float* p, Vec v) { store(p, v); }
+__attribute__((always_inline)) inline void storeRow(std::uint8_t* p, Vec v) {
   // Codes 0..255: exact. Through int32 lanes, which AVX-512 narrows in one instruction.
-  const Bytes16 b = __builtin_convertvector(__builtin_convertvector(v, IVec16), Bytes16);
+  const simd::Bytes b = __builtin_convertvector(__builtin_convertvector(v, IVec), simd::Bytes);
   std::memcpy(p, &b, sizeof b);
 }
 
 /// A[k][lane] = row(lane)[k] for the n rows of a tile (zero beyond them), k < width; with
 /// `scale`, the features are quantized on the way in (one scale per feature). Full tiles go
-/// by 16 x 16 blocks; the rows of the next block are asked for while one is transposed (they
+/// by kLanes x kLanes blocks; the rows of the next block are asked for while one is transposed (they
 /// may lie anywhere: an edge's nodes).
 template <class RowOf>
 __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t n, int width, const float* scale,
                                                          int max, float* a) {
   using T = std::remove_cv_t<std::remove_pointer_t<decltype(row(0))>>;
-  const int blocked = n == kBlockRows ? width / 16 * 16 : 0;
+  const int blocked = n == kBlockRows ? width / kLanes * kLanes : 0;
   const auto prefetchBlock = [&](std::size_t r0) {
     if (blocked > 0 && r0 < kBlockRows)
-      for (std::size_t i = 0; i < 16; ++i) detail::prefetch(row(r0 + i), static_cast<std::size_t>(width));
+      for (std::size_t i = 0; i < kLanes; ++i) detail::prefetch(row(r0 + i), static_cast<std::size_t>(width));
   };
   prefetchBlock(0);
   int k0 = 0;
   if constexpr (sizeof(T) == 1) {
-    // Bytes by 16 x 16 transposes of 4-byte words: 64 columns at a time, then 32 (the upper half
-    // of each row's vector zero), about 60 % of the instructions of widening 16 bytes at a time.
+    // Bytes by kLanes x kLanes transposes of 4-byte words: 4 kLanes columns at a time, then
+    // 2 kLanes (the upper half of each row's vector zero), about 60 % of the instructions of
+    // widening kLanes bytes at a time.
     const auto wordColumns = [&]<int kWords>() {
-      for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
-        if (k0 == 0) prefetchBlock(r0 + 16);  // on the first pass over the rows
-        Vec16 v[16];
-        for (std::size_t i = 0; i < 16; ++i) {
-          if constexpr (kWords < 16) v[i] = Vec16{};
+      for (std::size_t r0 = 0; r0 < kBlockRows; r0 += kLanes) {
+        if (k0 == 0) prefetchBlock(r0 + kLanes);  // on the first pass over the rows
+        Vec v[kLanes];
+        for (std::size_t i = 0; i < kLanes; ++i) {
+          if constexpr (kWords < kLanes) v[i] = Vec{};
           std::memcpy(&v[i], row(r0 + i) + k0, 4 * kWords);
         }
-        transpose16(v);  // v[j], lane i: bytes 4j .. 4j + 3 of row r0 + i
+        transpose(v);  // v[j], lane i: bytes 4j .. 4j + 3 of row r0 + i
         for (std::size_t j = 0; j < kWords; ++j) {
-          IVec16 words;
+          IVec words;
           std::memcpy(&words, &v[j], sizeof words);
           for (std::size_t b = 0; b < 4; ++b)
             store(a + (static_cast<std::size_t>(k0) + 4 * j + b) * kBlockRows + r0,
-                  __builtin_convertvector((words >> static_cast<int>(8 * b)) & 0xff, Vec16));
+                  __builtin_convertvector((words >> static_cast<int>(8 * b)) & 0xff, Vec));
         }
       }
     };
-    for (; k0 + 64 <= blocked; k0 += 64) wordColumns.template operator()<16>();
-    for (; k0 + 32 <= blocked; k0 += 32) wordColumns.template operator()<8>();
+    for (; k0 + 4 * kLanes <= blocked; k0 += 4 * kLanes) wordColumns.template operator()<kLanes>();
+    for (; k0 + 2 * kLanes <= blocked; k0 += 2 * kLanes) wordColumns.template operator()<kLanes / 2>();
   }
-  for (; k0 < blocked; k0 += 16)
-    for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
-      if (k0 == 0) prefetchBlock(r0 + 16);
-      Vec16 v[16];
-      for (std::size_t i = 0; i < 16; ++i) v[i] = loadRow(row(r0 + i) + k0);
-      transpose16(v);
-      for (std::size_t i = 0; i < 16; ++i) store(a + (static_cast<std::size_t>(k0) + i) * kBlockRows + r0, v[i]);
+  for (; k0 < blocked; k0 += kLanes)
+    for (std::size_t r0 = 0; r0 < kBlockRows; r0 += kLanes) {
+      if (k0 == 0) prefetchBlock(r0 + kLanes);
+      Vec v[kLanes];
+      for (std::size_t i = 0; i < kLanes; ++i) v[i] = loadRow(row(r0 + i) + k0);
+      transpose(v);
+      for (std::size_t i = 0; i < kLanes; ++i) store(a + (static_cast<std::size_t>(k0) + i) * kBlockRows + r0, v[i]);
     }
   for (int k = blocked; k < width; ++k) {
     float* column = a + static_cast<std::size_t>(k) * kBlockRows;
@@ -208,16 +199,16 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
       quantizeToGrid(column, kBlockRows, scale[k], -max, max, column);
     }
 }
-EFGNN_KERNEL void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale,
+void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale,
                               int max, float* a) {
   loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, scale, max, a);
 }
-EFGNN_KERNEL void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int width, const float* scale,
+void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int width, const float* scale,
                               int max, float* a) {
   loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, scale, max, a);
 }
 /// loadColumns of the rows node[0], ..., node[n - 1] of x.
-EFGNN_KERNEL void gatherColumns(const std::uint8_t* x, std::size_t stride, const std::int64_t* node, std::size_t n,
+void gatherColumns(const std::uint8_t* x, std::size_t stride, const std::int64_t* node, std::size_t n,
                                 int width, float* a) {
   loadColumnsOf([&](std::size_t r) { return x + static_cast<std::size_t>(node[r]) * stride; }, n, width, nullptr, 0, a);
 }
@@ -226,38 +217,38 @@ EFGNN_KERNEL void gatherColumns(const std::uint8_t* x, std::size_t stride, const
 template <class T>
 __attribute__((always_inline)) inline void storeRowsOf(const float* y, int width, std::size_t n, T* out,
                                                        std::size_t stride) {
-  const int blocked = n == kBlockRows ? width / 16 * 16 : 0;
-  for (int o0 = 0; o0 < blocked; o0 += 16)
-    for (std::size_t r0 = 0; r0 < kBlockRows; r0 += 16) {
-      Vec16 v[16];
-      for (std::size_t i = 0; i < 16; ++i) v[i] = load(y + (static_cast<std::size_t>(o0) + i) * kBlockRows + r0);
-      transpose16(v);
-      for (std::size_t i = 0; i < 16; ++i) storeRow(out + (r0 + i) * stride + static_cast<std::size_t>(o0), v[i]);
+  const int blocked = n == kBlockRows ? width / kLanes * kLanes : 0;
+  for (int o0 = 0; o0 < blocked; o0 += kLanes)
+    for (std::size_t r0 = 0; r0 < kBlockRows; r0 += kLanes) {
+      Vec v[kLanes];
+      for (std::size_t i = 0; i < kLanes; ++i) v[i] = load(y + (static_cast<std::size_t>(o0) + i) * kBlockRows + r0);
+      transpose(v);
+      for (std::size_t i = 0; i < kLanes; ++i) storeRow(out + (r0 + i) * stride + static_cast<std::size_t>(o0), v[i]);
     }
   for (std::size_t r = 0; r < n; ++r)
     for (int o = blocked; o < width; ++o)
       out[r * stride + static_cast<std::size_t>(o)] = static_cast<T>(y[static_cast<std::size_t>(o) * kBlockRows + r]);
 }
-EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, float* out, std::size_t stride) {
+void storeRows(const float* y, int width, std::size_t n, float* out, std::size_t stride) {
   storeRowsOf(y, width, n, out, stride);
 }
-EFGNN_KERNEL void storeRows(const float* y, int width, std::size_t n, std::uint8_t* out, std::size_t stride) {
+void storeRows(const float* y, int width, std::size_t n, std::uint8_t* out, std::size_t stride) {
   storeRowsOf(y, width, n, out, stride);
 }
 
 /// acc = start, then acc = fma(factor(o, s), exact integer sum of code x input over segment s's
 /// weight entries, acc) for the segments s0 <= s < s1 in turn; `a` holds the layer's inputs.
 __attribute__((always_inline)) inline void accumulate(const IntegerLayer& layer, std::size_t o, int s0, int s1,
-                                                      const float* a, float start, Vec16 (&acc)[kVectors]) {
+                                                      const float* a, float start, Vec (&acc)[kVectors]) {
   const auto S = static_cast<std::size_t>(layer.segments());
-  for (auto& v : acc) v = Vec16{} + start;
+  for (auto& v : acc) v = Vec{} + start;
   for (int s = s0; s < s1; ++s) {
     const std::size_t os = o * S + static_cast<std::size_t>(s);
-    Vec16 sum[kVectors] = {};
+    Vec sum[kVectors] = {};
     for (std::uint32_t j = layer.offsets[os]; j < layer.offsets[os + 1]; ++j) {
       const float w = layer.codes[j];
       const float* column = a + static_cast<std::size_t>(layer.columns[j]) * kBlockRows;
-      for (int v = 0; v < kVectors; ++v) sum[v] += w * load(column + 16 * v);
+      for (int v = 0; v < kVectors; ++v) sum[v] += w * load(column + kLanes * v);
     }
     const float factor = layer.factors[os];
 #pragma GCC unroll 8
@@ -269,17 +260,17 @@ __attribute__((always_inline)) inline void accumulate(const IntegerLayer& layer,
 /// in turn (accumulate). With node_segments > 0 the layer is an edge network's first, whose last
 /// 2 x node_segments segments are the source node's and the target node's parts: each is summed
 /// from 0 and y = edge part + (source part + target part), as the QAT model adds them (the pair
-/// first, so that 3 sets of 8 vectors are live at a time, within the 32 registers). With `sums`,
+/// first, so that 3 sets of kVectors vectors are live at a time, within the registers). With `sums`,
 /// also each row's sum of outputs y[0] + y[1] + ... in turn, LayerNorm's first statistic, while
 /// the outputs are in registers (a pass over the tile less).
-EFGNN_KERNEL void products(const IntegerLayer& layer, const float* a, int node_segments, float* y, float* sums) {
+void products(const IntegerLayer& layer, const float* a, int node_segments, float* y, float* sums) {
   const int S = layer.segments(), es = S - 2 * node_segments;
-  Vec16 total[kVectors] = {};
+  Vec total[kVectors] = {};
   for (int o = 0; o < layer.out; ++o) {
     const auto uo = static_cast<std::size_t>(o);
-    Vec16 pair[kVectors], acc[kVectors];
+    Vec pair[kVectors], acc[kVectors];
     if (node_segments > 0) {
-      Vec16 target[kVectors];
+      Vec target[kVectors];
       accumulate(layer, uo, es, es + node_segments, a, 0.f, pair);
       accumulate(layer, uo, es + node_segments, S, a, 0.f, target);
       for (int v = 0; v < kVectors; ++v) pair[v] += target[v];
@@ -287,20 +278,20 @@ EFGNN_KERNEL void products(const IntegerLayer& layer, const float* a, int node_s
     accumulate(layer, uo, 0, es, a, layer.bias[uo], acc);
     if (node_segments > 0)
       for (int v = 0; v < kVectors; ++v) acc[v] += pair[v];
-    for (int v = 0; v < kVectors; ++v) store(y + uo * kBlockRows + 16 * v, acc[v]);
+    for (int v = 0; v < kVectors; ++v) store(y + uo * kBlockRows + kLanes * v, acc[v]);
     if (sums)
       for (int v = 0; v < kVectors; ++v) total[v] = o == 0 ? acc[v] : total[v] + acc[v];
   }
   if (sums && layer.out > 0)
-    for (int v = 0; v < kVectors; ++v) store(sums + 16 * v, total[v]);
+    for (int v = 0; v < kVectors; ++v) store(sums + kLanes * v, total[v]);
 }
 
 /// Normalised, norm-quantized (kNormQuantized), activated and quantized: the codes of one vector.
 /// The activation is ReLU (quantized activations are unsigned, ModelConfig.cpp), left to the
 /// activation grid, whose lower bound 0 clips what ReLU would set to 0.
 template <bool kNormQuantized, bool kExact>
-__attribute__((always_inline)) inline Vec16 codesOf(Vec16 t, Vec16 mean, Vec16 rstd, const Grid& norm,
-                                                    const Grid& activation, Vec16& offset) {
+__attribute__((always_inline)) inline Vec codesOf(Vec t, Vec mean, Vec rstd, const Grid& norm,
+                                                    const Grid& activation, Vec& offset) {
   t = (t - mean) * rstd;
   if (kNormQuantized) t = quantize<kExact>(t, norm, offset) * norm.scale;
   return quantize<kExact>(t, activation, offset);
@@ -309,28 +300,28 @@ __attribute__((always_inline)) inline Vec16 codesOf(Vec16 t, Vec16 mean, Vec16 r
 /// codesOf() of kCount outputs from o0 on of a transposed tile, rows of vector v, in place; a
 /// constant count keeps the codes in registers until the group is known to be certain.
 template <bool kNormQuantized, int kCount>
-__attribute__((always_inline)) inline void groupCodes(float* y, int o0, int v, Vec16 mean, Vec16 rstd, const Grid& norm,
+__attribute__((always_inline)) inline void groupCodes(float* y, int o0, int v, Vec mean, Vec rstd, const Grid& norm,
                                                       const Grid& activation, float margin) {
-  const auto row = [&](int g) { return y + static_cast<std::size_t>(o0 + g) * kBlockRows + 16 * v; };
-  Vec16 c[kCount];
-  Vec16 offset{};
+  const auto row = [&](int g) { return y + static_cast<std::size_t>(o0 + g) * kBlockRows + kLanes * v; };
+  Vec c[kCount];
+  Vec offset{};
 #pragma GCC unroll 16
   for (int g = 0; g < kCount; ++g)
     c[g] = codesOf<kNormQuantized, false>(load(row(g)), mean, rstd, norm, activation, offset);
   if (uncertain(offset, margin))      // from the stored outputs again (merged with the first loads,
     for (int g = 0; g < kCount; ++g)  // their normalised values went to the stack for this rare case)
-      c[g] = codesOf<kNormQuantized, true>(detail::loadHere(row(g)), mean, rstd, norm, activation, offset);
+      c[g] = codesOf<kNormQuantized, true>(simd::loadHere(row(g)), mean, rstd, norm, activation, offset);
 #pragma GCC unroll 16
   for (int g = 0; g < kCount; ++g) store(row(g), c[g]);
 }
 
 /// codesOf() of a transposed tile of `width` outputs in place, given each row's mean and rstd:
-/// groups of 16 outputs, then one at a time.
+/// groups of half as many outputs as there are registers, then one at a time.
 template <bool kNormQuantized>
-__attribute__((always_inline)) inline void tileCodes(float* y, int width, const Vec16 (&means)[kVectors],
-                                                     const Vec16 (&rstds)[kVectors], const Grid& norm,
+__attribute__((always_inline)) inline void tileCodes(float* y, int width, const Vec (&means)[kVectors],
+                                                     const Vec (&rstds)[kVectors], const Grid& norm,
                                                      const Grid& activation) {
-  constexpr int kGroup = 16;
+  constexpr int kGroup = simd::kRegisters / 2;
   const float margin = kNormQuantized ? std::max(norm.margin, activation.margin) : activation.margin;
   for (int v = 0; v < kVectors; ++v) {
     int o0 = 0;
@@ -343,30 +334,30 @@ __attribute__((always_inline)) inline void tileCodes(float* y, int width, const 
 /// LayerNorm (no affine parameters, eps 1e-5) as the QAT model computes it (Mlp.cpp), then
 /// (x - mean) x rstd; the norm quantizer, the activation and the activation quantizer; in place
 /// on a transposed tile of the layer's outputs.
-EFGNN_KERNEL void finish(const IntegerLayer& layer, const MlpShape& shape, float* y, const float* row_sums) {
-  const auto row = [&](int o, int v) { return y + static_cast<std::size_t>(o) * kBlockRows + 16 * v; };
+void finish(const IntegerLayer& layer, const MlpShape& shape, float* y, const float* row_sums) {
+  const auto row = [&](int o, int v) { return y + static_cast<std::size_t>(o) * kBlockRows + kLanes * v; };
   // LayerNorm statistics of every row of the tile, as the QAT model takes them (Mlp.cpp), every
   // operation in the same order and with the same roundings: sum = t_0 + t_1 + ... in turn
   // (row_sums, from products),
   // mean = sum x fl(1 / width), squares = fma(d_k, d_k, squares) in turn with d_k = t_k - mean,
-  // var = fma(squares, fl(1 / width), 1e-5), rstd = 1 / sqrt(var). The 8 vectors of rows of the
-  // tile go side by side: each row's sums are a chain of dependent additions, 8 chains keep
+  // var = fma(squares, fl(1 / width), 1e-5), rstd = 1 / sqrt(var). The vectors of rows of the
+  // tile go side by side: each row's sums are a chain of dependent additions, kVectors chains keep
   // the adders busy (one alone waits on the latency of every addition).
-  Vec16 means[kVectors] = {}, rstds[kVectors];
-  for (auto& r : rstds) r = Vec16{} + 1.f;  // without LayerNorm: (t - 0) x 1 = t
+  Vec means[kVectors] = {}, rstds[kVectors];
+  for (auto& r : rstds) r = Vec{} + 1.f;  // without LayerNorm: (t - 0) x 1 = t
   if (shape.layernorm) {
     const float inverse = 1.f / static_cast<float>(layer.out);
-    Vec16 squares[kVectors] = {};
-    for (int v = 0; v < kVectors; ++v) means[v] = load(row_sums + 16 * v) * inverse;
+    Vec squares[kVectors] = {};
+    for (int v = 0; v < kVectors; ++v) means[v] = load(row_sums + kLanes * v) * inverse;
     for (int o = 0; o < layer.out; ++o)
 #pragma GCC unroll 8
       for (int v = 0; v < kVectors; ++v) {
-        const Vec16 d = load(row(o, v)) - means[v];
+        const Vec d = load(row(o, v)) - means[v];
         squares[v] = fusedMultiplyAdd(d, d, squares[v]);
       }
     for (int v = 0; v < kVectors; ++v) {
-      Vec16 root = fusedMultiplyAdd(Vec16{} + inverse, squares[v], Vec16{} + 1e-5f);
-      for (int i = 0; i < 16; ++i) root[i] = std::sqrt(root[i]);
+      Vec root = fusedMultiplyAdd(Vec{} + inverse, squares[v], Vec{} + 1e-5f);
+      for (int i = 0; i < kLanes; ++i) root[i] = std::sqrt(root[i]);
       rstds[v] = 1.f / root;
     }
   }
@@ -398,65 +389,16 @@ void runLayers(const IntegerMlp& mlp, int node_segments, float* a, float* b, std
 
 }  // namespace
 
-EFGNN_KERNEL void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out) {
+void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out) {
   const Grid grid(scale, static_cast<float>(lo), static_cast<float>(hi));
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) store(out + i, quantize(load(in + i), grid));
+  for (; i + kLanes <= n; i += kLanes) store(out + i, quantize(load(in + i), grid));
   if (i < n) {  // the tail through a padded vector
-    float tail[16] = {};
+    float tail[kLanes] = {};
     std::copy(in + i, in + n, tail);
-    const Vec16 codes = quantize(load(tail), grid);
+    const Vec codes = quantize(load(tail), grid);
     for (std::size_t j = 0; i + j < n; ++j) out[i + j] = codes[j];
   }
-}
-
-IntegerLayer IntegerLayer::build(int in, int out, const std::vector<InputSegment>& segments,
-                                 const std::vector<std::int32_t>& positions, const std::vector<std::int8_t>& codes,
-                                 const std::vector<float>& weight_scale, const std::vector<float>& bias, bool dense) {
-  IntegerLayer l;
-  l.in = in;
-  l.out = out;
-  l.segment_begin.push_back(0);
-  for (const auto& s : segments) l.segment_begin.push_back(l.segment_begin.back() + s.width);
-  if (l.segment_begin.back() != in) throw std::invalid_argument("input segments do not cover the layer's inputs");
-  if (in > 65535) throw std::invalid_argument("more than 65535 inputs");
-  if (positions.size() != codes.size()) throw std::invalid_argument("as many non-zero positions as codes expected");
-  if (weight_scale.size() != 1 && weight_scale.size() != static_cast<std::size_t>(out))
-    throw std::invalid_argument("weight scale: one or one per output expected");
-  if (bias.size() != static_cast<std::size_t>(out)) throw std::invalid_argument("bias: one per output expected");
-  const std::int64_t total = static_cast<std::int64_t>(in) * out;
-  std::vector<std::int8_t> weight(static_cast<std::size_t>(total), 0);
-  std::int64_t previous = -1;
-  for (std::size_t j = 0; j < positions.size(); ++j) {
-    if (positions[j] <= previous || positions[j] >= total)
-      throw std::invalid_argument("non-zero positions must ascend within the weight");
-    previous = positions[j];
-    weight[static_cast<std::size_t>(positions[j])] = codes[j];
-  }
-  const int S = l.segments();
-  l.offsets.push_back(0);
-  for (int o = 0; o < out; ++o)
-    for (int s = 0; s < S; ++s) {
-      for (int k = l.segment_begin[static_cast<std::size_t>(s)]; k < l.segment_begin[static_cast<std::size_t>(s) + 1];
-           ++k) {
-        const std::int8_t c =
-            weight[static_cast<std::size_t>(o) * static_cast<std::size_t>(in) + static_cast<std::size_t>(k)];
-        if (c == 0 && !dense) continue;
-        l.columns.push_back(static_cast<std::uint16_t>(k));
-        l.codes.push_back(static_cast<float>(c));
-      }
-      l.offsets.push_back(static_cast<std::uint32_t>(l.codes.size()));
-      l.factors.push_back(weight_scale[weight_scale.size() == 1 ? 0 : static_cast<std::size_t>(o)] *
-                          segments[static_cast<std::size_t>(s)].scale);
-    }
-  l.bias = bias;
-  return l;
-}
-
-int IntegerMlp::width() const {
-  int w = 0;
-  for (const auto& l : layers) w = std::max({w, l.in, l.out});
-  return w;
 }
 
 template <class In, class Out>
@@ -512,4 +454,4 @@ void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& message
   });
 }
 
-}  // namespace efgnn::runtime
+}  // namespace efgnn::runtime::EFGNN_ISA

@@ -6,7 +6,7 @@
 // activation codes over a node's edges) and multiplies them by integer weight codes. The
 // products and their sums are exact integers; they are carried in float32 registers, which
 // hold integers up to 2^24 exactly and which the CPU multiplies fastest (fused multiply-add
-// on 16 lanes). With activations and weights of at most 8 bits, a layer of up to 256 inputs
+// on every lane of a vector). With activations and weights of at most 8 bits, a layer of up to 256 inputs
 // stays below 2^24; only a sum of aggregated codes of a node with very many edges could pass it
 // (when sum over a segment's weights of |code| x the largest aggregated code exceeds 2^24;
 // beyond it sums round, here and in the QAT model, in orders that need not agree).
@@ -23,7 +23,7 @@
 // Mlp.cpp's LayerNorm), so the two give the same codes and logits to the last bit.
 //
 // Layout: tiles of kBlockRows rows are held transposed (one row of kBlockRows lanes per feature),
-// so a weight is one broadcast multiplied into 8 vectors of 16 rows; a weight row is a list of
+// so a weight is one broadcast multiplied into a few vectors of rows (IntegerKernels.cpp); a weight row is a list of
 // (input, code) entries, of the non-zero weights only (sparse) or of all of them (dense).
 #include <cstdint>
 #include <vector>
@@ -80,7 +80,7 @@ struct IntegerEdgeMlp {
 /// out[i] = codes of in[i] on a grid: clamp(round half to even(fl(in[i] / scale)), lo, hi), as
 /// the fake quantizers of training compute them (computed without dividing where that gives the
 /// same codes; see IntegerKernels.cpp). `out` may be `in`.
-void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out);
+void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out, Isa isa = Isa::Best);
 
 /// As runMlp / runEdgeMlp / runNodeMlp in Kernels.hpp, on codes; the same array conventions.
 /// Rows are float (input features, logits) or bytes (activation codes, at most 8 bits: a quarter

@@ -1,5 +1,4 @@
-#include "runtime/Kernels.hpp"
-
+// The float kernels of one instruction set (Lanes.hpp): this file is compiled once per set.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -9,15 +8,21 @@
 #include <stdexcept>
 #include <utility>
 
-#include "runtime/ModelFile.hpp"
+#include "runtime/IntegerKernels.hpp"
+#include "runtime/Kernels.hpp"
 #include "runtime/Tiles.hpp"
+#include "runtime/Lanes.hpp"  // last: what follows is compiled for the instruction set
 
-namespace efgnn::runtime {
+namespace efgnn::runtime::EFGNN_ISA {
+#include "runtime/IsaKernels.hpp"
+
 namespace {
 
-using detail::load;
-using detail::store;
-using detail::Vec16;
+using simd::kLanes;
+using simd::kRegisters;
+using simd::load;
+using simd::store;
+using simd::Vec;
 
 /// What a dense layer does to its rows after the multiply-adds, in registers: add the bias and,
 /// in an edge network's first layer, the node products of the row's edge (the source part of
@@ -67,7 +72,8 @@ int nonzeroPlain(const float* a, const float* b, int k_count, int* out) {
   return n;
 }
 
-__attribute__((target("avx512f"))) int nonzeroAvx512(const float* a, const float* b, int k_count, int* out) {
+#if EFGNN_LANES == 16
+int nonzeroAvx512(const float* a, const float* b, int k_count, int* out) {
   const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   int n = 0, k = 0;
   for (; k + 16 <= k_count; k += 16) {
@@ -81,17 +87,22 @@ __attribute__((target("avx512f"))) int nonzeroAvx512(const float* a, const float
   return n + tail;
 }
 
-const bool kAvx512 = __builtin_cpu_supports("avx512f");
+#endif
 
-/// The sum of the 16 lanes, as a tree (halves, quarters, ...): 4 dependent additions instead
-/// of 16 in a row, which made LayerNorm wait on their latency.
-__attribute__((always_inline)) inline float horizontalSum(Vec16 v) {
-  typedef float Vec8 __attribute__((vector_size(32)));
-  typedef float Vec4 __attribute__((vector_size(16)));
-  const Vec8 v8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-                  __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const Vec4 v4 = __builtin_shufflevector(v8, v8, 0, 1, 2, 3) + __builtin_shufflevector(v8, v8, 4, 5, 6, 7);
-  return (v4[0] + v4[2]) + (v4[1] + v4[3]);
+/// nonzeroAvx512 or nonzeroPlain, whichever this instruction set has.
+int nonzero(const float* a, const float* b, int k_count, int* out) {
+#if EFGNN_LANES == 16
+  return nonzeroAvx512(a, b, k_count, out);
+#else
+  return nonzeroPlain(a, b, k_count, out);
+#endif
+}
+
+
+/// The sum of the lanes, as a tree (simd::reduceLanes): log2(kLanes) dependent additions
+/// instead of kLanes - 1 in a row, which made LayerNorm wait on their latency.
+__attribute__((always_inline)) inline float horizontalSum(Vec v) {
+  return simd::reduceLanes(v, [](auto x, auto y) { return x + y; });
 }
 
 float activate(float v, Activation a) {
@@ -107,30 +118,30 @@ float activate(float v, Activation a) {
 }
 
 /// LayerNorm (no affine parameters, eps 1e-5, biased variance, as torch) and the activation of
-/// a row of C x 16 values in registers.
+/// a row of C x kLanes values in registers.
 template <int C>
-__attribute__((always_inline)) inline void normalizeAndActivate(Vec16 (&v)[C], const MlpShape& shape) {
+__attribute__((always_inline)) inline void normalizeAndActivate(Vec (&v)[C], const MlpShape& shape) {
   if (shape.layernorm) {
-    Vec16 sum = v[0];
+    Vec sum = v[0];
     for (int c = 1; c < C; ++c) sum += v[c];
-    const float mean = horizontalSum(sum) * (1.f / (16 * C));  // a multiplication: 3, not 11 cycles
-    Vec16 squares{};
+    const float mean = horizontalSum(sum) * (1.f / (kLanes * C));  // a multiplication: 3, not 11 cycles
+    Vec squares{};
     for (int c = 0; c < C; ++c) {
       v[c] -= mean;
       squares += v[c] * v[c];
     }
-    const float inv = 1.0f / std::sqrt(horizontalSum(squares) * (1.f / (16 * C)) + 1e-5f);
+    const float inv = 1.0f / std::sqrt(horizontalSum(squares) * (1.f / (kLanes * C)) + 1e-5f);
     for (int c = 0; c < C; ++c) v[c] *= inv;
   }
   if (shape.activation == Activation::ReLU) {
-    for (int c = 0; c < C; ++c) v[c] = v[c] > 0 ? v[c] : Vec16{};
+    for (int c = 0; c < C; ++c) v[c] = v[c] > 0 ? v[c] : Vec{};
   } else {
     for (int c = 0; c < C; ++c)
-      for (int i = 0; i < 16; ++i) v[c][i] = activate(v[c][i], shape.activation);
+      for (int i = 0; i < kLanes; ++i) v[c][i] = activate(v[c][i], shape.activation);
   }
 }
 
-/// Rows whose outputs are C x 16 wide, two rows at a time: the accumulators stay in registers
+/// Rows whose outputs are C x kLanes wide, two rows at a time: the accumulators stay in registers
 /// while the inputs non-zero in either row stream by, and each weight vector, loaded once into
 /// a register, serves both rows; the rows are finished (RowFinish) in registers too. One row at
 /// a time needed a weight load per multiply-add, and a CPU that loads one 512-bit vector per
@@ -141,12 +152,12 @@ __attribute__((always_inline)) inline void normalizeAndActivate(Vec16 (&v)[C], c
 /// hide the multiply-add latency in one-vector rows, would make the order depend on the
 /// partner.)
 template <int C>
-__attribute__((always_inline)) inline void denseRowsVec16(const InputRows& in, std::size_t rows, const float* wt,
+__attribute__((always_inline)) inline void denseRows(const InputRows& in, std::size_t rows, const float* wt,
                                                           int k_count, const RowFinish& fin, float* y,
                                                           std::size_t y_stride) {
-  constexpr std::size_t out = 16 * C;
+  constexpr std::size_t out = kLanes * C;
   constexpr std::size_t ahead = detail::kPrefetchDistance;
-  int nonzero[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
+  int nonzero_inputs[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
   for (std::size_t r = 0; r < rows; r += 2) {
     const bool pair = r + 1 < rows;  // an odd last row pairs with itself
     // Rows streamed from memory (states) and gathered at random (node products) are asked for
@@ -161,22 +172,22 @@ __attribute__((always_inline)) inline void denseRowsVec16(const InputRows& in, s
         detail::prefetch(pd, out);
       }
     }
-    Vec16 acc[2][C];
+    Vec acc[2][C];
     for (auto& row : acc)
-      for (auto& v : row) v = Vec16{};
+      for (auto& v : row) v = Vec{};
     in.forParts(k_count, [&](const float* x, std::size_t stride, int begin, int count) {
       const float* xa = x + r * stride;
       const float* xb = pair ? xa + stride : xa;
-      const int n = kAvx512 ? nonzeroAvx512(xa, xb, count, nonzero) : nonzeroPlain(xa, xb, count, nonzero);
+      const int n = nonzero(xa, xb, count, nonzero_inputs);
       const float* w0 = wt + static_cast<std::size_t>(begin) * out;
       for (int i = 0; i < n; ++i) {
-        const int k = nonzero[i];
+        const int k = nonzero_inputs[i];
         const float va = xa[k], vb = xb[k];
         const float* w = w0 + static_cast<std::size_t>(k) * out;
         for (int c = 0; c < C; ++c) {
           // Loaded once: GCC would otherwise fold the load into both multiply-adds, loading
           // the vector twice, which is what pairing the rows is meant to save.
-          const Vec16 wc = detail::loadHere(w + 16 * c);
+          const Vec wc = simd::loadHere(w + kLanes * c);
           acc[0][c] += va * wc;
           acc[1][c] += vb * wc;
         }
@@ -185,14 +196,14 @@ __attribute__((always_inline)) inline void denseRowsVec16(const InputRows& in, s
     // Each row by itself, with its accumulators named at compile time (a loop over the two
     // rows sent them through the stack).
     const auto finishRow = [&](auto row) __attribute__((always_inline)) {
-      Vec16 v[C];
-      for (int c = 0; c < C; ++c) v[c] = fin.bias ? acc[row][c] + load(fin.bias + 16 * c) : acc[row][c];
+      Vec v[C];
+      for (int c = 0; c < C; ++c) v[c] = fin.bias ? acc[row][c] + load(fin.bias + kLanes * c) : acc[row][c];
       if (fin.products) {
         const auto [ps, pd] = fin.productRows(r + row, out);
-        for (int c = 0; c < C; ++c) v[c] += load(ps + 16 * c) + load(pd + 16 * c);
+        for (int c = 0; c < C; ++c) v[c] += load(ps + kLanes * c) + load(pd + kLanes * c);
       }
       if (fin.shape) normalizeAndActivate(v, *fin.shape);
-      for (int c = 0; c < C; ++c) store(y + (r + row) * y_stride + 16 * c, v[c]);
+      for (int c = 0; c < C; ++c) store(y + (r + row) * y_stride + kLanes * c, v[c]);
     };
     finishRow(std::integral_constant<int, 0>{});
     if (pair) finishRow(std::integral_constant<int, 1>{});
@@ -202,24 +213,25 @@ __attribute__((always_inline)) inline void denseRowsVec16(const InputRows& in, s
 /// y[r, 0:out] = finished(x[r, 0:k_count] W[k_begin : k_begin + k_count]^T). Zero inputs (most
 /// of them after a ReLU) are skipped: that is exact, and it is where the sparsity of
 /// activations pays.
-EFGNN_KERNEL void dense(const InputRows& in, std::size_t rows, const DenseLayer& layer, int k_count,
+void dense(const InputRows& in, std::size_t rows, const DenseLayer& layer, int k_count,
                         const RowFinish& fin, float* y, std::size_t y_stride) {
   const auto out = static_cast<std::size_t>(layer.out);
   const float* wt = layer.wt.data();
-  switch (k_count <= 1024 ? out : 0) {
-    case 16:
-      return denseRowsVec16<1>(in, rows, wt, k_count, fin, y, y_stride);
-    case 32:
-      return denseRowsVec16<2>(in, rows, wt, k_count, fin, y, y_stride);
-    case 48:
-      return denseRowsVec16<3>(in, rows, wt, k_count, fin, y, y_stride);
-    case 64:
-      return denseRowsVec16<4>(in, rows, wt, k_count, fin, y, y_stride);
-    case 96:
-      return denseRowsVec16<6>(in, rows, wt, k_count, fin, y, y_stride);
-    default:
-      break;
-  }
+  // Widths of whole vectors whose two rows' accumulators, a weight vector and the two inputs
+  // fit in the registers; the others by the plain loop below.
+  const auto rowsOf = [&]<std::size_t kOut>() __attribute__((always_inline)) {
+    constexpr int C = kOut / kLanes;
+    if constexpr (kOut % kLanes == 0 && 2 * C + 3 <= kRegisters) {
+      if (out != kOut) return false;
+      denseRows<C>(in, rows, wt, k_count, fin, y, y_stride);
+      return true;
+    }
+    return false;
+  };
+  if (k_count <= 1024 && (rowsOf.template operator()<16>() || rowsOf.template operator()<32>() ||
+                          rowsOf.template operator()<48>() || rowsOf.template operator()<64>() ||
+                          rowsOf.template operator()<96>()))
+    return;
   for (std::size_t r = 0; r < rows; ++r) {
     float* __restrict yr = y + r * y_stride;
     if (fin.bias)
@@ -283,34 +295,35 @@ void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size
   }
 }
 
-/// The sum of the rows `edge[0..count)` of e into sum[0:16 C], the accumulators in registers.
+/// The sum of the rows `edge[0..count)` of e into sum[0:kLanes C], the accumulators in registers.
 template <int C, class T>
-__attribute__((always_inline)) inline void sumRowsVec16(const T* e, std::size_t e_stride, const std::uint32_t* edge,
+__attribute__((always_inline)) inline void sumRowsOf(const T* e, std::size_t e_stride, const std::uint32_t* edge,
                                                         std::size_t count, float* sum) {
-  Vec16 acc[C] = {};
+  Vec acc[C] = {};
   for (std::size_t j = 0; j < count; ++j) {
     const T* row = e + static_cast<std::size_t>(edge[j]) * e_stride;
-    for (int c = 0; c < C; ++c) acc[c] += detail::loadRow(row + 16 * c);
+    for (int c = 0; c < C; ++c) acc[c] += simd::loadRow(row + kLanes * c);
   }
-  for (int c = 0; c < C; ++c) store(sum + 16 * c, acc[c]);
+  for (int c = 0; c < C; ++c) store(sum + kLanes * c, acc[c]);
 }
 
 /// The same for any width.
 template <class T>
 __attribute__((always_inline)) inline void sumRows(const T* e, std::size_t width, std::size_t e_stride,
                                                    const std::uint32_t* edge, std::size_t count, float* sum) {
-  switch (width) {
-    case 16:
-      return sumRowsVec16<1>(e, e_stride, edge, count, sum);
-    case 32:
-      return sumRowsVec16<2>(e, e_stride, edge, count, sum);
-    case 48:
-      return sumRowsVec16<3>(e, e_stride, edge, count, sum);
-    case 64:
-      return sumRowsVec16<4>(e, e_stride, edge, count, sum);
-    default:
-      break;
-  }
+  // Whole vectors, the accumulators in registers (at most half of them).
+  const auto rowsOf = [&]<std::size_t kWidth>() __attribute__((always_inline)) {
+    constexpr int C = kWidth / kLanes;
+    if constexpr (kWidth % kLanes == 0 && C <= kRegisters / 2) {
+      if (width != kWidth) return false;
+      sumRowsOf<C>(e, e_stride, edge, count, sum);
+      return true;
+    }
+    return false;
+  };
+  if (rowsOf.template operator()<16>() || rowsOf.template operator()<32>() || rowsOf.template operator()<48>() ||
+      rowsOf.template operator()<64>())
+    return;
   std::fill(sum, sum + width, 0.f);
   for (std::size_t j = 0; j < count; ++j) {
     const T* row = e + static_cast<std::size_t>(edge[j]) * e_stride;
@@ -318,7 +331,7 @@ __attribute__((always_inline)) inline void sumRows(const T* e, std::size_t width
   }
 }
 
-/// sumMessages() in each kernel clone.
+/// sumMessages() of float or byte rows.
 template <class T>
 __attribute__((always_inline)) inline void sumMessagesOf(const NodeMessages<T>& m, const EdgeList& edges,
                                                          std::size_t r0, std::size_t n, float* sums, float* out,
@@ -347,79 +360,12 @@ __attribute__((always_inline)) inline void sumMessagesOf(const NodeMessages<T>& 
   }
 }
 
-EFGNN_KERNEL void sumMessagesClone(const NodeMessages<float>& m, const EdgeList& edges, std::size_t r0, std::size_t n,
-                                   float* sums, float* out, std::size_t out_stride) {
-  sumMessagesOf(m, edges, r0, n, sums, out, out_stride);
-}
-EFGNN_KERNEL void sumMessagesClone(const NodeMessages<std::uint8_t>& m, const EdgeList& edges, std::size_t r0,
-                                   std::size_t n, float* sums, float* out, std::size_t out_stride) {
-  sumMessagesOf(m, edges, r0, n, sums, out, out_stride);
-}
-
 template <class Body>
 void forTiles(std::size_t rows, const Execution& exec, std::size_t scratch, Body body) {
   detail::forTiles(rows, exec.tile, exec, scratch, body);
 }
 
 }  // namespace
-
-Activation activationOf(const std::string& name, const std::string& source) {
-  if (name == "ReLU") return Activation::ReLU;
-  if (name == "SiLU") return Activation::SiLU;
-  if (name == "Tanh") return Activation::Tanh;
-  throw ModelFileError(source + ": activation '" + name + "': expected ReLU, SiLU or Tanh");
-}
-
-DenseLayer DenseLayer::fromRowMajor(const float* w, int out, int in, const float* b) {
-  DenseLayer l;
-  l.in = in;
-  l.out = out;
-  l.wt.resize(static_cast<std::size_t>(in) * static_cast<std::size_t>(out));
-  for (int o = 0; o < out; ++o)
-    for (int k = 0; k < in; ++k)
-      l.wt[static_cast<std::size_t>(k) * static_cast<std::size_t>(out) + static_cast<std::size_t>(o)] =
-          w[static_cast<std::size_t>(o) * static_cast<std::size_t>(in) + static_cast<std::size_t>(k)];
-  l.bias.assign(b, b + out);
-  return l;
-}
-
-EdgeMlp EdgeMlp::of(int edge_width, int node_width, Mlp mlp) {
-  EdgeMlp m{edge_width, node_width, std::move(mlp), {}};
-  const DenseLayer& first = m.mlp.layers.front();
-  const auto h = static_cast<std::size_t>(first.out);
-  DenseLayer& parts = m.node_parts;
-  parts.in = node_width;
-  parts.out = 2 * first.out;
-  parts.wt.resize(static_cast<std::size_t>(node_width) * 2 * h);
-  parts.bias.assign(2 * h, 0.f);
-  for (std::size_t k = 0; k < static_cast<std::size_t>(node_width); ++k)
-    for (std::size_t side = 0; side < 2; ++side)  // source rows, then target rows of W^T
-      std::copy_n(first.wt.data() + (static_cast<std::size_t>(edge_width) + side * node_width + k) * h, h,
-                  parts.wt.data() + k * 2 * h + side * h);
-  return m;
-}
-
-int Mlp::width() const {
-  int w = 0;
-  for (const auto& l : layers) w = std::max(w, l.out);
-  return w;
-}
-
-EdgeList::EdgeList(const std::int64_t* edge_index, std::size_t e, std::size_t n)
-    : src(edge_index), dst(edge_index + e), num_edges(e), num_nodes(n) {
-  const auto bucket = [&](const std::int64_t* node_of, std::vector<std::uint32_t>& offsets,
-                          std::vector<std::uint32_t>& edges) {
-    offsets.assign(n + 1, 0);
-    for (std::size_t k = 0; k < e; ++k) ++offsets[static_cast<std::size_t>(node_of[k]) + 1];
-    for (std::size_t i = 0; i < n; ++i) offsets[i + 1] += offsets[i];
-    edges.resize(e);
-    std::vector<std::uint32_t> next(offsets.begin(), offsets.end() - 1);
-    for (std::size_t k = 0; k < e; ++k)
-      edges[next[static_cast<std::size_t>(node_of[k])]++] = static_cast<std::uint32_t>(k);
-  };
-  bucket(dst, in_offsets, in_edges);
-  bucket(src, out_offsets, out_edges);
-}
 
 void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
             std::size_t out_stride, const Execution& exec) {
@@ -456,15 +402,14 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
   });
 }
 
-template <class T>
-void sumMessages(const NodeMessages<T>& m, const EdgeList& edges, std::size_t r0, std::size_t n, float* sums,
-                 float* out, std::size_t out_stride) {
-  sumMessagesClone(m, edges, r0, n, sums, out, out_stride);
+void sumMessages(const NodeMessages<float>& m, const EdgeList& edges, std::size_t r0, std::size_t n,
+                 float* sums, float* out, std::size_t out_stride) {
+  sumMessagesOf(m, edges, r0, n, sums, out, out_stride);
 }
-template void sumMessages(const NodeMessages<float>&, const EdgeList&, std::size_t, std::size_t, float*, float*,
-                          std::size_t);
-template void sumMessages(const NodeMessages<std::uint8_t>&, const EdgeList&, std::size_t, std::size_t, float*, float*,
-                          std::size_t);
+void sumMessages(const NodeMessages<std::uint8_t>& m, const EdgeList& edges, std::size_t r0,
+                 std::size_t n, float* sums, float* out, std::size_t out_stride) {
+  sumMessagesOf(m, edges, r0, n, sums, out, out_stride);
+}
 
 void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
                 std::size_t x_stride, const Execution& exec) {
@@ -482,16 +427,4 @@ void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeL
   });
 }
 
-template <class T>
-void copyColumns(const T* from, std::size_t rows, std::size_t width, std::size_t from_stride, T* to,
-                 std::size_t to_stride, const Execution& exec) {
-  forTiles(rows, exec, 0, [&](std::size_t r0, std::size_t n, float*, float*) {
-    for (std::size_t r = r0; r < r0 + n; ++r)
-      std::memcpy(to + r * to_stride, from + r * from_stride, sizeof(T) * width);
-  });
-}
-template void copyColumns(const float*, std::size_t, std::size_t, std::size_t, float*, std::size_t, const Execution&);
-template void copyColumns(const std::uint8_t*, std::size_t, std::size_t, std::size_t, std::uint8_t*, std::size_t,
-                          const Execution&);
-
-}  // namespace efgnn::runtime
+}  // namespace efgnn::runtime::EFGNN_ISA

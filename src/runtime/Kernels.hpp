@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/Isa.hpp"
+
 namespace efgnn::runtime {
 
 enum class Activation { ReLU, SiLU, Tanh };
@@ -56,6 +58,7 @@ struct EdgeList {
 struct Execution {
   int threads = 0;         // 0: OpenMP's default
   std::size_t tile = 256;  // rows per tile
+  Isa isa = Isa::Best;     // whose kernels run (Isa.hpp); the same for a whole forward pass
 };
 
 /// out[r, 0:last width] = mlp(in[r, 0:first input width]) for r < rows.
@@ -79,12 +82,6 @@ struct NodeMessages {
   bool separate;
   std::size_t columns() const { return separate ? 2 * width : width; }
 };
-
-/// Rows [0, n) of `out` (out_stride apart) = the messages of nodes r0 .. r0 + n - 1; `sums` is
-/// scratch of 2 width.
-template <class T>
-void sumMessages(const NodeMessages<T>& m, const EdgeList& edges, std::size_t r0, std::size_t n, float* sums,
-                 float* out, std::size_t out_stride);
 
 /// x[i, 0:last width] = mlp([messages of node i, x[i, 0:state width]]) for every node, in place:
 /// the sums over edges are taken tile by tile, where the node network reads them, so they never

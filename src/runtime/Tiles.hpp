@@ -1,6 +1,7 @@
 #pragma once
-// What the runtime's float and integer kernels share: the vector type, the kernel clones and the
-// parallel loop over tiles of rows. Internal to the runtime library.
+// What the runtime's float and integer kernels share whatever the instruction set: working
+// arrays, prefetching and the parallel loop over tiles of rows (Lanes.hpp has the vectors).
+// Internal to the runtime library.
 #include <omp.h>
 #include <sys/mman.h>
 
@@ -15,40 +16,6 @@
 #include "runtime/Kernels.hpp"
 
 namespace efgnn::runtime::detail {
-
-/// Kernels are compiled for x86-64-v4 (AVX-512), v3 (AVX2 + FMA) and the baseline; the loader
-/// picks the clone for the CPU at hand.
-#define EFGNN_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
-/// 16 floats: one AVX-512 register, two AVX2 ones; GCC lowers it for each kernel clone.
-typedef float Vec16 __attribute__((vector_size(64)));
-typedef int IVec16 __attribute__((vector_size(64)));
-typedef std::uint8_t Bytes16 __attribute__((vector_size(16)));
-
-__attribute__((always_inline)) inline Vec16 load(const float* p) {
-  Vec16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-__attribute__((always_inline)) inline void store(float* p, Vec16 v) { std::memcpy(p, &v, sizeof v); }
-/// A load that stays one load instruction where it is written (volatile): GCC neither folds it
-/// into each instruction that uses the value (loading it again each time) nor merges it with an
-/// earlier load of the same address (keeping that value alive, in registers or on the stack).
-__attribute__((always_inline)) inline Vec16 loadHere(const float* p) {
-  typedef float UnalignedVec16 __attribute__((vector_size(64), aligned(4)));
-  return *reinterpret_cast<const volatile UnalignedVec16*>(p);
-}
-
-/// 16 values of a row as floats: float rows, or rows of activation codes (bytes).
-__attribute__((always_inline)) inline Vec16 loadRow(const float* p) { return load(p); }
-__attribute__((always_inline)) inline Vec16 loadRow(const std::uint8_t* p) {
-  // Widened to 16 bits, then 32, then converted: GCC compiles a direct byte-to-float or
-  // byte-to-int32 conversion to one scalar conversion or insertion per lane.
-  typedef std::uint16_t Halves16 __attribute__((vector_size(32)));
-  Bytes16 b;
-  std::memcpy(&b, p, sizeof b);
-  return __builtin_convertvector(__builtin_convertvector(__builtin_convertvector(b, Halves16), IVec16), Vec16);
-}
 
 /// An array for the large working data of a forward pass (states, node parts), grown, never
 /// shrunk; what it held is lost when it grows. Aligned to 2 MiB and marked for transparent huge

@@ -24,6 +24,14 @@ namespace {
 
 using runtime::EdgeClassifier;
 using runtime::GraphInput;
+using runtime::Isa;
+
+/// The runtime's configuration for an instruction set: the kernels of every set this CPU has
+/// are tested (the widths of their vectors, and so their tiles and loops, differ).
+EdgeClassifier::Config on(Isa isa, EdgeClassifier::Config c = {}) {
+  c.isa = isa;
+  return c;
+}
 
 struct RandomGraph {
   std::vector<float> x, edge_attr;
@@ -110,19 +118,22 @@ TEST(Runtime, FloatMatchesLibTorchOnGraphsOfManySizes) {
   for (const auto& config : configs) {
     auto model = makeModel(config);
     model->eval();
-    const EdgeClassifier runtime(toModelFile(*model), "test", {});
-    for (const auto& [nodes, edges] :
-         {std::pair<std::size_t, std::size_t>{1, 0}, {2, 1}, {5, 7}, {60, 300}, {700, 2500}}) {
-      const auto g =
-          randomGraph(nodes, edges, config.node_features, config.edge_features, static_cast<unsigned>(edges));
-      const auto got = runtime.logits(g.input());
-      ASSERT_EQ(got.size(), edges);
-      if (edges == 0) continue;
-      const double diff = maxRelativeDifference(got, reference(*model, g));
-      char text[32];
-      std::snprintf(text, sizeof text, "%.3g", diff);
-      RecordProperty("max_relative_difference_" + std::to_string(edges), text);
-      EXPECT_LT(diff, 1e-5) << config.toYaml() << " with " << nodes << " nodes, " << edges << " edges";
+    for (const Isa isa : runtime::supportedIsas()) {
+      const EdgeClassifier runtime(toModelFile(*model), "test", on(isa));
+      for (const auto& [nodes, edges] :
+           {std::pair<std::size_t, std::size_t>{1, 0}, {2, 1}, {5, 7}, {60, 300}, {700, 2500}}) {
+        const auto g =
+            randomGraph(nodes, edges, config.node_features, config.edge_features, static_cast<unsigned>(edges));
+        const auto got = runtime.logits(g.input());
+        ASSERT_EQ(got.size(), edges);
+        if (edges == 0) continue;
+        const double diff = maxRelativeDifference(got, reference(*model, g));
+        char text[32];
+        std::snprintf(text, sizeof text, "%.3g", diff);
+        RecordProperty("max_relative_difference_" + runtime::nameOf(isa) + "_" + std::to_string(edges), text);
+        EXPECT_LT(diff, 1e-5) << config.toYaml() << " with " << nodes << " nodes, " << edges << " edges, "
+                              << runtime::nameOf(isa);
+      }
     }
   }
 }
@@ -148,11 +159,33 @@ TEST(Runtime, ResultsDoNotDependOnThreadsOrTiles) {
     auto model = makeModel(config);
     const auto file = toModelFile(*model);
     const auto g = randomGraph(500, 3000, 4, 6, 1);
-    const auto one = EdgeClassifier(file, "test", {1, 256}).logits(g.input());
-    for (const EdgeClassifier::Config c :
-         {EdgeClassifier::Config{2, 256}, EdgeClassifier::Config{3, 7}, EdgeClassifier::Config{2, 1}})
-      EXPECT_EQ(EdgeClassifier(file, "test", c).logits(g.input()), one)
-          << "hidden " << hidden << ", " << c.threads << " threads, tile " << c.edge_tile;
+    for (const Isa isa : runtime::supportedIsas()) {
+      const auto one = EdgeClassifier(file, "test", on(isa, {1, 256})).logits(g.input());
+      for (const EdgeClassifier::Config c :
+           {EdgeClassifier::Config{2, 256}, EdgeClassifier::Config{3, 7}, EdgeClassifier::Config{2, 1}})
+        EXPECT_EQ(EdgeClassifier(file, "test", on(isa, c)).logits(g.input()), one)
+            << "hidden " << hidden << ", " << c.threads << " threads, tile " << c.edge_tile << ", "
+            << runtime::nameOf(isa);
+    }
+  }
+}
+
+TEST(Runtime, InstructionSetsAreNamedAndOnesTheCpuLacksAreRefused) {
+  const auto isas = runtime::supportedIsas();
+  ASSERT_FALSE(isas.empty());
+  EXPECT_EQ(isas.front(), Isa::Base);
+  EXPECT_EQ(runtime::resolve(Isa::Best), isas.back());
+  for (const Isa isa : {Isa::Best, Isa::Base, Isa::Avx2, Isa::Avx512})
+    EXPECT_EQ(runtime::isaNamed(runtime::nameOf(isa)), isa);
+  EXPECT_THROW(runtime::isaNamed("neon"), std::invalid_argument);
+  if (isas.back() == Isa::Avx512) GTEST_SKIP() << "this CPU has every instruction set";
+  torch::manual_seed(6);
+  const auto file = toModelFile(*makeModel(smallConfig()));
+  try {
+    EdgeClassifier(file, "test", on(Isa::Avx512));
+    ADD_FAILURE() << "AVX-512 kernels accepted on a CPU without AVX-512";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("avx512"), std::string::npos) << e.what();
   }
 }
 
@@ -240,8 +273,9 @@ TEST(RuntimeInteger, ReproducesTheQatModelBitForBit) {
     auto model = calibratedQatModel(c, 22);
     const auto file = toModelFile(*model);
     ASSERT_EQ(file.settings.at("weights"), "integer");
+    for (const Isa isa : runtime::supportedIsas())
     for (const bool sparse : {true, false}) {
-      const EdgeClassifier runtime(file, "test", {2, 256, sparse});
+      const EdgeClassifier runtime(file, "test", on(isa, {2, 256, sparse}));
       for (const auto& [nodes, edges] : {std::pair<std::size_t, std::size_t>{2, 1}, {60, 300}, {700, 3000}}) {
         const auto g = randomGraph(nodes, edges, c.node_features, c.edge_features, static_cast<unsigned>(edges));
         const auto want = reference(*model, g);
@@ -249,13 +283,14 @@ TEST(RuntimeInteger, ReproducesTheQatModelBitForBit) {
         ASSERT_EQ(got.size(), edges);
         for (std::size_t k = 0; k < edges; ++k)
           ASSERT_EQ(got[k], want.data_ptr<float>()[k])
-              << "edge " << k << " of " << edges << (sparse ? " (sparse)" : " (dense)") << "\n"
+              << "edge " << k << " of " << edges << (sparse ? " (sparse, " : " (dense, ") << runtime::nameOf(isa)
+              << ")\n"
               << c.toYaml();
         compared += edges;
       }
     }
   }
-  EXPECT_EQ(compared, 5u * 2u * 3301u);
+  EXPECT_EQ(compared, 5u * 2u * 3301u * runtime::supportedIsas().size());
 }
 
 // The integer path rounds v x (1 / scale) where that gives the codes training computes by
@@ -279,7 +314,8 @@ TEST(RuntimeInteger, GridCodesAreThoseOfDivisionAtEveryRoundingBoundary) {
       }
     }
     std::vector<float> got(in.size());
-    runtime::quantizeToGrid(in.data(), in.size(), scale, lo, hi, got.data());
+    const auto isas = runtime::supportedIsas();
+    runtime::quantizeToGrid(in.data(), in.size(), scale, lo, hi, got.data(), isas[static_cast<std::size_t>(trial / 3) % isas.size()]);
     for (std::size_t i = 0; i < in.size(); ++i) {
       const float q = in[i] / scale;
       const float want = std::clamp(std::nearbyint(q), static_cast<float>(lo), static_cast<float>(hi));
@@ -307,6 +343,11 @@ TEST(RuntimeInteger, SparseEqualsDenseAndThreadsDoNotMatter) {
   const auto one = sparse.logits(g.input());
   EXPECT_EQ(dense.logits(g.input()), one);
   for (const int threads : {2, 3}) EXPECT_EQ(EdgeClassifier(file, "test", {threads, 256, true}).logits(g.input()), one);
+  // Exact sums: every instruction set gives the same codes and logits.
+  for (const Isa isa : runtime::supportedIsas())
+    for (const bool sparse_weights : {true, false})
+      EXPECT_EQ(EdgeClassifier(file, "test", on(isa, {2, 256, sparse_weights})).logits(g.input()), one)
+          << runtime::nameOf(isa) << (sparse_weights ? " sparse" : " dense");
   EXPECT_TRUE(sparse.logits(randomGraph(10, 0, 4, 6, 2).input()).empty());
 }
 

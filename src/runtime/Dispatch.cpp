@@ -1,0 +1,77 @@
+// The runtime's public kernels, each forwarded to the instruction set of its Execution.
+#include "runtime/IntegerKernels.hpp"
+#include "runtime/Kernels.hpp"
+
+namespace efgnn::runtime {
+namespace avx512 {
+#include "runtime/IsaKernels.hpp"
+}
+namespace avx2 {
+#include "runtime/IsaKernels.hpp"
+}
+namespace base {
+#include "runtime/IsaKernels.hpp"
+}
+
+// The call in the namespace of the instruction set `isa` resolves to. EFGNN_BASELINE_ONLY: a
+// build of the baseline kernels alone (the fuzzing build: clang does not take GCC's per-file
+// target pragma), where resolve() knows no other set.
+#ifdef EFGNN_BASELINE_ONLY
+#define EFGNN_DISPATCH(isa, call) \
+  resolve(isa);                   \
+  return base::call
+#else
+#define EFGNN_DISPATCH(isa, call) \
+  switch (resolve(isa)) {         \
+    case Isa::Avx512:             \
+      return avx512::call;        \
+    case Isa::Avx2:               \
+      return avx2::call;          \
+    default:                      \
+      return base::call;          \
+  }
+#endif
+
+void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+            std::size_t out_stride, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, runMlp(mlp, in, rows, in_stride, out, out_stride, exec));
+}
+
+void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
+                const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, runEdgeMlp(net, e, e_stride, x, x_stride, edges, out, out_stride, exec));
+}
+
+void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
+                std::size_t x_stride, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, runNodeMlp(mlp, messages, edges, x, x_stride, exec));
+}
+
+void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out, Isa isa) {
+  EFGNN_DISPATCH(isa, quantizeToGrid(in, n, scale, lo, hi, out));
+}
+
+template <class In, class Out>
+void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t in_stride, Out* out,
+            std::size_t out_stride, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, runMlp(mlp, in, rows, in_stride, out, out_stride, exec));
+}
+template void runMlp(const IntegerMlp&, const float*, std::size_t, std::size_t, std::uint8_t*, std::size_t,
+                     const Execution&);
+template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, std::uint8_t*, std::size_t,
+                     const Execution&);
+template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, float*, std::size_t,
+                     const Execution&);
+
+void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const std::uint8_t* x,
+                std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
+                const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, runEdgeMlp(net, e, e_stride, x, x_stride, edges, out, out_stride, exec));
+}
+
+void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& messages, const EdgeList& edges,
+                std::uint8_t* x, std::size_t x_stride, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, runNodeMlp(mlp, messages, edges, x, x_stride, exec));
+}
+
+}  // namespace efgnn::runtime

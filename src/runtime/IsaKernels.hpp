@@ -1,0 +1,29 @@
+// One instruction set's kernels: the functions of Kernels.hpp and IntegerKernels.hpp, compiled
+// for that set (Lanes.hpp), and sumMessages, which both kernel sources use. Declared inside
+// namespace efgnn::runtime::<set> by the kernel sources and by Dispatch.cpp, which forwards each
+// public function to the set of its Execution. No include guard: included once per namespace,
+// after Kernels.hpp and IntegerKernels.hpp.
+
+void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+            std::size_t out_stride, const Execution& exec);
+void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
+                const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec);
+void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
+                std::size_t x_stride, const Execution& exec);
+
+/// Rows [0, n) of `out` (out_stride apart) = the messages of nodes r0 .. r0 + n - 1; `sums` is
+/// scratch of 2 width.
+void sumMessages(const NodeMessages<float>& m, const EdgeList& edges, std::size_t r0, std::size_t n, float* sums,
+                 float* out, std::size_t out_stride);
+void sumMessages(const NodeMessages<std::uint8_t>& m, const EdgeList& edges, std::size_t r0, std::size_t n,
+                 float* sums, float* out, std::size_t out_stride);
+
+void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out);
+template <class In, class Out>
+void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t in_stride, Out* out,
+            std::size_t out_stride, const Execution& exec);
+void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const std::uint8_t* x,
+                std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
+                const Execution& exec);
+void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& messages, const EdgeList& edges,
+                std::uint8_t* x, std::size_t x_stride, const Execution& exec);

@@ -1,0 +1,69 @@
+#pragma once
+// The vectors of one instruction set, for the kernel sources: each is compiled once per set
+// (CMakeLists.txt), with EFGNN_ISA naming the set's namespace and EFGNN_LANES its floats per
+// vector register. Included after every standard header, then KernelTarget.hpp, so that only the
+// kernels are compiled for the set (standard library functions instantiated by them are not:
+// the linker keeps one copy of those, which must run on every CPU).
+#include <cstdint>
+#include <cstring>
+
+#if EFGNN_LANES == 16
+#pragma GCC target("arch=x86-64-v4")
+#elif EFGNN_LANES == 8
+#pragma GCC target("arch=x86-64-v3")
+#elif EFGNN_LANES != 4
+#error "EFGNN_LANES: 16 (x86-64-v4), 8 (x86-64-v3) or 4 (x86-64 baseline) expected"
+#endif
+
+namespace efgnn::runtime::EFGNN_ISA::simd {
+
+/// Floats per vector register, and registers: the kernels keep their accumulators in them.
+constexpr int kLanes = EFGNN_LANES;
+constexpr int kRegisters = kLanes == 16 ? 32 : 16;
+
+/// One vector register of floats, of int32 and of bytes.
+typedef float Vec __attribute__((vector_size(4 * kLanes)));
+typedef int IVec __attribute__((vector_size(4 * kLanes)));
+typedef std::uint8_t Bytes __attribute__((vector_size(kLanes)));
+
+__attribute__((always_inline)) inline Vec load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((always_inline)) inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+/// A load that stays one load instruction where it is written (volatile): GCC neither folds it
+/// into each instruction that uses the value (loading it again each time) nor merges it with an
+/// earlier load of the same address (keeping that value alive, in registers or on the stack).
+__attribute__((always_inline)) inline Vec loadHere(const float* p) {
+  typedef float UnalignedVec __attribute__((vector_size(4 * kLanes), aligned(4)));
+  return *reinterpret_cast<const volatile UnalignedVec*>(p);
+}
+
+/// kLanes values of a row as floats: float rows, or rows of activation codes (bytes).
+__attribute__((always_inline)) inline Vec loadRow(const float* p) { return load(p); }
+__attribute__((always_inline)) inline Vec loadRow(const std::uint8_t* p) {
+  // Widened to 16 bits, then 32, then converted: GCC compiles a direct byte-to-float or
+  // byte-to-int32 conversion to one scalar conversion or insertion per lane.
+  typedef std::uint16_t Halves __attribute__((vector_size(2 * kLanes)));
+  Bytes b;
+  std::memcpy(&b, p, sizeof b);
+  return __builtin_convertvector(__builtin_convertvector(__builtin_convertvector(b, Halves), IVec), Vec);
+}
+
+/// The lanes of v reduced by `op` as a tree (halves, quarters, ...): log2(kLanes) dependent
+/// steps instead of kLanes - 1; for 16 lanes, op(op(op(v[0..7], v[8..15]) ...))).
+template <int W = kLanes, class V, class Op>
+__attribute__((always_inline)) inline float reduceLanes(V v, Op op) {
+  if constexpr (W == 1) {
+    return v[0];
+  } else {
+    typedef float Half __attribute__((vector_size(2 * W)));
+    Half lo, hi;
+    std::memcpy(&lo, &v, sizeof lo);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+    return reduceLanes<W / 2>(op(lo, hi), op);
+  }
+}
+
+}  // namespace efgnn::runtime::EFGNN_ISA::simd
