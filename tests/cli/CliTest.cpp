@@ -259,6 +259,13 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   r = run("bench --model " + path("qat.efgnn") + " --graphs " + path("graphs") + " --runs 1 --json");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("\"runtime_sparse_int_ms\""), std::string::npos) << r.out;
+  // The baseline kernels on request, named in the figures; a set that does not exist is refused.
+  r = run("bench --model " + path("qat.efgnn") + " --graphs " + path("graphs") + " --runs 1 --isa base --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"runtime_isa\": \"base\""), std::string::npos) << r.out;
+  r = run("bench --model " + path("qat.efgnn") + " --graphs " + path("graphs") + " --runs 1 --isa neon");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--isa: instruction set 'neon'"), std::string::npos) << r.out;
   {
     std::ofstream corrupt(path("model.efgnn"), std::ios::binary | std::ios::app);
     corrupt << "trailing bytes";
