@@ -34,19 +34,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string config, graphs, split = "all", backend = "all", onnx_runner = "bench/onnx/run.js", isa = "best";
+  std::string config, graphs, split = "all", backend = "all", onnx_runner = "bench/onnx/run.js", isa_name = "best";
   std::vector<std::string> models, sets;
   std::size_t max_graphs = 1, runs = 5, warmup = 1;
   int threads = 1;
   bool json = false;
+  runtime::Isa isa = runtime::Isa::Best;  // --isa, resolved for this CPU by run()
 };
-
-/// The runtime's configuration for a timed backend: --isa's instruction set.
-runtime::EdgeClassifier::Config runtimeConfig(const Options& o, int threads, bool sparse) {
-  runtime::EdgeClassifier::Config c{threads, 256, sparse};
-  c.isa = runtime::isaNamed(o.isa);
-  return c;
-}
 
 double msSince(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
@@ -142,11 +136,11 @@ void runModelFile(const Options& o, const std::string& path) {
   j["model"] = path;
   j["graphs"] = graphs.size();
   j["threads"] = o.threads;
-  j["runtime_isa"] = runtime::nameOf(runtime::resolve(runtime::isaNamed(o.isa)));
+  j["runtime_isa"] = runtime::nameOf(o.isa);
   const runtime::ModelFile file = runtime::ModelFile::read(path);
   std::map<std::string, double> peak;
   for (const auto& [key, sparse] : runtimeVariants(runtime::Architecture::of(file, path).integer())) {
-    const runtime::EdgeClassifier classifier(file, path, runtimeConfig(o, o.threads, sparse));
+    const runtime::EdgeClassifier classifier(file, path, {o.threads, 256, sparse, o.isa});
     const StageTiming t = timeBackend(
         key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak);
     const std::string stem = key.substr(0, key.size() - 3);
@@ -305,7 +299,7 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
     else
       j["libtorch_qat_decisions_differing_vs_double"] = differing(libtorch, exact);
     for (const auto& [key, sparse] : runtimeVariants(file.settings.at("weights") == "integer")) {
-      const runtime::EdgeClassifier classifier(file, name, runtimeConfig(o, o.threads, sparse));
+      const runtime::EdgeClassifier classifier(file, name, {o.threads, 256, sparse, o.isa});
       timings.push_back(timeBackend(
           key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak));
       const std::string stem = key.substr(0, key.size() - 3);
@@ -330,7 +324,7 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
       results.multiply_adds_per_second[stem] = macs / (timings.back().medianMs() * 1e-3);
       j[stem + "_multiply_adds_per_second"] = results.multiply_adds_per_second[stem];
       // Event-level parallelism: one event per thread, each on one thread.
-      const runtime::EdgeClassifier single(file, name, runtimeConfig(o, 1, sparse));
+      const runtime::EdgeClassifier single(file, name, {1, 256, sparse, o.isa});
       const std::size_t events = std::max<std::size_t>(graphs.size(), 2) * o.runs;
       const auto t0 = Clock::now();
       std::vector<std::thread> pool;
@@ -348,12 +342,12 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
     if (const auto ms = timeOnnxRuntime(model, name, graphs, o)) timings.push_back(*ms);
 }
 
-void run(const Options& o) {
+void run(Options o) {
   configureTorchThreads(o.threads);
   if (o.backend != "all" && o.backend != "libtorch" && o.backend != "runtime" && o.backend != "onnxruntime")
     throw Error("--backend: expected all, libtorch, runtime or onnxruntime, got '" + o.backend + "'");
   try {
-    runtime::resolve(runtime::isaNamed(o.isa));
+    o.isa = runtime::resolve(runtime::isaNamed(o.isa_name));
   } catch (const std::invalid_argument& e) {
     throw Error(std::string("--isa: ") + e.what());
   }
@@ -364,7 +358,7 @@ void run(const Options& o) {
   BenchResults results;
   Json& j = results.j;
   j["threads"] = o.threads;
-  j["runtime_isa"] = runtime::nameOf(runtime::resolve(runtime::isaNamed(o.isa)));
+  j["runtime_isa"] = runtime::nameOf(o.isa);
   const auto& timings = results.timings;
   std::set<bool> kinds;
   if (o.models.empty()) {
@@ -449,7 +443,7 @@ void addBenchCommand(CLI::App& app) {
   cmd->add_option("--runs", o->runs, "Timed passes over the graphs")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed passes first")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads of every backend")->capture_default_str();
-  cmd->add_option("--isa", o->isa, "Instruction set of the runtime's kernels: best, base, avx2 or avx512")
+  cmd->add_option("--isa", o->isa_name, "Instruction set of the runtime's kernels: best, base, avx2 or avx512")
       ->capture_default_str();
   cmd->add_option("--onnx-runner", o->onnx_runner, "ONNX Runtime script (node, npm onnxruntime-node beside it)")
       ->capture_default_str();

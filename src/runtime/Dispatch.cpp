@@ -13,14 +13,7 @@ namespace base {
 #include "runtime/IsaKernels.hpp"
 }
 
-// The call in the namespace of the instruction set `isa` resolves to. EFGNN_BASELINE_ONLY: a
-// build of the baseline kernels alone (the fuzzing build: clang does not take GCC's per-file
-// target pragma), where resolve() knows no other set.
-#ifdef EFGNN_BASELINE_ONLY
-#define EFGNN_DISPATCH(isa, call) \
-  resolve(isa);                   \
-  return base::call
-#else
+// The call in the namespace of the instruction set `isa` resolves to.
 #define EFGNN_DISPATCH(isa, call) \
   switch (resolve(isa)) {         \
     case Isa::Avx512:             \
@@ -30,7 +23,6 @@ namespace base {
     default:                      \
       return base::call;          \
   }
-#endif
 
 void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
             std::size_t out_stride, const Execution& exec) {
@@ -56,12 +48,7 @@ void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t i
             std::size_t out_stride, const Execution& exec) {
   EFGNN_DISPATCH(exec.isa, runMlp(mlp, in, rows, in_stride, out, out_stride, exec));
 }
-template void runMlp(const IntegerMlp&, const float*, std::size_t, std::size_t, std::uint8_t*, std::size_t,
-                     const Execution&);
-template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, std::uint8_t*, std::size_t,
-                     const Execution&);
-template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, float*, std::size_t,
-                     const Execution&);
+EFGNN_INSTANTIATE_INTEGER_RUN_MLPS;
 
 void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const std::uint8_t* x,
                 std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,

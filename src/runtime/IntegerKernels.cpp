@@ -1,14 +1,15 @@
 // The integer kernels of one instruction set (Lanes.hpp): this file is compiled once per set.
+#include "runtime/IntegerKernels.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
 #include <utility>
 
-#include "runtime/IntegerKernels.hpp"
 #include "runtime/Kernels.hpp"
-#include "runtime/Tiles.hpp"
 #include "runtime/Lanes.hpp"  // last: what follows is compiled for the instruction set
+#include "runtime/Tiles.hpp"
 
 namespace efgnn::runtime::EFGNN_ISA {
 #include "runtime/IsaKernels.hpp"
@@ -199,17 +200,16 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
       quantizeToGrid(column, kBlockRows, scale[k], -max, max, column);
     }
 }
-void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale,
-                              int max, float* a) {
+void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale, int max, float* a) {
   loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, scale, max, a);
 }
-void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int width, const float* scale,
-                              int max, float* a) {
+void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int width, const float* scale, int max,
+                 float* a) {
   loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, scale, max, a);
 }
 /// loadColumns of the rows node[0], ..., node[n - 1] of x.
-void gatherColumns(const std::uint8_t* x, std::size_t stride, const std::int64_t* node, std::size_t n,
-                                int width, float* a) {
+void gatherColumns(const std::uint8_t* x, std::size_t stride, const std::int64_t* node, std::size_t n, int width,
+                   float* a) {
   loadColumnsOf([&](std::size_t r) { return x + static_cast<std::size_t>(node[r]) * stride; }, n, width, nullptr, 0, a);
 }
 
@@ -290,8 +290,8 @@ void products(const IntegerLayer& layer, const float* a, int node_segments, floa
 /// The activation is ReLU (quantized activations are unsigned, ModelConfig.cpp), left to the
 /// activation grid, whose lower bound 0 clips what ReLU would set to 0.
 template <bool kNormQuantized, bool kExact>
-__attribute__((always_inline)) inline Vec codesOf(Vec t, Vec mean, Vec rstd, const Grid& norm,
-                                                    const Grid& activation, Vec& offset) {
+__attribute__((always_inline)) inline Vec codesOf(Vec t, Vec mean, Vec rstd, const Grid& norm, const Grid& activation,
+                                                  Vec& offset) {
   t = (t - mean) * rstd;
   if (kNormQuantized) t = quantize<kExact>(t, norm, offset) * norm.scale;
   return quantize<kExact>(t, activation, offset);
@@ -413,12 +413,7 @@ void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t i
                    });
 }
 
-template void runMlp(const IntegerMlp&, const float*, std::size_t, std::size_t, std::uint8_t*, std::size_t,
-                     const Execution&);
-template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, std::uint8_t*, std::size_t,
-                     const Execution&);
-template void runMlp(const IntegerMlp&, const std::uint8_t*, std::size_t, std::size_t, float*, std::size_t,
-                     const Execution&);
+EFGNN_INSTANTIATE_INTEGER_RUN_MLPS;
 
 void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const std::uint8_t* x,
                 std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
@@ -455,3 +450,5 @@ void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& message
 }
 
 }  // namespace efgnn::runtime::EFGNN_ISA
+
+#include "runtime/LanesEnd.hpp"

@@ -6,10 +6,10 @@
 // activation codes over a node's edges) and multiplies them by integer weight codes. The
 // products and their sums are exact integers; they are carried in float32 registers, which
 // hold integers up to 2^24 exactly and which the CPU multiplies fastest (fused multiply-add
-// on every lane of a vector). With activations and weights of at most 8 bits, a layer of up to 256 inputs
-// stays below 2^24; only a sum of aggregated codes of a node with very many edges could pass it
-// (when sum over a segment's weights of |code| x the largest aggregated code exceeds 2^24;
-// beyond it sums round, here and in the QAT model, in orders that need not agree).
+// on every lane of a vector). With activations and weights of at most 8 bits, a layer of up to
+// 256 inputs stays below 2^24; only a sum of aggregated codes of a node with very many edges could
+// pass it (when sum over a segment's weights of |code| x the largest aggregated code exceeds
+// 2^24; beyond it sums round, here and in the QAT model, in orders that need not agree).
 // Exact sums make results independent of the order of the terms: sparse and dense weights,
 // thread counts and instruction sets give the same bits.
 //
@@ -23,8 +23,9 @@
 // Mlp.cpp's LayerNorm), so the two give the same codes and logits to the last bit.
 //
 // Layout: tiles of kBlockRows rows are held transposed (one row of kBlockRows lanes per feature),
-// so a weight is one broadcast multiplied into a few vectors of rows (IntegerKernels.cpp); a weight row is a list of
-// (input, code) entries, of the non-zero weights only (sparse) or of all of them (dense).
+// so a weight is one broadcast multiplied into a few vectors of rows (IntegerKernels.cpp); a
+// weight row is a list of (input, code) entries, of the non-zero weights only (sparse) or of all
+// of them (dense).
 #include <cstdint>
 #include <vector>
 
@@ -89,6 +90,14 @@ void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi,
 template <class In, class Out>
 void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t in_stride, Out* out,
             std::size_t out_stride, const Execution& exec);
+/// Explicit instantiations of runMlp for those rows, where it is defined (once per instruction set
+/// and in the dispatcher).
+#define EFGNN_INSTANTIATE_INTEGER_RUN_MLP(In, Out) \
+  template void runMlp(const IntegerMlp&, const In*, std::size_t, std::size_t, Out*, std::size_t, const Execution&)
+#define EFGNN_INSTANTIATE_INTEGER_RUN_MLPS                       \
+  EFGNN_INSTANTIATE_INTEGER_RUN_MLP(float, std::uint8_t);        \
+  EFGNN_INSTANTIATE_INTEGER_RUN_MLP(std::uint8_t, std::uint8_t); \
+  EFGNN_INSTANTIATE_INTEGER_RUN_MLP(std::uint8_t, float)
 void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const std::uint8_t* x,
                 std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
                 const Execution& exec);

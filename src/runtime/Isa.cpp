@@ -6,11 +6,19 @@ namespace efgnn::runtime {
 
 std::vector<Isa> supportedIsas() {
   std::vector<Isa> isas{Isa::Base};
-#ifndef EFGNN_BASELINE_ONLY  // (Dispatch.cpp)
-  // The levels as GCC defines them, which the kernels are compiled for.
-  if (__builtin_cpu_supports("x86-64-v3")) isas.push_back(Isa::Avx2);
-  if (__builtin_cpu_supports("x86-64-v4")) isas.push_back(Isa::Avx512);
+  // The levels the kernels are compiled for (Lanes.hpp); clang 14 (the fuzzing build) names no
+  // levels, only features: the levels' vector and bit-manipulation ones.
+#if defined(__clang__)
+  const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi") &&
+                  __builtin_cpu_supports("bmi2");
+  const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                  __builtin_cpu_supports("avx512vl");
+#else
+  const bool v3 = __builtin_cpu_supports("x86-64-v3"), v4 = __builtin_cpu_supports("x86-64-v4");
 #endif
+  if (v3) isas.push_back(Isa::Avx2);
+  if (v4) isas.push_back(Isa::Avx512);
   return isas;
 }
 
@@ -19,8 +27,8 @@ Isa resolve(Isa isa) {
   if (isa == Isa::Best) return supported.back();
   for (const Isa s : supported)
     if (s == isa) return isa;
-  throw std::invalid_argument("instruction set " + nameOf(isa) + ": this CPU does not have it (best: " +
-                              nameOf(supported.back()) + ")");
+  throw std::invalid_argument("instruction set " + nameOf(isa) +
+                              ": this CPU does not have it (best: " + nameOf(supported.back()) + ")");
 }
 
 std::string nameOf(Isa isa) {

@@ -2,8 +2,8 @@
 // The instruction sets the runtime's kernels are compiled for. Each kernel source is compiled
 // once per instruction set, with vectors of that set's native width (16, 8 or 4 floats), and a
 // forward pass runs the kernels of one of them: the best the CPU has, unless told otherwise.
-// One vector type for all, compiled for each target by GCC (target clones), left 16-float
-// vectors in memory on AVX2 CPUs, which have no register that wide: 20x slower than native ones.
+// (Not one 16-float vector type compiled for every target: AVX2 has no register that wide, and
+// GCC then keeps such vectors in memory, which made the AVX2 kernels 8x slower.)
 #include <string>
 #include <vector>
 

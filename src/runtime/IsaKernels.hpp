@@ -15,8 +15,8 @@ void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeL
 /// scratch of 2 width.
 void sumMessages(const NodeMessages<float>& m, const EdgeList& edges, std::size_t r0, std::size_t n, float* sums,
                  float* out, std::size_t out_stride);
-void sumMessages(const NodeMessages<std::uint8_t>& m, const EdgeList& edges, std::size_t r0, std::size_t n,
-                 float* sums, float* out, std::size_t out_stride);
+void sumMessages(const NodeMessages<std::uint8_t>& m, const EdgeList& edges, std::size_t r0, std::size_t n, float* sums,
+                 float* out, std::size_t out_stride);
 
 void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out);
 template <class In, class Out>

@@ -1,4 +1,6 @@
 // The float kernels of one instruction set (Lanes.hpp): this file is compiled once per set.
+#include "runtime/Kernels.hpp"
+
 #include <immintrin.h>
 
 #include <algorithm>
@@ -10,9 +12,8 @@
 #include <utility>
 
 #include "runtime/IntegerKernels.hpp"
-#include "runtime/Kernels.hpp"
-#include "runtime/Tiles.hpp"
 #include "runtime/Lanes.hpp"  // last: what follows is compiled for the instruction set
+#include "runtime/Tiles.hpp"
 
 namespace efgnn::runtime::EFGNN_ISA {
 #include "runtime/IsaKernels.hpp"
@@ -104,7 +105,8 @@ int nonzero(const float* a, const float* b, int k_count, int* out) {
     const __m256 zero = _mm256_setzero_ps();
     const int m = _mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(_mm256_loadu_ps(a + k), zero, _CMP_NEQ_UQ),
                                                   _mm256_cmp_ps(_mm256_loadu_ps(b + k), zero, _CMP_NEQ_UQ)));
-    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kSetBits[static_cast<std::size_t>(m)].data()));
+    const __m256i bits =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kSetBits[static_cast<std::size_t>(m)].data()));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + n), _mm256_add_epi32(bits, _mm256_set1_epi32(k)));
     n += __builtin_popcount(static_cast<unsigned>(m));
   }
@@ -132,6 +134,24 @@ float activate(float v, Activation a) {
       return std::tanh(v);
   }
   return v;
+}
+
+/// f.template operator()<C>() where `width` is C whole vectors, for the widths the register-
+/// blocked kernels are instantiated for (16 to 96 floats) whose C is at most kMaxVectors;
+/// false where there is none (the caller's plain loop then).
+template <int kMaxVectors, class F>
+__attribute__((always_inline)) inline bool withWholeVectors(std::size_t width, F f) {
+  const auto one = [&]<std::size_t kWidth>() __attribute__((always_inline)) {
+    constexpr int C = kWidth / kLanes;
+    if constexpr (kWidth % kLanes == 0 && C <= kMaxVectors) {
+      if (width != kWidth) return false;
+      f.template operator()<C>();
+      return true;
+    }
+    return false;
+  };
+  return one.template operator()<16>() || one.template operator()<32>() || one.template operator()<48>() ||
+         one.template operator()<64>() || one.template operator()<96>();
 }
 
 /// LayerNorm (no affine parameters, eps 1e-5, biased variance, as torch) and the activation of
@@ -170,8 +190,8 @@ __attribute__((always_inline)) inline void normalizeAndActivate(Vec (&v)[C], con
 /// partner.)
 template <int C>
 __attribute__((always_inline)) inline void denseRows(const InputRows& in, std::size_t rows, const float* wt,
-                                                     std::size_t wt_stride, int k_count, const RowFinish& fin,
-                                                     float* y, std::size_t y_stride) {
+                                                     std::size_t wt_stride, int k_count, const RowFinish& fin, float* y,
+                                                     std::size_t y_stride) {
   constexpr std::size_t out = kLanes * C;
   constexpr std::size_t ahead = detail::kPrefetchDistance;
   int nonzero_inputs[1024 + 16];  // input widths are at most 4 hidden sizes; the caller checks 1024
@@ -230,37 +250,24 @@ __attribute__((always_inline)) inline void denseRows(const InputRows& in, std::s
 /// y[r, 0:out] = finished(x[r, 0:k_count] W[k_begin : k_begin + k_count]^T). Zero inputs (most
 /// of them after a ReLU) are skipped: that is exact, and it is where the sparsity of
 /// activations pays.
-void dense(const InputRows& in, std::size_t rows, const DenseLayer& layer, int k_count,
-                        const RowFinish& fin, float* y, std::size_t y_stride) {
+void dense(const InputRows& in, std::size_t rows, const DenseLayer& layer, int k_count, const RowFinish& fin, float* y,
+           std::size_t y_stride) {
   const auto out = static_cast<std::size_t>(layer.out);
   const float* wt = layer.wt.data();
-  // Widths of whole vectors whose two rows' accumulators, a weight vector and the two inputs
-  // fit in the registers; the others by the plain loop below.
-  const auto rowsOf = [&]<std::size_t kOut>() __attribute__((always_inline)) {
-    constexpr int C = kOut / kLanes;
-    if constexpr (kOut % kLanes == 0 && 2 * C + 3 <= kRegisters) {
-      if (out != kOut) return false;
-      denseRows<C>(in, rows, wt, out, k_count, fin, y, y_stride);
-      return true;
-    }
-    return false;
-  };
-  // Wider layers that end with their multiply-adds (node parts, 2 x hidden): blocks of C vectors
-  // of columns, each a pass over the inputs.
-  const auto blocksOf = [&]<int C>() __attribute__((always_inline)) {
-    if constexpr (2 * C + 3 <= kRegisters) {
-      if (fin.bias || fin.products || fin.shape || out % (C * kLanes) != 0) return false;
-      for (std::size_t col = 0; col < out; col += C * kLanes)
-        denseRows<C>(in, rows, wt + col, out, k_count, fin, y + col, y_stride);
-      return true;
-    }
-    return false;
-  };
-  if (k_count <= 1024 &&
-      (rowsOf.template operator()<16>() || rowsOf.template operator()<32>() || rowsOf.template operator()<48>() ||
-       rowsOf.template operator()<64>() || rowsOf.template operator()<96>() || blocksOf.template operator()<6>() ||
-       blocksOf.template operator()<4>()))
-    return;
+  // Rows of whole vectors whose two rows' accumulators, a weight vector and the two inputs fit in
+  // the registers, in one block of columns; rows that end with their multiply-adds (no finish:
+  // node parts, 2 x hidden) and are too wide, in two halves, each a pass over the inputs. The
+  // others by the plain loop below.
+  constexpr int kMaxVectors = (kRegisters - 3) / 2;
+  const bool halves = !fin.bias && !fin.products && !fin.shape && out % 2 == 0;
+  if (k_count <= 1024)
+    for (const std::size_t block : {out, halves ? out / 2 : 0})
+      if (withWholeVectors<kMaxVectors>(
+              block, [&]<int C>() __attribute__((always_inline)) {
+                for (std::size_t col = 0; col < out; col += block)
+                  denseRows<C>(in, rows, wt + col, out, k_count, fin, y + col, y_stride);
+              }))
+        return;
   for (std::size_t r = 0; r < rows; ++r) {
     float* __restrict yr = y + r * y_stride;
     if (fin.bias)
@@ -327,7 +334,7 @@ void finishTile(const Mlp& mlp, std::size_t start, float* a, float* b, std::size
 /// The sum of the rows `edge[0..count)` of e into sum[0:kLanes C], the accumulators in registers.
 template <int C, class T>
 __attribute__((always_inline)) inline void sumRowsOf(const T* e, std::size_t e_stride, const std::uint32_t* edge,
-                                                        std::size_t count, float* sum) {
+                                                     std::size_t count, float* sum) {
   Vec acc[C] = {};
   for (std::size_t j = 0; j < count; ++j) {
     const T* row = e + static_cast<std::size_t>(edge[j]) * e_stride;
@@ -341,17 +348,8 @@ template <class T>
 __attribute__((always_inline)) inline void sumRows(const T* e, std::size_t width, std::size_t e_stride,
                                                    const std::uint32_t* edge, std::size_t count, float* sum) {
   // Whole vectors, the accumulators in registers (at most half of them).
-  const auto rowsOf = [&]<std::size_t kWidth>() __attribute__((always_inline)) {
-    constexpr int C = kWidth / kLanes;
-    if constexpr (kWidth % kLanes == 0 && C <= kRegisters / 2) {
-      if (width != kWidth) return false;
-      sumRowsOf<C>(e, e_stride, edge, count, sum);
-      return true;
-    }
-    return false;
-  };
-  if (rowsOf.template operator()<16>() || rowsOf.template operator()<32>() || rowsOf.template operator()<48>() ||
-      rowsOf.template operator()<64>())
+  if (withWholeVectors<kRegisters / 2>(
+          width, [&]<int C>() __attribute__((always_inline)) { sumRowsOf<C>(e, e_stride, edge, count, sum); }))
     return;
   std::fill(sum, sum + width, 0.f);
   for (std::size_t j = 0; j < count; ++j) {
@@ -431,12 +429,12 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
   });
 }
 
-void sumMessages(const NodeMessages<float>& m, const EdgeList& edges, std::size_t r0, std::size_t n,
-                 float* sums, float* out, std::size_t out_stride) {
+void sumMessages(const NodeMessages<float>& m, const EdgeList& edges, std::size_t r0, std::size_t n, float* sums,
+                 float* out, std::size_t out_stride) {
   sumMessagesOf(m, edges, r0, n, sums, out, out_stride);
 }
-void sumMessages(const NodeMessages<std::uint8_t>& m, const EdgeList& edges, std::size_t r0,
-                 std::size_t n, float* sums, float* out, std::size_t out_stride) {
+void sumMessages(const NodeMessages<std::uint8_t>& m, const EdgeList& edges, std::size_t r0, std::size_t n, float* sums,
+                 float* out, std::size_t out_stride) {
   sumMessagesOf(m, edges, r0, n, sums, out, out_stride);
 }
 
@@ -457,3 +455,5 @@ void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeL
 }
 
 }  // namespace efgnn::runtime::EFGNN_ISA
+
+#include "runtime/LanesEnd.hpp"

@@ -1,18 +1,29 @@
 #pragma once
 // The vectors of one instruction set, for the kernel sources: each is compiled once per set
 // (CMakeLists.txt), with EFGNN_ISA naming the set's namespace and EFGNN_LANES its floats per
-// vector register. Included after every standard header, then KernelTarget.hpp, so that only the
-// kernels are compiled for the set (standard library functions instantiated by them are not:
-// the linker keeps one copy of those, which must run on every CPU).
+// vector register. Included after every other header, so that only the kernels are compiled for
+// the set (standard library functions instantiated by them are not: the linker keeps one copy of
+// those, which must run on every CPU).
 #include <cstdint>
 #include <cstring>
 
 #if EFGNN_LANES == 16
-#pragma GCC target("arch=x86-64-v4")
+#define EFGNN_TARGET "arch=x86-64-v4"
 #elif EFGNN_LANES == 8
-#pragma GCC target("arch=x86-64-v3")
-#elif EFGNN_LANES != 4
+#define EFGNN_TARGET "arch=x86-64-v3"
+#elif EFGNN_LANES == 4
+#define EFGNN_TARGET "arch=x86-64"
+#else
 #error "EFGNN_LANES: 16 (x86-64-v4), 8 (x86-64-v3) or 4 (x86-64 baseline) expected"
+#endif
+// GCC: the target for the rest of the file. clang, which has no such pragma: the same target
+// on every function up to LanesEnd.hpp, which the file includes at its end.
+#define EFGNN_STRINGIZE(...) #__VA_ARGS__
+#define EFGNN_PRAGMA(...) _Pragma(EFGNN_STRINGIZE(__VA_ARGS__))
+#if defined(__clang__)
+EFGNN_PRAGMA(clang attribute push(__attribute__((target(EFGNN_TARGET))), apply_to = function))
+#else
+EFGNN_PRAGMA(GCC target(EFGNN_TARGET))
 #endif
 
 namespace efgnn::runtime::EFGNN_ISA::simd {

@@ -71,7 +71,6 @@ EdgeList::EdgeList(const std::int64_t* edge_index, std::size_t e, std::size_t n)
   bucket(src, out_offsets, out_edges);
 }
 
-
 template <class T>
 void copyColumns(const T* from, std::size_t rows, std::size_t width, std::size_t from_stride, T* to,
                  std::size_t to_stride, const Execution& exec) {

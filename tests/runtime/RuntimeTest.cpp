@@ -274,21 +274,21 @@ TEST(RuntimeInteger, ReproducesTheQatModelBitForBit) {
     const auto file = toModelFile(*model);
     ASSERT_EQ(file.settings.at("weights"), "integer");
     for (const Isa isa : runtime::supportedIsas())
-    for (const bool sparse : {true, false}) {
-      const EdgeClassifier runtime(file, "test", on(isa, {2, 256, sparse}));
-      for (const auto& [nodes, edges] : {std::pair<std::size_t, std::size_t>{2, 1}, {60, 300}, {700, 3000}}) {
-        const auto g = randomGraph(nodes, edges, c.node_features, c.edge_features, static_cast<unsigned>(edges));
-        const auto want = reference(*model, g);
-        const auto got = runtime.logits(g.input());
-        ASSERT_EQ(got.size(), edges);
-        for (std::size_t k = 0; k < edges; ++k)
-          ASSERT_EQ(got[k], want.data_ptr<float>()[k])
-              << "edge " << k << " of " << edges << (sparse ? " (sparse, " : " (dense, ") << runtime::nameOf(isa)
-              << ")\n"
-              << c.toYaml();
-        compared += edges;
+      for (const bool sparse : {true, false}) {
+        const EdgeClassifier runtime(file, "test", on(isa, {2, 256, sparse}));
+        for (const auto& [nodes, edges] : {std::pair<std::size_t, std::size_t>{2, 1}, {60, 300}, {700, 3000}}) {
+          const auto g = randomGraph(nodes, edges, c.node_features, c.edge_features, static_cast<unsigned>(edges));
+          const auto want = reference(*model, g);
+          const auto got = runtime.logits(g.input());
+          ASSERT_EQ(got.size(), edges);
+          for (std::size_t k = 0; k < edges; ++k)
+            ASSERT_EQ(got[k], want.data_ptr<float>()[k])
+                << "edge " << k << " of " << edges << (sparse ? " (sparse, " : " (dense, ") << runtime::nameOf(isa)
+                << ")\n"
+                << c.toYaml();
+          compared += edges;
+        }
       }
-    }
   }
   EXPECT_EQ(compared, 5u * 2u * 3301u * runtime::supportedIsas().size());
 }
@@ -315,7 +315,8 @@ TEST(RuntimeInteger, GridCodesAreThoseOfDivisionAtEveryRoundingBoundary) {
     }
     std::vector<float> got(in.size());
     const auto isas = runtime::supportedIsas();
-    runtime::quantizeToGrid(in.data(), in.size(), scale, lo, hi, got.data(), isas[static_cast<std::size_t>(trial / 3) % isas.size()]);
+    runtime::quantizeToGrid(in.data(), in.size(), scale, lo, hi, got.data(),
+                            isas[static_cast<std::size_t>(trial / 3) % isas.size()]);
     for (std::size_t i = 0; i < in.size(); ++i) {
       const float q = in[i] / scale;
       const float want = std::clamp(std::nearbyint(q), static_cast<float>(lo), static_cast<float>(hi));
