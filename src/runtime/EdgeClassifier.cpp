@@ -55,7 +55,7 @@ class IntegerReader {
       const NamedArray& bias = array(name + ".bias", ArrayType::F32);
       try {
         m.layers.push_back(
-            IntegerLayer::build(in, sizes[k], segments, positions.i32, codes.i8, scale.f32, bias.f32, dense_));
+            IntegerLayer::build(in, sizes[k], segments, positions.i32, codes.i8, scale.f32, bias.f32, dense_, k == 0));
       } catch (const std::invalid_argument& e) {
         throw ModelFileError(source_ + ": " + name + " (" + std::to_string(sizes[k]) + " x " + std::to_string(in) +
                              "): " + e.what());

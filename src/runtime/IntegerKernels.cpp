@@ -50,11 +50,6 @@ __attribute__((always_inline)) inline V largest(V a, V b) {
 }
 __attribute__((always_inline)) inline Vec smallest(Vec a, Vec b) { return a < b ? a : b; }
 
-/// The largest lane: maxima of halves down to one lane.
-__attribute__((always_inline)) inline float largestLane(Vec v) {
-  return simd::reduceLanes(v, [](auto x, auto y) { return largest(x, y); });
-}
-
 /// |v| by clearing the sign bits (one instruction; a comparison and a blend otherwise).
 __attribute__((always_inline)) inline Vec magnitude(Vec v) {
   IVec bits;
@@ -94,9 +89,12 @@ __attribute__((always_inline)) inline Vec quantize(Vec v, const Grid& g, Vec& of
   return c;
 }
 
-/// Whether a quotient of a group may lie within `margin` of a rounding boundary (see quantize).
+/// Whether a quotient of a group may lie within `margin` of a rounding boundary (see quantize):
+/// 0.5 - offset <= margin in some lane, one compare and one mask test (the same as for the
+/// largest offset, 0.5 - x being monotone; reducing the lanes to it first was a chain of
+/// dependent steps that LayerNorm's codes waited on).
 __attribute__((always_inline)) inline bool uncertain(Vec offset, float margin) {
-  return __builtin_expect(0.5f - largestLane(offset) <= margin, 0);
+  return __builtin_expect(simd::anyLane((Vec{} + 0.5f) - offset <= Vec{} + margin), 0);
 }
 
 /// quantize() of one vector, redone by division where it is not certain.
@@ -135,82 +133,149 @@ using simd::loadRow;
 
 /// kLanes values of a row back from floats: float rows, or rows of activation codes (bytes).
 __attribute__((always_inline)) inline void storeRow(float* p, Vec v) { store(p, v); }
+template <std::size_t... I>
+__attribute__((always_inline)) inline simd::Bytes lowBytes(const IVec& words, std::index_sequence<I...>) {
+  typedef std::uint8_t Quads __attribute__((vector_size(4 * kLanes)));
+  Quads q;
+  std::memcpy(&q, &words, sizeof q);
+  return __builtin_shufflevector(q, q, (4 * I)...);
+}
 __attribute__((always_inline)) inline void storeRow(std::uint8_t* p, Vec v) {
-  // Codes 0..255: exact. Through int32 lanes, which AVX-512 narrows in one instruction.
-  const simd::Bytes b = __builtin_convertvector(__builtin_convertvector(v, IVec), simd::Bytes);
+  // Codes 0..255: exact, through int32 lanes. AVX-512 narrows those in one instruction, which
+  // GCC emits for a conversion; below it GCC converts lane by lane (8 extractions and 16 scalar
+  // instructions for AVX2: 13 % of the sparse integer path's time), so there the low byte of
+  // each lane is picked by a shuffle (two byte shuffles and a permutation).
+  const IVec words = __builtin_convertvector(v, IVec);
+  simd::Bytes b;
+  if constexpr (kLanes == 16)
+    b = __builtin_convertvector(words, simd::Bytes);
+  else
+    b = lowBytes(words, std::make_index_sequence<kLanes>{});
   std::memcpy(p, &b, sizeof b);
 }
 
-/// A[k][lane] = row(lane)[k] for the n rows of a tile (zero beyond them), k < width; with
-/// `scale`, the features are quantized on the way in (one scale per feature). Full tiles go
-/// by kLanes x kLanes blocks; the rows of the next block are asked for while one is transposed (they
-/// may lie anywhere: an edge's nodes).
+/// The inputs of a first layer that its weights read (IntegerLayer::reads) among the columns
+/// [begin, end) of its input: one row's part of them (an edge's state, its source node's, ...).
+struct Picks {
+  const std::uint16_t* input;  // ascending
+  int count = 0;
+  int begin = 0;  // column c of the part's rows: input c - begin
+  int slot = 0;   // the tile's column of the first
+};
+Picks picksOf(const IntegerLayer& layer, int begin, int end) {
+  const auto* first = std::lower_bound(layer.reads.data(), layer.reads.data() + layer.reads.size(), begin);
+  const auto* last = std::lower_bound(first, layer.reads.data() + layer.reads.size(), end);
+  return {first, static_cast<int>(last - first), begin, static_cast<int>(first - layer.reads.data())};
+}
+
+/// A[slot + i][lane] = row(lane)[picks.input[i] - picks.begin] for the n rows of a tile (zero
+/// beyond them), the rows `width` long; with `scale`, the features are quantized on the way in
+/// (one scale per input). Full tiles go by kLanes x kLanes transposes of blocks of columns, only
+/// those blocks that hold a picked column; the rows of the next block are asked for while one is
+/// transposed (they may lie anywhere: an edge's nodes).
 template <class RowOf>
-__attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t n, int width, const float* scale,
-                                                         int max, float* a) {
+__attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t n, int width, const Picks& picks,
+                                                         const float* scale, int max, float* a) {
   using T = std::remove_cv_t<std::remove_pointer_t<decltype(row(0))>>;
   const int blocked = n == kBlockRows ? width / kLanes * kLanes : 0;
+  const auto slot = [&](int i) { return a + static_cast<std::size_t>(picks.slot + i) * kBlockRows; };
+  const auto column = [&](int i) { return static_cast<int>(picks.input[i]) - picks.begin; };
+  bool first_pass = true;  // over the rows: it asks for the next rows
   const auto prefetchBlock = [&](std::size_t r0) {
-    if (blocked > 0 && r0 < kBlockRows)
+    if (first_pass && r0 < kBlockRows)
       for (std::size_t i = 0; i < kLanes; ++i) detail::prefetch(row(r0 + i), static_cast<std::size_t>(width));
   };
-  prefetchBlock(0);
-  int k0 = 0;
-  if constexpr (sizeof(T) == 1) {
-    // Bytes by kLanes x kLanes transposes of 4-byte words: 4 kLanes columns at a time, then
-    // 2 kLanes (the upper half of each row's vector zero), about 60 % of the instructions of
-    // widening kLanes bytes at a time.
-    const auto wordColumns = [&]<int kWords>() {
-      for (std::size_t r0 = 0; r0 < kBlockRows; r0 += kLanes) {
-        if (k0 == 0) prefetchBlock(r0 + kLanes);  // on the first pass over the rows
-        Vec v[kLanes];
-        for (std::size_t i = 0; i < kLanes; ++i) {
-          if constexpr (kWords < kLanes) v[i] = Vec{};
-          std::memcpy(&v[i], row(r0 + i) + k0, 4 * kWords);
-        }
-        transpose(v);  // v[j], lane i: bytes 4j .. 4j + 3 of row r0 + i
-        for (std::size_t j = 0; j < kWords; ++j) {
-          IVec words;
-          std::memcpy(&words, &v[j], sizeof words);
-          for (std::size_t b = 0; b < 4; ++b)
-            store(a + (static_cast<std::size_t>(k0) + 4 * j + b) * kBlockRows + r0,
-                  __builtin_convertvector((words >> static_cast<int>(8 * b)) & 0xff, Vec));
-        }
-      }
-    };
-    for (; k0 + 4 * kLanes <= blocked; k0 += 4 * kLanes) wordColumns.template operator()<kLanes>();
-    for (; k0 + 2 * kLanes <= blocked; k0 += 2 * kLanes) wordColumns.template operator()<kLanes / 2>();
-  }
-  for (; k0 < blocked; k0 += kLanes)
+  if (blocked > 0) prefetchBlock(0);
+  // Block [k0, k0 + w) holds picks [i0, i1): all its columns when there are w of them (the picks
+  // ascend).
+  const auto floatBlock = [&](int k0, int i0, int i1) {
     for (std::size_t r0 = 0; r0 < kBlockRows; r0 += kLanes) {
-      if (k0 == 0) prefetchBlock(r0 + kLanes);
+      prefetchBlock(r0 + kLanes);
       Vec v[kLanes];
       for (std::size_t i = 0; i < kLanes; ++i) v[i] = loadRow(row(r0 + i) + k0);
       transpose(v);
-      for (std::size_t i = 0; i < kLanes; ++i) store(a + (static_cast<std::size_t>(k0) + i) * kBlockRows + r0, v[i]);
+      if (i1 - i0 == kLanes) {  // picked whole: constant indices (v stays in registers)
+        for (int c = 0; c < kLanes; ++c) store(slot(i0 + c) + r0, v[c]);
+      } else {
+        for (int i = i0; i < i1; ++i) store(slot(i) + r0, v[column(i) - k0]);
+      }
     }
-  for (int k = blocked; k < width; ++k) {
-    float* column = a + static_cast<std::size_t>(k) * kBlockRows;
-    for (std::size_t r = 0; r < n; ++r) column[r] = static_cast<float>(row(r)[k]);
-    std::fill(column + n, column + kBlockRows, 0.f);
+  };
+  // Bytes by kLanes x kLanes transposes of 4-byte words: 4 kLanes columns at a time, or 2 kLanes
+  // (the upper half of each row's vector zero), about 60 % of the instructions of widening
+  // kLanes bytes at a time.
+  const auto wordBlock = [&]<int kWords>(int k0, int i0, int i1) {
+    const bool whole = i1 - i0 == 4 * kWords;
+    for (std::size_t r0 = 0; r0 < kBlockRows; r0 += kLanes) {
+      prefetchBlock(r0 + kLanes);
+      Vec v[kLanes];
+      for (std::size_t i = 0; i < kLanes; ++i) {
+        if constexpr (kWords < kLanes) v[i] = Vec{};
+        std::memcpy(&v[i], row(r0 + i) + k0, 4 * kWords);
+      }
+      transpose(v);  // v[j], lane i: bytes 4j .. 4j + 3 of row r0 + i
+      const auto byteColumn = [&](int j, int b) {
+        IVec words;
+        std::memcpy(&words, &v[j], sizeof words);
+        return __builtin_convertvector((words >> (8 * b)) & 0xff, Vec);
+      };
+      if (whole) {  // every column in turn, with constant indices (v stays in registers)
+        for (int j = 0; j < kWords; ++j)
+          for (int b = 0; b < 4; ++b) store(slot(i0 + 4 * j + b) + r0, byteColumn(j, b));
+      } else {
+        for (int i = i0; i < i1; ++i) store(slot(i) + r0, byteColumn((column(i) - k0) / 4, (column(i) - k0) % 4));
+      }
+    }
+  };
+  int i = 0;
+  while (i < picks.count && column(i) < blocked) {
+    // The widest block that holds the next pick and lies within the blocked columns.
+    int w = kLanes;
+    if constexpr (sizeof(T) == 1) {
+      const int c = column(i);
+      if (c / (4 * kLanes) * (4 * kLanes) + 4 * kLanes <= blocked)
+        w = 4 * kLanes;
+      else if (c / (2 * kLanes) * (2 * kLanes) + 2 * kLanes <= blocked)
+        w = 2 * kLanes;
+    }
+    const int k0 = column(i) / w * w;
+    int end = i;
+    while (end < picks.count && column(end) < k0 + w) ++end;
+    if constexpr (sizeof(T) == 1) {
+      if (w == 4 * kLanes)
+        wordBlock.template operator()<kLanes>(k0, i, end);
+      else if (w == 2 * kLanes)
+        wordBlock.template operator()<kLanes / 2>(k0, i, end);
+      else
+        floatBlock(k0, i, end);
+    } else {
+      floatBlock(k0, i, end);
+    }
+    first_pass = false;
+    i = end;
+  }
+  for (; i < picks.count; ++i) {
+    float* const to = slot(i);
+    for (std::size_t r = 0; r < n; ++r) to[r] = static_cast<float>(row(r)[column(i)]);
+    std::fill(to + n, to + kBlockRows, 0.f);
   }
   if (scale)
-    for (int k = 0; k < width; ++k) {
-      float* column = a + static_cast<std::size_t>(k) * kBlockRows;
-      quantizeToGrid(column, kBlockRows, scale[k], -max, max, column);
-    }
+    for (int p = 0; p < picks.count; ++p)
+      quantizeToGrid(slot(p), kBlockRows, scale[column(p)], -max, max, slot(p));
 }
-void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const float* scale, int max, float* a) {
-  loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, scale, max, a);
+void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const Picks& picks,
+                 const float* scale, int max, float* a) {
+  loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, picks, scale, max, a);
 }
-void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int width, const float* scale, int max,
-                 float* a) {
-  loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, scale, max, a);
+void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int width, const Picks& picks,
+                 const float* scale, int max, float* a) {
+  loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, picks, scale, max, a);
 }
 /// loadColumns of the rows node[0], ..., node[n - 1] of x.
 void gatherColumns(const std::uint8_t* x, std::size_t stride, const std::int64_t* node, std::size_t n, int width,
-                   float* a) {
-  loadColumnsOf([&](std::size_t r) { return x + static_cast<std::size_t>(node[r]) * stride; }, n, width, nullptr, 0, a);
+                   const Picks& picks, float* a) {
+  loadColumnsOf([&](std::size_t r) { return x + static_cast<std::size_t>(node[r]) * stride; }, n, width, picks,
+                nullptr, 0, a);
 }
 
 /// out[r][o] = y[o][lane r] for the n rows of a tile.
@@ -238,12 +303,17 @@ void storeRows(const float* y, int width, std::size_t n, std::uint8_t* out, std:
 
 /// acc = start, then acc = fma(factor(o, s), exact integer sum of code x input over segment s's
 /// weight entries, acc) for the segments s0 <= s < s1 in turn; `a` holds the layer's inputs.
+/// A segment without entries is skipped: its sum is +0, and fma(factor, +0, acc) = acc + 0 =
+/// acc, but for acc = -0, which only the start can be: start + 0 instead. Most lists of a pruned
+/// first layer are empty: at least 70 % of the 48 x 6 of each edge network's first layer in the
+/// compressed model of BENCHMARKS.md.
 __attribute__((always_inline)) inline void accumulate(const IntegerLayer& layer, std::size_t o, int s0, int s1,
                                                       const float* a, float start, Vec (&acc)[kVectors]) {
   const auto S = static_cast<std::size_t>(layer.segments());
-  for (auto& v : acc) v = Vec{} + start;
+  for (auto& v : acc) v = Vec{} + (s1 > s0 ? start + 0.f : start);
   for (int s = s0; s < s1; ++s) {
     const std::size_t os = o * S + static_cast<std::size_t>(s);
+    if (layer.offsets[os] == layer.offsets[os + 1]) continue;
     Vec sum[kVectors] = {};
     for (std::uint32_t j = layer.offsets[os]; j < layer.offsets[os + 1]; ++j) {
       const float w = layer.codes[j];
@@ -405,9 +475,10 @@ template <class In, class Out>
 void runMlp(const IntegerMlp& mlp, const In* in, std::size_t rows, std::size_t in_stride, Out* out,
             std::size_t out_stride, const Execution& exec) {
   const IntegerLayer& first = mlp.layers.front();
+  const Picks picks = picksOf(first, 0, first.in);
   detail::forTiles(rows, kBlockRows, exec, static_cast<std::size_t>(mlp.width()),
                    [&](std::size_t r0, std::size_t n, float* a, float* b) {
-                     loadColumns(in + r0 * in_stride, in_stride, n, first.in,
+                     loadColumns(in + r0 * in_stride, in_stride, n, first.in, picks,
                                  mlp.input_scale.empty() ? nullptr : mlp.input_scale.data(), mlp.input_max, a);
                      runLayers(mlp, 0, a, b, n, out + r0 * out_stride, out_stride);
                    });
@@ -418,17 +489,19 @@ EFGNN_INSTANTIATE_INTEGER_RUN_MLPS;
 void runEdgeMlp(const IntegerEdgeMlp& net, const std::uint8_t* e, std::size_t e_stride, const std::uint8_t* x,
                 std::size_t x_stride, const EdgeList& edges, std::uint8_t* out, std::size_t out_stride,
                 const Execution& exec) {
-  // Per tile: a = [e, x_src, x_dst] transposed (the node states gathered as codes: a third of the
-  // bytes of per-node products in float, and no [N, 2h] array to write); b = the first layer's
-  // outputs, edge part + (source part + target part) (products).
-  const auto columns = static_cast<std::size_t>(net.edge_width + 2 * net.node_width);
-  const auto scratch = std::max(static_cast<std::size_t>(net.mlp.width()), columns);
+  // Per tile: a = the inputs of [e, x_src, x_dst] that the first layer reads, transposed (the
+  // node states gathered as codes: a third of the bytes of per-node products in float, and no
+  // [N, 2h] array to write); b = the first layer's outputs, edge part + (source part + target
+  // part) (products).
+  const IntegerLayer& first = net.mlp.layers.front();
+  const int ew = net.edge_width, nw = net.node_width;
+  const Picks edge = picksOf(first, 0, ew), source = picksOf(first, ew, ew + nw),
+              target = picksOf(first, ew + nw, ew + 2 * nw);
+  const auto scratch = std::max(static_cast<std::size_t>(net.mlp.width()), first.reads.size());
   detail::forTiles(edges.num_edges, kBlockRows, exec, scratch, [&](std::size_t k0, std::size_t n, float* a, float* b) {
-    float* const source = a + static_cast<std::size_t>(net.edge_width) * kBlockRows;
-    float* const target = source + static_cast<std::size_t>(net.node_width) * kBlockRows;
-    if (net.edge_width > 0) loadColumns(e + k0 * e_stride, e_stride, n, net.edge_width, nullptr, 0, a);
-    gatherColumns(x, x_stride, edges.src + k0, n, net.node_width, source);
-    gatherColumns(x, x_stride, edges.dst + k0, n, net.node_width, target);
+    if (edge.count > 0) loadColumns(e + k0 * e_stride, e_stride, n, ew, edge, nullptr, 0, a);
+    if (source.count > 0) gatherColumns(x, x_stride, edges.src + k0, n, nw, source, a);
+    if (target.count > 0) gatherColumns(x, x_stride, edges.dst + k0, n, nw, target, a);
     runLayers(net.mlp, net.node_segments, a, b, n, out + k0 * out_stride, out_stride);
   });
 }
@@ -437,14 +510,17 @@ void runNodeMlp(const IntegerMlp& mlp, const NodeMessages<std::uint8_t>& message
                 std::uint8_t* x, std::size_t x_stride, const Execution& exec) {
   const IntegerLayer& first = mlp.layers.front();
   const std::size_t columns = messages.columns();  // the node network's input: [messages, state]
+  const int width = static_cast<int>(columns);
+  const Picks message = picksOf(first, 0, width), state = picksOf(first, width, first.in);
   // b: the messages' rows (columns wide; the sums' scratch after them), then the first layer's
-  // outputs; a: the tile's inputs, transposed.
+  // outputs; a: the tile's inputs that the first layer reads, transposed.
   const auto scratch = std::max(static_cast<std::size_t>(mlp.width()), columns + 2 * messages.width);
   detail::forTiles(edges.num_nodes, kBlockRows, exec, scratch, [&](std::size_t r0, std::size_t n, float* a, float* b) {
-    sumMessages(messages, edges, r0, n, b + kBlockRows * columns, b, columns);
-    loadColumns(b, columns, n, static_cast<int>(columns), nullptr, 0, a);
-    loadColumns(x + r0 * x_stride, x_stride, n, first.in - static_cast<int>(columns), nullptr, 0,
-                a + kBlockRows * columns);
+    if (message.count > 0) {
+      sumMessages(messages, edges, r0, n, b + kBlockRows * columns, b, columns);
+      loadColumns(b, columns, n, width, message, nullptr, 0, a);
+    }
+    if (state.count > 0) loadColumns(x + r0 * x_stride, x_stride, n, first.in - width, state, nullptr, 0, a);
     runLayers(mlp, 0, a, b, n, x + r0 * x_stride, x_stride);
   });
 }

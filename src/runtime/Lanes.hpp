@@ -4,6 +4,8 @@
 // vector register. Included after every other header, so that only the kernels are compiled for
 // the set (standard library functions instantiated by them are not: the linker keeps one copy of
 // those, which must run on every CPU).
+#include <immintrin.h>
+
 #include <cstdint>
 #include <cstring>
 
@@ -60,6 +62,18 @@ __attribute__((always_inline)) inline Vec loadRow(const std::uint8_t* p) {
   Bytes b;
   std::memcpy(&b, p, sizeof b);
   return __builtin_convertvector(__builtin_convertvector(__builtin_convertvector(b, Halves), IVec), Vec);
+}
+
+/// Whether any lane of a comparison's result (all bits or none set per lane) is set: one mask
+/// test.
+__attribute__((always_inline)) inline bool anyLane(IVec mask) {
+#if EFGNN_LANES == 16
+  return _mm512_test_epi32_mask(reinterpret_cast<__m512i>(mask), reinterpret_cast<__m512i>(mask)) != 0;
+#elif EFGNN_LANES == 8
+  return _mm256_testz_si256(reinterpret_cast<__m256i>(mask), reinterpret_cast<__m256i>(mask)) == 0;
+#else
+  return _mm_movemask_ps(reinterpret_cast<__m128>(mask)) != 0;
+#endif
 }
 
 /// The lanes of v reduced by `op` as a tree (halves, quarters, ...): log2(kLanes) dependent

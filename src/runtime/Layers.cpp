@@ -85,7 +85,8 @@ template void copyColumns(const std::uint8_t*, std::size_t, std::size_t, std::si
 
 IntegerLayer IntegerLayer::build(int in, int out, const std::vector<InputSegment>& segments,
                                  const std::vector<std::int32_t>& positions, const std::vector<std::int8_t>& codes,
-                                 const std::vector<float>& weight_scale, const std::vector<float>& bias, bool dense) {
+                                 const std::vector<float>& weight_scale, const std::vector<float>& bias, bool dense,
+                                 bool first) {
   IntegerLayer l;
   l.in = in;
   l.out = out;
@@ -122,6 +123,17 @@ IntegerLayer IntegerLayer::build(int in, int out, const std::vector<InputSegment
       l.factors.push_back(weight_scale[weight_scale.size() == 1 ? 0 : static_cast<std::size_t>(o)] *
                           segments[static_cast<std::size_t>(s)].scale);
     }
+  if (first) {  // the columns read, and the entries renumbered to their positions among them
+    std::vector<bool> read(static_cast<std::size_t>(in), false);
+    for (const std::uint16_t c : l.columns) read[c] = true;
+    std::vector<std::uint16_t> position(static_cast<std::size_t>(in), 0);
+    for (std::size_t k = 0; k < read.size(); ++k)
+      if (read[k]) {
+        position[k] = static_cast<std::uint16_t>(l.reads.size());
+        l.reads.push_back(static_cast<std::uint16_t>(k));
+      }
+    for (auto& c : l.columns) c = position[c];
+  }
   l.bias = bias;
   return l;
 }

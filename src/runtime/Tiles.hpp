@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -62,6 +63,30 @@ constexpr std::size_t kPrefetchDistance = 8;
 
 inline int threadsOf(const Execution& exec) { return exec.threads > 0 ? exec.threads : omp_get_max_threads(); }
 
+/// A zeroed array of floats on a cache line boundary: a tile's columns are then whole vectors
+/// in whole cache lines. malloc aligns to 16 bytes only, and there every other 32-byte load of a
+/// column straddles two lines (measured: a 48 x 48 integer layer at 27 % density, 1.3 against
+/// 1.0 us per tile of 32 rows with AVX2).
+class ScratchArray {
+ public:
+  explicit ScratchArray(std::size_t count) : data_(allocate(count)) {}
+  float* get() const { return data_.get(); }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  static float* allocate(std::size_t count) {
+    constexpr std::size_t kLine = 64;
+    const std::size_t bytes = std::max<std::size_t>((count * sizeof(float) + kLine - 1) / kLine * kLine, kLine);
+    auto* p = static_cast<float*>(std::aligned_alloc(kLine, bytes));
+    if (!p) throw std::bad_alloc();
+    std::memset(p, 0, bytes);
+    return p;
+  }
+  std::unique_ptr<float[], Free> data_;
+};
+
 /// body(first row, rows, a, b) for tiles of `tile` rows, in parallel (static schedule); a and b
 /// are per-thread scratch arrays of tile x scratch floats.
 template <class Body>
@@ -70,11 +95,11 @@ void forTiles(std::size_t rows, std::size_t tile, const Execution& exec, std::si
   const auto tiles = static_cast<std::ptrdiff_t>((rows + tile - 1) / tile);
 #pragma omp parallel num_threads(threadsOf(exec))
   {
-    std::vector<float> a(tile * scratch), b(tile * scratch);
+    ScratchArray a(tile * scratch), b(tile * scratch);
 #pragma omp for schedule(static)
     for (std::ptrdiff_t t = 0; t < tiles; ++t) {
       const std::size_t first = static_cast<std::size_t>(t) * tile;
-      body(first, std::min(tile, rows - first), a.data(), b.data());
+      body(first, std::min(tile, rows - first), a.get(), b.get());
     }
   }
 }

@@ -352,6 +352,35 @@ TEST(RuntimeInteger, SparseEqualsDenseAndThreadsDoNotMatter) {
   EXPECT_TRUE(sparse.logits(randomGraph(10, 0, 4, 6, 2).input()).empty());
 }
 
+// A pruned first layer reads some of its inputs only, and the integer kernels load only those
+// into their tiles (whole blocks of columns, blocks of which a few columns are read, the rows
+// past the blocks one by one, and parts of which nothing is read): with 70 % of every first
+// layer's input columns pruned away whole, sparse and dense weights and every instruction set
+// must still give the QAT model's logits to the last bit.
+TEST(RuntimeInteger, FirstLayersLoadOnlyTheInputsTheirWeightsRead) {
+  ModelConfig c = qatConfig();
+  auto model = calibratedQatModel(c, 26);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& l : linearLayers(*model)) {
+      if (!l.layer->options().prunable || l.name.find("linear0") == std::string::npos) continue;
+      const auto& w = l.layer->weight;
+      const auto columns = torch::rand({1, w.size(1)}) > 0.7;
+      l.layer->setMask(columns.expand_as(w).logical_and(torch::rand_like(w) > 0.4));
+    }
+  }
+  const auto file = toModelFile(*model);
+  for (const auto& [nodes, edges] : {std::pair<std::size_t, std::size_t>{2, 1}, {40, 100}, {500, 3000}}) {
+    const auto g = randomGraph(nodes, edges, c.node_features, c.edge_features, static_cast<unsigned>(nodes));
+    const auto want = reference(*model, g);
+    const std::vector<float> expected(want.data_ptr<float>(), want.data_ptr<float>() + edges);
+    for (const Isa isa : runtime::supportedIsas())
+      for (const bool sparse : {true, false})
+        EXPECT_EQ(EdgeClassifier(file, "test", on(isa, {2, 256, sparse})).logits(g.input()), expected)
+            << edges << " edges, " << runtime::nameOf(isa) << (sparse ? " sparse" : " dense");
+  }
+}
+
 TEST(RuntimeInteger, ExportRefusesWhatTheIntegerPathCannotReproduce) {
   ModelConfig c = smallConfig();
   c.quant.activation_bits = 6;  // activations on a grid, weights and inputs in float
