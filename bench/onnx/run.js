@@ -2,8 +2,9 @@
 // independent check of efgnn's export: node run.js MODEL.onnx DIR [RUNS] [THREADS]
 // DIR holds x.bin (float32 [N, F]), edge_index.bin (int64 [2, E]), optionally edge_attr.bin
 // (float32 [E, Fe]) and shape.json ({"nodes", "node_features", "edges", "edge_features"});
-// writes DIR/output.bin (float32 [E]) and prints {"ms": [...]} (one time per run after one
-// warm-up run) on stdout.
+// writes DIR/output.bin (float32 [E]) and prints {"ms": [...], "peak_mib": M} (one time per run
+// after one warm-up run; what the process's peak resident size grew by from just before the
+// session was created, i.e. the memory ONNX Runtime adds at its peak) on stdout.
 const fs = require('fs');
 const path = require('path');
 const ort = require('onnxruntime-node');
@@ -23,6 +24,7 @@ async function main() {
   };
   if (shape.edge_features > 0)
     feeds.edge_attr = new ort.Tensor('float32', read('edge_attr.bin', Float32Array), [shape.edges, shape.edge_features]);
+  const before = process.memoryUsage().rss;
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
   });
@@ -35,7 +37,8 @@ async function main() {
   }
   const out = result.output.data;
   fs.writeFileSync(path.join(dir, 'output.bin'), Buffer.from(out.buffer, out.byteOffset, out.byteLength));
-  process.stdout.write(JSON.stringify({ms}) + '\n');
+  const peak_mib = Math.max(0, process.resourceUsage().maxRSS * 1024 - before) / (1024 * 1024);
+  process.stdout.write(JSON.stringify({ms, peak_mib}) + '\n');
 }
 
 main().catch((e) => { process.stderr.write(String(e) + '\n'); process.exit(1); });

@@ -159,7 +159,8 @@ void runModelFile(const Options& o, const std::string& path) {
 /// graph written to a temporary directory; ms per run as the script measures them (after its
 /// own warm-up run). Nothing when node or the package is missing (with a notice).
 std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std::string& name,
-                                           const std::vector<GraphTensors>& graphs, const Options& o) {
+                                           const std::vector<GraphTensors>& graphs, const Options& o,
+                                           std::map<std::string, double>& peak_mib) {
   namespace fs = std::filesystem;
   const fs::path runner = o.onnx_runner;
 #ifndef EFGNN_HAVE_ONNX
@@ -196,6 +197,8 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
       if (std::system(command.c_str()) != 0) throw Error("ONNX Runtime failed: " + command);
       const YamlNode ms = YamlNode::parseFile((dir / "ms.json").string());
       for (const double v : ms["ms"].asDoubles()) t.ms.push_back(v);
+      // The node process's own figure (ONNX Runtime runs there, not in this process).
+      if (ms.has("peak_mib")) peak_mib[t.stage] = std::max(peak_mib[t.stage], ms["peak_mib"].asDouble());
     }
   } catch (...) {
     fs::remove_all(dir);
@@ -339,7 +342,7 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
   }
   // ONNX Runtime on the exported model: float, or QCDQ for a quantized one.
   if (wanted("onnxruntime"))
-    if (const auto ms = timeOnnxRuntime(model, name, graphs, o)) timings.push_back(*ms);
+    if (const auto ms = timeOnnxRuntime(model, name, graphs, o, peak)) timings.push_back(*ms);
 }
 
 void run(Options o) {

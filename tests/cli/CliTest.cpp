@@ -238,6 +238,9 @@ TEST_F(Cli, SummaryTrainEvalAndTwoProcessTraining) {
   if (fs::exists(fs::path(EFGNN_SOURCE_DIR) / "bench/onnx/node_modules/onnxruntime-node")) {
     EXPECT_EQ(r.out.find("\"onnxruntime_float_ms\": null"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"onnxruntime_float_spread_ms\""), std::string::npos) << r.out;
+    // ONNX Runtime's peak memory, from the node process (creating a session allocates).
+    EXPECT_NE(r.out.find("\"onnxruntime_float_peak_memory_mib\""), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("\"onnxruntime_float_peak_memory_mib\": 0,"), std::string::npos) << r.out;
   }
   r = run("export --config " + path("tiny.yaml") + " --format onnx --out " + path("tiny.onnx"));
   ASSERT_EQ(r.status, 0) << r.out;
