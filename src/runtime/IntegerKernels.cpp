@@ -8,8 +8,12 @@
 #include <utility>
 
 #include "runtime/Kernels.hpp"
-#include "runtime/Lanes.hpp"  // last: what follows is compiled for the instruction set
 #include "runtime/Tiles.hpp"
+
+// Last, in a block of its own (so that include sorting keeps it last): what follows is compiled
+// for the instruction set, and the inline functions of the headers above are not (the linker
+// keeps one copy of each, which must run on every CPU).
+#include "runtime/Lanes.hpp"
 
 namespace efgnn::runtime::EFGNN_ISA {
 #include "runtime/IsaKernels.hpp"
@@ -177,6 +181,7 @@ template <class RowOf>
 __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t n, int width, const Picks& picks,
                                                          const float* scale, int max, float* a) {
   using T = std::remove_cv_t<std::remove_pointer_t<decltype(row(0))>>;
+  constexpr bool kBytes = sizeof(T) == 1;
   const int blocked = n == kBlockRows ? width / kLanes * kLanes : 0;
   const auto slot = [&](int i) { return a + static_cast<std::size_t>(picks.slot + i) * kBlockRows; };
   const auto column = [&](int i) { return static_cast<int>(picks.input[i]) - picks.begin; };
@@ -229,28 +234,19 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
   };
   int i = 0;
   while (i < picks.count && column(i) < blocked) {
-    // The widest block that holds the next pick and lies within the blocked columns.
-    int w = kLanes;
-    if constexpr (sizeof(T) == 1) {
-      const int c = column(i);
-      if (c / (4 * kLanes) * (4 * kLanes) + 4 * kLanes <= blocked)
-        w = 4 * kLanes;
-      else if (c / (2 * kLanes) * (2 * kLanes) + 2 * kLanes <= blocked)
-        w = 2 * kLanes;
-    }
-    const int k0 = column(i) / w * w;
+    // The widest block that holds the next pick and lies within the blocked columns: of w
+    // columns from k0, with the picks [i, end) in it.
+    const int c = column(i);
+    const auto fits = [&](int w) { return c / w * w + w <= blocked; };
+    const int w = kBytes && fits(4 * kLanes) ? 4 * kLanes : kBytes && fits(2 * kLanes) ? 2 * kLanes : kLanes;
+    const int k0 = c / w * w;
     int end = i;
     while (end < picks.count && column(end) < k0 + w) ++end;
-    if constexpr (sizeof(T) == 1) {
-      if (w == 4 * kLanes)
-        wordBlock.template operator()<kLanes>(k0, i, end);
-      else if (w == 2 * kLanes)
-        wordBlock.template operator()<kLanes / 2>(k0, i, end);
-      else
-        floatBlock(k0, i, end);
-    } else {
-      floatBlock(k0, i, end);
+    if constexpr (kBytes) {
+      if (w == 4 * kLanes) wordBlock.template operator()<kLanes>(k0, i, end);
+      if (w == 2 * kLanes) wordBlock.template operator()<kLanes / 2>(k0, i, end);
     }
+    if (w == kLanes) floatBlock(k0, i, end);
     first_pass = false;
     i = end;
   }
@@ -260,11 +256,10 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
     std::fill(to + n, to + kBlockRows, 0.f);
   }
   if (scale)
-    for (int p = 0; p < picks.count; ++p)
-      quantizeToGrid(slot(p), kBlockRows, scale[column(p)], -max, max, slot(p));
+    for (int p = 0; p < picks.count; ++p) quantizeToGrid(slot(p), kBlockRows, scale[column(p)], -max, max, slot(p));
 }
-void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const Picks& picks,
-                 const float* scale, int max, float* a) {
+void loadColumns(const float* in, std::size_t stride, std::size_t n, int width, const Picks& picks, const float* scale,
+                 int max, float* a) {
   loadColumnsOf([&](std::size_t r) { return in + r * stride; }, n, width, picks, scale, max, a);
 }
 void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int width, const Picks& picks,
@@ -274,8 +269,8 @@ void loadColumns(const std::uint8_t* in, std::size_t stride, std::size_t n, int 
 /// loadColumns of the rows node[0], ..., node[n - 1] of x.
 void gatherColumns(const std::uint8_t* x, std::size_t stride, const std::int64_t* node, std::size_t n, int width,
                    const Picks& picks, float* a) {
-  loadColumnsOf([&](std::size_t r) { return x + static_cast<std::size_t>(node[r]) * stride; }, n, width, picks,
-                nullptr, 0, a);
+  loadColumnsOf([&](std::size_t r) { return x + static_cast<std::size_t>(node[r]) * stride; }, n, width, picks, nullptr,
+                0, a);
 }
 
 /// out[r][o] = y[o][lane r] for the n rows of a tile.

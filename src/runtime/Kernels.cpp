@@ -12,8 +12,12 @@
 #include <utility>
 
 #include "runtime/IntegerKernels.hpp"
-#include "runtime/Lanes.hpp"  // last: what follows is compiled for the instruction set
 #include "runtime/Tiles.hpp"
+
+// Last, in a block of its own (so that include sorting keeps it last): what follows is compiled
+// for the instruction set, and the inline functions of the headers above are not (the linker
+// keeps one copy of each, which must run on every CPU).
+#include "runtime/Lanes.hpp"
 
 namespace efgnn::runtime::EFGNN_ISA {
 #include "runtime/IsaKernels.hpp"
