@@ -122,10 +122,16 @@ int nonzero(const float* a, const float* b, int k_count, int* out) {
 int nonzero(const float* a, const float* b, int k_count, int* out) { return nonzeroPlain(a, b, k_count, out); }
 #endif
 
-/// The sum of the lanes, as a tree (simd::reduceLanes): log2(kLanes) dependent additions
-/// instead of kLanes - 1 in a row, which made LayerNorm wait on their latency.
-__attribute__((always_inline)) inline float horizontalSum(Vec v) {
-  return simd::reduceLanes(v, [](auto x, auto y) { return x + y; });
+/// v[B] + ... + v[E - 1] as a tree: log2(E - B) dependent additions instead of E - B - 1 in a
+/// row (LayerNorm waits on their latency).
+template <int B, int E, int C>
+__attribute__((always_inline)) inline Vec treeSum(const Vec (&v)[C]) {
+  if constexpr (E - B == 1) {
+    return v[B];
+  } else {
+    constexpr int M = B + (E - B) / 2;
+    return treeSum<B, M>(v) + treeSum<M, E>(v);
+  }
 }
 
 float activate(float v, Activation a) {
@@ -163,22 +169,29 @@ __attribute__((always_inline)) inline bool withWholeVectors(std::size_t width, F
 template <int C>
 __attribute__((always_inline)) inline void normalizeAndActivate(Vec (&v)[C], const MlpShape& shape) {
   if (shape.layernorm) {
-    Vec sum = v[0];
-    for (int c = 1; c < C; ++c) sum += v[c];
-    const float mean = horizontalSum(sum) * (1.f / (kLanes * C));  // a multiplication: 3, not 11 cycles
-    Vec squares{};
+    // Mean and variance as vectors with the value in every lane, from sums as trees: the
+    // row's chain of dependent steps is what a row's LayerNorm costs (each step a few cycles
+    // of latency, the multiply-adds of the next rows waiting behind them).
+    constexpr float kInverseCount = 1.f / (kLanes * C);
+    const Vec mean = simd::sumOfLanes(treeSum<0, C>(v)) * kInverseCount;
+    Vec squares[C];
     for (int c = 0; c < C; ++c) {
       v[c] -= mean;
-      squares += v[c] * v[c];
+      squares[c] = v[c] * v[c];
     }
-    const float inv = 1.0f / std::sqrt(horizontalSum(squares) * (1.f / (kLanes * C)) + 1e-5f);
+    const Vec variance = simd::sumOfLanes(treeSum<0, C>(squares)) * kInverseCount;
+    const Vec inv = 1.0f / simd::sqrt(variance + 1e-5f);
     for (int c = 0; c < C; ++c) v[c] *= inv;
   }
   if (shape.activation == Activation::ReLU) {
-    for (int c = 0; c < C; ++c) v[c] = v[c] > 0 ? v[c] : Vec{};
+    for (int c = 0; c < C; ++c) v[c] = simd::relu(v[c]);
   } else {
-    for (int c = 0; c < C; ++c)
-      for (int i = 0; i < kLanes; ++i) v[c][i] = activate(v[c][i], shape.activation);
+    // Lane by lane in an array of their own: lanes of v[] addressed one at a time would keep v[]
+    // in memory for the ReLU path too.
+    float lanes[kLanes * C];
+    for (int c = 0; c < C; ++c) store(lanes + kLanes * c, v[c]);
+    for (float& x : lanes) x = activate(x, shape.activation);
+    for (int c = 0; c < C; ++c) v[c] = load(lanes + kLanes * c);
   }
 }
 
