@@ -2,7 +2,6 @@
 #include "runtime/IntegerKernels.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <type_traits>
 #include <utility>
@@ -26,11 +25,16 @@ using simd::load;
 using simd::store;
 using simd::Vec;
 
-/// Vectors of rows per transposed tile: each weight feeds kVectors independent multiply-add
-/// chains (8 hide their latency), and an edge network's first layer keeps 3 sets of them in
-/// registers (products); rows per tile: 128 with AVX-512, 32 with AVX2.
-constexpr int kVectors = simd::kRegisters / 4;
+/// Vectors of rows per transposed tile (64 rows with AVX2, 128 with AVX-512): in a layer of one
+/// segment (the hidden layers) each weight entry feeds kVectors independent multiply-add chains,
+/// 8 of which hide their latency, and each entry's code and column are loaded once for 8
+/// vectors of rows (32-row AVX2 tiles loaded them for 4: the compressed model's 48 x 48 layers,
+/// about 13 entries per list, ran 1.13 times slower in a micro-benchmark).
+constexpr int kVectors = 8;
 constexpr std::size_t kBlockRows = static_cast<std::size_t>(kVectors) * kLanes;
+/// Vectors of rows per pass of a layer of several segments, whose accumulators are 3 sets of them
+/// (products): 4 with 16 registers, 8 with 32.
+constexpr int kPassVectors = simd::kRegisters / 4;
 
 /// a + f x s rounded once, in every instruction set: the fused multiply-add instruction where the
 /// CPU has one (the lane loop, vectorised by `omp simd`: without it GCC left some instances as one
@@ -78,19 +82,23 @@ struct Grid {
 ///
 /// Training divides by the scale; a division costs a vector ~10 cycles, so v x (1 / scale) is
 /// rounded instead (kExact false). The two quotients differ by at most 3 units in the last
-/// place (1/scale rounded, the product rounded, the division rounded), so they give the same
-/// code unless one of them lies that close to a rounding boundary (a half-integer). Such lanes
+/// place (1/scale rounded, the product rounded, the division rounded; 5 for codesOf's folded
+/// quotient), fewer than the margin's 8 (2^-21 of the grid's largest |code|), so they give the
+/// same code unless one of them lies that close to a rounding boundary (a half-integer). Such lanes
 /// are found through `offset`, the largest |quotient - code| of the vectors of a group: when
 /// 0.5 - offset is within the grid's margin, the caller quantizes the group again by division
 /// (kExact true; for 6-bit grids about one vector in a thousand).
 template <bool kExact>
-__attribute__((always_inline)) inline Vec quantize(Vec v, const Grid& g, Vec& offset) {
+__attribute__((always_inline)) inline Vec roundToGrid(Vec q, const Grid& g, Vec& offset) {
   constexpr float kRound = 12582912.f;  // 1.5 x 2^23
-  Vec q = kExact ? v / g.scale : v * g.inverse;
   q = smallest(largest(g.lo, q), g.hi);  // q < lo ? lo : q, then q > hi ? hi : q
   const Vec c = (q + kRound) - kRound;
-  if (!kExact) offset = largest(magnitude(q - c), offset);  // margin: 2^-21 of the largest |q|, 3 ulps and to spare
+  if (!kExact) offset = largest(magnitude(q - c), offset);  // margin: 2^-21 of the largest |q|, 8 ulps
   return c;
+}
+template <bool kExact>
+__attribute__((always_inline)) inline Vec quantize(Vec v, const Grid& g, Vec& offset) {
+  return roundToGrid<kExact>(kExact ? v / g.scale : v * g.inverse, g, offset);
 }
 
 /// Whether a quotient of a group may lie within `margin` of a rounding boundary (see quantize):
@@ -297,66 +305,85 @@ void storeRows(const float* y, int width, std::size_t n, std::uint8_t* out, std:
 }
 
 /// acc = start, then acc = fma(factor(o, s), exact integer sum of code x input over segment s's
-/// weight entries, acc) for the segments s0 <= s < s1 in turn; `a` holds the layer's inputs.
-/// A segment without entries is skipped: its sum is +0, and fma(factor, +0, acc) = acc + 0 =
-/// acc, but for acc = -0, which only the start can be: start + 0 instead. Most lists of a pruned
-/// first layer are empty: at least 70 % of the 48 x 6 of each edge network's first layer in the
-/// compressed model of BENCHMARKS.md.
+/// weight entries, acc) for the segments s0 <= s < s1 in turn, for the kV vectors of rows from
+/// v0 on; `a` holds the layer's inputs. A segment without entries is skipped: its sum is +0, and
+/// fma(factor, +0, acc) = acc + 0 = acc, but for acc = -0, which only the start can be: start +
+/// 0 instead. Most lists of a pruned first layer are empty: at least 70 % of the 48 x 6 of each
+/// edge network's first layer in the compressed model of BENCHMARKS.md.
+template <int kV>
 __attribute__((always_inline)) inline void accumulate(const IntegerLayer& layer, std::size_t o, int s0, int s1,
-                                                      const float* a, float start, Vec (&acc)[kVectors]) {
+                                                      const float* a, int v0, float start, Vec (&acc)[kV]) {
   const auto S = static_cast<std::size_t>(layer.segments());
   for (auto& v : acc) v = Vec{} + (s1 > s0 ? start + 0.f : start);
   for (int s = s0; s < s1; ++s) {
     const std::size_t os = o * S + static_cast<std::size_t>(s);
     if (layer.offsets[os] == layer.offsets[os + 1]) continue;
-    Vec sum[kVectors] = {};
+    Vec sum[kV] = {};
     for (std::uint32_t j = layer.offsets[os]; j < layer.offsets[os + 1]; ++j) {
       const float w = layer.codes[j];
-      const float* column = a + static_cast<std::size_t>(layer.columns[j]) * kBlockRows;
-      for (int v = 0; v < kVectors; ++v) sum[v] += w * load(column + kLanes * v);
+      const float* column = a + static_cast<std::size_t>(layer.columns[j]) * kBlockRows + kLanes * v0;
+      for (int v = 0; v < kV; ++v) sum[v] += w * load(column + kLanes * v);
     }
     const float factor = layer.factors[os];
 #pragma GCC unroll 8
-    for (int v = 0; v < kVectors; ++v) acc[v] = fusedMultiplyAdd(factor, sum[v], acc[v]);
+    for (int v = 0; v < kV; ++v) acc[v] = fusedMultiplyAdd(factor, sum[v], acc[v]);
   }
+}
+
+/// products() of the kV vectors of rows from v0 on.
+template <int kV>
+__attribute__((always_inline)) inline void productsOf(const IntegerLayer& layer, const float* a, int node_segments,
+                                                      int v0, float* y, float* sums) {
+  const int S = layer.segments(), es = S - 2 * node_segments;
+  Vec total[kV] = {};
+  for (int o = 0; o < layer.out; ++o) {
+    const auto uo = static_cast<std::size_t>(o);
+    Vec pair[kV], acc[kV];
+    if (node_segments > 0) {
+      Vec target[kV];
+      accumulate(layer, uo, es, es + node_segments, a, v0, 0.f, pair);
+      accumulate(layer, uo, es + node_segments, S, a, v0, 0.f, target);
+      for (int v = 0; v < kV; ++v) pair[v] += target[v];
+    }
+    accumulate(layer, uo, 0, es, a, v0, layer.bias[uo], acc);
+    if (node_segments > 0)
+      for (int v = 0; v < kV; ++v) acc[v] += pair[v];
+    for (int v = 0; v < kV; ++v) store(y + uo * kBlockRows + kLanes * (v0 + v), acc[v]);
+    if (sums)
+      for (int v = 0; v < kV; ++v) total[v] = o == 0 ? acc[v] : total[v] + acc[v];
+  }
+  if (sums && layer.out > 0)
+    for (int v = 0; v < kV; ++v) store(sums + kLanes * (v0 + v), total[v]);
 }
 
 /// The layer's outputs y[o] for a transposed tile of its inputs `a`: from the bias, every segment
 /// in turn (accumulate). With node_segments > 0 the layer is an edge network's first, whose last
 /// 2 x node_segments segments are the source node's and the target node's parts: each is summed
 /// from 0 and y = edge part + (source part + target part), as the QAT model adds them (the pair
-/// first, so that 3 sets of kVectors vectors are live at a time, within the registers). With `sums`,
-/// also each row's sum of outputs y[0] + y[1] + ... in turn, LayerNorm's first statistic, while
-/// the outputs are in registers (a pass over the tile less).
+/// first, so that 3 sets of accumulators are live at a time, kPassVectors each: within the
+/// registers, the tile in passes). A layer of one segment takes the whole tile in one pass (its
+/// sums are the only accumulators live over its entries). With `sums`, also each row's sum of
+/// outputs y[0] + y[1] + ... in turn, LayerNorm's first statistic, while the outputs are in
+/// registers (a pass over the tile less).
 void products(const IntegerLayer& layer, const float* a, int node_segments, float* y, float* sums) {
-  const int S = layer.segments(), es = S - 2 * node_segments;
-  Vec total[kVectors] = {};
-  for (int o = 0; o < layer.out; ++o) {
-    const auto uo = static_cast<std::size_t>(o);
-    Vec pair[kVectors], acc[kVectors];
-    if (node_segments > 0) {
-      Vec target[kVectors];
-      accumulate(layer, uo, es, es + node_segments, a, 0.f, pair);
-      accumulate(layer, uo, es + node_segments, S, a, 0.f, target);
-      for (int v = 0; v < kVectors; ++v) pair[v] += target[v];
-    }
-    accumulate(layer, uo, 0, es, a, layer.bias[uo], acc);
-    if (node_segments > 0)
-      for (int v = 0; v < kVectors; ++v) acc[v] += pair[v];
-    for (int v = 0; v < kVectors; ++v) store(y + uo * kBlockRows + kLanes * v, acc[v]);
-    if (sums)
-      for (int v = 0; v < kVectors; ++v) total[v] = o == 0 ? acc[v] : total[v] + acc[v];
+  if (layer.segments() == 1 && node_segments == 0) {
+    productsOf<kVectors>(layer, a, 0, 0, y, sums);
+    return;
   }
-  if (sums && layer.out > 0)
-    for (int v = 0; v < kVectors; ++v) store(sums + kLanes * v, total[v]);
+  for (int v0 = 0; v0 < kVectors; v0 += kPassVectors) productsOf<kPassVectors>(layer, a, node_segments, v0, y, sums);
 }
 
 /// Normalised, norm-quantized (kNormQuantized), activated and quantized: the codes of one vector.
 /// The activation is ReLU (quantized activations are unsigned, ModelConfig.cpp), left to the
 /// activation grid, whose lower bound 0 clips what ReLU would set to 0.
+///
+/// Without the norm quantizer, the fast quotient is (t - mean) x fl(rstd x 1 / scale) (`scaled`),
+/// a multiplication less than ((t - mean) x rstd) x (1 / scale): 5 roundings from the exact
+/// fl(fl((t - mean) x rstd) / scale) instead of 3, within the grid's margin of 8 (see quantize).
 template <bool kNormQuantized, bool kExact>
-__attribute__((always_inline)) inline Vec codesOf(Vec t, Vec mean, Vec rstd, const Grid& norm, const Grid& activation,
-                                                  Vec& offset) {
+__attribute__((always_inline)) inline Vec codesOf(Vec t, Vec mean, Vec rstd, Vec scaled, const Grid& norm,
+                                                  const Grid& activation, Vec& offset) {
+  if (!kNormQuantized && !kExact) return roundToGrid<false>((t - mean) * scaled, activation, offset);
   t = (t - mean) * rstd;
   if (kNormQuantized) t = quantize<kExact>(t, norm, offset) * norm.scale;
   return quantize<kExact>(t, activation, offset);
@@ -370,12 +397,13 @@ __attribute__((always_inline)) inline void groupCodes(float* y, int o0, int v, V
   const auto row = [&](int g) { return y + static_cast<std::size_t>(o0 + g) * kBlockRows + kLanes * v; };
   Vec c[kCount];
   Vec offset{};
+  const Vec scaled = rstd * activation.inverse;
 #pragma GCC unroll 16
   for (int g = 0; g < kCount; ++g)
-    c[g] = codesOf<kNormQuantized, false>(load(row(g)), mean, rstd, norm, activation, offset);
+    c[g] = codesOf<kNormQuantized, false>(load(row(g)), mean, rstd, scaled, norm, activation, offset);
   if (uncertain(offset, margin))      // from the stored outputs again (merged with the first loads,
     for (int g = 0; g < kCount; ++g)  // their normalised values went to the stack for this rare case)
-      c[g] = codesOf<kNormQuantized, true>(simd::loadHere(row(g)), mean, rstd, norm, activation, offset);
+      c[g] = codesOf<kNormQuantized, true>(simd::loadHere(row(g)), mean, rstd, scaled, norm, activation, offset);
 #pragma GCC unroll 16
   for (int g = 0; g < kCount; ++g) store(row(g), c[g]);
 }
@@ -421,9 +449,7 @@ void finish(const IntegerLayer& layer, const MlpShape& shape, float* y, const fl
         squares[v] = fusedMultiplyAdd(d, d, squares[v]);
       }
     for (int v = 0; v < kVectors; ++v) {
-      Vec root = fusedMultiplyAdd(Vec{} + inverse, squares[v], Vec{} + 1e-5f);
-      for (int i = 0; i < kLanes; ++i) root[i] = std::sqrt(root[i]);
-      rstds[v] = 1.f / root;
+      rstds[v] = 1.f / simd::sqrt(fusedMultiplyAdd(Vec{} + inverse, squares[v], Vec{} + 1e-5f));
     }
   }
   const auto norm_max = static_cast<float>(layer.norm_max);
