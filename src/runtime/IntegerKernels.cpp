@@ -50,14 +50,6 @@ __attribute__((always_inline)) inline Vec fusedMultiplyAdd(float f, Vec s, Vec a
   return fusedMultiplyAdd(Vec{} + f, s, a);
 }
 
-/// Lane maxima and minima, as `a > b ? a : b` on two vectors, which GCC compiles to the vector
-/// max and min instructions (with a scalar operand broadcast it compares and blends instead).
-template <class V>
-__attribute__((always_inline)) inline V largest(V a, V b) {
-  return a > b ? a : b;
-}
-__attribute__((always_inline)) inline Vec smallest(Vec a, Vec b) { return a < b ? a : b; }
-
 /// |v| by clearing the sign bits (one instruction; a comparison and a blend otherwise).
 __attribute__((always_inline)) inline Vec magnitude(Vec v) {
   IVec bits;
@@ -91,9 +83,9 @@ struct Grid {
 template <bool kExact>
 __attribute__((always_inline)) inline Vec roundToGrid(Vec q, const Grid& g, Vec& offset) {
   constexpr float kRound = 12582912.f;  // 1.5 x 2^23
-  q = smallest(largest(g.lo, q), g.hi);  // q < lo ? lo : q, then q > hi ? hi : q
+  q = simd::min(simd::max(g.lo, q), g.hi);  // lo > q ? lo : q, then q < hi ? q : hi
   const Vec c = (q + kRound) - kRound;
-  if (!kExact) offset = largest(magnitude(q - c), offset);  // margin: 2^-21 of the largest |q|, 8 ulps
+  if (!kExact) offset = simd::max(magnitude(q - c), offset);  // margin: 2^-21 of the largest |q|, 8 ulps
   return c;
 }
 template <bool kExact>
