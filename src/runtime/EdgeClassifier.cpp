@@ -70,6 +70,7 @@ class IntegerReader {
         layer.act_scale = this->scale(prefix + ".act_quant" + index);
         layer.act_max = (1 << arch_.quant.activation_bits) - 1;
       }
+      if (k > 0) layer.allowShortSums(m.layers[k - 1].act_max);
       segments = {{sizes[k], layer.act_scale}};
     }
     return m;

@@ -32,6 +32,11 @@ using simd::Vec;
 /// about 13 entries per list, ran 1.13 times slower in a micro-benchmark).
 constexpr int kVectors = 8;
 constexpr std::size_t kBlockRows = static_cast<std::size_t>(kVectors) * kLanes;
+/// Layers whose sums fit 16 bits (IntegerLayer::short_codes) take their products in 16-bit
+/// lanes where the instruction set widens them (AVX2, AVX-512): kShortVectors registers of 2 x
+/// kLanes rows per tile.
+constexpr bool kShortSums = kLanes >= 8;
+constexpr int kShortVectors = kVectors / 2;
 /// Vectors of rows per pass of a layer of several segments, whose accumulators are 3 sets of them
 /// (products): 4 with 16 registers, 8 with 32.
 constexpr int kPassVectors = simd::kRegisters / 4;
@@ -365,6 +370,38 @@ void products(const IntegerLayer& layer, const float* a, int node_segments, floa
   for (int v0 = 0; v0 < kVectors; v0 += kPassVectors) productsOf<kPassVectors>(layer, a, node_segments, v0, y, sums);
 }
 
+#if EFGNN_LANES >= 8
+/// products() of a layer of one segment whose input tile `a` holds 16-bit codes (short_codes):
+/// each entry's code multiplied into kShortVectors registers of 2 x kLanes rows, the exact sums
+/// then widened to floats and y = fma(factor, sum, bias + 0), as accumulate computes it (an
+/// empty list, sum +0, gives bias + 0 there too).
+void shortProducts(const IntegerLayer& layer, const std::int16_t* a, float* y, float* sums) {
+  Vec total[kVectors] = {};
+  for (int o = 0; o < layer.out; ++o) {
+    const auto uo = static_cast<std::size_t>(o);
+    simd::Shorts sum[kShortVectors] = {};
+    for (std::uint32_t j = layer.offsets[uo]; j < layer.offsets[uo + 1]; ++j) {
+      const simd::Shorts w = simd::Shorts{} + layer.short_codes[j];
+      const std::int16_t* column = a + static_cast<std::size_t>(layer.columns[j]) * kBlockRows;
+      for (int v = 0; v < kShortVectors; ++v) sum[v] += w * simd::loadShorts(column + 2 * kLanes * v);
+    }
+    const float factor = layer.factors[uo];
+    const Vec start = Vec{} + (layer.bias[uo] + 0.f);
+    Vec acc[kVectors];
+#pragma GCC unroll 8
+    for (int v = 0; v < kShortVectors; ++v) {
+      acc[2 * v] = fusedMultiplyAdd(factor, simd::widen<0>(sum[v]), start);
+      acc[2 * v + 1] = fusedMultiplyAdd(factor, simd::widen<1>(sum[v]), start);
+    }
+    for (int v = 0; v < kVectors; ++v) store(y + uo * kBlockRows + kLanes * v, acc[v]);
+    if (sums)
+      for (int v = 0; v < kVectors; ++v) total[v] = o == 0 ? acc[v] : total[v] + acc[v];
+  }
+  if (sums && layer.out > 0)
+    for (int v = 0; v < kVectors; ++v) store(sums + kLanes * v, total[v]);
+}
+#endif
+
 /// Normalised, norm-quantized (kNormQuantized), activated and quantized: the codes of one vector.
 /// The activation is ReLU (quantized activations are unsigned, ModelConfig.cpp), left to the
 /// activation grid, whose lower bound 0 clips what ReLU would set to 0.
@@ -381,11 +418,27 @@ __attribute__((always_inline)) inline Vec codesOf(Vec t, Vec mean, Vec rstd, Vec
   return quantize<kExact>(t, activation, offset);
 }
 
-/// codesOf() of kCount outputs from o0 on of a transposed tile, rows of vector v, in place; a
-/// constant count keeps the codes in registers until the group is known to be certain.
+/// A vector of codes at element `at` of a transposed tile: as floats in y, or as 16-bit codes
+/// in `shorts` (the next layer's input tile, for shortProducts).
+__attribute__((always_inline)) inline void storeCodes(float* y, std::int16_t* shorts, std::size_t at, Vec c) {
+#if EFGNN_LANES >= 8
+  if (shorts) {
+    simd::storeShorts(shorts + at, c);
+    return;
+  }
+#else
+  (void)shorts;
+#endif
+  store(y + at, c);
+}
+
+/// codesOf() of kCount outputs from o0 on of a transposed tile, rows of vector v, in place (or to
+/// `shorts`, see storeCodes); a constant count keeps the codes in registers until the group is
+/// known to be certain.
 template <bool kNormQuantized, int kCount>
-__attribute__((always_inline)) inline void groupCodes(float* y, int o0, int v, Vec mean, Vec rstd, const Grid& norm,
-                                                      const Grid& activation, float margin) {
+__attribute__((always_inline)) inline void groupCodes(float* y, std::int16_t* shorts, int o0, int v, Vec mean,
+                                                      Vec rstd, const Grid& norm, const Grid& activation,
+                                                      float margin) {
   const auto row = [&](int g) { return y + static_cast<std::size_t>(o0 + g) * kBlockRows + kLanes * v; };
   Vec c[kCount];
   Vec offset{};
@@ -397,13 +450,14 @@ __attribute__((always_inline)) inline void groupCodes(float* y, int o0, int v, V
     for (int g = 0; g < kCount; ++g)  // their normalised values went to the stack for this rare case)
       c[g] = codesOf<kNormQuantized, true>(simd::loadHere(row(g)), mean, rstd, scaled, norm, activation, offset);
 #pragma GCC unroll 16
-  for (int g = 0; g < kCount; ++g) store(row(g), c[g]);
+  for (int g = 0; g < kCount; ++g) storeCodes(y, shorts, static_cast<std::size_t>(row(g) - y), c[g]);
 }
 
-/// codesOf() of a transposed tile of `width` outputs in place, given each row's mean and rstd:
-/// groups of half as many outputs as there are registers, then one at a time.
+/// codesOf() of a transposed tile of `width` outputs in place (or to `shorts`), given each row's
+/// mean and rstd: groups of half as many outputs as there are registers, then one at a time.
 template <bool kNormQuantized>
-__attribute__((always_inline)) inline void tileCodes(float* y, int width, const Vec (&means)[kVectors],
+__attribute__((always_inline)) inline void tileCodes(float* y, std::int16_t* shorts, int width,
+                                                     const Vec (&means)[kVectors],
                                                      const Vec (&rstds)[kVectors], const Grid& norm,
                                                      const Grid& activation) {
   constexpr int kGroup = simd::kRegisters / 2;
@@ -411,15 +465,16 @@ __attribute__((always_inline)) inline void tileCodes(float* y, int width, const 
   for (int v = 0; v < kVectors; ++v) {
     int o0 = 0;
     for (; o0 + kGroup <= width; o0 += kGroup)
-      groupCodes<kNormQuantized, kGroup>(y, o0, v, means[v], rstds[v], norm, activation, margin);
-    for (; o0 < width; ++o0) groupCodes<kNormQuantized, 1>(y, o0, v, means[v], rstds[v], norm, activation, margin);
+      groupCodes<kNormQuantized, kGroup>(y, shorts, o0, v, means[v], rstds[v], norm, activation, margin);
+    for (; o0 < width; ++o0)
+      groupCodes<kNormQuantized, 1>(y, shorts, o0, v, means[v], rstds[v], norm, activation, margin);
   }
 }
 
 /// LayerNorm (no affine parameters, eps 1e-5) as the QAT model computes it (Mlp.cpp), then
 /// (x - mean) x rstd; the norm quantizer, the activation and the activation quantizer; in place
-/// on a transposed tile of the layer's outputs.
-void finish(const IntegerLayer& layer, const MlpShape& shape, float* y, const float* row_sums) {
+/// on a transposed tile of the layer's outputs (the codes to `shorts` where that is not null).
+void finish(const IntegerLayer& layer, const MlpShape& shape, float* y, const float* row_sums, std::int16_t* shorts) {
   const auto row = [&](int o, int v) { return y + static_cast<std::size_t>(o) * kBlockRows + kLanes * v; };
   // LayerNorm statistics of every row of the tile, as the QAT model takes them (Mlp.cpp), every
   // operation in the same order and with the same roundings: sum = t_0 + t_1 + ... in turn
@@ -457,24 +512,35 @@ void finish(const IntegerLayer& layer, const MlpShape& shape, float* y, const fl
   const Grid norm(layer.norm_scale > 0 ? layer.norm_scale : 1.f, -norm_max, norm_max);
   const Grid activation(layer.act_scale, 0.f, static_cast<float>(layer.act_max));
   if (layer.norm_scale > 0)
-    tileCodes<true>(y, layer.out, means, rstds, norm, activation);
+    tileCodes<true>(y, shorts, layer.out, means, rstds, norm, activation);
   else
-    tileCodes<false>(y, layer.out, means, rstds, norm, activation);
+    tileCodes<false>(y, shorts, layer.out, means, rstds, norm, activation);
 }
 
 /// The layers of an MLP for a transposed tile of the first layer's inputs in `a` (node_segments:
 /// as products); the last layer's outputs go to rows of `out`. `b` is scratch of the same size;
-/// both are overwritten.
+/// both are overwritten. A layer's outputs go to b; its codes stay there as floats, or go to a
+/// as 16-bit codes where the next layer takes them so (short_codes: a's inputs are spent by then).
 template <class Out>
 void runLayers(const IntegerMlp& mlp, int node_segments, float* a, float* b, std::size_t n, Out* out,
                std::size_t out_stride) {
   alignas(64) float row_sums[kBlockRows];
+  std::int16_t* shorts = nullptr;  // the layer's inputs as 16-bit codes (in a), or none: floats in a
   for (std::size_t l = 0; l < mlp.layers.size(); ++l) {
     const IntegerLayer& layer = mlp.layers[l];
     const bool finished = layer.act_scale > 0;  // else float outputs (logits)
-    products(layer, a, l == 0 ? node_segments : 0, b, finished && mlp.shape.layernorm ? row_sums : nullptr);
-    if (finished) finish(layer, mlp.shape, b, row_sums);
-    std::swap(a, b);
+    float* const sums = finished && mlp.shape.layernorm ? row_sums : nullptr;
+#if EFGNN_LANES >= 8
+    if (shorts)
+      shortProducts(layer, shorts, b, sums);
+    else
+#endif
+      products(layer, a, l == 0 ? node_segments : 0, b, sums);
+    const bool next_short =
+        kShortSums && finished && l + 1 < mlp.layers.size() && !mlp.layers[l + 1].short_codes.empty();
+    shorts = next_short ? reinterpret_cast<std::int16_t*>(a) : nullptr;
+    if (finished) finish(layer, mlp.shape, b, row_sums, shorts);
+    if (!next_short) std::swap(a, b);
   }
   storeRows(a, mlp.layers.back().out, n, out, out_stride);
 }

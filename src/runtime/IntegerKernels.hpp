@@ -25,7 +25,8 @@
 // Layout: tiles of kBlockRows rows are held transposed (one row of kBlockRows lanes per feature),
 // so a weight is one broadcast multiplied into a few vectors of rows (IntegerKernels.cpp); a
 // weight row is a list of (input, code) entries, of the non-zero weights only (sparse) or of all
-// of them (dense).
+// of them (dense). Where a layer's sums provably fit 16 bits (IntegerLayer::short_codes), its
+// input tile holds 16-bit codes and the products are taken in 16-bit lanes.
 #include <cstdint>
 #include <vector>
 
@@ -58,6 +59,14 @@ struct IntegerLayer {
   /// and `columns` are positions in this list. Empty in the other layers, whose inputs are the
   /// previous layer's outputs, already in the tile at their own positions.
   std::vector<std::uint16_t> reads;
+
+  /// The codes as 16-bit integers, for a layer whose inputs are the previous layer's activation
+  /// codes (at most `input_max`) and whose every list sums within 16 bits whatever they are
+  /// (sum of |code| x input_max <= 32767; at 6 bits, any list of up to 16 entries): the kernels
+  /// then multiply in 16-bit lanes, twice the rows per instruction and per load of floats, and
+  /// the sums are the same integers. Empty otherwise (set by allowShortSums).
+  std::vector<std::int16_t> short_codes;
+  void allowShortSums(int input_max);
 
   /// From a weight's non-zero codes at row-major positions o * in + k; `dense` keeps every
   /// weight (zeros too) in the rows, as a dense kernel multiplies them; `first`: the layer's

@@ -1,6 +1,7 @@
 // The runtime's layers and networks as the kernels read them: built from a model file's
 // arrays once, the same for every instruction set.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -136,6 +137,18 @@ IntegerLayer IntegerLayer::build(int in, int out, const std::vector<InputSegment
   }
   l.bias = bias;
   return l;
+}
+
+void IntegerLayer::allowShortSums(int input_max) {
+  short_codes.clear();
+  if (input_max <= 0 || segments() != 1) return;
+  for (std::size_t list = 0; list + 1 < offsets.size(); ++list) {
+    std::int64_t bound = 0;
+    for (std::uint32_t j = offsets[list]; j < offsets[list + 1]; ++j)
+      bound += static_cast<std::int64_t>(std::abs(codes[j])) * input_max;
+    if (bound > 32767) return;
+  }
+  short_codes.assign(codes.begin(), codes.end());
 }
 
 int IntegerMlp::width() const {
