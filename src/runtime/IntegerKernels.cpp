@@ -336,15 +336,21 @@ __attribute__((always_inline)) inline void productsOf(const IntegerLayer& layer,
   for (int o = 0; o < layer.out; ++o) {
     const auto uo = static_cast<std::size_t>(o);
     Vec pair[kV], acc[kV];
-    if (node_segments > 0) {
-      Vec target[kV];
-      accumulate(layer, uo, es, es + node_segments, a, v0, 0.f, pair);
-      accumulate(layer, uo, es + node_segments, S, a, v0, 0.f, target);
-      for (int v = 0; v < kV; ++v) pair[v] += target[v];
+    if (layer.offsets[uo * S] == layer.offsets[(uo + 1) * S]) {
+      // No entries (most outputs of a pruned edge network's first layer): what the lists below
+      // would give, bias + 0 in every row (accumulate's -0 rule), without walking them.
+      for (auto& v : acc) v = Vec{} + (layer.bias[uo] + 0.f);
+    } else {
+      if (node_segments > 0) {
+        Vec target[kV];
+        accumulate(layer, uo, es, es + node_segments, a, v0, 0.f, pair);
+        accumulate(layer, uo, es + node_segments, S, a, v0, 0.f, target);
+        for (int v = 0; v < kV; ++v) pair[v] += target[v];
+      }
+      accumulate(layer, uo, 0, es, a, v0, layer.bias[uo], acc);
+      if (node_segments > 0)
+        for (int v = 0; v < kV; ++v) acc[v] += pair[v];
     }
-    accumulate(layer, uo, 0, es, a, v0, layer.bias[uo], acc);
-    if (node_segments > 0)
-      for (int v = 0; v < kV; ++v) acc[v] += pair[v];
     for (int v = 0; v < kV; ++v) store(y + uo * kBlockRows + kLanes * (v0 + v), acc[v]);
     if (sums)
       for (int v = 0; v < kV; ++v) total[v] = o == 0 ? acc[v] : total[v] + acc[v];

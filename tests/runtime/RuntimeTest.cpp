@@ -377,8 +377,8 @@ TEST(RuntimeInteger, ShortSumsOnlyWhereEveryListFits) {
 // A pruned first layer reads some of its inputs only, and the integer kernels load only those
 // into their tiles (whole blocks of columns, blocks of which a few columns are read, the rows
 // past the blocks one by one, and parts of which nothing is read): with 70 % of every first
-// layer's input columns pruned away whole, sparse and dense weights and every instruction set
-// must still give the QAT model's logits to the last bit.
+// layer's input columns and half of its outputs pruned away whole, sparse and dense weights and
+// every instruction set must still give the QAT model's logits to the last bit.
 TEST(RuntimeInteger, FirstLayersLoadOnlyTheInputsTheirWeightsRead) {
   ModelConfig c = qatConfig();
   auto model = calibratedQatModel(c, 26);
@@ -388,7 +388,8 @@ TEST(RuntimeInteger, FirstLayersLoadOnlyTheInputsTheirWeightsRead) {
       if (!l.layer->options().prunable || l.name.find("linear0") == std::string::npos) continue;
       const auto& w = l.layer->weight;
       const auto columns = torch::rand({1, w.size(1)}) > 0.7;
-      l.layer->setMask(columns.expand_as(w).logical_and(torch::rand_like(w) > 0.4));
+      const auto outputs = torch::rand({w.size(0), 1}) > 0.5;  // outputs without any entry
+      l.layer->setMask(columns.expand_as(w).logical_and(outputs.expand_as(w)).logical_and(torch::rand_like(w) > 0.4));
     }
   }
   const auto file = toModelFile(*model);
