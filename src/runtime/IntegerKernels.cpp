@@ -25,11 +25,12 @@ using simd::load;
 using simd::store;
 using simd::Vec;
 
-/// Vectors of rows per transposed tile (64 rows with AVX2, 128 with AVX-512): in a layer of one
-/// segment (the hidden layers) each weight entry feeds kVectors independent multiply-add chains,
-/// 8 of which hide their latency, and each entry's code and column are loaded once for 8
-/// vectors of rows (32-row AVX2 tiles loaded them for 4: the compressed model's 48 x 48 layers,
-/// about 13 entries per list, ran 1.13 times slower in a micro-benchmark).
+/// Vectors of rows per transposed tile (64 rows with AVX2, 128 with AVX-512, 32 with the
+/// baseline): in a layer of one segment (the hidden layers) each weight entry feeds kVectors
+/// independent multiply-add chains, 8 of which hide their latency, and each entry's code and
+/// column are loaded once for 8 vectors of rows (32-row AVX2 tiles loaded them for 4: the
+/// compressed model's 48 x 48 layers, about 13 entries per list, ran 1.13 times slower in a
+/// micro-benchmark).
 constexpr int kVectors = 8;
 constexpr std::size_t kBlockRows = static_cast<std::size_t>(kVectors) * kLanes;
 /// Layers whose sums fit 16 bits (IntegerLayer::short_codes) take their products in 16-bit

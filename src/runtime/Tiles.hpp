@@ -81,7 +81,7 @@ void forTiles(std::size_t rows, std::size_t tile, const Execution& exec, std::si
     // straddles two lines (a 48 x 48 integer layer at 27 % density: 1.3 against 1.0 us per tile
     // of 32 rows with AVX2). Zeroed, as each call's arrays were.
     const std::size_t size = (tile * scratch + 15) / 16 * 16;  // floats, whole cache lines
-    // b 320 bytes further than a's end: with a's size a multiple of 4096 bytes (32 rows x 288
+    // b 320 bytes further than a's end: with a's size a multiple of 4096 bytes (64 rows x 288
     // inputs), column j of a and row j of b had the same low 12 address bits, and a load from one
     // after a store to the other waits as if they overlapped (4K aliasing): 1.5 % of the sparse
     // integer path, 3 % of the float one (bench_runtime, one thread).
