@@ -113,28 +113,22 @@ __attribute__((always_inline)) inline Vec relu(Vec v) {
 #endif
 }
 
-/// a > b ? a : b and a < b ? a : b lane by lane, one instruction each: the max and min
+/// a > b ? a : b (kMax) or a < b ? a : b lane by lane, one instruction: the max and min
 /// instructions compute exactly these, NaN lanes included (the second operand). GCC compiles the
 /// expressions to them, but against a constant zero to a comparison and a mask (two instructions
 /// per activation code).
-__attribute__((always_inline)) inline Vec max(Vec a, Vec b) {
+template <bool kMax>
+__attribute__((always_inline)) inline Vec extreme(Vec a, Vec b) {
 #if EFGNN_LANES == 16
-  return _mm512_maskz_max_ps(0xffff, a, b);
+  return kMax ? _mm512_maskz_max_ps(0xffff, a, b) : _mm512_maskz_min_ps(0xffff, a, b);
 #elif EFGNN_LANES == 8
-  return _mm256_max_ps(a, b);
+  return kMax ? _mm256_max_ps(a, b) : _mm256_min_ps(a, b);
 #else
-  return _mm_max_ps(a, b);
+  return kMax ? _mm_max_ps(a, b) : _mm_min_ps(a, b);
 #endif
 }
-__attribute__((always_inline)) inline Vec min(Vec a, Vec b) {
-#if EFGNN_LANES == 16
-  return _mm512_maskz_min_ps(0xffff, a, b);
-#elif EFGNN_LANES == 8
-  return _mm256_min_ps(a, b);
-#else
-  return _mm_min_ps(a, b);
-#endif
-}
+__attribute__((always_inline)) inline Vec max(Vec a, Vec b) { return extreme<true>(a, b); }
+__attribute__((always_inline)) inline Vec min(Vec a, Vec b) { return extreme<false>(a, b); }
 
 #if EFGNN_LANES >= 8
 /// 2 kLanes 16-bit integers: one register (none below AVX2: SSE2 has no instruction that widens
