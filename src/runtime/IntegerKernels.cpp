@@ -34,9 +34,7 @@ using simd::Vec;
 constexpr int kVectors = 8;
 constexpr std::size_t kBlockRows = static_cast<std::size_t>(kVectors) * kLanes;
 /// Layers whose sums fit 16 bits (IntegerLayer::short_codes) take their products in 16-bit
-/// lanes where the instruction set widens them (AVX2, AVX-512): kShortVectors registers of 2 x
-/// kLanes rows per tile.
-constexpr bool kShortSums = kLanes >= 8;
+/// lanes: kShortVectors registers of 2 x kLanes rows per tile.
 constexpr int kShortVectors = kVectors / 2;
 /// Vectors of rows per pass of a layer of several segments, whose accumulators are 3 sets of them
 /// (products): 4 with 16 registers, 8 with 32.
@@ -328,36 +326,47 @@ __attribute__((always_inline)) inline void accumulate(const IntegerLayer& layer,
   }
 }
 
-/// products() of the kV vectors of rows from v0 on.
-template <int kV>
-__attribute__((always_inline)) inline void productsOf(const IntegerLayer& layer, const float* a, int node_segments,
-                                                      int v0, float* y, float* sums) {
-  const int S = layer.segments(), es = S - 2 * node_segments;
+/// y[o] for every output o of the layer, the kV vectors of rows from v0 on, as output(o, acc)
+/// sets them; with `sums`, also each row's sum y[0] + y[1] + ... in turn (products).
+template <int kV, class Output>
+__attribute__((always_inline)) inline void eachOutput(const IntegerLayer& layer, int v0, float* y, float* sums,
+                                                      Output output) {
   Vec total[kV] = {};
   for (int o = 0; o < layer.out; ++o) {
     const auto uo = static_cast<std::size_t>(o);
-    Vec pair[kV], acc[kV];
-    if (layer.offsets[uo * S] == layer.offsets[(uo + 1) * S]) {
-      // No entries (most outputs of a pruned edge network's first layer): what the lists below
-      // would give, bias + 0 in every row (accumulate's -0 rule), without walking them.
-      for (auto& v : acc) v = Vec{} + (layer.bias[uo] + 0.f);
-    } else {
-      if (node_segments > 0) {
-        Vec target[kV];
-        accumulate(layer, uo, es, es + node_segments, a, v0, 0.f, pair);
-        accumulate(layer, uo, es + node_segments, S, a, v0, 0.f, target);
-        for (int v = 0; v < kV; ++v) pair[v] += target[v];
-      }
-      accumulate(layer, uo, 0, es, a, v0, layer.bias[uo], acc);
-      if (node_segments > 0)
-        for (int v = 0; v < kV; ++v) acc[v] += pair[v];
-    }
+    Vec acc[kV];
+    output(uo, acc);
     for (int v = 0; v < kV; ++v) store(y + uo * kBlockRows + kLanes * (v0 + v), acc[v]);
     if (sums)
       for (int v = 0; v < kV; ++v) total[v] = o == 0 ? acc[v] : total[v] + acc[v];
   }
   if (sums && layer.out > 0)
     for (int v = 0; v < kV; ++v) store(sums + kLanes * (v0 + v), total[v]);
+}
+
+/// products() of the kV vectors of rows from v0 on.
+template <int kV>
+__attribute__((always_inline)) inline void productsOf(const IntegerLayer& layer, const float* a, int node_segments,
+                                                      int v0, float* y, float* sums) {
+  const int S = layer.segments(), es = S - 2 * node_segments;
+  eachOutput<kV>(layer, v0, y, sums, [&](std::size_t o, Vec(&acc)[kV]) __attribute__((always_inline)) {
+    if (layer.offsets[o * S] == layer.offsets[(o + 1) * S]) {
+      // No entries (most outputs of a pruned edge network's first layer): what the lists below
+      // would give, bias + 0 in every row (accumulate's -0 rule), without walking them.
+      for (auto& v : acc) v = Vec{} + (layer.bias[o] + 0.f);
+      return;
+    }
+    Vec pair[kV];
+    if (node_segments > 0) {
+      Vec target[kV];
+      accumulate(layer, o, es, es + node_segments, a, v0, 0.f, pair);
+      accumulate(layer, o, es + node_segments, S, a, v0, 0.f, target);
+      for (int v = 0; v < kV; ++v) pair[v] += target[v];
+    }
+    accumulate(layer, o, 0, es, a, v0, layer.bias[o], acc);
+    if (node_segments > 0)
+      for (int v = 0; v < kV; ++v) acc[v] += pair[v];
+  });
 }
 
 /// The layer's outputs y[o] for a transposed tile of its inputs `a`: from the bias, every segment
@@ -370,44 +379,34 @@ __attribute__((always_inline)) inline void productsOf(const IntegerLayer& layer,
 /// outputs y[0] + y[1] + ... in turn, LayerNorm's first statistic, while the outputs are in
 /// registers (a pass over the tile less).
 void products(const IntegerLayer& layer, const float* a, int node_segments, float* y, float* sums) {
-  if (layer.segments() == 1 && node_segments == 0) {
+  if (layer.segments() == 1) {  // node_segments > 0 has 3 or more
     productsOf<kVectors>(layer, a, 0, 0, y, sums);
     return;
   }
   for (int v0 = 0; v0 < kVectors; v0 += kPassVectors) productsOf<kPassVectors>(layer, a, node_segments, v0, y, sums);
 }
 
-#if EFGNN_LANES >= 8
 /// products() of a layer of one segment whose input tile `a` holds 16-bit codes (short_codes):
 /// each entry's code multiplied into kShortVectors registers of 2 x kLanes rows, the exact sums
 /// then widened to floats and y = fma(factor, sum, bias + 0), as accumulate computes it (an
 /// empty list, sum +0, gives bias + 0 there too).
 void shortProducts(const IntegerLayer& layer, const std::int16_t* a, float* y, float* sums) {
-  Vec total[kVectors] = {};
-  for (int o = 0; o < layer.out; ++o) {
-    const auto uo = static_cast<std::size_t>(o);
+  eachOutput<kVectors>(layer, 0, y, sums, [&](std::size_t o, Vec(&acc)[kVectors]) __attribute__((always_inline)) {
     simd::Shorts sum[kShortVectors] = {};
-    for (std::uint32_t j = layer.offsets[uo]; j < layer.offsets[uo + 1]; ++j) {
+    for (std::uint32_t j = layer.offsets[o]; j < layer.offsets[o + 1]; ++j) {
       const simd::Shorts w = simd::Shorts{} + layer.short_codes[j];
       const std::int16_t* column = a + static_cast<std::size_t>(layer.columns[j]) * kBlockRows;
       for (int v = 0; v < kShortVectors; ++v) sum[v] += w * simd::loadShorts(column + 2 * kLanes * v);
     }
-    const float factor = layer.factors[uo];
-    const Vec start = Vec{} + (layer.bias[uo] + 0.f);
-    Vec acc[kVectors];
+    const float factor = layer.factors[o];
+    const Vec start = Vec{} + (layer.bias[o] + 0.f);
 #pragma GCC unroll 8
     for (int v = 0; v < kShortVectors; ++v) {
       acc[2 * v] = fusedMultiplyAdd(factor, simd::widen<0>(sum[v]), start);
       acc[2 * v + 1] = fusedMultiplyAdd(factor, simd::widen<1>(sum[v]), start);
     }
-    for (int v = 0; v < kVectors; ++v) store(y + uo * kBlockRows + kLanes * v, acc[v]);
-    if (sums)
-      for (int v = 0; v < kVectors; ++v) total[v] = o == 0 ? acc[v] : total[v] + acc[v];
-  }
-  if (sums && layer.out > 0)
-    for (int v = 0; v < kVectors; ++v) store(sums + kLanes * v, total[v]);
+  });
 }
-#endif
 
 /// Normalised, norm-quantized (kNormQuantized), activated and quantized: the codes of one vector.
 /// The activation is ReLU (quantized activations are unsigned, ModelConfig.cpp), left to the
@@ -428,15 +427,10 @@ __attribute__((always_inline)) inline Vec codesOf(Vec t, Vec mean, Vec rstd, Vec
 /// A vector of codes at element `at` of a transposed tile: as floats in y, or as 16-bit codes
 /// in `shorts` (the next layer's input tile, for shortProducts).
 __attribute__((always_inline)) inline void storeCodes(float* y, std::int16_t* shorts, std::size_t at, Vec c) {
-#if EFGNN_LANES >= 8
-  if (shorts) {
+  if (shorts)
     simd::storeShorts(shorts + at, c);
-    return;
-  }
-#else
-  (void)shorts;
-#endif
-  store(y + at, c);
+  else
+    store(y + at, c);
 }
 
 /// codesOf() of kCount outputs from o0 on of a transposed tile, rows of vector v, in place (or to
@@ -446,7 +440,8 @@ template <bool kNormQuantized, int kCount>
 __attribute__((always_inline)) inline void groupCodes(float* y, std::int16_t* shorts, int o0, int v, Vec mean,
                                                       Vec rstd, const Grid& norm, const Grid& activation,
                                                       float margin) {
-  const auto row = [&](int g) { return y + static_cast<std::size_t>(o0 + g) * kBlockRows + kLanes * v; };
+  const auto at = [&](int g) { return static_cast<std::size_t>(o0 + g) * kBlockRows + kLanes * v; };
+  const auto row = [&](int g) { return y + at(g); };
   Vec c[kCount];
   Vec offset{};
   const Vec scaled = rstd * activation.inverse;
@@ -457,7 +452,7 @@ __attribute__((always_inline)) inline void groupCodes(float* y, std::int16_t* sh
     for (int g = 0; g < kCount; ++g)  // their normalised values went to the stack for this rare case)
       c[g] = codesOf<kNormQuantized, true>(simd::loadHere(row(g)), mean, rstd, scaled, norm, activation, offset);
 #pragma GCC unroll 16
-  for (int g = 0; g < kCount; ++g) storeCodes(y, shorts, static_cast<std::size_t>(row(g) - y), c[g]);
+  for (int g = 0; g < kCount; ++g) storeCodes(y, shorts, at(g), c[g]);
 }
 
 /// codesOf() of a transposed tile of `width` outputs in place (or to `shorts`), given each row's
@@ -537,14 +532,11 @@ void runLayers(const IntegerMlp& mlp, int node_segments, float* a, float* b, std
     const IntegerLayer& layer = mlp.layers[l];
     const bool finished = layer.act_scale > 0;  // else float outputs (logits)
     float* const sums = finished && mlp.shape.layernorm ? row_sums : nullptr;
-#if EFGNN_LANES >= 8
     if (shorts)
       shortProducts(layer, shorts, b, sums);
     else
-#endif
       products(layer, a, l == 0 ? node_segments : 0, b, sums);
-    const bool next_short =
-        kShortSums && finished && l + 1 < mlp.layers.size() && !mlp.layers[l + 1].short_codes.empty();
+    const bool next_short = finished && l + 1 < mlp.layers.size() && !mlp.layers[l + 1].short_codes.empty();
     shorts = next_short ? reinterpret_cast<std::int16_t*>(a) : nullptr;
     if (finished) finish(layer, mlp.shape, b, row_sums, shorts);
     if (!next_short) std::swap(a, b);

@@ -130,9 +130,7 @@ __attribute__((always_inline)) inline Vec extreme(Vec a, Vec b) {
 __attribute__((always_inline)) inline Vec max(Vec a, Vec b) { return extreme<true>(a, b); }
 __attribute__((always_inline)) inline Vec min(Vec a, Vec b) { return extreme<false>(a, b); }
 
-#if EFGNN_LANES >= 8
-/// 2 kLanes 16-bit integers: one register (none below AVX2: SSE2 has no instruction that widens
-/// them to 32 bits).
+/// 2 kLanes 16-bit integers: one register.
 typedef std::int16_t Shorts __attribute__((vector_size(4 * kLanes)));
 __attribute__((always_inline)) inline Shorts loadShorts(const std::int16_t* p) {
   Shorts v;
@@ -146,25 +144,30 @@ __attribute__((always_inline)) inline Vec widen(Shorts s) {
   // maskz forms throughout: GCC 12's unmasked ones warn (an undefined source operand).
   const __m256i half = _mm512_maskz_extracti64x4_epi64(0xf, reinterpret_cast<__m512i>(s), kHalf);
   return _mm512_maskz_cvtepi32_ps(0xffff, _mm512_maskz_cvtepi16_epi32(0xffff, half));
-#else
+#elif EFGNN_LANES == 8
   const __m128i half = _mm256_extracti128_si256(reinterpret_cast<__m256i>(s), kHalf);
   return _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(half));
+#else
+  // SSE2 has no sign-extending widening: each lane doubled into 32 bits, then shifted down.
+  const auto x = reinterpret_cast<__m128i>(s);
+  const __m128i doubled = kHalf == 0 ? _mm_unpacklo_epi16(x, x) : _mm_unpackhi_epi16(x, x);
+  return _mm_cvtepi32_ps(_mm_srai_epi32(doubled, 16));
 #endif
 }
 /// kLanes integral floats of at most 16 bits stored as 16-bit integers at p.
 __attribute__((always_inline)) inline void storeShorts(std::int16_t* p, Vec v) {
 #if EFGNN_LANES == 16
   const __m256i s = _mm512_maskz_cvtepi32_epi16(0xffff, _mm512_maskz_cvtps_epi32(0xffff, v));
-  std::memcpy(p, &s, sizeof s);
-#else
+#elif EFGNN_LANES == 8
   // Packing works within 128-bit halves: lanes 0-3 and 4-7 land in 64-bit quarters 0 and 2.
   const __m256i w = _mm256_cvtps_epi32(v);
-  const __m256i packed = _mm256_permute4x64_epi64(_mm256_packs_epi32(w, w), 0x08);
-  const __m128i s = _mm256_castsi256_si128(packed);
-  std::memcpy(p, &s, sizeof s);
+  const __m128i s = _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packs_epi32(w, w), 0x08));
+#else
+  const __m128i w = _mm_cvtps_epi32(v);
+  const __m128i s = _mm_packs_epi32(w, w);  // the lower 64 bits
 #endif
+  std::memcpy(p, &s, sizeof(std::int16_t) * kLanes);
 }
-#endif
 
 /// The square root of each lane (correctly rounded, as std::sqrt).
 __attribute__((always_inline)) inline Vec sqrt(Vec v) {

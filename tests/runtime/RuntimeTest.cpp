@@ -344,8 +344,7 @@ TEST(RuntimeInteger, SparseEqualsDenseAndThreadsDoNotMatter) {
   const auto one = sparse.logits(g.input());
   EXPECT_EQ(dense.logits(g.input()), one);
   for (const int threads : {2, 3}) EXPECT_EQ(EdgeClassifier(file, "test", {threads, 256, true}).logits(g.input()), one);
-  // Exact sums: every instruction set gives the same codes and logits (the baseline's hidden
-  // layers sum in float lanes, AVX2's and AVX-512's in 16-bit ones: 80 % pruned, their lists fit).
+  // Exact sums: every instruction set gives the same codes and logits.
   for (const Isa isa : runtime::supportedIsas())
     for (const bool sparse_weights : {true, false})
       EXPECT_EQ(EdgeClassifier(file, "test", on(isa, {2, 256, sparse_weights})).logits(g.input()), one)
@@ -372,6 +371,24 @@ TEST(RuntimeInteger, ShortSumsOnlyWhereEveryListFits) {
       IntegerLayer::build(4, 2, {{2, 0.5f}, {2, 0.25f}}, positions, codes, {0.1f}, {0.f, 0.f}, false, false);
   segments.allowShortSums(1);
   EXPECT_TRUE(segments.short_codes.empty());
+}
+
+// With 8-bit weights and activations a hidden layer's lists can pass 16 bits (sum of |code| x 255
+// above 32767), so its sums stay in float lanes: those layers too give the QAT model's logits to
+// the last bit, on every instruction set, sparse and dense.
+TEST(RuntimeInteger, LayersWhoseSumsCouldPass16BitsSumInFloats) {
+  ModelConfig c = qatConfig();
+  c.quant.weight_bits = 8;
+  c.quant.activation_bits = 8;
+  auto model = calibratedQatModel(c, 27);
+  const auto file = toModelFile(*model);
+  const auto g = randomGraph(200, 800, c.node_features, c.edge_features, 3);
+  const auto want = reference(*model, g);
+  const std::vector<float> expected(want.data_ptr<float>(), want.data_ptr<float>() + 800);
+  for (const Isa isa : runtime::supportedIsas())
+    for (const bool sparse : {true, false})
+      EXPECT_EQ(EdgeClassifier(file, "test", on(isa, {2, 256, sparse})).logits(g.input()), expected)
+          << runtime::nameOf(isa) << (sparse ? " sparse" : " dense");
 }
 
 // A pruned first layer reads some of its inputs only, and the integer kernels load only those
