@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "TempDirTest.hpp"
+#include "cli/CliRun.hpp"
 #include "core/AtomicFile.hpp"
 #include "io/EventSource.hpp"
 #include "io/TrackMLCsv.hpp"
@@ -20,20 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status;
-  std::string out;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  const std::string cmd = std::string(EFGNN_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Result = test::CliResult;
+Result run(const std::string& args) { return test::runEfgnn(args); }
 
 class Cli : public test::TempDirTest {};
 
