@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BUILD_TYPE ?= Release
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench fuzz clean
+.PHONY: all deps configure build test demo bench fuzz sanitize clean
 
 all: build
 
@@ -25,23 +25,40 @@ test: build
 demo: build
 	scripts/demo.sh $(BUILD)/efgnn
 
-# libFuzzer on the model file parser (clang), FUZZ_SECONDS long, from a seed exported by efgnn.
-# The kernel sources once per instruction set, as src/runtime/CMakeLists.txt builds them.
+# libFuzzer on every reader, FUZZ_SECONDS per target (scripts/fuzz.sh prints executions, exec/s
+# and corpus size per target): TrackML CSV hits / truth / particles, HepMC3, the HDF5 event store,
+# graphs and module map, graph data set manifests, detector and model-config YAML, and the model
+# file (seeds exported by efgnn). The libraries without LibTorch are built by clang-14 with
+# -fsanitize=fuzzer-no-link,address,undefined in $(BUILD)/fuzz (CMake: EFGNN_FUZZ=ON,
+# EFGNN_WITH_TORCH=OFF). Seeds: fuzz/corpus/NAME (checked in and replayed by `make test`, with
+# fuzz/regressions/NAME); new inputs go to $(BUILD)/fuzz/corpus/NAME, crashes to
+# $(BUILD)/fuzz/crashes/. FUZZ_TARGETS picks some.
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS = -std=c++20 -g -O1 -Wno-psabi -Wno-pass-failed -fsanitize=fuzzer,address,undefined -fopenmp \
-  -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Isrc
+FUZZ_TARGETS ?= trackml_hits trackml_truth trackml_particles hepmc3 event_store_h5 graph_store_h5 \
+  module_map_h5 manifest detector_yaml config_yaml model_file
 fuzz: build
-	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/kernels
+	cmake -S . -B $(BUILD)/fuzz -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DEFGNN_FUZZ=ON -DEFGNN_WITH_TORCH=OFF \
+	  -DEFGNN_BUILD_TESTS=OFF -DEFGNN_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD)/fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@mkdir -p $(BUILD)/fuzz/corpus/model_file
 	$(BUILD)/efgnn export --config configs/train/demo-h32.yaml --set hidden=16 --set n_graph_iters=2 \
-	  --out $(BUILD)/fuzz/corpus/seed.efgnn
+	  --out $(BUILD)/fuzz/corpus/model_file/seed.efgnn
 	$(BUILD)/efgnn export --config configs/train/demo-h32.yaml --set hidden=16 --set n_graph_iters=2 \
-	  --set weight_bits=6 --set activation_bits=6 --set input_bits=8 --out $(BUILD)/fuzz/corpus/seed-integer.efgnn
-	for set in avx512:16 avx2:8 base:4; do for source in Kernels IntegerKernels; do \
-	  clang++-14 $(FUZZ_FLAGS) -DEFGNN_ISA=$${set%:*} -DEFGNN_LANES=$${set#*:} -c src/runtime/$$source.cpp \
-	    -o $(BUILD)/fuzz/kernels/$$source-$${set%:*}.o || exit 1; done; done
-	clang++-14 $(FUZZ_FLAGS) fuzz/ModelFileFuzz.cpp $(addprefix src/runtime/,Dispatch.cpp EdgeClassifier.cpp \
-	  Isa.cpp Layers.cpp ModelFile.cpp) $(BUILD)/fuzz/kernels/*.o -o $(BUILD)/fuzz/fuzz_model_file
-	$(BUILD)/fuzz/fuzz_model_file -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 $(BUILD)/fuzz/corpus
+	  --set weight_bits=6 --set activation_bits=6 --set input_bits=8 --out $(BUILD)/fuzz/corpus/model_file/seed-integer.efgnn
+	scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer (GCC, -fno-sanitize-recover=undefined) on the
+# libraries that do not link LibTorch (core, geometry, sim, io, graph, reco, eval, runtime), their
+# test suites and the fuzz corpus replays, run by ctest; in $(BUILD)/sanitize (CMake:
+# EFGNN_SANITIZE=ON, EFGNN_WITH_TORCH=OFF; the tests that need LibTorch or the efgnn command,
+# test_model/train/compress/runtime/cli, are not built there).
+SANITIZE_ENV = ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+sanitize: deps
+	cmake -S . -B $(BUILD)/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEFGNN_SANITIZE=ON \
+	  -DEFGNN_WITH_TORCH=OFF -DEFGNN_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD)/sanitize -j $(JOBS)
+	cd $(BUILD)/sanitize && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) --timeout 1800
 
 bench: build
 	scripts/bench.sh $(BUILD)

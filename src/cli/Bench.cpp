@@ -18,7 +18,9 @@
 #include "cli/Common.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
+#include "core/Process.hpp"
 #include "core/Statistics.hpp"
+#include "core/TempDir.hpp"
 #include "core/Yaml.hpp"
 #include "graph/GraphDataset.hpp"
 #include "model/ModelExport.hpp"
@@ -173,10 +175,10 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
                  runner.c_str());
     return std::nullopt;
   }
-  const fs::path dir = fs::temp_directory_path() / ("efgnn-bench-onnx-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const TempDir scratch("efgnn-bench-onnx");  // private, removed on return or throw
+  const fs::path& dir = scratch.path();
   StageTiming t{model.config().quant.quantized() ? "onnxruntime_qcdq_ms" : "onnxruntime_float_ms", {}};
-  try {
+  {
     writeFileAtomically(dir / "model.onnx", onnxModelOf(toModelFile(model), name));
     for (const auto& g : graphs) {
       const auto write = [&](const char* name, const torch::Tensor& tensor) {
@@ -191,20 +193,21 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
       std::ofstream(dir / "shape.json") << "{\"nodes\": " << g.x.size(0) << ", \"node_features\": " << g.x.size(1)
                                         << ", \"edges\": " << g.edge_index.size(1)
                                         << ", \"edge_features\": " << (attr ? g.edge_attr.size(1) : 0) << "}";
-      const std::string command = "node " + runner.string() + " " + (dir / "model.onnx").string() + " " + dir.string() +
-                                  " " + std::to_string(o.runs) + " " + std::to_string(o.threads) + " > " +
-                                  (dir / "ms.json").string();
-      if (std::system(command.c_str()) != 0) throw Error("ONNX Runtime failed: " + command);
+      // An argument vector, no shell; "--" and an absolute script path: node takes the runner as
+      // its script whatever its name.
+      ProcessOptions options;
+      options.stdout_file = dir / "ms.json";
+      options.missing_hint = "node is needed for ONNX Runtime timing; scripts/install-deps.sh installs it";
+      const ProcessResult ran = runProcess({"node", "--", fs::absolute(runner).string(), (dir / "model.onnx").string(),
+                                            dir.string(), std::to_string(o.runs), std::to_string(o.threads)},
+                                           options);
+      if (!ran.ok()) throw Error("ONNX Runtime failed: node " + runner.string() + ": " + ran.describe());
       const YamlNode ms = YamlNode::parseFile((dir / "ms.json").string());
       for (const double v : ms["ms"].asDoubles()) t.ms.push_back(v);
       // The node process's own figure (ONNX Runtime runs there, not in this process).
       if (ms.has("peak_mib")) peak_mib[t.stage] = std::max(peak_mib[t.stage], ms["peak_mib"].asDouble());
     }
-  } catch (...) {
-    fs::remove_all(dir);
-    throw;
   }
-  fs::remove_all(dir);
   return t;
 }
 

@@ -8,8 +8,10 @@
 #include "cli/Common.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
+#include "core/OutputDirectory.hpp"
 #include "core/Parallel.hpp"
 #include "core/Progress.hpp"
+#include "core/RunSettings.hpp"
 #include "core/Statistics.hpp"
 #include "graph/GeometricEdgeBuilder.hpp"
 #include "graph/GraphConstructor.hpp"
@@ -34,6 +36,38 @@ struct Options {
   int threads = 0;
   bool resume = false, force = false, json = false;
 };
+
+std::string text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+/// What the graphs depend on; --resume adds graphs only where all of it is unchanged.
+std::map<std::string, std::string> buildSettings(const Options& o, const Detector& det, const EdgeBuilder& builder,
+                                                 const GraphConstructor::Config& config) {
+  std::map<std::string, std::string> s;
+  s["events"] = fs::absolute(o.events).lexically_normal().string();
+  const fs::path description = fs::path(o.events) / "simulation.json";
+  s["events_description"] = fs::exists(description) ? fileFingerprint(description) : "none";
+  s["module_map"] = fs::absolute(o.module_map).lexically_normal().string();
+  s["module_map_file"] = fileFingerprint(o.module_map);
+  s["detector"] = det.config.name;
+  s["builder"] = builder.name();
+  if (o.builder == "module-map") {
+    s["tolerance"] = text(o.map_builder.relative_tolerance);
+    s["n_sigma"] = text(o.map_builder.n_sigma);
+    s["scattering_pt"] = text(o.map_builder.scattering_pt);
+    s["triplets"] = o.map_builder.use_triplets ? "true" : "false";
+  } else {
+    s["max_phi_slope"] = text(o.geometric.max_phi_slope);
+    s["phi_resolution"] = text(o.geometric.phi_resolution);
+    s["max_z0"] = text(o.geometric.max_z0);
+    s["min_dr_for_z0"] = text(o.geometric.min_dr_for_z0);
+  }
+  s["hard_cut_pt"] = config.hard_cut_pt ? text(*config.hard_cut_pt) : "none";
+  return s;
+}
 
 void run(const Options& o) {
   const Detector det = requireDetectorOfEvents(o.detector, o.events);
@@ -60,16 +94,34 @@ void run(const Options& o) {
   manifest.split_seed = o.split_seed;
   manifest.splits = splitEvents(ids, o.split, o.split_seed);
 
-  fs::create_directories(o.out);
+  manifest.settings = buildSettings(o, det, *builder, config);
+
+  if (o.resume && o.force) throw Error("--resume and --force exclude each other");
+  OutputDirectory out_dir(o.out, "build-graphs");
   std::vector<char> skip(ids.size(), 0);
-  bool existing = false;
+  bool existing = !out_dir.recorded().empty();
+  std::vector<std::string> outputs{"manifest.json"};
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const bool e = fs::exists(fs::path(o.out) / graphFileName(ids[i]));
     existing = existing || e;
     skip[i] = o.resume && e;
+    outputs.push_back(graphFileName(ids[i]));
   }
   if (existing && !o.resume && !o.force)
-    throw Error(o.out + ": already holds graphs; use --resume to continue or --force to overwrite");
+    throw Error(o.out + ": already holds graphs; use --resume to continue or --force to replace them");
+  if (o.force) out_dir.clearForForce();
+  if (o.resume && existing) {
+    const fs::path file = fs::path(o.out) / "manifest.json";
+    if (!fs::exists(file)) throw Error(o.out + ": no manifest.json, so nothing efgnn can resume; use another --out");
+    const auto before = GraphDatasetManifest::parse(readFile(file), file.string());
+    if (before.settings.empty())
+      throw Error(file.string() + ": written by an older efgnn that did not record its settings; rebuild with --force");
+    const std::string changes = settingsChanges(before.settings, manifest.settings);
+    if (!changes.empty())
+      throw Error(o.out + ": the settings differ from those of the graphs being resumed:\n" + changes +
+                  "(resume with the same settings, or use another --out)");
+  }
+  out_dir.record(outputs);
   writeFileAtomically(fs::path(o.out) / "manifest.json", manifest.json().dump(2) + "\n");
 
   std::vector<double> seconds(ids.size(), -1), edges(ids.size(), 0), nodes(ids.size(), 0);
@@ -140,7 +192,7 @@ void addBuildGraphsCommand(CLI::App& app) {
   cmd->add_option("--max-z0", o->geometric.max_z0, "Geometric: |z0| cut [mm]")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Worker threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--resume", o->resume, "Keep graphs already written");
-  cmd->add_flag("--force", o->force, "Overwrite graphs already in --out");
+  cmd->add_flag("--force", o->force, "Replace the graphs an earlier build-graphs wrote in --out (nothing else there)");
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] { run(*o); });
 }

@@ -65,6 +65,12 @@ void addBuildModuleMapCommand(CLI::App& app) {
     });
     for (std::size_t c = 1; c < chunks; ++c) builders[0].merge(builders[c]);
     const ModuleMap map = builders[0].finish();
+    if (map.doublets.empty()) {
+      char cuts[96];
+      std::snprintf(cuts, sizeof cuts, "--min-pt %g GeV and --min-hits %d", o->map.min_pt, o->map.min_hits);
+      throw Error("no doublets learned from " + std::to_string(map.events) + " events: no particle with truth passed " +
+                  cuts + "; nothing written to " + o->out);
+    }
     writeModuleMap(map, o->out);
     progress.finish();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

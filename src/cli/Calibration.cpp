@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/Commands.hpp"
+#include "cli/Common.hpp"
 #include "core/Error.hpp"
 #include "core/Json.hpp"
 #include "core/Parallel.hpp"
@@ -28,9 +29,9 @@ void addCalibrationCommand(CLI::App& app) {
       "calibration", "Compare ttbar + pile-up events of the built-in generators with a real TrackML particle list");
   cmd->add_option("--reference", o->reference, "TrackML particles.csv of a ttbar + pile-up event")->required();
   cmd->add_option("--detector", o->detector, "Preset or YAML file")->capture_default_str();
-  cmd->add_option("--events", o->events, "Simulated events to average")->capture_default_str();
+  cmd->add_option("--events", o->events, "Simulated events to average")->capture_default_str()->check(integerIn(1, 100000));
   cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
-  cmd->add_option("--pileup", o->pileup, "Mean pile-up")->capture_default_str();
+  cmd->add_option("--pileup", o->pileup, "Mean pile-up")->capture_default_str()->check(numberIn(0, MinimumBiasConfig::kMaxPileup));
   cmd->add_option("--threads", o->threads, "Worker threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {

@@ -1,5 +1,8 @@
 #pragma once
 // Helpers shared by several subcommands.
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +13,22 @@
 #include "train/TrainConfig.hpp"
 
 namespace efgnn::cli {
+
+// ---- option values ----
+// CLI11 validators (a failure is a CLI::ValidationError: "--OPTION: what", exit status 1).
+// They see the text before conversion, so they can refuse what CLI11 would convert silently:
+// "-5" into an unsigned option wraps to 2^64 - 5, and "nan" is a double.
+
+/// A decimal integer in [lo, hi].
+CLI::Validator integerIn(std::int64_t lo, std::uint64_t hi);
+/// A finite number in [lo, hi] (or (lo, hi] with lo_open).
+CLI::Validator numberIn(double lo, double hi, bool lo_open = false);
+/// The largest --threads: beyond any machine this runs on (more only costs a stack each).
+inline constexpr int kMaxThreads = 1024;
+/// Every option of `app` and its subcommands, by type: unsigned integers must be decimal
+/// integers that fit (no sign, no wrap), floating-point values finite; every --threads in
+/// [0, kMaxThreads]. Call after all subcommands are added.
+void checkNumericOptions(CLI::App& app);
 
 /// The detector of an events directory: `explicit_choice` if given (a preset or YAML file),
 /// else the detector.yaml that `efgnn simulate` writes beside the events; nullopt if neither.

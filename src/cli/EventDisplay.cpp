@@ -18,27 +18,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// Temporary directory removed on scope exit.
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    path = fs::temp_directory_path() / ("efgnn-display-" + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 void render(const Event& event, double min_pt, const fs::path& out, int width, int height) {
   std::map<std::uint64_t, const Particle*> particles;
   for (const auto& p : event.particles) particles[p.particle_id] = &p;
   // Hits of highlighted particles grouped per particle, ordered along the track.
   std::map<std::uint64_t, std::vector<std::size_t>> tracks;
-  ScratchDir scratch;
-  std::ofstream other(scratch.path / "other.dat"), noise(scratch.path / "noise.dat"),
-      tracks_file(scratch.path / "tracks.dat");
+  // The points go into the script as datablocks: no file name reaches gnuplot.
+  std::ostringstream other, noise, tracks_file;
   std::size_t highlighted_hits = 0;
   for (std::size_t i = 0; i < event.hits.size(); ++i) {
     const auto& h = event.hits[i];
@@ -70,27 +56,28 @@ void render(const Event& event, double min_pt, const fs::path& out, int width, i
     highlighted_hits += hits.size();
     ++colour;
   }
-  other.close();
-  noise.close();
-  tracks_file.close();
 
   char title[200];
   std::snprintf(title, sizeof title, "event %llu: %zu hits; %zu particles with pT >= %.2g GeV coloured (%zu hits)",
                 static_cast<unsigned long long>(event.event_id), event.hits.size(), tracks.size(),
                 min_pt, highlighted_hits);
   std::ostringstream gp;
+  gp << "$other << EOD\n"
+     << other.str() << "EOD\n$noise << EOD\n"
+     << noise.str() << "EOD\n$tracks << EOD\n"
+     << tracks_file.str() << "EOD\n";
   gp << "colours = \"#e41a1c #377eb8 #4daf4a #984ea3 #ff7f00 #a65628 #f781bf #17becf\"\n"
      << "do for [i=1:8] { set linetype i lc rgb word(colours, i) }\n"
      << "set multiplot layout 1,2 title " << gnuplotQuote(title) << "\n"
      << "set size ratio -1\nset grid\nset key top right\n"
      << "set xlabel 'x [mm]'\nset ylabel 'y [mm]'\nset title 'transverse view'\n"
-     << "plot '" << (scratch.path / "other.dat").string() << "' u 1:2 w dots lc rgb '#b0b0b0' t 'other hits', "
-     << "'" << (scratch.path / "noise.dat").string() << "' u 1:2 w dots lc rgb 'black' t 'noise', "
-     << "'" << (scratch.path / "tracks.dat").string() << "' u 1:2:5 w linespoints lc variable pt 7 ps 0.3 lw 1 notitle\n"
+     << "plot $other u 1:2 w dots lc rgb '#b0b0b0' t 'other hits', "
+     << "$noise u 1:2 w dots lc rgb 'black' t 'noise', "
+     << "$tracks u 1:2:5 w linespoints lc variable pt 7 ps 0.3 lw 1 notitle\n"
      << "set size noratio\nset xlabel 'z [mm]'\nset ylabel 'r [mm]'\nset title 'longitudinal view'\n"
-     << "plot '" << (scratch.path / "other.dat").string() << "' u 3:4 w dots lc rgb '#b0b0b0' t 'other hits', "
-     << "'" << (scratch.path / "noise.dat").string() << "' u 3:4 w dots lc rgb 'black' t 'noise', "
-     << "'" << (scratch.path / "tracks.dat").string() << "' u 3:4:5 w linespoints lc variable pt 7 ps 0.3 lw 1 notitle\n"
+     << "plot $other u 3:4 w dots lc rgb '#b0b0b0' t 'other hits', "
+     << "$noise u 3:4 w dots lc rgb 'black' t 'noise', "
+     << "$tracks u 3:4:5 w linespoints lc variable pt 7 ps 0.3 lw 1 notitle\n"
      << "unset multiplot\n";
   renderGnuplotPng(out, gp.str(), width, height);
 }

@@ -12,6 +12,7 @@
 #include "cli/Common.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
+#include "core/OutputDirectory.hpp"
 #include "core/Progress.hpp"
 #include "core/Statistics.hpp"
 #include "eval/TrackMetrics.hpp"
@@ -93,8 +94,12 @@ void run(const Options& o) {
 
   const EventDirectory events(o.events);
   if (fs::exists(o.out) && !fs::is_empty(o.out) && !o.force)
-    throw Error(o.out + ": already exists; use --force to overwrite or another --out");
-  fs::create_directories(o.out);
+    throw Error(o.out + ": already exists; use --force to replace the tracks in it or another --out");
+  OutputDirectory out_dir(o.out, "reconstruct");
+  if (o.force) out_dir.clearForForce();
+  std::vector<std::string> outputs{"reconstruction.json"};
+  for (std::size_t i = 0; i < events.size(); ++i) outputs.push_back(tracksFileName(events.eventId(i)));
+  out_dir.record(outputs);
 
   std::vector<StageTiming> timing{{"read", {}}, {"graph", {}}, {"scoring", {}}, {"tracks", {}}, {"total", {}}};
   TrackMetrics metrics(o.matching);
@@ -211,7 +216,7 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_option("--warmup", o->warmup, "Events run before timing starts")->capture_default_str();
   cmd->add_option("--device", o->device, "cpu or cuda")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
-  cmd->add_flag("--force", o->force, "Overwrite an existing output directory");
+  cmd->add_flag("--force", o->force, "Replace the tracks an earlier reconstruct wrote in --out (nothing else there)");
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     o->walk.min_hits = o->cc.min_hits;

@@ -16,6 +16,7 @@
 #include "compress/ModelSize.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
+#include "core/OutputDirectory.hpp"
 #include "core/Yaml.hpp"
 #include "eval/PerformancePlots.hpp"
 #include "eval/ReportPage.hpp"
@@ -307,14 +308,16 @@ void tracksSection(ReportPage& page, const std::vector<Source>& sources, const f
 
 void run(const Options& o) {
   if (o.runs.empty() && o.reconstructions.empty()) throw Error("report: give at least one --run or --reconstruction");
-  if (fs::exists(o.out) && !o.force)
-    throw Error(o.out + ": already exists; use --force to replace it or another --out");
+  if (fs::exists(o.out) && !fs::is_empty(o.out) && !o.force)
+    throw Error(o.out + ": already exists; use --force to replace the report in it or another --out");
   configureTorchThreads(o.threads);
-  // Built beside the destination and renamed into place: an interrupted report
-  // leaves no half-written page.
   const fs::path out = fs::absolute(o.out);
-  const fs::path work = out.parent_path() / ("." + out.filename().string() + ".tmp-" + std::to_string(getpid()));
-  fs::remove_all(work);
+  OutputDirectory out_dir(out, "report");
+  // Refused before any work: --force replaces an earlier report, nothing else there.
+  if (o.force) out_dir.refuseForeign("--force");
+  // Built in a temporary directory inside the destination and moved into place file by file:
+  // an interrupted report leaves no half-written page, and the next run removes the rest.
+  const fs::path work = temporaryPathFor(out / ".report");
   fs::create_directories(work);
   SummaryTable summary;
   try {
@@ -347,8 +350,17 @@ void run(const Options& o) {
 
     writeFileAtomically(work / "report.md", page.markdown());
     writeFileAtomically(work / "report.html", page.html());
-    if (fs::exists(out)) fs::remove_all(out);
-    fs::rename(work, out);
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(work)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    out_dir.removeRecorded();
+    out_dir.record(names);
+    // The page last, so that it never shows images of the report it replaces.
+    for (const auto& name : names)
+      if (!name.starts_with("report.")) fs::rename(work / name, out / name);
+    for (const auto& name : names)
+      if (name.starts_with("report.")) fs::rename(work / name, out / name);
+    fs::remove_all(work);
   } catch (...) {
     std::error_code ec;
     fs::remove_all(work, ec);
@@ -383,7 +395,7 @@ void run(const Options& o) {
   }
   j["summary"] = rows;
   Json files = Json::array();
-  for (const auto& e : fs::directory_iterator(out)) files.push_back(e.path().filename().string());
+  for (const auto& name : out_dir.recorded()) files.push_back(name);
   j["files"] = files;
   printJson(j);
 }
@@ -400,7 +412,7 @@ void addReportCommand(CLI::App& app) {
   cmd->add_option("--split", o->split, "Split runs are evaluated on")->capture_default_str();
   cmd->add_option("--device", o->device, "cpu or cuda")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
-  cmd->add_flag("--force", o->force, "Replace an existing report directory");
+  cmd->add_flag("--force", o->force, "Replace the report in an existing --out (nothing else there)");
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] { run(*o); });
 }

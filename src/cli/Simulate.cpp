@@ -5,11 +5,15 @@
 #include <mutex>
 
 #include "cli/Commands.hpp"
+#include "cli/Common.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "core/Json.hpp"
+#include "core/OutputDirectory.hpp"
 #include "core/Parallel.hpp"
 #include "core/Progress.hpp"
+#include "core/RunSettings.hpp"
+#include "core/Yaml.hpp"
 #include "geometry/DetectorConfig.hpp"
 #include "io/EventStoreH5.hpp"
 #include "io/HepMC3Reader.hpp"
@@ -43,6 +47,12 @@ struct SimulateOptions {
   std::vector<double> hit_efficiency;
   bool resume = false, force = false, json = false;
 };
+
+/// 10^7 events: beyond, a simulation is a batch job split with --first-event (this process
+/// keeps a summary per event, and at ~0.1 s per pile-up 200 event it would run for weeks).
+constexpr std::uint64_t kMaxSimulatedEvents = 10'000'000;
+/// Event ids have 9 digits in TrackML file names (event000001000).
+constexpr std::uint64_t kEventIdLimit = 1'000'000'000;
 
 std::pair<double, double> range(const std::vector<double>& v, const char* name) {
   if (v.size() == 1) return {v[0], v[0]};
@@ -91,7 +101,10 @@ std::vector<fs::path> outputsOf(const SimulateOptions& o, std::uint64_t event_id
   return {dir / (stem + "-hits" + ext), dir / (stem + "-particles" + ext), dir / (stem + "-truth" + ext)};
 }
 
-void writeManifest(const SimulateOptions& o, const ParticleSource& source, const Detector& det) {
+/// simulation.json: what the events in --out are and how they were made. --resume compares it
+/// with the new run's.
+Json simulationManifest(const SimulateOptions& o, const ParticleSource& source, const Detector& det,
+                        const DetectorSimulationConfig& sc) {
   Json m = Json::object();
   m["format"] = "efgnn-simulation";
   m["version"] = 1;
@@ -103,17 +116,48 @@ void writeManifest(const SimulateOptions& o, const ParticleSource& source, const
   m["first_event"] = o.first_event;
   m["events"] = o.events;
   m["event_format"] = o.format;
-  m["multiple_scattering"] = !o.no_scattering;
-  m["secondaries"] = !o.no_secondaries;
-  m["noise"] = !o.no_noise;
-  writeFileAtomically(fs::path(o.out) / "simulation.json", m.dump(2) + "\n");
-  // The geometry travels with the events, so later stages need not be told the detector.
+  m["events_per_file"] = o.format == "h5" ? o.events_per_file : 1;
+  m["multiple_scattering"] = sc.multiple_scattering;
+  m["secondaries"] = sc.decays;
+  m["noise"] = sc.noise;
+  m["smearing"] = sc.smear;
+  m["max_turns"] = sc.max_turns;
+  m["min_propagated_pt"] = sc.min_propagated_pt;
+  m["hit_efficiency"] = o.hit_efficiency.empty() ? Json("detector") : Json(o.hit_efficiency[0]);
+  return m;
+}
+
+/// The geometry travels with the events, so later stages need not be told the detector.
+std::string detectorText(const SimulateOptions& o) {
   const bool preset = o.detector == "trackml" || o.detector == "itk";
-  writeFileAtomically(fs::path(o.out) / "detector.yaml",
-                      preset ? detectorPresetText(o.detector) : readFile(o.detector));
+  return preset ? detectorPresetText(o.detector) : readFile(o.detector);
+}
+
+/// Refuses --resume when the events already in --out were made otherwise: only --events may
+/// grow (event i depends on the settings and i alone).
+void checkResumable(const SimulateOptions& o, const Json& manifest, const std::string& detector_yaml) {
+  const fs::path file = fs::path(o.out) / "simulation.json";
+  if (!fs::exists(file)) throw Error(o.out + ": no simulation.json, so nothing efgnn can resume; use another --out");
+  const std::string before = readFile(file);
+  std::string changes = settingsChanges(before, manifest.dump(), file.string(), {"events"});
+  const auto old_events = YamlNode::parse(before, file.string()).get("events", 0LL);
+  if (old_events > 0 && o.events < static_cast<std::uint64_t>(old_events))
+    changes += "  events: " + std::to_string(old_events) + " -> " + std::to_string(o.events) +
+               " (--resume may add events, not drop them)\n";
+  const fs::path geometry = fs::path(o.out) / "detector.yaml";
+  if (fs::exists(geometry) && readFile(geometry) != detector_yaml)
+    changes += "  detector geometry: differs from " + geometry.string() + "\n";
+  if (!changes.empty())
+    throw Error(o.out + ": the settings differ from those of the events being resumed:\n" + changes +
+                "(resume with the same settings, or use another --out)");
 }
 
 void runSimulate(const SimulateOptions& o, bool pileup_given) {
+  // Event ids are the TrackML file names' 9 digits (event000001000); this also keeps
+  // first_event + events from wrapping around 2^64.
+  if (o.first_event >= kEventIdLimit || o.events > kEventIdLimit - o.first_event)
+    throw Error("--first-event " + std::to_string(o.first_event) + " + --events " + std::to_string(o.events) +
+                " goes beyond the largest event id, " + std::to_string(kEventIdLimit - 1));
   if (o.format != "csv" && o.format != "csv.gz" && o.format != "h5" && o.format != "none")
     throw Error("--format: expected csv, csv.gz, h5 or none, got '" + o.format + "'");
   if (o.format != "none" && o.out.empty()) throw Error("--out DIR is required (or --format none)");
@@ -135,20 +179,29 @@ void runSimulate(const SimulateOptions& o, bool pileup_given) {
   const std::uint64_t units = (o.events + per_file - 1) / per_file;
   std::vector<char> skip(units, 0);
   if (o.format != "none") {
-    fs::create_directories(o.out);
-    bool existing = false;
+    if (o.resume && o.force) throw Error("--resume and --force exclude each other");
+    OutputDirectory out_dir(o.out, "simulate");
+    bool existing = !out_dir.recorded().empty();
+    std::vector<std::string> outputs{"simulation.json", "detector.yaml"};
     for (std::uint64_t u = 0; u < units; ++u) {
       bool all = true;
       for (const auto& f : outputsOf(o, o.first_event + u * per_file)) {
         const bool e = fs::exists(f);
         existing = existing || e;
         all = all && e;
+        outputs.push_back(f.filename().string());
       }
       skip[u] = o.resume && all;
     }
     if (existing && !o.resume && !o.force)
-      throw Error(o.out + ": already holds events of this run; use --resume to continue it or --force to overwrite");
-    writeManifest(o, *source, det);
+      throw Error(o.out + ": already holds events; use --resume to continue that run or --force to replace it");
+    const Json manifest = simulationManifest(o, *source, det, sc);
+    const std::string detector_yaml = detectorText(o);
+    if (o.force) out_dir.clearForForce();
+    if (o.resume && existing) checkResumable(o, manifest, detector_yaml);
+    out_dir.record(outputs);
+    writeFileAtomically(fs::path(o.out) / "simulation.json", manifest.dump(2) + "\n");
+    writeFileAtomically(fs::path(o.out) / "detector.yaml", detector_yaml);
   }
 
   struct EventSummary {
@@ -229,33 +282,47 @@ void addSimulateCommand(CLI::App& app) {
   auto o = std::make_shared<SimulateOptions>();
   auto* cmd = app.add_subcommand("simulate", "Simulate collision events in a detector");
   cmd->add_option("--detector", o->detector, "Preset (trackml, itk) or YAML file")->capture_default_str();
-  auto* pileup = cmd->add_option("--pileup", o->pileup, "Mean number of minimum-bias collisions")->capture_default_str();
+  auto* pileup = cmd->add_option("--pileup", o->pileup, "Mean number of minimum-bias collisions")
+                     ->capture_default_str()
+                     ->check(numberIn(0, MinimumBiasConfig::kMaxPileup));
   cmd->add_option("--hard-scatter", o->hard_scatter, "ttbar or none")->capture_default_str();
-  cmd->add_option("--events", o->events, "Number of events")->capture_default_str();
+  cmd->add_option("--events", o->events, "Number of events")->capture_default_str()->check(integerIn(1, kMaxSimulatedEvents));
   cmd->add_option("--seed", o->seed, "Random seed; event i depends only on (seed, i)")->capture_default_str();
-  cmd->add_option("--first-event", o->first_event, "Event id of the first event")->capture_default_str();
+  cmd->add_option("--first-event", o->first_event, "Event id of the first event")
+      ->capture_default_str()
+      ->check(integerIn(0, kEventIdLimit - 1));
   cmd->add_option("--particles", o->particles_csv, "Simulate the particles of a TrackML particles.csv");
   cmd->add_option("--hepmc", o->hepmc, "Simulate the final-state particles of a HepMC3 ASCII file");
   cmd->add_flag("--gun", o->gun, "Particle gun instead of collisions");
-  cmd->add_option("--gun-count", o->gun_count, "Gun: particles per event")->capture_default_str();
+  cmd->add_option("--gun-count", o->gun_count, "Gun: particles per event")
+      ->capture_default_str()
+      ->check(integerIn(0, ParticleGunConfig::kMaxCount));
   cmd->add_option("--gun-pdg", o->gun_pdg, "Gun: PDG code")->capture_default_str();
-  cmd->add_option("--gun-pt", o->gun_pt, "Gun: pT [GeV], VALUE or MIN,MAX")->delimiter(',');
-  cmd->add_option("--gun-eta", o->gun_eta, "Gun: eta, VALUE or MIN,MAX")->delimiter(',');
+  cmd->add_option("--gun-pt", o->gun_pt, "Gun: pT [GeV], VALUE or MIN,MAX")->delimiter(',')->check(numberIn(0, 1e5, true));
+  cmd->add_option("--gun-eta", o->gun_eta, "Gun: eta, VALUE or MIN,MAX")->delimiter(',')->check(numberIn(-10, 10));
   cmd->add_option("--gun-phi", o->gun_phi, "Gun: phi [rad], VALUE or MIN,MAX")->delimiter(',');
   cmd->add_flag("--gun-random-charge", o->gun_random_charge, "Gun: random sign of the PDG code");
   cmd->add_option("--format", o->format, "csv, csv.gz, h5 or none (no output)")->capture_default_str();
   cmd->add_option("--out", o->out, "Output directory");
   cmd->add_option("--threads", o->threads, "Worker threads (0 = all cores)")->capture_default_str();
-  cmd->add_option("--events-per-file", o->events_per_file, "Events per HDF5 file")->capture_default_str();
+  cmd->add_option("--events-per-file", o->events_per_file, "Events per HDF5 file")
+      ->capture_default_str()
+      ->check(integerIn(1, 10000));
   cmd->add_flag("--no-scattering", o->no_scattering, "Switch off multiple scattering");
   cmd->add_flag("--no-secondaries", o->no_secondaries, "Switch off conversions, nuclear interactions and decays");
   cmd->add_flag("--no-noise", o->no_noise, "Switch off random noise hits");
   cmd->add_flag("--no-smearing", o->no_smearing, "Hits at the true position");
-  cmd->add_option("--max-turns", o->max_turns, "Helix turns before a looper is dropped")->capture_default_str();
-  cmd->add_option("--min-propagated-pt", o->min_propagated_pt, "Particles below this pT [GeV] leave no hits")->capture_default_str();
-  cmd->add_option("--hit-efficiency", o->hit_efficiency, "Override the detector's hit efficiency")->expected(1);
+  cmd->add_option("--max-turns", o->max_turns, "Helix turns before a looper is dropped")
+      ->capture_default_str()
+      ->check(numberIn(0, 1000, true));
+  cmd->add_option("--min-propagated-pt", o->min_propagated_pt, "Particles below this pT [GeV] leave no hits")
+      ->capture_default_str()
+      ->check(numberIn(0, 1e5));
+  cmd->add_option("--hit-efficiency", o->hit_efficiency, "Override the detector's hit efficiency")
+      ->expected(1)
+      ->check(numberIn(0, 1));
   cmd->add_flag("--resume", o->resume, "Keep events already written, simulate the rest");
-  cmd->add_flag("--force", o->force, "Overwrite events already in --out");
+  cmd->add_flag("--force", o->force, "Replace the events an earlier simulate wrote in --out (nothing else there)");
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o, pileup] { runSimulate(*o, pileup->count() > 0); });
 }

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cli/Commands.hpp"
+#include "cli/Common.hpp"
 #include "core/Error.hpp"
 #include "core/Json.hpp"
 #include "model/TorchThreads.hpp"
@@ -37,10 +38,15 @@ int main(int argc, char** argv) {
   efgnn::cli::addReportCommand(app);
   efgnn::cli::addExportCommand(app);
   efgnn::cli::addBenchCommand(app);
+  efgnn::cli::checkNumericOptions(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version succeed (0); every bad command line (unknown option, a value that
+    // does not convert or is out of range) is bad input like any other: exit status 1, not
+    // CLI11's own codes (104, 105, 106 ...), so that scripts see one code for user errors.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 1;
   } catch (const efgnn::Error& e) {
     std::fprintf(stderr, "efgnn: error: %s\n", e.what());
     return 1;

@@ -173,7 +173,9 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
   }
   // The most pruned accepted model (the parent itself if no round was accepted).
   AtomicFile copy(out / "best.pt");
-  fs::copy_file(best, copy.tempPath(), fs::copy_options::overwrite_existing);
+  std::error_code ec;
+  fs::copy_file(best, copy.tempPath(), fs::copy_options::overwrite_existing, ec);
+  if (ec) throw Error((out / "best.pt").string() + ": cannot write: " + ec.message());
   copy.commit();
   return rounds;
 }

@@ -40,11 +40,15 @@ void applyMap(ScanRun& run, const YamlNode& map) {
   for (const auto& key : map.keys()) applyKey(run, key, map[key]);
 }
 
+/// A run's name is its directory under runs/: one path component, not "." or ".." (which
+/// would write into runs/ or beside it), not hidden, and within the file system's 255 bytes.
 std::string safeName(const std::string& name, const YamlNode& where) {
   if (name.empty()) throw where.error("a run needs a name");
+  const std::string allowed = "use letters, digits and - _ = . , only, not starting with '.', at most 200 characters";
   for (const char c : name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '=' || c == '.' || c == ','))
-      throw where.error("run name '" + name + "': use letters, digits and - _ = . , only");
+      throw where.error("run name '" + name + "': " + allowed);
+  if (name.front() == '.' || name.size() > 200) throw where.error("run name '" + name + "': " + allowed);
   return name;
 }
 
@@ -262,7 +266,8 @@ void plot(const fs::path& file, const std::string& title, const std::string& xla
           const std::vector<std::tuple<double, double, double, std::string>>& points) {
   std::ostringstream gp;
   gp << "$data << EOD\n";
-  for (const auto& [x, eff, pur, label] : points) gp << x << ' ' << 100 * eff << ' ' << 100 * pur << ' ' << gnuplotQuote(label) << "\n";
+  for (const auto& [x, eff, pur, label] : points)
+    gp << x << ' ' << 100 * eff << ' ' << 100 * pur << ' ' << gnuplotDataString(label) << "\n";
   gp << "EOD\n"
      << "set title " << gnuplotQuote(title) << "\nset xlabel " << gnuplotQuote(xlabel)
      << "\nset ylabel 'percent'\nset grid\nset key bottom right\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n"

@@ -23,6 +23,15 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+/// A fresh temporary name beside `target` (TARGET.tmp.PID.N), unique within the process.
+std::filesystem::path temporaryPathFor(const std::filesystem::path& target);
+/// Whether `name` (a file name, no directory) is an AtomicFile temporary: TARGET.tmp.PID.N.
+/// Sets `pid` to the process that wrote it.
+bool isTemporaryName(const std::string& name, long* pid = nullptr);
+/// Removes the temporaries that killed processes left in `dir` (those of processes still
+/// running are theirs to finish); returns how many. A missing directory has none.
+std::size_t removeStaleTemporaries(const std::filesystem::path& dir);
+
 /// Writes `content` to `path` atomically; throws Error on failure.
 void writeFileAtomically(const std::filesystem::path& path, const std::string& content);
 /// Reads a whole file; throws Error naming the file when it cannot.

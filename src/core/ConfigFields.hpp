@@ -3,9 +3,11 @@
 // per struct, each naming a member, instead of a reader and a printer per key.
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/Yaml.hpp"
@@ -27,7 +29,15 @@ ConfigField<Config> configField(const char* name, T Config::*member) {
             if constexpr (std::is_same_v<T, bool>) c.*member = n.asBool();
             else if constexpr (std::is_same_v<T, std::string>) c.*member = n.asString();
             else if constexpr (std::is_floating_point_v<T>) c.*member = n.asDouble();
-            else c.*member = static_cast<T>(n.asInt());
+            else {
+              // A value beyond the member's type would wrap (hidden: 5000000000 -> 705032704).
+              const long long v = n.asInt();
+              if (std::cmp_less(v, std::numeric_limits<T>::min()) || std::cmp_greater(v, std::numeric_limits<T>::max()))
+                throw n.error("value " + std::to_string(v) + " out of range [" +
+                              std::to_string(+std::numeric_limits<T>::min()) + ", " +
+                              std::to_string(+std::numeric_limits<T>::max()) + "]");
+              c.*member = static_cast<T>(v);
+            }
           },
           [member](const Config& c) {
             std::ostringstream out;

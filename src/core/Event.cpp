@@ -37,10 +37,26 @@ void Event::validate(const std::string& source) const {
       throw fail("hit " + std::to_string(h.hit_id) + " has a non-finite position");
     if (!ids.insert(h.hit_id).second) throw fail("duplicate hit_id " + std::to_string(h.hit_id));
   }
+  for (const auto& h : hits)
+    if (h.clusters)
+      for (const auto& c : *h.clusters)
+        for (const float v : c)
+          if (!std::isfinite(v)) throw fail("hit " + std::to_string(h.hit_id) + " has a non-finite cluster position");
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    const auto& t = truth[i];
+    for (const float v : {t.tx, t.ty, t.tz, t.tpx, t.tpy, t.tpz, t.weight})
+      if (!std::isfinite(v))
+        throw fail("truth of hit " + std::to_string(hits[i].hit_id) + " has a non-finite position, momentum or weight");
+  }
   std::unordered_set<std::uint64_t> pids;
   pids.reserve(particles.size());
   for (const auto& p : particles) {
     if (p.particle_id == 0) throw fail("particle_id 0 is reserved for noise");
+    // The CSV reader rejects them; they would reach the graphs as NaN pT.
+    for (const double v : {p.vertex.x, p.vertex.y, p.vertex.z})
+      if (!std::isfinite(v)) throw fail("particle " + std::to_string(p.particle_id) + " has a non-finite vertex");
+    for (const double v : {p.momentum.x, p.momentum.y, p.momentum.z})
+      if (!std::isfinite(v)) throw fail("particle " + std::to_string(p.particle_id) + " has a non-finite momentum");
     if (!pids.insert(p.particle_id).second)
       throw fail("duplicate particle_id " + std::to_string(p.particle_id));
   }

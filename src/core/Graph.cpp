@@ -36,6 +36,12 @@ void Graph::validate(const std::string& source) const {
     if (!std::isfinite(v)) throw fail("non-finite node feature");
   for (const float v : edge_attr)
     if (!std::isfinite(v)) throw fail("non-finite edge feature");
+  for (const auto* values : {&edge_pt, &edge_eta})
+    for (const float v : *values)
+      if (!std::isfinite(v)) throw fail("non-finite particle pT or eta of an edge");
+  for (const auto& p : particles)
+    if (!std::isfinite(p.pt) || !std::isfinite(p.eta))
+      throw fail("particle " + std::to_string(p.particle_id) + " has a non-finite pT or eta");
 }
 
 }  // namespace efgnn

@@ -7,9 +7,13 @@
 #include <thread>
 #include <vector>
 
+#include "core/Error.hpp"
+
 namespace efgnn {
 
 int resolveThreads(int requested) {
+  if (requested < 0)
+    throw Error("threads: " + std::to_string(requested) + " is negative (give a number of threads, or 0 for all cores)");
   if (requested > 0) return requested;
   return std::max(1u, std::thread::hardware_concurrency());
 }

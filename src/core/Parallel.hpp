@@ -6,7 +6,8 @@
 
 namespace efgnn {
 
-/// Number of worker threads for a request (0 = all hardware threads).
+/// Number of worker threads for a request (0 = all hardware threads); throws Error for a
+/// negative request.
 int resolveThreads(int requested);
 
 /// Calls fn(i) for i in [0, n) on `threads` threads. The first exception thrown by any call

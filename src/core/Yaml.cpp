@@ -1,17 +1,46 @@
 #include "core/Yaml.hpp"
 
 #include <cmath>
+#include <set>
 
 #include "core/AtomicFile.hpp"
 
 namespace efgnn {
 
+namespace {
+
+/// yaml-cpp keeps both entries of a key given twice in a map, and operator[] returns the first:
+/// a later value would be silently ignored. Checked once, over the whole document.
+void rejectDuplicateKeys(const YAML::Node& node, const std::string& path, const std::string& source) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+      const std::string child = path.empty() ? key : path + "." + key;
+      if (kv.first.IsScalar() && !seen.insert(key).second) {
+        const auto mark = kv.first.Mark();
+        throw inputError(source, mark.is_null() ? 0 : mark.line + 1,
+                         "key '" + child + "' given twice (a later value would be ignored)");
+      }
+      rejectDuplicateKeys(kv.second, child, source);
+    }
+  } else if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i)
+      rejectDuplicateKeys(node[i], path + "[" + std::to_string(i) + "]", source);
+  }
+}
+
+}  // namespace
+
 YamlNode YamlNode::parse(const std::string& text, const std::string& source) {
+  YAML::Node root;
   try {
-    return YamlNode(YAML::Load(text), "", std::make_shared<const std::string>(source));
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw inputError(source, e.mark.is_null() ? 0 : e.mark.line + 1, "invalid YAML: " + e.msg);
   }
+  rejectDuplicateKeys(root, "", source);
+  return YamlNode(root, "", std::make_shared<const std::string>(source));
 }
 
 YamlNode YamlNode::parseFile(const std::string& path) { return parse(readFile(path), path); }
@@ -21,7 +50,9 @@ std::string YamlNode::childPath(const std::string& key) const {
 }
 
 Error YamlNode::error(const std::string& what) const {
-  const auto mark = node_.Mark();
+  // A child looked up by a key that yaml-cpp cannot find again (an empty key, read as "null")
+  // is invalid, and Mark() would throw YAML::InvalidNode.
+  const auto mark = node_.IsDefined() ? node_.Mark() : YAML::Mark::null_mark();
   const std::size_t line = mark.is_null() ? 0 : mark.line + 1;
   return inputError(*source_, line, (path_.empty() ? "" : "field '" + path_ + "': ") + what);
 }
@@ -52,8 +83,16 @@ YamlNode YamlNode::at(std::size_t i) const {
 
 std::vector<std::string> YamlNode::keys() const {
   std::vector<std::string> out;
-  if (!node_.IsMap()) return out;
-  for (const auto& kv : node_) out.push_back(kv.first.as<std::string>());
+  // An empty document or value has no keys; a list or a scalar where keys are expected (a
+  // config file that is a YAML list) is an error, not a config with every default.
+  if (node_.IsNull() || !node_.IsDefined()) return out;
+  if (!node_.IsMap())
+    throw error(std::string("expected a map of 'key: value' entries, got a ") + (node_.IsSequence() ? "list" : "scalar '" + node_.Scalar() + "'"));
+  for (const auto& kv : node_) {
+    if (kv.first.IsMap() || kv.first.IsSequence())  // as<std::string>() would throw YAML::BadConversion
+      throw error(std::string("expected text keys, got a ") + (kv.first.IsMap() ? "map" : "list") + " as a key");
+    out.push_back(kv.first.as<std::string>());
+  }
   return out;
 }
 

@@ -16,7 +16,8 @@ namespace efgnn {
 
 class YamlNode {
  public:
-  /// Parses `text`; `source` (a file name) is used in messages. Throws Error on syntax errors.
+  /// Parses `text`; `source` (a file name) is used in messages. Throws Error on syntax errors
+  /// and on a key given twice in one map.
   static YamlNode parse(const std::string& text, const std::string& source);
   static YamlNode parseFile(const std::string& path);
 
@@ -26,6 +27,7 @@ class YamlNode {
   std::optional<YamlNode> optional(const std::string& key) const;
   std::size_t size() const;
   YamlNode at(std::size_t i) const;
+  /// Keys of a map; none for an empty value; throws for a list or a scalar.
   std::vector<std::string> keys() const;
   bool isMap() const { return node_.IsMap(); }
   bool isSequence() const { return node_.IsSequence(); }

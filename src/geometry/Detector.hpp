@@ -102,6 +102,10 @@ struct Detector {
     double hit_efficiency = 1.0;           // per module crossing
     double noise_hits_per_module = 0.0;    // mean random hits per module per event
   };
+  /// Upper limit of noise_hits_per_module: 10 per module already gives the trackml detector
+  /// (~19k modules) ~190k noise hits per event, more than the ~110k hits of a pile-up 200
+  /// event; far more would only make the simulation run out of time and memory.
+  static constexpr double kMaxNoiseHitsPerModule = 10;
 
   Config config;
   std::vector<ModuleType> module_types;

@@ -20,6 +20,16 @@ double positive(const YamlNode& n) {
   return v;
 }
 
+/// A number of modules (n_phi, n_z): a positive integer. 100000 per ring or row is far beyond
+/// any tracker (ATLAS ITk's largest ring has a few hundred), and keeps the detector's module
+/// tables (n_phi x n_z per layer) small enough to build.
+int moduleCount(const YamlNode& n) {
+  const double v = n.asDouble();
+  if (!(v >= 1 && v <= 100000) || v != std::floor(v))
+    throw n.error("must be an integer in [1, 100000], got " + n.asString());
+  return static_cast<int>(v);
+}
+
 SurfaceKind surfaceKind(const YamlNode& n) {
   const std::string t = n.asString();
   if (t == "cylinder" || t == "barrel") return SurfaceKind::Cylinder;
@@ -77,7 +87,9 @@ Detector parseDetector(const std::string& yaml, const std::string& source) {
   if (config.hit_efficiency < 0 || config.hit_efficiency > 1)
     throw root["hit_efficiency"].error("must be in [0, 1]");
   config.noise_hits_per_module = root.get("noise_hits_per_module", 0.0);
-  if (config.noise_hits_per_module < 0) throw root["noise_hits_per_module"].error("must be >= 0");
+  if (config.noise_hits_per_module < 0 || config.noise_hits_per_module > Detector::kMaxNoiseHitsPerModule)
+    throw root["noise_hits_per_module"].error("must be in [0, 10] (mean random hits per module and event), got " +
+                                              root["noise_hits_per_module"].asString());
 
   std::vector<ModuleType> types;
   std::map<std::string, std::uint32_t> type_index;
@@ -120,7 +132,7 @@ Detector parseDetector(const std::string& yaml, const std::string& source) {
       for (std::size_t r = 0; r < rings.size(); ++r) {
         const YamlNode ring = rings.at(r);
         ring.allowOnly({"radius", "n_phi"});
-        out.push_back({positive(ring["radius"]), static_cast<int>(positive(ring["n_phi"]))});
+        out.push_back({positive(ring["radius"]), moduleCount(ring["n_phi"])});
       }
       return out;
     };
@@ -136,8 +148,8 @@ Detector parseDetector(const std::string& yaml, const std::string& source) {
       if (spec.kind == SurfaceKind::Cylinder) {
         spec.position = positive(lay["radius"]);
         spec.half_length = positive(lay.has("half_length") ? lay["half_length"] : vol["half_length"]);
-        spec.n_phi = static_cast<int>(positive(lay["n_phi"]));
-        spec.n_z = static_cast<int>(positive(lay.has("n_z") ? lay["n_z"] : vol["n_z"]));
+        spec.n_phi = moduleCount(lay["n_phi"]);
+        spec.n_z = moduleCount(lay.has("n_z") ? lay["n_z"] : vol["n_z"]);
         if (spec.n_z * types[spec.type_index].length < 2 * spec.half_length)
           throw lay.error("n_z modules of length " + std::to_string(types[spec.type_index].length) +
                           " mm do not cover the half length");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
@@ -38,6 +39,9 @@ Json GraphDatasetManifest::json() const {
     s[name] = ids;
   }
   j["splits"] = s;
+  Json settings_json = Json::object();
+  for (const auto& [key, value] : settings) settings_json[key] = value;
+  j["settings"] = settings_json;
   return j;
 }
 
@@ -59,12 +63,29 @@ GraphDatasetManifest GraphDatasetManifest::parse(const std::string& text, const 
     for (std::size_t i = 0; i < list.size(); ++i) out->push_back(list.at(i).asString());
   }
   m.split_seed = static_cast<std::uint64_t>(root.get("split_seed", 0LL));
+  if (const auto settings = root.optional("settings"))
+    for (const auto& key : settings->keys()) m.settings[key] = (*settings)[key].asString();
   const YamlNode splits = root["splits"];
+  // A map of lists of event ids; each event in one split only, else a model would be tested
+  // on the events it was trained on.
+  if (!splits.isMap()) throw splits.error("expected a map of splits {\"train\": [ids], \"val\": [...], \"test\": [...]}");
+  splits.allowOnly({"train", "val", "test"});
+  std::map<std::uint64_t, std::string> split_of;
   for (const char* name : kSplitNames) {
     auto& ids = m.splits[name];
     if (!splits.has(name)) continue;
     const YamlNode list = splits[name];
-    for (std::size_t i = 0; i < list.size(); ++i) ids.push_back(static_cast<std::uint64_t>(list.at(i).asInt()));
+    if (!list.isSequence()) throw list.error("expected a list of event ids");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const YamlNode entry = list.at(i);
+      const long long id = entry.asInt();
+      if (id < 0) throw entry.error("event id must be >= 0, got " + std::to_string(id));
+      const auto [it, inserted] = split_of.emplace(static_cast<std::uint64_t>(id), name);
+      if (!inserted)
+        throw entry.error("event " + std::to_string(id) + " is listed twice" +
+                          (it->second == name ? " in '" + it->second + "'" : ", in '" + it->second + "' and in '" + name + "'"));
+      ids.push_back(static_cast<std::uint64_t>(id));
+    }
   }
   return m;
 }

@@ -19,6 +19,9 @@ struct GraphDatasetManifest {
   std::vector<std::string> node_features, edge_features;
   std::uint64_t split_seed = 0;
   std::map<std::string, std::vector<std::uint64_t>> splits;  // "train", "val", "test"
+  /// How the graphs were made (events, module map, builder and its cuts), as text: build-graphs
+  /// --resume adds graphs only under the same settings. Empty in manifests of older efgnn.
+  std::map<std::string, std::string> settings;
 
   Json json() const;
   static GraphDatasetManifest parse(const std::string& text, const std::string& source);

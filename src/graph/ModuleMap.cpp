@@ -94,8 +94,12 @@ ModuleMapBuilder::ModuleMapBuilder(const Detector& detector, ModuleMap::Config c
 }
 
 void ModuleMapBuilder::add(const Event& event, const std::string& source) {
+  // Without truth the event teaches nothing; skipping it silently gave an empty map (0
+  // doublets) and exit status 0.
+  if (!event.hasTruth())
+    throw Error(source + ": event " + std::to_string(event.event_id) +
+                " has no truth (hit-to-particle); a module map is learned from events with truth");
   ++events_;
-  if (!event.hasTruth()) return;
   const auto module = moduleIndices(event, detector_, source);
   const HitCoordinates c(event);
   std::unordered_map<std::uint64_t, const Particle*> particles;

@@ -113,7 +113,8 @@ struct ModuleMap {
 class ModuleMapBuilder {
  public:
   ModuleMapBuilder(const Detector& detector, ModuleMap::Config config);
-  /// Adds the truth of one event; throws Error for hits on modules the detector lacks.
+  /// Adds the truth of one event; throws Error for an event without truth and for hits on
+  /// modules the detector lacks.
   void add(const Event& event, const std::string& source);
   void merge(const ModuleMapBuilder& other);
   ModuleMap finish() const;

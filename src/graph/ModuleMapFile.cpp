@@ -1,6 +1,7 @@
 #include "graph/ModuleMapFile.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 #include "io/H5File.hpp"
@@ -35,6 +36,10 @@ void readRange(const h5::Group& g, const char* name, auto& rows, auto range) {
   const auto lo = g.readDataset<float>(std::string(name) + "_min", rows.size());
   const auto hi = g.readDataset<float>(std::string(name) + "_max", rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
+    // The builder clamps ranges to finite values; NaN or inf would pass every edge or none.
+    if (!std::isfinite(lo[i]) || !std::isfinite(hi[i]))
+      throw g.datasetError(std::string(name) + (std::isfinite(lo[i]) ? "_max" : "_min"),
+                           "row " + std::to_string(i) + ": not a finite number");
     if (!(lo[i] <= hi[i]))
       throw g.datasetError(std::string(name) + "_min", "row " + std::to_string(i) + ": minimum above maximum");
     rows[i].*range = Range{lo[i], hi[i]};

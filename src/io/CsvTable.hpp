@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 
 namespace efgnn::io {
@@ -22,6 +23,9 @@ namespace efgnn::io {
 std::string readMaybeGzipped(const std::filesystem::path& file);
 /// Writes `text` to `file` atomically (temporary file + rename), gzip-compressed when `gzip`.
 void writeMaybeGzipped(const std::filesystem::path& file, const std::string& text, bool gzip);
+/// Writes `text` to `out`'s temporary file and leaves the commit to the caller (files that must
+/// appear together: all are written first, then renamed into place).
+void writeMaybeGzipped(AtomicFile& out, const std::string& text, bool gzip);
 
 class CsvTable {
  public:

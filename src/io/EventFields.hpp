@@ -22,6 +22,9 @@ struct Field {
   bool trackml;  // one of the original TrackML columns; the others are efgnn extensions
   Access get;
 };
+// Aggregate deduction without it needs clang 17 (the fuzz build uses clang 14).
+template <class Access>
+Field(std::string_view, bool, Access) -> Field<Access>;
 
 // The lambdas take `auto&` so that one accessor works for const and mutable records.
 // clang-format off

@@ -1,5 +1,6 @@
 #include "io/H5File.hpp"
 
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 
@@ -245,6 +246,37 @@ void Group::writeRawDataset(const std::string& name, detail::Kind kind,
                  "cannot write");
 }
 
+namespace {
+
+/// The shape is only a declaration: a small damaged or hostile file may declare 5e7 rows and
+/// make the reader allocate gigabytes before HDF5 finds nothing behind them. Before allocating,
+/// the declared size is compared with the bytes the file stores for the dataset:
+///  - without filters (contiguous, compact or chunked), every element is stored, so the
+///    storage must hold count x element size;
+///  - with filters (compression), at most kMaxCompression times the stored bytes: deflate, the
+///    compression of h5py and HDF5's usual one, cannot exceed 1032:1 (RFC 1951: a 258-byte
+///    match costs at least 2 bits); 1100 leaves room for chunk overheads.
+constexpr double kMaxCompression = 1100;
+
+void checkStorage(hid_t dataset, hid_t type, const std::vector<hsize_t>& dims, std::size_t count,
+                  bool overflow, const Where& where, const std::string& what) {
+  if (overflow) throw where.error(what, "declares shape " + shapeText(dims) + ", too large to read");
+  if (count == 0) return;
+  const std::size_t element = H5Tget_size(type);
+  const double declared = static_cast<double>(count) * static_cast<double>(element);
+  const double stored = static_cast<double>(H5Dget_storage_size(dataset));
+  Handle dcpl(where.check(H5Dget_create_plist(dataset), what, "cannot read creation properties"), H5Pclose);
+  const int filters = H5Pget_nfilters(dcpl.get());
+  const double limit = filters > 0 ? stored * kMaxCompression : stored;
+  if (declared > limit)
+    throw where.error(what, "declares shape " + shapeText(dims) + " (" + std::to_string(static_cast<std::uint64_t>(declared)) +
+                                " bytes) but the file stores " + std::to_string(static_cast<std::uint64_t>(stored)) +
+                                " bytes for it" + (filters > 0 ? " compressed" : "") +
+                                ": truncated or corrupt file");
+}
+
+}  // namespace
+
 void Group::readRawDataset(const std::string& name, detail::Kind kind,
                            std::initializer_list<std::size_t> shape,
                            const std::function<void*(std::size_t)>& allocate) const {
@@ -267,8 +299,10 @@ void Group::readRawDataset(const std::string& name, detail::Kind kind,
                "cannot read shape");
   bool matches = true;
   std::size_t count = 1;
+  bool overflow = false;
   for (std::size_t i = 0; i < dims.size(); ++i) {
     matches &= shape.begin()[i] == kAny || shape.begin()[i] == dims[i];
+    overflow |= dims[i] != 0 && count > std::numeric_limits<std::size_t>::max() / dims[i];
     count *= dims[i];
   }
   if (!matches && shape.size() == 1)
@@ -276,6 +310,7 @@ void Group::readRawDataset(const std::string& name, detail::Kind kind,
                                  std::to_string(*shape.begin()));
   if (!matches)
     throw where_.error(what, "has shape " + shapeText(dims) + ", expected " + shapeText(shape));
+  checkStorage(dataset.get(), type.get(), dims, count, overflow, where_, what);
   void* data = allocate(count);
   if (count > 0)
     where_.check(H5Dread(dataset.get(), hdf5Types(kind).memory, H5S_ALL, H5S_ALL, H5P_DEFAULT,
@@ -293,6 +328,9 @@ Handle createFile(const fs::path& path, const Where& where) {
   Handle fapl(where.check(H5Pcreate(H5P_FILE_ACCESS), "", "cannot create property list"),
               H5Pclose);
   where.check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), "", "cannot set property list");
+  // The core driver without a backing store: the file lives in memory until commit() writes
+  // its image. 1 MiB growth steps.
+  where.check(H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, false), "", "cannot set property list");
   return {where.check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), "",
                       "cannot create"),
           H5Fclose};
@@ -301,11 +339,20 @@ Handle createFile(const fs::path& path, const Where& where) {
 }  // namespace
 
 NewFile::NewFile(const fs::path& path)
-    : out_(path), root_(createFile(out_.tempPath(), {path.string(), ""}), {path.string(), ""}) {}
+    : path_(path), root_(createFile(temporaryPathFor(path), {path.string(), ""}), {path.string(), ""}) {}
 
 void NewFile::commit() {
-  root_.where().check(root_.handle_.close(), "", "cannot write (disk full, or a group open?)");
-  out_.commit();
+  const Where& where = root_.where();
+  const hid_t file = root_.id();
+  if (H5Fget_obj_count(file, H5F_OBJ_GROUP | H5F_OBJ_DATASET | H5F_OBJ_ATTR | H5F_OBJ_DATATYPE) > 0)
+    throw where.error("", "cannot write: a group or dataset of the file is still open");
+  where.check(H5Fflush(file, H5F_SCOPE_LOCAL), "", "cannot write");
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size < 0) where.check(-1, "", "cannot write");
+  std::string image(static_cast<std::size_t>(size), '\0');
+  if (H5Fget_file_image(file, image.data(), image.size()) != size) where.check(-1, "", "cannot write");
+  where.check(root_.handle_.close(), "", "cannot close");
+  writeFileAtomically(path_, image);
 }
 
 Group openFile(const fs::path& path) {

@@ -7,7 +7,8 @@
 //    own reason appended; HDF5 itself prints nothing;
 //  - reproducibility: groups and datasets carry no modification times, so the same content
 //    gives byte-identical files;
-//  - atomic output: a file is written under a temporary name and renamed into place;
+//  - atomic output: a file is built in memory, written under a temporary name and renamed into
+//    place;
 //  - h5py compatibility: little-endian numbers, variable-length UTF-8 string attributes,
 //    2-D datasets row-major (C order, as numpy and PyTorch).
 //
@@ -190,18 +191,21 @@ class Group {
   Where where_;
 };
 
-/// A new HDF5 file, written under a temporary name beside `path`: an earlier file there is
-/// replaced only by commit(), and an interrupted write leaves nothing behind.
+/// A new HDF5 file, built in memory and written by commit() under a temporary name beside
+/// `path`, then renamed into place: an earlier file there is replaced only then, and an
+/// interrupted or failed write (disk full) leaves nothing behind. HDF5 itself never writes to
+/// the disk: its own writes failing half-way leave the file open inside the library, which then
+/// crashes at exit while trying to flush it.
 class NewFile {
  public:
   explicit NewFile(const std::filesystem::path& path);
   const Group& root() const { return root_; }
-  /// Closes the file, throwing if its data could not be written (disk full), and renames it
-  /// into place. Throws if a Group of the file is still open (its data would be lost).
+  /// Writes the file, throwing an Error naming it if it could not be written (disk full), and
+  /// renames it into place. Throws if a Group of the file is still open (its data would be lost).
   void commit();
 
  private:
-  AtomicFile out_;
+  std::filesystem::path path_;
   Group root_;
 };
 

@@ -7,7 +7,9 @@
 
 #include <cstdlib>
 #include <exception>
+#include <cmath>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "core/Error.hpp"
@@ -31,7 +33,46 @@ bool simulated(int pdg_id) {
   }
 }
 
-std::vector<Particle> convert(HepMC3::GenEvent& event) {
+/// HepMC3 reads a unit it does not know as GeV or cm, saying so only on stderr: momenta would
+/// be off by 1000 or lengths by 10. The "U MOMENTUM LENGTH" lines are checked first, naming
+/// the line and the event.
+void checkUnits(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(file.string() + ": cannot open HepMC3 file");
+  std::string line, event = "(before the first event)";
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (line.rfind("E ", 0) == 0) {
+      std::istringstream fields(line.substr(2));
+      std::string n;
+      fields >> n;
+      event = n;
+      continue;
+    }
+    // libHepMC3 3.1 copies attribute names ("A NAME VALUE" in the header, "A ID NAME VALUE" in
+    // an event; fields split at single spaces) into a 64-byte stack buffer without a bound.
+    if (line.rfind("A", 0) == 0) {
+      const auto s1 = line.find(' ', 1);
+      const auto s2 = s1 == std::string::npos ? s1 : line.find(' ', s1 + 1);
+      const auto s3 = s2 == std::string::npos ? s2 : line.find(' ', s2 + 1);
+      if ((s2 != std::string::npos && s2 - s1 > 64) || (s3 != std::string::npos && s3 - s2 > 64))
+        throw inputError(file.string(), number, "event " + event + ": attribute name longer than 63 characters");
+    }
+    if (line.rfind("U ", 0) != 0) continue;
+    std::istringstream fields(line.substr(2));
+    std::string momentum, length, extra;
+    fields >> momentum >> length;
+    if (momentum != "GEV" && momentum != "MEV")
+      throw inputError(file.string(), number, "event " + event + ": unknown momentum unit '" + momentum +
+                                                  "' (HepMC3 knows GEV and MEV)");
+    if (length != "MM" && length != "CM")
+      throw inputError(file.string(), number, "event " + event + ": unknown length unit '" + length +
+                                                  "' (HepMC3 knows MM and CM)");
+    if (fields >> extra) throw inputError(file.string(), number, "event " + event + ": unexpected '" + extra + "' after the units");
+  }
+}
+
+/// `index`: 1-based position of the event in the file, for messages.
+std::vector<Particle> convert(HepMC3::GenEvent& event, const std::filesystem::path& file, std::size_t index) {
   event.set_units(HepMC3::Units::GEV, HepMC3::Units::MM);
   std::vector<Particle> particles;
   for (const auto& gen : event.particles()) {
@@ -46,6 +87,13 @@ std::vector<Particle> convert(HepMC3::GenEvent& event) {
       const auto& v = vertex->position();
       p.vertex = {v.x(), v.y(), v.z()};
     }
+    // Written as they are, they would make CSV files the reader rejects, and NaN pT in graphs.
+    const auto finite = [](const Vec3& v) { return std::isfinite(v.x) && std::isfinite(v.y) && std::isfinite(v.z); };
+    if (!finite(p.momentum) || !finite(p.vertex))
+      throw Error(file.string() + ": event " + std::to_string(index) + " (number " +
+                  std::to_string(event.event_number()) + "), particle " + std::to_string(gen->id()) +
+                  " (pdg " + std::to_string(gen->pid()) + "): non-finite " +
+                  (finite(p.momentum) ? "production vertex" : "momentum"));
     particles.push_back(p);
   }
   return particles;
@@ -58,6 +106,7 @@ std::vector<std::vector<Particle>> readHepMC3(const std::filesystem::path& file,
   // ReaderAscii reports problems on stderr and through failed(), which is also how it says "end
   // of file". Reading from our own stream tells them apart: it sets badbit on a parse error,
   // and a line it cannot take leaves failbit without eofbit.
+  checkUnits(file);
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error(file.string() + ": cannot open HepMC3 file");
   HepMC3::ReaderAscii reader(in);
@@ -76,7 +125,7 @@ std::vector<std::vector<Particle>> readHepMC3(const std::filesystem::path& file,
     }
     if (!ok || in.bad()) throw fail("malformed HepMC3 event");
     // At the end of the input read_event succeeds with an empty event.
-    if (!reader.failed() || !event.particles().empty()) events.push_back(convert(event));
+    if (!reader.failed() || !event.particles().empty()) events.push_back(convert(event, file, events.size() + 1));
     if (reader.failed()) {
       if (!in.eof()) throw fail("unreadable line (binary data?)");
       break;

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "io/CsvTable.hpp"
 #include "io/EventFields.hpp"
@@ -268,17 +270,28 @@ void writeTrackMLEvent(const Event& event, const fs::path& dir, bool gzip) {
   // the reader reject every truth particle_id.
   const std::array<const CsvWriter*, kKinds.size()> content = {
       &hits, event.particles.empty() ? nullptr : &particles, event.hasTruth() ? &truth : nullptr};
+  // An event is visible only through its hits file (listTrackMLEvents), so it appears when it
+  // is complete: every file is written first, the earlier hits file is removed, the others are
+  // renamed into place and the hits file last. A run killed or out of disk space on the way
+  // leaves no event, or the earlier one, never hits without their truth.
+  std::array<std::unique_ptr<AtomicFile>, kKinds.size()> staged;
   for (std::size_t k = 0; k < kKinds.size(); ++k)
-    if (content[k])
-      writeMaybeGzipped(eventFile(dir, event.event_id, kKinds[k], gzip), content[k]->text(), gzip);
+    if (content[k]) {
+      staged[k] = std::make_unique<AtomicFile>(eventFile(dir, event.event_id, kKinds[k], gzip));
+      writeMaybeGzipped(*staged[k], content[k]->text(), gzip);
+    }
+  const auto remove = [&](const fs::path& stale) {
+    if (!fs::remove(stale, ec) && ec)
+      throw Error(stale.string() + ": cannot remove the earlier version: " + ec.message());
+  };
+  for (const bool gz : {false, true}) remove(eventFile(dir, event.event_id, kKinds[0], gz));
+  for (std::size_t k = kKinds.size(); k-- > 0;)
+    if (staged[k]) staged[k]->commit();
   // Files of an earlier version of this event (other compression, kinds it no longer has)
   // would be read with, or instead of, the new ones.
   for (std::size_t k = 0; k < kKinds.size(); ++k)
-    for (const bool gz : {false, true}) {
-      const fs::path stale = eventFile(dir, event.event_id, kKinds[k], gz);
-      if ((gz != gzip || !content[k]) && !fs::remove(stale, ec) && ec)
-        throw Error(stale.string() + ": cannot remove the earlier version: " + ec.message());
-    }
+    for (const bool gz : {false, true})
+      if (gz != gzip || !content[k]) remove(eventFile(dir, event.event_id, kKinds[k], gz));
 }
 
 }  // namespace efgnn

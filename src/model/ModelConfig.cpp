@@ -16,7 +16,13 @@ Field features(const char* name, int ModelConfig::*width, std::vector<std::strin
           [width, names](ModelConfig& c, const YamlNode& n) {
             (c.*names).clear();
             if (n.isSequence()) {
-              for (std::size_t i = 0; i < n.size(); ++i) (c.*names).push_back(n.at(i).asString());
+              for (std::size_t i = 0; i < n.size(); ++i) {
+                // Names are written back unquoted (toYaml, checkpoints): identifiers only.
+                const std::string name = n.at(i).asString();
+                if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string::npos)
+                  throw n.at(i).error("expected a feature name (letters, digits, '_'), got '" + name + "'");
+                (c.*names).push_back(name);
+              }
               c.*width = static_cast<int>((c.*names).size());
             } else {
               c.*width = static_cast<int>(n.asInt());
@@ -120,15 +126,24 @@ void ModelConfig::set(const std::string& assignment) {
 }
 
 void ModelConfig::validate() const {
-  const auto positive = [](int v, const char* name) {
-    if (v <= 0) throw Error(std::string("model: ") + name + " must be positive, got " + std::to_string(v));
+  // Upper limits: generous for this model family, but they stop a typo from asking LibTorch
+  // for an absurd allocation (bad_alloc, or a c10::Error deep in a forward pass). The reference
+  // configuration is hidden 128, 8 iterations, 3 layers; published Interaction GNNs for
+  // tracking stay below hidden 512 and 16 iterations. hidden 4096 already makes each layer a
+  // 4096 x 4096 (or wider, with concat) matrix, ~200 MB of weights per iteration in float;
+  // every iteration keeps its activations for backpropagation, so 64 iterations is far
+  // beyond any useful depth. Feature widths are the columns of the graphs (a handful).
+  const auto inRange = [](int v, int lo, int hi, const char* name) {
+    if (v < lo || v > hi)
+      throw Error(std::string("model: ") + name + " must be in [" + std::to_string(lo) + ", " +
+                  std::to_string(hi) + "], got " + std::to_string(v));
   };
-  positive(node_features, "node_features");
-  positive(hidden, "hidden");
-  positive(n_graph_iters, "n_graph_iters");
-  positive(nb_node_layer, "nb_node_layer");
-  positive(nb_edge_layer, "nb_edge_layer");
-  if (edge_features < 0) throw Error("model: edge_features must be >= 0");
+  inRange(node_features, 1, 1024, "node_features");
+  inRange(edge_features, 0, 1024, "edge_features");
+  inRange(hidden, 1, 4096, "hidden");
+  inRange(n_graph_iters, 1, 64, "n_graph_iters");
+  inRange(nb_node_layer, 1, 16, "nb_node_layer");
+  inRange(nb_edge_layer, 1, 16, "nb_edge_layer");
   if (layernorm && batchnorm) throw Error("model: choose layernorm or batchnorm, not both");
   if (hidden_activation != "ReLU" && hidden_activation != "SiLU" && hidden_activation != "Tanh")
     throw Error("model: hidden_activation must be ReLU, SiLU or Tanh, got '" + hidden_activation + "'");

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <limits>
 #include <tuple>
 #include <unordered_map>
@@ -71,8 +73,29 @@ struct DetectorSimulation::Work {
   }
 };
 
+void DetectorSimulationConfig::validate() const {
+  const auto fail = [](const char* name, const char* range, double v) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%g", v);
+    return Error(std::string("detector simulation: ") + name + " must be in " + range + ", got " + text);
+  };
+  if (hit_efficiency && !(*hit_efficiency >= 0 && *hit_efficiency <= 1))
+    throw fail("hit_efficiency", "[0, 1]", *hit_efficiency);
+  if (noise_hits_per_module && !(*noise_hits_per_module >= 0 && *noise_hits_per_module <= Detector::kMaxNoiseHitsPerModule))
+    throw fail("noise_hits_per_module", "[0, 10]", *noise_hits_per_module);
+  // A looper is followed turn by turn; 1000 turns is far beyond any that still leaves
+  // useful hits, and bounds the time per particle.
+  if (!(max_turns > 0 && max_turns <= 1000)) throw fail("max_turns", "(0, 1000]", max_turns);
+  if (!(min_propagated_pt >= 0 && std::isfinite(min_propagated_pt)))
+    throw fail("min_propagated_pt", "[0, inf) GeV", min_propagated_pt);
+  if (!(secondary_min_pt >= 0 && std::isfinite(secondary_min_pt)))
+    throw fail("secondary_min_pt", "[0, inf) GeV", secondary_min_pt);
+  if (max_crossings <= 0 || max_crossings > 100000) throw fail("max_crossings", "[1, 100000]", max_crossings);
+}
+
 DetectorSimulation::DetectorSimulation(const Detector& detector, DetectorSimulationConfig config)
     : detector_(detector), config_(config) {
+  config_.validate();
   if (!(detector_.config.bfield > 0))
     throw Error("detector '" + detector_.config.name + "': the simulation needs bfield > 0");
   for (std::uint32_t i = 0; i < detector_.surfaces.size(); ++i) {

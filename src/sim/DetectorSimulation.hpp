@@ -32,6 +32,10 @@ struct DetectorSimulationConfig {
   int max_crossings = 200;            // safety bound per particle
   std::optional<double> hit_efficiency;          // overrides the detector's value
   std::optional<double> noise_hits_per_module;   // overrides the detector's value
+
+  /// Range checks (hit_efficiency in [0, 1], max_turns in (0, 1000], ...); throws Error.
+  /// DetectorSimulation calls it.
+  void validate() const;
 };
 
 class DetectorSimulation {

@@ -1,5 +1,10 @@
 #include "sim/EventSimulator.hpp"
 
+#include <limits>
+#include <string>
+
+#include "core/Error.hpp"
+
 namespace efgnn {
 
 EventSimulator::EventSimulator(std::shared_ptr<const ParticleSource> source,
@@ -9,6 +14,9 @@ EventSimulator::EventSimulator(std::shared_ptr<const ParticleSource> source,
       first_event_id_(first_event_id) {}
 
 Event EventSimulator::simulate(std::uint64_t index) const {
+  if (index > std::numeric_limits<std::uint64_t>::max() - first_event_id_)
+    throw Error("event " + std::to_string(index) + " of a run starting at event id " + std::to_string(first_event_id_) +
+                ": the event id would exceed 2^64 - 1");
   // Separate streams for generator and detector, so changing one leaves the other unchanged.
   Rng generator_rng(seed_, {index, 0});
   Rng detector_rng(seed_, {index, 1});

@@ -36,6 +36,16 @@ double TsallisSpectrum::sample(Rng& rng) const {
   return min_pt_ + (i - 1 + frac) * step_;
 }
 
+void MinimumBiasConfig::validate() const {
+  if (!std::isfinite(pileup) || pileup < 0 || pileup > kMaxPileup)
+  {
+    char text[64];
+    std::snprintf(text, sizeof text, "%g", pileup);
+    throw Error("minimum bias: pileup must be a number in [0, " + std::to_string(static_cast<int>(kMaxPileup)) +
+                "], got " + text);
+  }
+}
+
 CollisionGenerator::CollisionGenerator(const MinimumBiasConfig& c)
     : config_(c),
       pion_(c.tsallis_T, c.tsallis_n, pdg::mass(pdg::kPion), c.min_pt),
@@ -43,7 +53,7 @@ CollisionGenerator::CollisionGenerator(const MinimumBiasConfig& c)
       proton_(c.tsallis_T, c.tsallis_n, pdg::mass(pdg::kProton), c.min_pt),
       lambda_(c.tsallis_T, c.tsallis_n, pdg::mass(pdg::kLambda), c.min_pt),
       light_(c.tsallis_T, c.tsallis_n, pdg::mass(pdg::kMuon), c.min_pt) {
-  if (c.pileup < 0) throw Error("minimum bias: pileup must be >= 0");
+  c.validate();
   if (c.multiplicity_mean <= 0 || c.multiplicity_k <= 0)
     throw Error("minimum bias: multiplicity mean and k must be positive");
   if (c.kaon_fraction + c.proton_fraction + c.lepton_fraction > 1)

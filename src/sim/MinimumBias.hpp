@@ -33,6 +33,12 @@ struct MinimumBiasConfig {
   double pi0_per_charged = 0.1;
   double k0s_per_charged = 0.04;
   double lambda_per_charged = 0.015;
+
+  /// Limits of pileup: finite and in [0, kMaxPileup]; throws Error. Called by the generators.
+  void validate() const;
+  /// 1000 collisions per crossing: five times the HL-LHC's 200, already ~40k charged
+  /// primaries (~10^6 hits) per event. Beyond, one event no longer fits in memory.
+  static constexpr double kMaxPileup = 1000;
 };
 
 /// Samples pT from the Tsallis spectrum above a cut by inverting a tabulated CDF.

@@ -1,6 +1,7 @@
 #include "sim/ParticleSource.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 #include "core/Error.hpp"
@@ -10,7 +11,11 @@
 namespace efgnn {
 
 ParticleGun::ParticleGun(ParticleGunConfig config) : config_(config) {
-  if (config_.count < 0) throw Error("particle gun: count must be >= 0");
+  if (config_.count < 0 || config_.count > ParticleGunConfig::kMaxCount)
+    throw Error("particle gun: count must be in [0, " + std::to_string(ParticleGunConfig::kMaxCount) + "], got " +
+                std::to_string(config_.count));
+  for (const double v : {config_.pt_min, config_.pt_max, config_.eta_min, config_.eta_max, config_.phi_min, config_.phi_max})
+    if (!std::isfinite(v)) throw Error("particle gun: pt, eta and phi ranges must be finite numbers");
   if (config_.pt_min <= 0 || config_.pt_max < config_.pt_min)
     throw Error("particle gun: need 0 < pt_min <= pt_max");
   if (config_.eta_max < config_.eta_min || config_.phi_max < config_.phi_min)

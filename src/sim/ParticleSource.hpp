@@ -32,6 +32,9 @@ struct ParticleGunConfig {
   double phi_min = -3.14159265358979, phi_max = 3.14159265358979;
   bool random_charge = false;  // flip the PDG sign at random
   Vec3 vertex;
+  /// 100000 particles per event: the charged multiplicity of a pile-up 1000 event, already
+  /// ~10^6 hits; more no longer fits in memory.
+  static constexpr int kMaxCount = 100000;
 };
 
 class ParticleGun final : public ParticleSource {

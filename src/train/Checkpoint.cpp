@@ -1,5 +1,7 @@
 #include "train/Checkpoint.hpp"
 
+#include <sstream>
+
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 
@@ -81,9 +83,11 @@ void saveCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& mode
     optimizer->save(optimizer_archive);
     archive.write("optimizer", optimizer_archive);
   }
-  AtomicFile out(file);
-  archive.save_to(out.tempPath().string());
-  out.commit();
+  // Serialised in memory, then written by efgnn: LibTorch's file writer throws from its
+  // destructor when the disk is full, which ends the process instead of reporting the error.
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  writeFileAtomically(file, bytes.str());
 }
 
 LoadedCheckpoint loadCheckpoint(const std::filesystem::path& file, const torch::Device& device) {

@@ -117,6 +117,11 @@ void TrainConfig::validate() const {
                 closestKey(metric_to_monitor, metrics) + "'?)");
   if (device != "cpu" && device.rfind("cuda", 0) != 0) throw Error("device must be cpu or cuda[:N], got '" + device + "'");
   if (fake_weight < 0 || target_weight < 0 || non_target_true_weight < 0) throw Error("loss weights must be >= 0");
+  if (max_train_graphs < 0 || max_val_graphs < 0)
+    throw Error("max_train_graphs and max_val_graphs must be >= 0 (0: all), got " + std::to_string(max_train_graphs) +
+                " and " + std::to_string(max_val_graphs));
+  // 1024: beyond any machine this runs on; more threads only cost memory (a stack each).
+  if (threads < 0 || threads > 1024) throw Error("threads must be in [0, 1024] (0: all cores), got " + std::to_string(threads));
 }
 
 std::string TrainConfig::toYaml() const { return model.toYaml() + printConfigFields(*this, fields()); }

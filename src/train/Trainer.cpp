@@ -91,6 +91,16 @@ Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss
       torch::optim::AdamWOptions(config_.lr).weight_decay(config_.weight_decay).amsgrad(config_.amsgrad));
 
   const fs::path last = run_dir_ / "last.pt";
+  if (distributed_.isMain()) removeStaleTemporaries(run_dir_);  // checkpoints of a killed run
+  const auto start_fresh = [&] {
+    if (!config_.init_from.empty()) initializeFromCheckpoint(*model_, config_.init_from);
+    if (config_.model.quant.quantized()) {
+      // Quantizer scales start from the first training graph, the same one on every process.
+      torch::NoGradGuard no_grad;
+      model_->train();
+      model_->forward(train_[0].x, train_[0].edge_index, train_[0].edge_attr);
+    }
+  };
   if (resume) {
     // The run must go on as it started; only the length and where it runs may change.
     if (fs::exists(run_dir_ / "config.yaml")) {
@@ -103,22 +113,24 @@ Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss
         throw Error(run_dir_.string() + ": the config differs from the run being resumed:\n" + changes +
                     "(resume with the same config, or start another --out)");
     }
-    const TrainState state = restoreCheckpoint(last, *model_, *optimizer_);
-    start_epoch_ = state.epoch;
-    best_metric_ = state.best_metric;
-    best_epoch_ = state.best_epoch;
-    for (const auto& r : readMetricsCsv(run_dir_ / "metrics.csv"))
-      if (r.epoch <= start_epoch_) history_.push_back(r);
+    if (fs::exists(last)) {
+      const TrainState state = restoreCheckpoint(last, *model_, *optimizer_);
+      start_epoch_ = state.epoch;
+      best_metric_ = state.best_metric;
+      best_epoch_ = state.best_epoch;
+      for (const auto& r : readMetricsCsv(run_dir_ / "metrics.csv"))
+        if (r.epoch <= start_epoch_) history_.push_back(r);
+    } else {
+      // Stopped before its first checkpoint was written: nothing to continue from.
+      if (distributed_.isMain())
+        std::fprintf(stderr, "efgnn: notice: %s: no last.pt yet; starting the run from its first epoch\n",
+                     run_dir_.c_str());
+      start_fresh();
+    }
   } else if (fs::exists(last)) {
     throw Error(run_dir_.string() + ": already holds a run; use --resume to continue it or another --out");
   } else {
-    if (!config_.init_from.empty()) initializeFromCheckpoint(*model_, config_.init_from);
-    if (config_.model.quant.quantized()) {
-      // Quantizer scales start from the first training graph, the same one on every process.
-      torch::NoGradGuard no_grad;
-      model_->train();
-      model_->forward(train_[0].x, train_[0].edge_index, train_[0].edge_attr);
-    }
+    start_fresh();
   }
   // Every process starts alike (buffers: quantizer scales, pruning masks).
   distributed_.broadcastFromMain(model_->parameters());

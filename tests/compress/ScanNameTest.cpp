@@ -1,0 +1,34 @@
+// Issue 28 (item 8): a scan run's name is a directory under runs/; "..", "." and hidden names
+// are refused, with the allowed characters.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "compress/Scan.hpp"
+#include "core/Error.hpp"
+
+namespace efgnn {
+namespace {
+
+TEST(ScanNames, DotDotAndHiddenNamesAreRefused) {
+  const auto file = std::filesystem::temp_directory_path() / "efgnn-scan-names.yaml";
+  for (const std::string name : {"..", ".", ".hidden", "a/b", "''"}) {
+    std::ofstream(file) << "set:\n  input_dir: graphs\nruns:\n  - name: " << name << "\n";
+    try {
+      ScanConfig::fromFile(file.string());
+      ADD_FAILURE() << "run name " << name << " accepted";
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find(file.string() + ":4:"), std::string::npos) << msg;
+      EXPECT_TRUE(msg.find("use letters, digits and - _ = . , only, not starting with '.'") != std::string::npos ||
+                  msg.find("a run needs a name") != std::string::npos)
+          << msg;
+    }
+  }
+  std::filesystem::remove(file);
+}
+
+}  // namespace
+}  // namespace efgnn
