@@ -18,19 +18,21 @@
 
 namespace efgnn::fuzz {
 
-/// The process's scratch directory, created on first use and removed at exit.
+/// The process's scratch directory, created on first use and removed at exit (never destroyed
+/// itself, so that the exit handler may still use it).
 inline const std::filesystem::path& scratchDir() {
-  static const std::filesystem::path dir = [] {
+  static const std::filesystem::path* const dir = [] {
     const std::filesystem::path base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
     std::string tmpl = (base / "efgnn-fuzz-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) std::abort();
+    const auto* path = new std::filesystem::path(tmpl);
     std::atexit([] {
       std::error_code ec;
       std::filesystem::remove_all(scratchDir(), ec);
     });
-    return std::filesystem::path(tmpl);
+    return path;
   }();
-  return dir;
+  return *dir;
 }
 
 inline std::string_view text(const std::uint8_t* data, std::size_t size) {

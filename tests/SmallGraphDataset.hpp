@@ -65,11 +65,15 @@ class SmallGraphDataset : public ::testing::Test {
     m.node_features = nodeFeatureNames(false);
     m.edge_features = edgeFeatureNames();
     for (const auto& e : events) {
-      writeGraphH5(constructor.build(e, "gun"), dir_ / graphFileName(e.event_id), "trackml", "module-map");
-      // Validation on training graphs: the overfitting test asks whether the model can learn
-      // these graphs by heart.
+      Graph g = constructor.build(e, "gun");
+      writeGraphH5(g, dir_ / graphFileName(e.event_id), "trackml", "module-map");
       m.splits[e.event_id < 6 ? "train" : "test"].push_back(e.event_id);
-      if (e.event_id < 6) m.splits["val"].push_back(e.event_id);
+      if (e.event_id >= 6) continue;
+      // Validation on the training graphs, under other ids (an event is in one split only): the
+      // overfitting test asks whether the model can learn these graphs by heart.
+      g.event_id += kValidationIdOffset;
+      writeGraphH5(g, dir_ / graphFileName(g.event_id), "trackml", "module-map");
+      m.splits["val"].push_back(g.event_id);
     }
     writeFileAtomically(dir_ / "manifest.json", m.json().dump(2));
   }
@@ -93,6 +97,7 @@ class SmallGraphDataset : public ::testing::Test {
     return p;
   }
   static inline fs::path dir_;
+  static constexpr std::uint64_t kValidationIdOffset = 100;
 };
 
 }  // namespace efgnn::test

@@ -1,8 +1,6 @@
 // `efgnn bench`: inference time per event of an edge classifier on every backend at hand, the
 // same graphs for all, median and spread after warm-up; also events/s with one event per
 // thread, the runtime's multiply-adds per event, and its agreement with LibTorch.
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -3,10 +3,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <map>
-#include <unistd.h>
 
 #include "cli/Commands.hpp"
 #include "core/Error.hpp"

@@ -312,6 +312,7 @@ void run(const Options& o) {
     throw Error(o.out + ": already exists; use --force to replace the report in it or another --out");
   configureTorchThreads(o.threads);
   const fs::path out = fs::absolute(o.out);
+  const bool created = !fs::exists(out);  // then a failed report leaves no directory behind
   OutputDirectory out_dir(out, "report");
   // Refused before any work: --force replaces an earlier report, nothing else there.
   if (o.force) out_dir.refuseForeign("--force");
@@ -363,7 +364,7 @@ void run(const Options& o) {
     fs::remove_all(work);
   } catch (...) {
     std::error_code ec;
-    fs::remove_all(work, ec);
+    fs::remove_all(created ? out : work, ec);
     throw;
   }
 

@@ -1,6 +1,7 @@
 // efgnn command line: one executable, one subcommand per pipeline stage.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include "cli/Commands.hpp"
 #include "cli/Common.hpp"
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "efgnn: error: %s\n", e.what());
     return 1;
   } catch (const efgnn::runtime::InputError& e) {
+    std::fprintf(stderr, "efgnn: error: %s\n", e.what());
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {  // the machine's, not efgnn's: disk full, permissions
     std::fprintf(stderr, "efgnn: error: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {

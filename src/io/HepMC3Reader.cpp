@@ -5,12 +5,15 @@
 #include <HepMC3/GenVertex.h>
 #include <HepMC3/ReaderAscii.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/Error.hpp"
 #include "core/Pdg.hpp"
@@ -40,7 +43,33 @@ void checkUnits(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error(file.string() + ": cannot open HepMC3 file");
   std::string line, event = "(before the first event)";
+  // libHepMC3 3.1 also looks up the particles a vertex lists ("V ID STATUS [P1,P2,...]") and a
+  // particle's mother ("P ID MOTHER ...": a particle, or -vertex) without a bounds check, also
+  // forward ones: an event must have every particle and vertex its lines refer to.
+  long particles = 0, vertices = 0;
+  std::vector<std::pair<std::size_t, long>> refs;  // (line, particle > 0 or -vertex)
+  const auto checkRefs = [&] {
+    for (const auto& [at, ref] : refs)
+      if (ref == 0 || ref > particles || -ref > vertices)
+        throw inputError(file.string(), at, "event " + event + ": refers to " + (ref > 0 ? "particle " : "vertex ") +
+                                                std::to_string(ref > 0 ? ref : -ref) + ", which the event does not have");
+    particles = vertices = 0;
+    refs.clear();
+  };
   for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (line.rfind("HepMC", 0) == 0 || line.rfind("E", 0) == 0) checkRefs();
+    if (line.rfind("P", 0) == 0 || line.rfind("V", 0) == 0) {
+      const bool vertex = line[0] == 'V';
+      ++(vertex ? vertices : particles);
+      const auto s1 = line.find(' ', 1), s2 = s1 == std::string::npos ? s1 : line.find(' ', s1 + 1);
+      if (!vertex && s2 != std::string::npos) {
+        const int mother = static_cast<int>(std::strtol(line.c_str() + s2, nullptr, 10));
+        if (mother != 0) refs.emplace_back(number, mother);  // 0: no mother
+      } else if (vertex && line.find('[') != std::string::npos) {
+        for (auto at = line.find('['); at != std::string::npos && at < line.find(']'); at = line.find(',', at + 1))
+          refs.emplace_back(number, std::max(0, static_cast<int>(std::strtol(line.c_str() + at + 1, nullptr, 10))));
+      }
+    }
     if (line.rfind("E ", 0) == 0) {
       std::istringstream fields(line.substr(2));
       std::string n;
@@ -69,6 +98,7 @@ void checkUnits(const std::filesystem::path& file) {
                                                   "' (HepMC3 knows MM and CM)");
     if (fields >> extra) throw inputError(file.string(), number, "event " + event + ": unexpected '" + extra + "' after the units");
   }
+  checkRefs();
 }
 
 /// `index`: 1-based position of the event in the file, for messages.

@@ -7,12 +7,14 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <string>
 
 #include "TempDirTest.hpp"
 #include "cli/CliRun.hpp"
+#include "geometry/DetectorConfig.hpp"
 
 namespace efgnn::test {
 namespace {
@@ -41,6 +43,9 @@ TEST_F(InputValidation, SimulateOptionRanges) {
   expectRejected(sim + "--threads -5", {"--threads", "[0, 1024]"});
   expectRejected(sim + "--first-event 18446744073709551615", {"--first-event", "[0, 999999999]"});
   expectRejected("simulate --format none --first-event 999999999 --events 2", {"largest event id, 999999999"});
+}
+
+TEST_F(InputValidation, SimulateCountsAndUnsignedOptions) {
   expectRejected("simulate --format none --events 1e12", {"--events"});
   expectRejected("simulate --format none --events 1000000000000", {"--events", "[1, 10000000]"});
   expectRejected("simulate --format none --events -5", {"--events"});
@@ -67,15 +72,15 @@ TEST_F(InputValidation, ModelSizesAndYamlShape) {
 }
 
 TEST_F(InputValidation, DetectorNoiseIsBounded) {
-  const CliResult preset = runEfgnn("geometry --detector trackml");
-  ASSERT_EQ(preset.status, 0) << preset.out;
-  // The preset with one more key: a detector YAML of its own.
-  const CliResult text = runEfgnn("simulate --gun --format h5 --events 1 --no-noise --out " + path("ev"));
-  ASSERT_EQ(text.status, 0) << text.out;
-  std::ifstream in(path("ev/detector.yaml"));
-  const std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  write("noisy.yaml", "noise_hits_per_module: 1e9\n" + yaml);
-  expectRejected("geometry --detector " + path("noisy.yaml"), {"noisy.yaml:1:", "noise_hits_per_module", "[0, 10]"});
+  std::string yaml = detectorPresetText("trackml");  // the preset as a YAML file of its own
+  const auto at = yaml.find("noise_hits_per_module: ");
+  ASSERT_NE(at, std::string::npos);
+  const auto line = std::count(yaml.begin(), yaml.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1;
+  yaml.replace(at, yaml.find('\n', at) - at, "noise_hits_per_module: 1e9");
+  write("noisy.yaml", yaml);
+  expectRejected("geometry --detector " + path("noisy.yaml"),
+                 {"noisy.yaml:" + std::to_string(line) + ":", "noise_hits_per_module", "[0, 10]"});
+  expectRejected("simulate --format none --detector " + path("noisy.yaml"), {"noise_hits_per_module", "[0, 10]"});
 }
 
 /// One event, number 17, with a pi+ of momentum (px, 200, 300) MeV; `units` replaces "MEV MM".

@@ -104,28 +104,38 @@ class ShellSafety : public test::TempDirTest {
 TEST_F(ShellSafety, EventDisplayWritesToAHostilePathAndRunsNothing) {
   CliResult r = runEfgnnArgs({"simulate", "--pileup", "5", "--events", "1", "--format", "h5", "--out", path("ev")});
   ASSERT_EQ(r.status, 0) << r.out;
-  const fs::path out = dir / hostile(dir, "dir") / ("bt`touch INJECTED-bt`") / (hostile(dir, "file") + ".png");
-  fs::create_directories(out.parent_path());
-  r = runEfgnnArgs({"event-display", path("ev"), "--out", out.string(), "--width", "600", "--height", "300"});
-  ASSERT_EQ(r.status, 0) << r.out;
-  ASSERT_TRUE(fs::exists(out)) << r.out;
-  EXPECT_EQ(readFile(out).substr(1, 3), "PNG");
-  expectNothingInjected();
+  // Quotes, $(...) and backquotes everywhere; and backquotes without quotes (what a shell in
+  // single quotes leaves alone, and gnuplot's double-quoted strings ran).
+  const fs::path outs[] = {dir / hostile(dir, "dir") / ("bt`touch INJECTED-bt`") / (hostile(dir, "file") + ".png"),
+                           dir / "bt`touch INJECTED-backquote` $(touch INJECTED-dollar)" / "x.png"};
+  for (const fs::path& out : outs) {
+    fs::create_directories(out.parent_path());
+    r = runEfgnnArgs({"event-display", path("ev"), "--out", out.string(), "--width", "600", "--height", "300"});
+    expectNothingInjected();
+    ASSERT_EQ(r.status, 0) << r.out;
+    ASSERT_TRUE(fs::exists(out)) << r.out;
+    EXPECT_EQ(readFile(out).substr(1, 3), "PNG");
+  }
 }
 
 TEST_F(ShellSafety, ReportWithHostileLabelRunAndOutputDirectoriesRunsNothing) {
   ASSERT_NO_FATAL_FAILURE(makeGraphs());
-  // A label holds no '/' (LABEL=DIR), so its commands are relative: they would land here.
-  const std::string label = "lab`touch INJECTED-label`$(touch INJECTED-label)'\"";
-  const fs::path run = dir / ("run " + hostile(dir, "run")), out = dir / ("report " + hostile(dir, "report"));
+  const fs::path run = dir / ("run " + hostile(dir, "run"));
   CliResult r = runEfgnnArgs({"train", "--config", path("tiny.yaml"), "--out", run.string()});
   ASSERT_EQ(r.status, 0) << r.out;
-  r = runEfgnnArgs({"report", "--run", label + "=" + run.string(), "--threads", "1", "--out", out.string()});
-  ASSERT_EQ(r.status, 0) << r.out;
-  const std::vector<std::string> files{"report.md", "roc.png", "training-loss-" + label + ".png",
-                                       "scores-" + label + ".png"};
-  for (const auto& file : files) EXPECT_TRUE(fs::exists(out / file)) << file << "\n" << r.out;
-  expectNothingInjected();
+  // A label holds no '/' (LABEL=DIR), so its commands are relative: they would land here. The
+  // first pair has no single quote (a shell in single quotes leaves it alone; gnuplot ran it).
+  const std::pair<std::string, fs::path> cases[] = {
+      {"lab`touch INJECTED-label`$(touch INJECTED-label)\"", dir / "report `touch INJECTED-report`"},
+      {"lab`touch INJECTED-quoted`$(touch INJECTED-quoted)'\"", dir / ("report " + hostile(dir, "report"))}};
+  for (const auto& [label, out] : cases) {
+    r = runEfgnnArgs({"report", "--run", label + "=" + run.string(), "--threads", "1", "--out", out.string()});
+    expectNothingInjected();
+    ASSERT_EQ(r.status, 0) << r.out;
+    const std::vector<std::string> files{"report.md", "roc.png", "training-loss-" + label + ".png",
+                                         "scores-" + label + ".png"};
+    for (const auto& file : files) EXPECT_TRUE(fs::exists(out / file)) << file << "\n" << r.out;
+  }
 }
 
 TEST_F(ShellSafety, BenchRunsOnnxRuntimeFromAHostilePathAndRunsNothing) {
@@ -140,12 +150,12 @@ TEST_F(ShellSafety, BenchRunsOnnxRuntimeFromAHostilePathAndRunsNothing) {
   const CliResult r =
       runEfgnnArgs({"bench", "--config", path("tiny.yaml"), "--graphs", path("graphs"), "--runs", "1", "--backend",
                     "onnxruntime", "--json", "--onnx-runner", (runner_dir / "run.js").string()});
+  expectNothingInjected();
   ASSERT_EQ(r.status, 0) << r.out;
   if (r.out.find("built without ONNX support") != std::string::npos) GTEST_SKIP() << "built without ONNX support";
   EXPECT_NE(r.out.find("\"onnxruntime_float_ms\""), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("\"onnxruntime_float_ms\": null"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"onnxruntime_float_peak_memory_mib\""), std::string::npos) << r.out;
-  expectNothingInjected();
 }
 
 }  // namespace

@@ -69,6 +69,9 @@ TEST(InputValidation, ModuleMapReaderChecksFiniteness) {
   d.b = 1;
   d.count = 3;
   d.z0 = {-10, 10};
+  d.dphi = {-0.1f, 0.1f};
+  d.phi_slope = {-0.01f, 0.01f};
+  d.deta = {-0.2f, 0.2f};
   map.doublets = {d};
   map.index();
   const auto file = std::filesystem::temp_directory_path() / "efgnn-input-validation-map.h5";
