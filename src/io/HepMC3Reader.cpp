@@ -10,6 +10,7 @@
 #include <exception>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -28,6 +29,7 @@ constexpr int kFinalState = 1;  // HepMC status of undecayed particles
 /// convert and K0s / Lambda decay in the detector into charged ones. Other neutrals (neutrinos,
 /// neutrons, K0L, undecayed pi0) leave no hits in a tracker and are dropped.
 bool simulated(int pdg_id) {
+  if (pdg_id == std::numeric_limits<int>::min()) return false;  // std::abs would overflow
   switch (std::abs(pdg_id)) {
     case pdg::kPhoton:
     case pdg::kK0Short:
@@ -57,6 +59,12 @@ void checkUnits(const std::filesystem::path& file) {
     refs.clear();
   };
   for (std::size_t number = 1; std::getline(in, line); ++number) {
+    // Its unescape() reads past the end of a line that ends with a backslash; lines are read
+    // into a buffer of 512 * 512 characters, so a longer one would be cut there.
+    if (line.size() >= 512 * 512 - 1)
+      throw inputError(file.string(), number, "event " + event + ": line longer than libHepMC3 reads (262142 characters)");
+    if (!line.empty() && line.back() == '\\')
+      throw inputError(file.string(), number, "event " + event + ": line ends with a backslash");
     if (line.rfind("HepMC", 0) == 0 || line.rfind("E", 0) == 0) checkRefs();
     if (line.rfind("P", 0) == 0 || line.rfind("V", 0) == 0) {
       const bool vertex = line[0] == 'V';
