@@ -19,7 +19,7 @@ std::map<std::string, std::string> flatten(const std::string& text, const std::s
   if (!root.isMap()) throw root.error("expected a JSON object");
   std::map<std::string, std::string> out;
   for (const auto& key : root.keys()) {
-    const YAML::Node& node = root[key].raw();
+    const YAML::Node node = root[key].raw();  // a copy: root[key] is a temporary
     if (node.IsScalar()) {
       out[key] = node.Scalar();
     } else {

@@ -63,7 +63,8 @@ void checkUnits(const std::filesystem::path& file) {
     // into a buffer of 512 * 512 characters, so a longer one would be cut there.
     if (line.size() >= 512 * 512 - 1)
       throw inputError(file.string(), number, "event " + event + ": line longer than libHepMC3 reads (262142 characters)");
-    if (!line.empty() && line.back() == '\\')
+    const std::size_t end = std::min(line.find('\0'), line.size());  // HepMC3's C string ends at a NUL
+    if (end != 0 && line[end - 1] == '\\')
       throw inputError(file.string(), number, "event " + event + ": line ends with a backslash");
     if (line.rfind("HepMC", 0) == 0 || line.rfind("E", 0) == 0) checkRefs();
     if (line.rfind("P", 0) == 0 || line.rfind("V", 0) == 0) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <optional>
 
+#include "InjectionMarks.hpp"
 #include "TempDirTest.hpp"
 #include "cli/CliRun.hpp"
 #include "core/AtomicFile.hpp"
@@ -18,14 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// What the hostile names would create: a file named INJECTED-<tag of lowercase letters and digits>.
-bool isMark(const std::string& name) {
-  if (!name.starts_with("INJECTED-") || name.size() == 9) return false;
-  for (std::size_t i = 9; i < name.size(); ++i)
-    if (!std::islower(static_cast<unsigned char>(name[i])) && !std::isdigit(static_cast<unsigned char>(name[i])))
-      return false;
-  return true;
-}
 
 using test::CliResult;
 using test::runEfgnnArgs;
@@ -63,14 +56,7 @@ class ShellSafety : public test::TempDirTest {
 
   /// Files (not the directories of hostile paths) named INJECTED* under the test directory or in the directory the
   /// tests started in.
-  std::vector<fs::path> injected() const {
-    std::vector<fs::path> found;
-    for (const auto& e : fs::recursive_directory_iterator(dir))
-      if (e.is_regular_file() && isMark(e.path().filename().string())) found.push_back(e.path());
-    for (const auto& e : fs::directory_iterator(old_cwd_))
-      if (e.is_regular_file() && isMark(e.path().filename().string())) found.push_back(e.path());
-    return found;
-  }
+  std::vector<fs::path> injected() const { return test::injectionMarks(dir, old_cwd_); }
   void expectNothingInjected() {
     const auto found = injected();
     EXPECT_TRUE(found.empty()) << found.size() << " injected, e.g. " << found.front();

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "InjectionMarks.hpp"
 #include "TempDirTest.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
@@ -17,14 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// What the hostile names would create: a file named INJECTED-<tag of lowercase letters and digits>.
-bool isMark(const std::string& name) {
-  if (!name.starts_with("INJECTED-") || name.size() == 9) return false;
-  for (std::size_t i = 9; i < name.size(); ++i)
-    if (!std::islower(static_cast<unsigned char>(name[i])) && !std::isdigit(static_cast<unsigned char>(name[i])))
-      return false;
-  return true;
-}
 
 /// Sets an environment variable for the scope, restoring its old value after.
 class ScopedEnv {
@@ -49,12 +42,7 @@ class ScopedEnv {
 class Gnuplot : public test::TempDirTest {
  protected:
   std::vector<fs::path> injected() const {
-    std::vector<fs::path> found;
-    for (const auto& e : fs::recursive_directory_iterator(dir))
-      if (e.is_regular_file() && isMark(e.path().filename().string())) found.push_back(e.path());
-    for (const auto& e : fs::directory_iterator(fs::current_path()))
-      if (e.is_regular_file() && isMark(e.path().filename().string())) found.push_back(e.path());
-    return found;
+    return test::injectionMarks(dir);
   }
 };
 

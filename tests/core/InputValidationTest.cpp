@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "ErrorText.hpp"
 #include "core/ConfigFields.hpp"
 #include "core/Error.hpp"
 #include "core/Event.hpp"
@@ -17,14 +18,7 @@
 namespace efgnn {
 namespace {
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::errorOf;
 
 TEST(InputValidation, YamlKeyGivenTwiceIsAnError) {
   const std::string msg = errorOf([] { YamlNode::parse("hidden: 8\nlr: 0.1\nhidden: 64\n", "cfg.yaml"); });

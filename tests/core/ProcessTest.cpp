@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "InjectionMarks.hpp"
 #include "TempDirTest.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
@@ -18,25 +19,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// What the hostile names would create: a file named INJECTED-<tag of lowercase letters and digits>.
-bool isMark(const std::string& name) {
-  if (!name.starts_with("INJECTED-") || name.size() == 9) return false;
-  for (std::size_t i = 9; i < name.size(); ++i)
-    if (!std::islower(static_cast<unsigned char>(name[i])) && !std::isdigit(static_cast<unsigned char>(name[i])))
-      return false;
-  return true;
-}
 
 class Process : public test::TempDirTest {
  protected:
   /// Any file named INJECTED* under the test directory or in the current directory.
   std::vector<fs::path> injected() const {
-    std::vector<fs::path> found;
-    for (const auto& e : fs::recursive_directory_iterator(dir))
-      if (e.is_regular_file() && isMark(e.path().filename().string())) found.push_back(e.path());
-    for (const auto& e : fs::directory_iterator(fs::current_path()))
-      if (e.is_regular_file() && isMark(e.path().filename().string())) found.push_back(e.path());
-    return found;
+    return test::injectionMarks(dir);
   }
 };
 

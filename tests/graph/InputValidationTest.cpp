@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "ErrorText.hpp"
 #include "core/Error.hpp"
 #include "geometry/DetectorConfig.hpp"
 #include "graph/GraphDataset.hpp"
@@ -16,14 +17,7 @@
 namespace efgnn {
 namespace {
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::errorOf;
 
 std::string manifest(const std::string& splits) {
   return "{\"format\": \"efgnn-graphs\", \"version\": 1, \"detector\": \"trackml\", \"builder\": \"module-map\",\n"

@@ -4,20 +4,14 @@
 
 #include <string>
 
+#include "ErrorText.hpp"
 #include "core/Error.hpp"
 #include "model/ModelConfig.hpp"
 
 namespace efgnn {
 namespace {
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::errorOf;
 
 TEST(InputValidation, ModelSizesAreBounded) {
   ModelConfig c;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "ErrorText.hpp"
 #include "core/Error.hpp"
 #include "geometry/DetectorConfig.hpp"
 #include "sim/DetectorSimulation.hpp"
@@ -16,14 +17,7 @@
 namespace efgnn {
 namespace {
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::errorOf;
 
 TEST(InputValidation, PileupMustBeFiniteAndBounded) {
   for (const double pileup : {std::nan(""), -5.0, 1e7, std::numeric_limits<double>::infinity()}) {
