@@ -1,9 +1,13 @@
 #include "train/Checkpoint.hpp"
 
+#include <zlib.h>
+
+#include <cstdint>
 #include <sstream>
 
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
+#include "runtime/ModelFile.hpp"
 
 namespace efgnn {
 namespace {
@@ -12,9 +16,106 @@ template <class F>
 auto guarded(const std::filesystem::path& file, F&& f) {
   try {
     return f();
+  } catch (const Error&) {
+    throw;
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
     throw Error(file.string() + ": not a readable efgnn checkpoint (" + what.substr(0, what.find('\n')) + ")");
+  } catch (const std::exception& e) {  // LibTorch's unpickler and map lookups on damaged records
+    const std::string what = e.what();
+    throw Error(file.string() + ": not a readable efgnn checkpoint (" + what.substr(0, what.find('\n')) + ")");
+  }
+}
+
+/// Little-endian integers of the zip format.
+std::uint32_t le(const std::string& b, std::size_t at, int bytes) {
+  std::uint32_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+  return v;
+}
+
+/// CRC-32 of raw deflate data once inflated; a value no record has (its complement) when the
+/// data does not inflate.
+std::uint32_t inflatedCrc32(const char* data, std::size_t size) {
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return 0;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+  z.avail_in = static_cast<uInt>(size);
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  unsigned char out[16384];
+  int status = Z_OK;
+  while (status == Z_OK) {
+    z.next_out = out;
+    z.avail_out = sizeof out;
+    status = inflate(&z, Z_NO_FLUSH);
+    if (status != Z_OK && status != Z_STREAM_END) break;
+    crc = ::crc32(crc, out, static_cast<uInt>(sizeof out - z.avail_out));
+    if (status == Z_OK && z.avail_in == 0 && z.avail_out != 0) status = Z_DATA_ERROR;  // cut short
+  }
+  inflateEnd(&z);
+  return status == Z_STREAM_END ? static_cast<std::uint32_t>(crc) : ~static_cast<std::uint32_t>(crc);
+}
+
+/// Checks every record of a checkpoint (a zip archive, as LibTorch writes it: tensors stored,
+/// code deflated) against the CRC-32 the archive gives it. LibTorch's reader is built without
+/// these checks, so a damaged file would otherwise load with damaged weights.
+void verifyRecords(const std::string& b, const std::filesystem::path& file) {
+  const auto damaged = [&](const std::string& what) {
+    return Error(file.string() + ": not a readable efgnn checkpoint (damaged: " + what + ")");
+  };
+  constexpr std::size_t kEnd = 22, kCentral = 46, kLocal = 30;
+  // The end-of-directory record: at most a 64 KiB comment after it.
+  std::size_t end = std::string::npos;
+  for (std::size_t at = b.size() >= kEnd ? b.size() - kEnd + 1 : 0; at-- > 0 && b.size() - at <= kEnd + 65535;)
+    if (le(b, at, 4) == 0x06054b50) {
+      end = at;
+      break;
+    }
+  if (end == std::string::npos) throw damaged("no zip directory");
+  std::size_t entries = le(b, end + 10, 2), size = le(b, end + 12, 4), offset = le(b, end + 16, 4);
+  if (entries == 0xffff || size == 0xffffffff || offset == 0xffffffff) {  // zip64: its own end record
+    if (end < 20 || le(b, end - 20, 4) != 0x07064b50) throw damaged("zip64 locator missing");
+    const std::uint64_t at64 = le(b, end - 12, 4) | (std::uint64_t{le(b, end - 8, 4)} << 32);
+    if (at64 + 56 > b.size() || le(b, at64, 4) != 0x06064b50) throw damaged("zip64 directory missing");
+    entries = le(b, at64 + 32, 4);
+    size = le(b, at64 + 40, 4);
+    offset = le(b, at64 + 48, 4);
+  }
+  if (offset > b.size() || size > b.size() - offset) throw damaged("directory outside the file");
+  std::size_t at = offset;
+  for (std::size_t i = 0; i < entries; ++i) {
+    if (at + kCentral > offset + size || le(b, at, 4) != 0x02014b50) throw damaged("directory entry " + std::to_string(i));
+    const std::uint32_t crc = le(b, at + 16, 4), method = le(b, at + 10, 2);
+    std::uint64_t stored = le(b, at + 20, 4), local = le(b, at + 42, 4);
+    const std::size_t name = le(b, at + 28, 2), extra = le(b, at + 30, 2), comment = le(b, at + 32, 2);
+    // zip64 sizes and offsets in the extra field (id 1), in this order where the fields are full.
+    for (std::size_t x = at + kCentral + name; x + 4 <= at + kCentral + name + extra && x + 4 <= b.size();) {
+      const std::size_t id = le(b, x, 2), n = le(b, x + 2, 2);
+      if (id == 1) {
+        std::size_t f = x + 4;
+        const auto next = [&]() -> std::uint64_t {
+          if (f + 8 > b.size()) throw damaged("zip64 field");
+          const std::uint64_t v = le(b, f, 4) | (std::uint64_t{le(b, f + 4, 4)} << 32);
+          f += 8;
+          return v;
+        };
+        if (le(b, at + 24, 4) == 0xffffffff) next();  // uncompressed size
+        if (stored == 0xffffffff) stored = next();
+        if (local == 0xffffffff) local = next();
+      }
+      x += 4 + n;
+    }
+    if (local + kLocal > b.size() || le(b, local, 4) != 0x04034b50) throw damaged("record " + std::to_string(i));
+    const std::uint64_t data = local + kLocal + le(b, local + 26, 2) + le(b, local + 28, 2);
+    if (data > b.size() || stored > b.size() - data) throw damaged("record " + std::to_string(i) + " cut short");
+    if (method == 0) {
+      if (runtime::crc32(b.data() + data, stored) != crc) throw damaged("record " + std::to_string(i) + " fails its CRC");
+    } else if (method == 8) {  // deflate (LibTorch compresses its code records)
+      if (inflatedCrc32(b.data() + data, stored) != crc) throw damaged("record " + std::to_string(i) + " fails its CRC");
+    } else {
+      throw damaged("record " + std::to_string(i) + " compressed with method " + std::to_string(method));
+    }
+    at += kCentral + name + extra + comment;
   }
 }
 
@@ -22,9 +123,12 @@ auto guarded(const std::filesystem::path& file, F&& f) {
 /// opens on a CPU-only machine.
 torch::serialize::InputArchive openArchive(const std::filesystem::path& file, const torch::Device& device) {
   if (!std::filesystem::exists(file)) throw Error(file.string() + ": no such checkpoint");
+  const std::string bytes = readFile(file);
+  verifyRecords(bytes, file);
   return guarded(file, [&] {
     torch::serialize::InputArchive archive;
-    archive.load_from(file.string(), device);
+    std::istringstream stream(bytes);
+    archive.load_from(stream, device);
     c10::IValue format, version;
     if (!archive.try_read("format", format) || !format.isString() || format.toStringRef() != "efgnn-checkpoint")
       throw Error(file.string() + ": not an efgnn checkpoint");
