@@ -111,6 +111,28 @@ TEST_F(OutputSafety, BuildGraphsAndReconstructForceReplaceOnlyTheirOwnOutputs) {
                path("graphs"));
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_TRUE(has("graphs/keep.txt"));
+
+  // reconstruct: tracks of 10 events, then of 2 with --force.
+  fs::remove(dir / "graphs" / "keep.txt");
+  ASSERT_EQ(runEfgnn("build-graphs --events " + path("ev") + " --module-map " + path("map.h5") +
+                     " --tolerance 3 --split 60,20,20 --force --out " + path("graphs")).status,
+            0);
+  ASSERT_EQ(runEfgnn("train --config " + path("tiny.yaml") + " --out " + path("run")).status, 0);
+  const auto reconstruct = [&](const std::string& events, const std::string& more) {
+    return runEfgnn("reconstruct --model " + path("run/best.pt") + " --module-map " + path("map.h5") +
+                    " --tolerance 3 --events " + path(events) + " --out " + path("tracks") + more);
+  };
+  r = reconstruct("ev", "");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(count(dir / "tracks", "-tracks.csv"), 10u);
+  r = reconstruct("ev2", " --force");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(count(dir / "tracks", "-tracks.csv"), 2u) << "the earlier 10 events' tracks are gone";
+  write("tracks/keep.txt", "mine");
+  r = reconstruct("ev", " --force");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_TRUE(has("tracks/keep.txt"));
+  EXPECT_EQ(count(dir / "tracks", "-tracks.csv"), 2u) << "refused before removing anything";
 }
 
 TEST_F(OutputSafety, ResumeRefusesOtherSettingsAndListsTheDifferences) {
