@@ -1,9 +1,11 @@
 // `efgnn eval`: edge metrics of a trained model on a split of a graph data set.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "cli/Commands.hpp"
 #include "core/Error.hpp"
+#include "core/OutputDirectory.hpp"
 #include "core/Parallel.hpp"
 #include "graph/GraphDataset.hpp"
 #include "io/H5File.hpp"
@@ -45,7 +47,7 @@ void addEvalCommand(CLI::App& app) {
     std::string model, graphs, split = "test", out, device = "cpu";
     double cut = 0.5;
     int threads = 0;
-    bool json = false;
+    bool force = false, json = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("eval", "Edge metrics of a trained model on a graph data set");
@@ -56,6 +58,7 @@ void addEvalCommand(CLI::App& app) {
   cmd->add_option("--out", o->out, "Write per-edge scores here (one HDF5 file per event)");
   cmd->add_option("--device", o->device, "cpu or cuda")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--force", o->force, "Replace the scores an earlier eval wrote in --out (nothing else there)");
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     configureTorchThreads(o->threads);
@@ -65,7 +68,16 @@ void addEvalCommand(CLI::App& app) {
     const GraphDataset data(o->graphs);
     const auto ids = data.ids(o->split);
     if (ids.empty()) throw Error(o->graphs + ": split '" + o->split + "' is empty");
-    if (!o->out.empty()) std::filesystem::create_directories(o->out);
+    std::optional<OutputDirectory> out_dir;
+    if (!o->out.empty()) {
+      if (std::filesystem::exists(o->out) && !std::filesystem::is_empty(o->out) && !o->force)
+        throw Error(o->out + ": already exists; use --force to replace the scores in it or another --out");
+      out_dir.emplace(o->out, "eval");
+      if (o->force) out_dir->clearForForce();
+      std::vector<std::string> outputs;
+      for (const auto id : ids) outputs.push_back(graphFileName(id));
+      out_dir->record(outputs);
+    }
     EdgeMetrics metrics(o->cut);
     for (const auto id : ids) {
       const GraphTensors g = GraphTensors::from(data.read(id), ckpt.config, device, data.fileOf(id).string());

@@ -99,7 +99,7 @@ TEST_F(OutputSafety, SimulateForceReplacesTheEarlierEventsAndNothingElse) {
   EXPECT_EQ(r.status, 1) << r.out;
 }
 
-TEST_F(OutputSafety, BuildGraphsAndReconstructForceReplaceOnlyTheirOwnOutputs) {
+TEST_F(OutputSafety, BuildGraphsEvalAndReconstructReplaceOnlyTheirOwnOutputs) {
   ASSERT_NO_FATAL_FAILURE(makeRun());
   ASSERT_EQ(runEfgnn(gun + "--format h5 --events 2 --seed 6 --first-event 50 --out " + path("ev2")).status, 0);
   auto r = runEfgnn("build-graphs --events " + path("ev2") + " --module-map " + path("map.h5") +
@@ -118,6 +118,14 @@ TEST_F(OutputSafety, BuildGraphsAndReconstructForceReplaceOnlyTheirOwnOutputs) {
                      " --tolerance 3 --split 60,20,20 --force --out " + path("graphs")).status,
             0);
   ASSERT_EQ(runEfgnn("train --config " + path("tiny.yaml") + " --out " + path("run")).status, 0);
+  // eval --out into the graphs themselves: refused, with or without --force (its score files
+  // would have replaced the graphs of the same names).
+  for (const std::string force : {"", " --force"}) {
+    r = runEfgnn("eval --model " + path("run/best.pt") + " --graphs " + path("graphs") + " --out " + path("graphs") + force);
+    EXPECT_EQ(r.status, 1) << r.out;
+  }
+  EXPECT_EQ(count(dir / "graphs", ".h5"), 10u);
+  EXPECT_EQ(runEfgnn("graph-stats --graphs " + path("graphs")).status, 0) << "the graphs are intact";
   const auto reconstruct = [&](const std::string& events, const std::string& more) {
     return runEfgnn("reconstruct --model " + path("run/best.pt") + " --module-map " + path("map.h5") +
                     " --tolerance 3 --events " + path(events) + " --out " + path("tracks") + more);
