@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "HollowH5.hpp"
 #include "TempDirTest.hpp"
 #include "cli/CliRun.hpp"
 #include "geometry/DetectorConfig.hpp"
@@ -146,39 +147,7 @@ TEST_F(InputValidation, ManifestSplits) {
 
 TEST_F(InputValidation, HdfFileDeclaringMoreRowsThanItHolds) {
   const std::string file = path("hollow.h5");
-  {
-    const hid_t id = H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    const hid_t scalar = H5Screate(H5S_SCALAR);
-    const hid_t str = H5Tcopy(H5T_C_S1);
-    H5Tset_size(str, H5T_VARIABLE);
-    const char* format = "efgnn-events";
-    hid_t a = H5Acreate2(id, "format", str, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, str, &format);
-    H5Aclose(a);
-    const char* detector = "trackml";
-    a = H5Acreate2(id, "detector", str, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, str, &detector);
-    H5Aclose(a);
-    const int version = 1;
-    a = H5Acreate2(id, "version", H5T_STD_I32LE, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, H5T_NATIVE_INT, &version);
-    H5Aclose(a);
-    const hid_t event = H5Gcreate2(id, "event000000001", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    const std::uint64_t event_id = 1;
-    a = H5Acreate2(event, "event_id", H5T_STD_U64LE, scalar, H5P_DEFAULT, H5P_DEFAULT);
-    H5Awrite(a, H5T_NATIVE_UINT64, &event_id);
-    H5Aclose(a);
-    const hid_t hits = H5Gcreate2(event, "hits", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    const hsize_t rows = 50'000'000;
-    const hid_t space = H5Screate_simple(1, &rows, nullptr);
-    H5Dclose(H5Dcreate2(hits, "hit_id", H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    H5Sclose(space);
-    H5Gclose(hits);
-    H5Gclose(event);
-    H5Tclose(str);
-    H5Sclose(scalar);
-    H5Fclose(id);
-  }
+  writeHollowEventStore(file, false);  // (a 10 KB file)
   expectRejected("event-stats " + file + " --detector trackml",
                  {"hollow.h5", "dataset 'hit_id'", "declares shape [50000000]", "truncated or corrupt"});
 }
