@@ -76,7 +76,7 @@ void verifyRecords(const std::string& b, const std::filesystem::path& file) {
   if (entries == 0xffff || size == 0xffffffff || offset == 0xffffffff) {  // zip64: its own end record
     if (end < 20 || le(b, end - 20, 4) != 0x07064b50) throw damaged("zip64 locator missing");
     const std::uint64_t at64 = le(b, end - 12, 4) | (std::uint64_t{le(b, end - 8, 4)} << 32);
-    if (at64 + 56 > b.size() || le(b, at64, 4) != 0x06064b50) throw damaged("zip64 directory missing");
+    if (at64 > b.size() || b.size() - at64 < 56 || le(b, at64, 4) != 0x06064b50) throw damaged("zip64 directory missing");
     entries = le(b, at64 + 32, 4);
     size = le(b, at64 + 40, 4);
     offset = le(b, at64 + 48, 4);
@@ -105,7 +105,8 @@ void verifyRecords(const std::string& b, const std::filesystem::path& file) {
       }
       x += 4 + n;
     }
-    if (local + kLocal > b.size() || le(b, local, 4) != 0x04034b50) throw damaged("record " + std::to_string(i));
+    if (local > b.size() || b.size() - local < kLocal || le(b, local, 4) != 0x04034b50)
+      throw damaged("record " + std::to_string(i));
     const std::uint64_t data = local + kLocal + le(b, local + 26, 2) + le(b, local + 28, 2);
     if (data > b.size() || stored > b.size() - data) throw damaged("record " + std::to_string(i) + " cut short");
     if (method == 0) {
