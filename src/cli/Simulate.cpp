@@ -101,6 +101,15 @@ std::vector<fs::path> outputsOf(const SimulateOptions& o, std::uint64_t event_id
   return {dir / (stem + "-hits" + ext), dir / (stem + "-particles" + ext), dir / (stem + "-truth" + ext)};
 }
 
+/// Files of the same event in the other compression: the CSV writer removes them, so they
+/// count as outputs already there.
+std::vector<fs::path> replacedBy(const SimulateOptions& o, std::uint64_t event_id) {
+  if (o.format != "csv" && o.format != "csv.gz") return {};
+  SimulateOptions other = o;
+  other.format = o.format == "csv" ? "csv.gz" : "csv";
+  return outputsOf(other, event_id);
+}
+
 /// simulation.json: what the events in --out are and how they were made. --resume compares it
 /// with the new run's.
 Json simulationManifest(const SimulateOptions& o, const ParticleSource& source, const Detector& det,
@@ -182,6 +191,13 @@ void runSimulate(const SimulateOptions& o, bool pileup_given) {
     if (o.resume && o.force) throw Error("--resume and --force exclude each other");
     OutputDirectory out_dir(o.out, "simulate");
     bool existing = !out_dir.recorded().empty();
+    // A unit is kept on --resume only if the earlier run finished it: with several events per
+    // HDF5 file, its last file may hold fewer events than the new run puts there.
+    std::uint64_t done_units = units;
+    if (o.resume && fs::exists(fs::path(o.out) / "simulation.json")) {
+      const auto file = fs::path(o.out) / "simulation.json";
+      done_units = static_cast<std::uint64_t>(YamlNode::parse(readFile(file), file.string()).get("events", 0LL)) / per_file;
+    }
     std::vector<std::string> outputs{"simulation.json", "detector.yaml"};
     for (std::uint64_t u = 0; u < units; ++u) {
       bool all = true;
@@ -191,7 +207,8 @@ void runSimulate(const SimulateOptions& o, bool pileup_given) {
         all = all && e;
         outputs.push_back(f.filename().string());
       }
-      skip[u] = o.resume && all;
+      for (const auto& f : replacedBy(o, o.first_event + u * per_file)) existing = existing || fs::exists(f);
+      skip[u] = o.resume && all && u < done_units;
     }
     if (existing && !o.resume && !o.force)
       throw Error(o.out + ": already holds events; use --resume to continue that run or --force to replace it");

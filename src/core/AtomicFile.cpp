@@ -59,18 +59,24 @@ bool isTemporaryName(const std::string& name, long* pid) {
   return true;
 }
 
-std::size_t removeStaleTemporaries(const fs::path& dir) {
+std::size_t removeStaleTemporaries(const fs::path& dir, const TargetFilter& files, const TargetFilter& directories) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) return 0;
   std::size_t removed = 0;
   for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
     long pid = 0;
-    if (!isTemporaryName(entry.path().filename().string(), &pid)) continue;
+    if (!isTemporaryName(name, &pid)) continue;
+    const std::string target = name.substr(0, name.rfind(kTempMark));
+    std::error_code rm;
+    const bool file = entry.is_regular_file(rm) && files(target);
+    const bool directory = !file && directories && entry.is_directory(rm) && directories(target);
+    if (!file && !directory) continue;
     // Alive (or not ours to signal): another efgnn is writing it.
     if (pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
-    std::error_code rm;
-    removed += fs::remove_all(entry.path(), rm) > 0;
+    if (file) removed += fs::remove(entry.path(), rm);
+    else removed += fs::remove_all(entry.path(), rm) > 0;
   }
   return removed;
 }

@@ -2,6 +2,7 @@
 // Outputs are written to a temporary file beside the target and renamed into place, so an
 // interrupted run never leaves a half-written file under the final name.
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace efgnn {
@@ -28,9 +29,12 @@ std::filesystem::path temporaryPathFor(const std::filesystem::path& target);
 /// Whether `name` (a file name, no directory) is an AtomicFile temporary: TARGET.tmp.PID.N.
 /// Sets `pid` to the process that wrote it.
 bool isTemporaryName(const std::string& name, long* pid = nullptr);
-/// Removes the temporaries that killed processes left in `dir` (those of processes still
-/// running are theirs to finish); returns how many. A missing directory has none.
-std::size_t removeStaleTemporaries(const std::filesystem::path& dir);
+/// Removes the temporaries that killed processes left in `dir`: regular files whose target
+/// (the name without .tmp.PID.N) `files` accepts, directories whose target `directories`
+/// accepts; those of processes still running are theirs to finish. Returns how many.
+using TargetFilter = std::function<bool(const std::string& target)>;
+std::size_t removeStaleTemporaries(const std::filesystem::path& dir, const TargetFilter& files,
+                                   const TargetFilter& directories = nullptr);
 
 /// Writes `content` to `path` atomically; throws Error on failure.
 void writeFileAtomically(const std::filesystem::path& path, const std::string& content);

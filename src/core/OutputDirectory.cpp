@@ -16,7 +16,17 @@ OutputDirectory::OutputDirectory(fs::path dir, std::string command)
   fs::create_directories(dir_, ec);
   if (ec) throw Error(dir_.string() + ": cannot create directory: " + ec.message());
   if (!fs::is_directory(dir_)) throw Error(dir_.string() + ": not a directory");
-  removeStaleTemporaries(dir_);
+  readRecord();
+  std::set<std::string> everyones(recorded_);
+  for (const auto& line : other_lines_) everyones.insert(line.substr(line.find(' ') + 1));
+  removeStaleTemporaries(
+      dir_, [&](const std::string& target) { return everyones.count(target) || target == kRecordName; },
+      [&](const std::string& target) { return target == "." + command_; });
+}
+
+fs::path OutputDirectory::scratchPath() const { return temporaryPathFor(dir_ / ("." + command_)); }
+
+void OutputDirectory::readRecord() {
   const fs::path file = dir_ / kRecordName;
   if (!fs::exists(file)) return;
   std::istringstream in(readFile(file));

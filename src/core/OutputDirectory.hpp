@@ -15,7 +15,8 @@ class OutputDirectory {
   static constexpr const char* kRecordName = ".efgnn-outputs";
 
   /// `command` names the writer ("simulate", "report", ...). Creates `dir` if needed and
-  /// removes the temporary files that killed runs left there.
+  /// removes the temporary files that killed runs of efgnn left there for the files it
+  /// recorded, and their scratch directories.
   OutputDirectory(std::filesystem::path dir, std::string command);
 
   const std::filesystem::path& path() const { return dir_; }
@@ -33,11 +34,19 @@ class OutputDirectory {
   /// --force: refuseForeign, then removeRecorded.
   void clearForForce(const std::string& option = "--force");
 
+  /// A fresh scratch directory's path inside this one (".COMMAND.tmp.PID.N", not yet created):
+  /// counted as nobody's output, and removed by the next run if this one is killed.
+  std::filesystem::path scratchPath() const;
+  /// Whether the directory holds anything besides the record (a scratch of a killed run is
+  /// removed by the constructor first).
+  bool holdsFiles() const { return !recorded_.empty() || !foreign().empty(); }
+
   /// Adds `names` (relative to the directory) to the record, written atomically, before the
   /// files themselves are written.
   void record(const std::vector<std::string>& names);
 
  private:
+  void readRecord();
   void writeRecord() const;
 
   std::filesystem::path dir_;

@@ -285,13 +285,13 @@ void writeTrackMLEvent(const Event& event, const fs::path& dir, bool gzip) {
       throw Error(stale.string() + ": cannot remove the earlier version: " + ec.message());
   };
   for (const bool gz : {false, true}) remove(eventFile(dir, event.event_id, kKinds[0], gz));
-  for (std::size_t k = kKinds.size(); k-- > 0;)
-    if (staged[k]) staged[k]->commit();
   // Files of an earlier version of this event (other compression, kinds it no longer has)
-  // would be read with, or instead of, the new ones.
+  // would be read with, or instead of, the new ones: gone before the new ones appear.
   for (std::size_t k = 0; k < kKinds.size(); ++k)
     for (const bool gz : {false, true})
       if (gz != gzip || !content[k]) remove(eventFile(dir, event.event_id, kKinds[k], gz));
+  for (std::size_t k = kKinds.size(); k-- > 0;)
+    if (staged[k]) staged[k]->commit();
 }
 
 }  // namespace efgnn

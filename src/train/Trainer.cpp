@@ -91,7 +91,10 @@ Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss
       torch::optim::AdamWOptions(config_.lr).weight_decay(config_.weight_decay).amsgrad(config_.amsgrad));
 
   const fs::path last = run_dir_ / "last.pt";
-  if (distributed_.isMain()) removeStaleTemporaries(run_dir_);  // checkpoints of a killed run
+  if (distributed_.isMain())  // what a killed run was writing
+    removeStaleTemporaries(run_dir_, [](const std::string& target) {
+      return target == "last.pt" || target == "best.pt" || target == "metrics.csv" || target == "config.yaml";
+    });
   const auto start_fresh = [&] {
     if (!config_.init_from.empty()) initializeFromCheckpoint(*model_, config_.init_from);
     if (config_.model.quant.quantized()) {

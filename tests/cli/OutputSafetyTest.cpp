@@ -10,6 +10,7 @@
 #include "TempDirTest.hpp"
 #include "cli/CliRun.hpp"
 #include "core/AtomicFile.hpp"
+#include "core/OutputDirectory.hpp"
 #include "io/EventSource.hpp"
 
 namespace efgnn {
@@ -195,10 +196,30 @@ TEST_F(OutputSafety, ResumeRefusesOtherSettingsAndListsTheDifferences) {
   EXPECT_NE(r.out.find("\"skipped\": 3"), std::string::npos) << r.out;
 }
 
+TEST_F(OutputSafety, ResumeRewritesAFileThatTheEarlierRunLeftPartlyFilled) {
+  const std::string sim = "simulate --pileup 2 --format h5 --events-per-file 4 --seed 3 --out " + path("ev");
+  ASSERT_EQ(runEfgnn(sim + " --events 5").status, 0);
+  const auto r = runEfgnn(sim + " --events 8 --resume --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"skipped\": 4"), std::string::npos) << "the first file only: " << r.out;
+  EXPECT_EQ(EventDirectory(dir / "ev").size(), 8u);
+}
+
+TEST_F(OutputSafety, SimulateLeavesEventsOfTheOtherCompressionThatItDidNotWrite) {
+  ASSERT_EQ(runEfgnn("simulate --pileup 2 --events 1 --format csv.gz --out " + path("real")).status, 0);
+  fs::remove(dir / "real" / OutputDirectory::kRecordName);  // as if they came from elsewhere
+  fs::remove(dir / "real" / "simulation.json");
+  const auto r = runEfgnn("simulate --pileup 2 --events 1 --format csv --out " + path("real"));
+  EXPECT_EQ(r.status, 1) << "the CSV writer would replace them: " << r.out;
+  EXPECT_TRUE(has("real/event000000000-hits.csv.gz"));
+}
+
 TEST_F(OutputSafety, TemporariesOfKilledRunsAreCleanedAndAFirstCheckpointKillResumes) {
   // A pid no process can have: the temporary of a run that was killed.
   const std::string dead = ".tmp.2147480000.0";
-  ASSERT_EQ(runEfgnn("simulate --pileup 2 --events 1 --out " + path("csv")).status, 0);
+  // Killed while writing event 1 (it had recorded its outputs, as every run does first).
+  ASSERT_EQ(runEfgnn("simulate --pileup 2 --events 2 --out " + path("csv")).status, 0);
+  for (const char* kind : {"hits", "particles", "truth"}) fs::remove(dir / "csv" / ("event000000001-" + std::string(kind) + ".csv"));
   write("csv/event000000001-hits.csv" + dead, "half an event");
   ASSERT_EQ(runEfgnn("simulate --pileup 2 --events 2 --resume --out " + path("csv")).status, 0);
   EXPECT_FALSE(has("csv/event000000001-hits.csv" + dead));
@@ -233,8 +254,9 @@ class FullDisk : public OutputSafety {
  protected:
   void SetUp() override {
     OutputSafety::SetUp();
-    if (std::system("unshare -rm true > /dev/null 2>&1") != 0)
-      GTEST_SKIP() << "no private mount namespace here (unshare -rm), so no small tmpfs to fill";
+    const std::string probe = "unshare -rm sh -c 'mount -t tmpfs -o size=64k tmpfs \"$0\"' '" + dir.string() + "' > /dev/null 2>&1";
+    if (std::system(probe.c_str()) != 0)
+      GTEST_SKIP() << "no private mount namespace with tmpfs here (unshare -rm), so no small disk to fill";
   }
   /// Runs the shell `script` where $SMALL is a tmpfs of `size` (it may remount it larger),
   /// $EFGNN the executable and $DIR the test directory; returns what it printed.

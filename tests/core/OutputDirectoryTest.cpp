@@ -64,10 +64,28 @@ TEST_F(OutputDirectoryTest, TemporariesOfDeadProcessesAreRemovedOthersKept) {
   touch(dead);
   touch(alive);
   touch("c.csv");
-  EXPECT_EQ(removeStaleTemporaries(dir), 1u);
+  touch("d.csv.tmp.2147480000.1");                        // a target efgnn does not write here
+  fs::create_directories(dir / "a.csv.tmp.2147480000.2");  // a directory of the user's
+  const auto ours = [](const std::string& target) { return target == "a.csv" || target == "b.csv"; };
+  EXPECT_EQ(removeStaleTemporaries(dir, ours), 1u);
   EXPECT_FALSE(fs::exists(dir / dead));
   EXPECT_TRUE(fs::exists(dir / alive)) << "this process's own";
   EXPECT_TRUE(fs::exists(dir / "c.csv"));
+  EXPECT_TRUE(fs::exists(dir / "d.csv.tmp.2147480000.1"));
+  EXPECT_TRUE(fs::exists(dir / "a.csv.tmp.2147480000.2"));
+
+  // OutputDirectory: temporaries of the files it recorded and its own scratch directories.
+  fs::remove_all(dir / "a.csv.tmp.2147480000.2");
+  {
+    OutputDirectory out(dir, "report");
+    out.record({"report.html"});
+  }
+  touch("report.html.tmp.2147480000.3");
+  fs::create_directories(dir / ".report.tmp.2147480000.4");
+  OutputDirectory out(dir, "report");
+  EXPECT_FALSE(fs::exists(dir / "report.html.tmp.2147480000.3"));
+  EXPECT_FALSE(fs::exists(dir / ".report.tmp.2147480000.4"));
+  EXPECT_TRUE(fs::exists(dir / "d.csv.tmp.2147480000.1"));
 }
 
 TEST(RunSettings, ChangesListEveryKeyThatDiffersExceptTheIgnoredOnes) {
