@@ -70,10 +70,9 @@ void addEvalCommand(CLI::App& app) {
     if (ids.empty()) throw Error(o->graphs + ": split '" + o->split + "' is empty");
     std::optional<OutputDirectory> out_dir;
     if (!o->out.empty()) {
-      if (std::filesystem::exists(o->out) && !std::filesystem::is_empty(o->out) && !o->force)
-        throw Error(o->out + ": already exists; use --force to replace the scores in it or another --out");
       out_dir.emplace(o->out, "eval");
-      if (o->force) out_dir->clearForForce();
+      out_dir->claim(o->force, "scores");
+      out_dir->removeRecorded();
       std::vector<std::string> outputs;
       for (const auto id : ids) outputs.push_back(graphFileName(id));
       out_dir->record(outputs);

@@ -93,10 +93,9 @@ void run(const Options& o) {
   else throw Error("--builder: expected cc or walk, got '" + o.builder + "'");
 
   const EventDirectory events(o.events);
-  if (fs::exists(o.out) && !fs::is_empty(o.out) && !o.force)
-    throw Error(o.out + ": already exists; use --force to replace the tracks in it or another --out");
   OutputDirectory out_dir(o.out, "reconstruct");
-  if (o.force) out_dir.clearForForce();
+  out_dir.claim(o.force, "tracks");
+  out_dir.removeRecorded();
   std::vector<std::string> outputs{"reconstruction.json"};
   for (std::size_t i = 0; i < events.size(); ++i) outputs.push_back(tracksFileName(events.eventId(i)));
   out_dir.record(outputs);

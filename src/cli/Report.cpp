@@ -312,10 +312,8 @@ void run(const Options& o) {
   const fs::path out = fs::absolute(o.out);
   const bool created = !fs::exists(out);  // then a failed report leaves no directory behind
   OutputDirectory out_dir(out, "report");
-  if (out_dir.holdsFiles() && !o.force)
-    throw Error(o.out + ": already exists; use --force to replace the report in it or another --out");
   // Refused before any work: --force replaces an earlier report, nothing else there.
-  if (o.force) out_dir.refuseForeign("--force");
+  out_dir.claim(o.force, "report");
   // Built in a temporary directory inside the destination and moved into place file by file:
   // an interrupted report leaves no half-written page, and the next run removes the rest.
   const fs::path work = out_dir.scratchPath();

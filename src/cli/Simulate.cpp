@@ -1,8 +1,10 @@
 // `efgnn simulate`: generate or read particles, simulate the detector, write events.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "cli/Commands.hpp"
 #include "cli/Common.hpp"
@@ -142,16 +144,21 @@ std::string detectorText(const SimulateOptions& o) {
   return preset ? detectorPresetText(o.detector) : readFile(o.detector);
 }
 
+/// The run whose events are already in --out, as its simulation.json describes it.
+struct EarlierRun {
+  std::string manifest;  // simulation.json's text
+  long long events = 0;
+};
+
 /// Refuses --resume when the events already in --out were made otherwise: only --events may
 /// grow (event i depends on the settings and i alone).
-void checkResumable(const SimulateOptions& o, const Json& manifest, const std::string& detector_yaml) {
+void checkResumable(const SimulateOptions& o, const std::optional<EarlierRun>& earlier, const Json& manifest,
+                    const std::string& detector_yaml) {
   const fs::path file = fs::path(o.out) / "simulation.json";
-  if (!fs::exists(file)) throw Error(o.out + ": no simulation.json, so nothing efgnn can resume; use another --out");
-  const std::string before = readFile(file);
-  std::string changes = settingsChanges(before, manifest.dump(), file.string(), {"events"});
-  const auto old_events = YamlNode::parse(before, file.string()).get("events", 0LL);
-  if (old_events > 0 && o.events < static_cast<std::uint64_t>(old_events))
-    changes += "  events: " + std::to_string(old_events) + " -> " + std::to_string(o.events) +
+  if (!earlier) throw Error(o.out + ": no simulation.json, so nothing efgnn can resume; use another --out");
+  std::string changes = settingsChanges(earlier->manifest, manifest.dump(), file.string(), {"events"});
+  if (earlier->events > 0 && o.events < static_cast<std::uint64_t>(earlier->events))
+    changes += "  events: " + std::to_string(earlier->events) + " -> " + std::to_string(o.events) +
                " (--resume may add events, not drop them)\n";
   const fs::path geometry = fs::path(o.out) / "detector.yaml";
   if (fs::exists(geometry) && readFile(geometry) != detector_yaml)
@@ -193,11 +200,12 @@ void runSimulate(const SimulateOptions& o, bool pileup_given) {
     bool existing = !out_dir.recorded().empty();
     // A unit is kept on --resume only if the earlier run finished it: with several events per
     // HDF5 file, its last file may hold fewer events than the new run puts there.
-    std::uint64_t done_units = units;
-    if (o.resume && fs::exists(fs::path(o.out) / "simulation.json")) {
-      const auto file = fs::path(o.out) / "simulation.json";
-      done_units = static_cast<std::uint64_t>(YamlNode::parse(readFile(file), file.string()).get("events", 0LL)) / per_file;
+    std::optional<EarlierRun> earlier;
+    if (const fs::path file = fs::path(o.out) / "simulation.json"; o.resume && fs::exists(file)) {
+      earlier = EarlierRun{readFile(file)};
+      earlier->events = YamlNode::parse(earlier->manifest, file.string()).get("events", 0LL);
     }
+    const std::uint64_t done_units = earlier ? static_cast<std::uint64_t>(std::max(0LL, earlier->events)) / per_file : units;
     std::vector<std::string> outputs{"simulation.json", "detector.yaml"};
     for (std::uint64_t u = 0; u < units; ++u) {
       bool all = true;
@@ -215,7 +223,7 @@ void runSimulate(const SimulateOptions& o, bool pileup_given) {
     const Json manifest = simulationManifest(o, *source, det, sc);
     const std::string detector_yaml = detectorText(o);
     if (o.force) out_dir.clearForForce();
-    if (o.resume && existing) checkResumable(o, manifest, detector_yaml);
+    if (o.resume && existing) checkResumable(o, earlier, manifest, detector_yaml);
     out_dir.record(outputs);
     writeFileAtomically(fs::path(o.out) / "simulation.json", manifest.dump(2) + "\n");
     writeFileAtomically(fs::path(o.out) / "detector.yaml", detector_yaml);

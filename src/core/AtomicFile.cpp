@@ -81,15 +81,17 @@ std::size_t removeStaleTemporaries(const fs::path& dir, const TargetFilter& file
   return removed;
 }
 
+void AtomicFile::write(const std::string& content) const {
+  std::ofstream out(temp_, std::ios::binary);
+  if (!out) throw Error(target_.string() + ": cannot write: " + std::strerror(errno));
+  out << content;
+  out.close();  // the last block is written here: its failure (disk full) must count
+  if (!out) throw Error(target_.string() + ": cannot write (disk full?)");
+}
+
 void writeFileAtomically(const fs::path& path, const std::string& content) {
   AtomicFile file(path);
-  {
-    std::ofstream out(file.tempPath(), std::ios::binary);
-    if (!out) throw Error(path.string() + ": cannot write: " + std::strerror(errno));
-    out << content;
-    out.close();  // the last block is written here: its failure (disk full) must count
-    if (!out) throw Error(path.string() + ": cannot write (disk full?)");
-  }
+  file.write(content);
   file.commit();
 }
 

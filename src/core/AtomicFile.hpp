@@ -17,6 +17,10 @@ class AtomicFile {
   /// Where to write; in the same directory as the target so that rename is atomic.
   const std::filesystem::path& tempPath() const { return temp_; }
   const std::filesystem::path& target() const { return target_; }
+  /// Writes `content` to the temporary file (replacing it); throws Error naming the target
+  /// when it cannot, a full disk included. Files that must appear together are all written
+  /// first and committed after.
+  void write(const std::string& content) const;
   void commit();
 
  private:

@@ -84,6 +84,14 @@ void OutputDirectory::clearForForce(const std::string& option) {
   removeRecorded();
 }
 
+void OutputDirectory::claim(bool force, const std::string& what) const {
+  // (A scratch directory of a killed run was removed by the constructor.)
+  const bool holds_files = !recorded_.empty() || !foreign().empty();
+  if (holds_files && !force)
+    throw Error(dir_.string() + ": already exists; use --force to replace the " + what + " in it or another --out");
+  if (force) refuseForeign("--force");
+}
+
 void OutputDirectory::record(const std::vector<std::string>& names) {
   const std::size_t before = recorded_.size();
   recorded_.insert(names.begin(), names.end());

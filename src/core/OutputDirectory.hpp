@@ -33,13 +33,14 @@ class OutputDirectory {
   void removeRecorded();
   /// --force: refuseForeign, then removeRecorded.
   void clearForForce(const std::string& option = "--force");
+  /// For a command whose outputs replace its earlier ones whole (`what`: "tracks"): a directory
+  /// that holds files needs `force`, and then may hold only this command's (refuseForeign).
+  /// The earlier outputs stay until removeRecorded.
+  void claim(bool force, const std::string& what) const;
 
   /// A fresh scratch directory's path inside this one (".COMMAND.tmp.PID.N", not yet created):
   /// counted as nobody's output, and removed by the next run if this one is killed.
   std::filesystem::path scratchPath() const;
-  /// Whether the directory holds anything besides the record (a scratch of a killed run is
-  /// removed by the constructor first).
-  bool holdsFiles() const { return !recorded_.empty() || !foreign().empty(); }
 
   /// Adds `names` (relative to the directory) to the record, written atomically, before the
   /// files themselves are written.

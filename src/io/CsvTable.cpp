@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <memory>
 
@@ -74,11 +73,7 @@ void writeMaybeGzipped(const fs::path& file, const std::string& text, bool gzip)
 void writeMaybeGzipped(AtomicFile& out, const std::string& text, bool gzip) {
   const fs::path& file = out.target();
   if (!gzip) {
-    std::ofstream f(out.tempPath(), std::ios::binary);
-    if (!f) throw Error(file.string() + ": cannot write: " + std::strerror(errno));
-    f << text;
-    f.close();  // the last block is written here: its failure (disk full) must count
-    if (!f) throw Error(file.string() + ": cannot write (disk full?)");
+    out.write(text);
     return;
   }
   // Level 1: CSV compresses nearly as well as at the default level 6, several times faster.

@@ -18,11 +18,9 @@ auto guarded(const std::filesystem::path& file, F&& f) {
     return f();
   } catch (const Error&) {
     throw;
-  } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
-    throw Error(file.string() + ": not a readable efgnn checkpoint (" + what.substr(0, what.find('\n')) + ")");
-  } catch (const std::exception& e) {  // LibTorch's unpickler and map lookups on damaged records
-    const std::string what = e.what();
+  } catch (const std::exception& e) {  // c10::Error, and LibTorch's unpickler on damaged records
+    const auto* c10 = dynamic_cast<const c10::Error*>(&e);
+    const std::string what = c10 ? c10->what_without_backtrace() : e.what();
     throw Error(file.string() + ": not a readable efgnn checkpoint (" + what.substr(0, what.find('\n')) + ")");
   }
 }
