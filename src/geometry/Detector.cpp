@@ -27,7 +27,50 @@ struct Box {
   double phi_half, lo, hi;
 };
 
+/// Global position of local (u, v) on a placed module.
+Vec3 onPlane(const Module& m, double u, double v) {
+  const Placement& p = *m.placement;
+  return p.centre + p.axis_u * u + p.axis_v * v;
+}
+
+/// Visits points spread over a module's active area (corners, edges and inside): enough to
+/// bound a flat module's extent in phi, r and z, which may lie between its corners.
+template <class F>
+void forSamplePoints(const Module& m, F&& f) {
+  constexpr int kSteps = 8;
+  for (int j = 0; j <= kSteps; ++j) {
+    const double v = m.half_v * (2.0 * j / kSteps - 1);
+    const double hw = m.halfWidthAt(v);
+    for (int i = 0; i <= kSteps; ++i) f(onPlane(m, hw * (2.0 * i / kSteps - 1), v));
+  }
+}
+
+/// Extent of a placed module along its surface's normal coordinate (radius / z).
+std::pair<double, double> normalExtent(const Module& m) {
+  double lo = 1e30, hi = -1e30;
+  forSamplePoints(m, [&](const Vec3& p) {
+    const double c = m.kind == SurfaceKind::Cylinder ? p.perp() : p.z;
+    lo = std::min(lo, c);
+    hi = std::max(hi, c);
+  });
+  return {lo, hi};
+}
+
 Box boundingBox(const Module& m, const ModuleType& t) {
+  if (m.placement) {
+    Box b{0, 1e30, -1e30};
+    forSamplePoints(m, [&](const Vec3& p) {
+      b.phi_half = std::max(b.phi_half, std::abs(units::wrapAngle(p.phi() - m.phi)));
+      const double second = m.kind == SurfaceKind::Cylinder ? p.z : p.perp();
+      b.lo = std::min(b.lo, second);
+      b.hi = std::max(b.hi, second);
+    });
+    // The samples miss the extremes between them by far less than a millimetre.
+    b.phi_half += 1e-3;
+    b.lo -= 0.5;
+    b.hi += 0.5;
+    return b;
+  }
   if (m.kind == SurfaceKind::Cylinder)
     return {0.5 * t.width / m.position, m.centre - 0.5 * t.length, m.centre + 0.5 * t.length};
   const double inner = std::max(m.centre - 0.5 * t.length, 1e-3);
@@ -76,6 +119,10 @@ std::optional<std::uint32_t> Detector::find(std::int32_t volume, std::int32_t la
 }
 
 LocalPoint Detector::toLocal(const Module& m, double x, double y, double z) const {
+  if (m.placement) {
+    const Vec3 d = Vec3{x, y, z} - m.placement->centre;
+    return {d.dot(m.placement->axis_u), d.dot(m.placement->axis_v)};
+  }
   if (m.kind == SurfaceKind::Cylinder)
     return {m.position * units::wrapAngle(std::atan2(y, x) - m.phi), z - m.centre};
   const double c = std::cos(m.phi), s = std::sin(m.phi);
@@ -84,6 +131,13 @@ LocalPoint Detector::toLocal(const Module& m, double x, double y, double z) cons
 
 void Detector::toGlobal(const Module& m, const LocalPoint& p, double& x, double& y,
                         double& z) const {
+  if (m.placement) {
+    const Vec3 g = onPlane(m, p.u, p.v);
+    x = g.x;
+    y = g.y;
+    z = g.z;
+    return;
+  }
   if (m.kind == SurfaceKind::Cylinder) {
     const double phi = m.phi + p.u / m.position;
     x = m.position * std::cos(phi);
@@ -99,8 +153,32 @@ void Detector::toGlobal(const Module& m, const LocalPoint& p, double& x, double&
 }
 
 bool Detector::contains(const Module& m, const LocalPoint& p) const {
-  const ModuleType& t = typeOf(m);
-  return std::abs(p.u) <= 0.5 * t.width && std::abs(p.v) <= 0.5 * t.length;
+  return std::abs(p.v) <= m.half_v && std::abs(p.u) <= m.halfWidthAt(p.v);
+}
+
+double Detector::distanceFromPlane(const Module& m, double x, double y, double z) const {
+  if (!m.placement) return 0;
+  return (Vec3{x, y, z} - m.placement->centre).dot(m.placement->normal);
+}
+
+void Detector::modulesNear(const Surface& s, double phi_lo, double phi_hi, double lo, double hi,
+                           std::vector<std::uint32_t>& out) const {
+  out.clear();
+  if (s.bins.empty() || hi < s.min || lo > s.max) return;
+  const double phi_bin = kTwoPi / s.n_phi_bins, second_bin = (s.max - s.min) / s.n_second_bins;
+  const int p0 = static_cast<int>(std::floor((phi_lo + units::pi) / phi_bin));
+  const int p1 = std::min(p0 + s.n_phi_bins - 1, static_cast<int>(std::floor((phi_hi + units::pi) / phi_bin)));
+  const int q0 = std::clamp(static_cast<int>(std::floor((lo - s.min) / second_bin)), 0, s.n_second_bins - 1);
+  const int q1 = std::clamp(static_cast<int>(std::floor((hi - s.min) / second_bin)), 0, s.n_second_bins - 1);
+  for (int p = p0; p <= p1; ++p) {
+    const int pw = ((p % s.n_phi_bins) + s.n_phi_bins) % s.n_phi_bins;
+    for (int q = q0; q <= q1; ++q) {
+      const auto& bin = s.bins[std::size_t(pw) * s.n_second_bins + q];
+      out.insert(out.end(), bin.begin(), bin.end());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
 void Detector::modulesAt(const Surface& s, double x, double y, double z,
@@ -178,6 +256,8 @@ Detector Detector::build(Config config, std::vector<ModuleType> types,
       m.position = position;
       m.phi = phi;
       m.centre = centre;
+      m.half_u_min = m.half_u_max = 0.5 * t.width;
+      m.half_v = 0.5 * t.length;
       det.modules.push_back(m);
     };
     if (spec.kind == SurfaceKind::Cylinder) {
@@ -213,7 +293,7 @@ Detector Detector::build(Config config, std::vector<ModuleType> types,
     for (const auto& [position, ids] : by_position) {
       Surface s;
       s.kind = spec.kind;
-      s.position = position;
+      s.position = s.inner = s.outer = position;
       s.min = layer.min;
       s.max = layer.max;
       s.layer_index = layer_index;
@@ -221,24 +301,108 @@ Detector Detector::build(Config config, std::vector<ModuleType> types,
       det.surfaces.push_back(std::move(s));
     }
   }
-  for (const PassiveSurface& p : det.passive) {
+  det.finish();
+  return det;
+}
+
+void Detector::finish() {
+  for (const PassiveSurface& p : passive) {
     Surface s;
     s.kind = p.kind;
-    s.position = p.position;
+    s.position = s.inner = s.outer = p.position;
     s.min = p.min;
     s.max = p.max;
     s.thickness_x0 = p.thickness_x0;
     s.passive = true;
-    det.surfaces.push_back(std::move(s));
+    surfaces.push_back(std::move(s));
   }
-  std::stable_sort(det.surfaces.begin(), det.surfaces.end(), [](const Surface& a, const Surface& b) {
+  std::stable_sort(surfaces.begin(), surfaces.end(), [](const Surface& a, const Surface& b) {
     return std::tie(a.kind, a.position) < std::tie(b.kind, b.position);
   });
-  for (const Module& m : det.modules) {
+  for (const Module& m : modules) {
     const auto key = moduleKey(m.volume_id, m.layer_id, m.module_id);
-    if (!key) throw Error("detector '" + det.config.name + "': module ids out of range");
-    det.index_.emplace(*key, m.index);
+    if (!key)
+      throw Error("detector '" + config.name + "': module (volume " + std::to_string(m.volume_id) + ", layer " +
+                  std::to_string(m.layer_id) + ", module " + std::to_string(m.module_id) +
+                  "): ids must be in [0, 2097151]");
+    if (!index_.emplace(*key, m.index).second)
+      throw Error("detector '" + config.name + "': module (volume " + std::to_string(m.volume_id) + ", layer " +
+                  std::to_string(m.layer_id) + ", module " + std::to_string(m.module_id) + ") appears twice");
   }
+}
+
+Detector Detector::fromPlacedModules(Config config, std::vector<ModuleType> types, std::vector<Module> modules,
+                                     std::vector<PassiveSurface> passive) {
+  Detector det;
+  det.config = std::move(config);
+  det.module_types = std::move(types);
+  det.passive = std::move(passive);
+  std::sort(modules.begin(), modules.end(), [](const Module& a, const Module& b) {
+    return std::tie(a.volume_id, a.layer_id, a.module_id) < std::tie(b.volume_id, b.layer_id, b.module_id);
+  });
+  const auto name = [&](const Module& m) {
+    return "detector '" + det.config.name + "': module (volume " + std::to_string(m.volume_id) + ", layer " +
+           std::to_string(m.layer_id) + ", module " + std::to_string(m.module_id) + ")";
+  };
+  for (std::size_t i = 0; i < modules.size(); ++i) {
+    Module& m = modules[i];
+    if (!m.placement) throw Error(name(m) + " has no placement");
+    if (m.type_index >= det.module_types.size()) throw Error(name(m) + ": unknown module type");
+    const Placement& p = *m.placement;
+    m.index = static_cast<std::uint32_t>(i);
+    m.kind = std::abs(p.normal.z) > 0.5 ? SurfaceKind::Disk : SurfaceKind::Cylinder;
+    m.position = m.kind == SurfaceKind::Cylinder ? p.centre.perp() : p.centre.z;
+    m.centre = m.kind == SurfaceKind::Cylinder ? p.centre.z : p.centre.perp();
+    m.phi = p.centre.phi();
+  }
+  det.modules = std::move(modules);
+  for (std::size_t first = 0; first < det.modules.size();) {
+    std::size_t last = first;
+    while (last < det.modules.size() && det.modules[last].volume_id == det.modules[first].volume_id &&
+           det.modules[last].layer_id == det.modules[first].layer_id)
+      ++last;
+    Layer layer;
+    layer.volume_id = det.modules[first].volume_id;
+    layer.layer_id = det.modules[first].layer_id;
+    layer.kind = det.modules[first].kind;
+    layer.first_module = static_cast<std::uint32_t>(first);
+    layer.n_modules = static_cast<std::uint32_t>(last - first);
+    const auto layer_index = static_cast<std::uint32_t>(det.layers.size());
+    Surface s;
+    s.kind = layer.kind;
+    s.placed = true;
+    s.layer_index = layer_index;
+    s.inner = 1e30;
+    s.outer = -1e30;
+    layer.min = 1e30;
+    layer.max = -1e30;
+    double sum = 0;
+    std::vector<std::uint32_t> ids;
+    for (std::size_t i = first; i < last; ++i) {
+      Module& m = det.modules[i];
+      if (m.kind != layer.kind)
+        throw Error(name(m) + " faces " + (m.kind == SurfaceKind::Disk ? "along z" : "outwards") +
+                    ", unlike the first module of its layer");
+      m.layer_index = layer_index;
+      const Box b = boundingBox(m, det.module_types[m.type_index]);
+      layer.min = std::min(layer.min, b.lo);
+      layer.max = std::max(layer.max, b.hi);
+      const auto [lo, hi] = normalExtent(m);
+      s.inner = std::min(s.inner, lo);
+      s.outer = std::max(s.outer, hi);
+      sum += m.position;
+      ids.push_back(m.index);
+    }
+    layer.position = sum / double(last - first);
+    s.position = 0.5 * (s.inner + s.outer);
+    s.min = layer.min;
+    s.max = layer.max;
+    buildLookup(s, det.modules, det.module_types, ids);
+    det.layers.push_back(layer);
+    det.surfaces.push_back(std::move(s));
+    first = last;
+  }
+  det.finish();
   return det;
 }
 

@@ -1,16 +1,21 @@
 #pragma once
-// Tracking detector description: barrel cylinders and endcap disks tiled with rectangular
-// modules, each with its material (radiation lengths) and measurement resolution.
-//
-// Modules of one layer sit on a few *surfaces* (cylinders of one radius, or planes of one z):
-// neighbouring modules are staggered onto two surfaces so that their overlaps give two hits at
-// slightly different positions, as in a real tracker.
+// Tracking detector description: barrel and endcap layers of modules, each module with its
+// material (radiation lengths) and measurement resolution. Two ways to make one:
+//  - tiled (YAML volumes): cylinders and disks tiled with rectangular modules; neighbouring
+//    modules are staggered onto two surfaces so that their overlaps give two hits at slightly
+//    different positions, as in a real tracker;
+//  - placed (a TrackML detectors.csv): every module a flat rectangle or trapezoid with its own
+//    centre and rotation, as built (the real TrackML detector is the `trackml` preset).
+// Each layer's modules are found through lookup *surfaces*: one cylinder radius or plane z per
+// tiled sub-layer; for placed modules one shell per layer, enclosing all its module planes.
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "core/Vec3.hpp"
 
 namespace efgnn {
 
@@ -33,6 +38,12 @@ struct ModuleType {
 
 enum class SurfaceKind { Cylinder, Disk };
 
+/// Where a flat module sits: global = centre + u * axis_u + v * axis_v (+ w * normal), the
+/// columns of TrackML's rotation matrix.
+struct Placement {
+  Vec3 centre, axis_u, axis_v, normal;
+};
+
 struct Module {
   std::uint32_t index = 0;  // global index, 0..N-1, in order of (volume, layer, module)
   std::int32_t volume_id = 0, layer_id = 0, module_id = 0;
@@ -42,6 +53,17 @@ struct Module {
   double position = 0;  // radius of the cylinder / z of the plane it sits on [mm]
   double phi = 0;       // centre azimuth
   double centre = 0;    // centre z (cylinder) / centre radius (disk) [mm]
+  // Active area in local coordinates: |v| <= half_v and |u| <= the half width at v, which goes
+  // linearly from half_u_min at v = -half_v to half_u_max at v = +half_v (a trapezoid, as
+  // TrackML's endcap modules; a rectangle when the two are equal).
+  double half_u_min = 0, half_u_max = 0, half_v = 0;
+  /// Set for placed modules (flat, anywhere). Tiled barrel modules are curved along their
+  /// cylinder (u is the arc length); tiled disk modules are flat in their plane of constant z.
+  std::optional<Placement> placement;
+
+  double halfWidthAt(double v) const {
+    return half_v > 0 ? half_u_min + (half_u_max - half_u_min) * (v + half_v) / (2 * half_v) : half_u_max;
+  }
 };
 
 /// Local coordinates on a module (u across, v along, see ModuleType).
@@ -71,6 +93,11 @@ struct Surface {
   SurfaceKind kind = SurfaceKind::Cylinder;
   double position = 0;
   double min = 0, max = 0;  // extent of the second coordinate covered by modules (or material)
+  /// Placed modules: the propagator stops at `position`, the shell's middle, and intersects
+  /// the planes of the modules there; [inner, outer] encloses every point of them along the
+  /// surface's normal coordinate (radius / z). Tiled: inner = outer = position.
+  bool placed = false;
+  double inner = 0, outer = 0;
   double thickness_x0 = 0;  // for passive surfaces; active ones use the module's
   bool passive = false;
   std::uint32_t layer_index = 0;
@@ -119,14 +146,23 @@ struct Detector {
                                     std::int32_t module) const;
   const ModuleType& typeOf(const Module& m) const { return module_types[m.type_index]; }
 
-  /// Local coordinates of a global point (assumed on the module's surface) and back.
+  /// Local coordinates of a global point (assumed on the module's surface; for a placed module
+  /// the distance from its plane is dropped) and back.
   LocalPoint toLocal(const Module& m, double x, double y, double z) const;
   void toGlobal(const Module& m, const LocalPoint& p, double& x, double& y, double& z) const;
   bool contains(const Module& m, const LocalPoint& p) const;
 
+  /// Distance of a point from a placed module's plane (0 for the others).
+  double distanceFromPlane(const Module& m, double x, double y, double z) const;
+
   /// Modules on `surface` whose active area contains the point (x, y, z) on it (0, 1 or more).
   void modulesAt(const Surface& surface, double x, double y, double z,
                  std::vector<std::uint32_t>& out) const;
+  /// Modules on `surface` whose lookup box meets azimuths [phi_lo, phi_hi] (phi_hi - phi_lo
+  /// < 2 pi; any branch) and second coordinates [lo, hi]: the candidates a track segment
+  /// through a shell of placed modules may cross. Sorted, without repeats.
+  void modulesNear(const Surface& surface, double phi_lo, double phi_hi, double lo, double hi,
+                   std::vector<std::uint32_t>& out) const;
 
   std::size_t numVolumes() const;
 
@@ -137,8 +173,15 @@ struct Detector {
   /// Tiles the layers with modules and builds the lookup surfaces.
   static Detector build(Config config, std::vector<ModuleType> types,
                         const std::vector<LayerSpec>& layers, std::vector<PassiveSurface> passive);
+  /// A detector of placed modules (ids, type_index, placement and half sizes set; the rest is
+  /// derived). A layer's modules must all face the same way (barrel: normal in the
+  /// transverse plane; endcap: along z).
+  static Detector fromPlacedModules(Config config, std::vector<ModuleType> types, std::vector<Module> modules,
+                                    std::vector<PassiveSurface> passive);
 
  private:
+  /// Adds the passive surfaces, sorts the surfaces and indexes the module ids.
+  void finish();
   std::unordered_map<std::uint64_t, std::uint32_t> index_;
 };
 

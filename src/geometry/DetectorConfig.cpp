@@ -4,9 +4,13 @@
 #include <filesystem>
 #include <map>
 
+#include <regex>
+
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "core/Yaml.hpp"
+#include "geometry/TrackMLDetectorCsv.hpp"
+#include "io/CsvTable.hpp"
 
 extern const char* const kTrackmlDetectorYaml;
 extern const char* const kItkDetectorYaml;
@@ -56,6 +60,50 @@ ModuleType parseModuleType(const std::string& name, const YamlNode& n) {
   return t;
 }
 
+/// The `modules` value that means the TrackML module table compiled into efgnn.
+constexpr const char* kBuiltinModules = "trackml";
+
+bool isModuleTable(const std::string& path) {
+  const auto ends = [&](const std::string& tail) {
+    return path.size() >= tail.size() && path.compare(path.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return ends(".csv") || ends(".csv.gz");
+}
+
+/// The YAML text with its top-level `modules:` line naming `value` instead.
+std::string withModules(const std::string& yaml, const std::string& value) {
+  static const std::regex line("^modules:.*$", std::regex::multiline);
+  if (!std::regex_search(yaml, line)) throw Error("detector description without a top-level 'modules:' line");
+  return std::regex_replace(yaml, line, "modules: " + value);
+}
+
+PlacedModules placedModules(const YamlNode& root, const std::filesystem::path& base_dir, const std::string& source) {
+  std::map<std::int32_t, double> material;
+  const YamlNode table = root["material"];
+  for (const auto& key : table.keys()) {
+    std::int32_t volume = 0;
+    try {
+      std::size_t used = 0;
+      volume = std::stoi(key, &used);
+      if (used != key.size()) throw std::invalid_argument(key);
+    } catch (const std::exception&) {
+      throw table.error("key '" + key + "' is not a volume id");
+    }
+    const double x0 = table[key].asDouble();
+    if (!(x0 >= 0 && x0 <= 1)) throw table[key].error("must be in [0, 1] radiation lengths");
+    material[volume] = x0;
+  }
+  const std::string modules = root["modules"].asString();
+  const std::string material_source = source + ": material";
+  if (modules == kBuiltinModules)
+    return parseTrackMLDetectorCsv(io::gunzipMaybe(builtinTrackMLDetectorCsvGz(), "built-in TrackML detectors.csv"),
+                                   "built-in TrackML detectors.csv", material, material_source);
+  std::filesystem::path file(modules);
+  if (file.is_relative() && !base_dir.empty()) file = base_dir / file;
+  if (!std::filesystem::exists(file)) throw root["modules"].error("no such file: " + file.string());
+  return parseTrackMLDetectorCsv(io::readMaybeGzipped(file), file.string(), material, material_source);
+}
+
 }  // namespace
 
 std::vector<std::string> detectorPresets() { return {"trackml", "itk"}; }
@@ -71,15 +119,41 @@ Detector loadDetector(const std::string& presetOrPath) {
     if (presetOrPath == p) return parseDetector(detectorPresetText(p), p + " (built-in preset)");
   if (!std::filesystem::exists(presetOrPath))
     throw Error("detector '" + presetOrPath +
-                "': neither a preset (trackml, itk) nor an existing YAML file");
-  return parseDetector(readFile(presetOrPath), presetOrPath);
+                "': neither a preset (trackml, itk) nor an existing YAML or detectors.csv file");
+  if (isModuleTable(presetOrPath))
+    return parseDetector(withModules(detectorPresetText("trackml"), std::filesystem::absolute(presetOrPath).string()),
+                         presetOrPath + " (with the trackml preset's material)");
+  return parseDetector(readFile(presetOrPath), presetOrPath, std::filesystem::path(presetOrPath).parent_path());
 }
 
-Detector parseDetector(const std::string& yaml, const std::string& source) {
+DetectorFiles detectorFilesOf(const std::string& presetOrPath) {
+  for (const auto& p : detectorPresets())
+    if (presetOrPath == p) return {detectorPresetText(p), {}, {}};
+  const auto copyName = [](const std::filesystem::path& file) {
+    return file.extension() == ".gz" ? std::string("detectors.csv.gz") : std::string("detectors.csv");
+  };
+  if (isModuleTable(presetOrPath)) {
+    const std::filesystem::path file(presetOrPath);
+    return {withModules(detectorPresetText("trackml"), copyName(file)), file, copyName(file)};
+  }
+  const std::string text = readFile(presetOrPath);
+  const YamlNode root = YamlNode::parse(text, presetOrPath);
+  const auto modules = root.isMap() ? root.optional("modules") : std::nullopt;
+  if (!modules || modules->asString() == kBuiltinModules) return {text, {}, {}};
+  std::filesystem::path file(modules->asString());
+  if (file.is_relative()) file = std::filesystem::path(presetOrPath).parent_path() / file;
+  return {withModules(text, copyName(file)), file, copyName(file)};
+}
+
+Detector parseDetector(const std::string& yaml, const std::string& source, const std::filesystem::path& base_dir) {
   const YamlNode root = YamlNode::parse(yaml, source);
   if (!root.isMap()) throw root.error("a detector description must be a YAML map");
-  root.allowOnly({"name", "bfield", "hit_efficiency", "noise_hits_per_module", "passive",
-                  "module_types", "volumes"});
+  const bool placed = root.has("modules");
+  if (placed)
+    root.allowOnly({"name", "bfield", "hit_efficiency", "noise_hits_per_module", "passive", "modules", "material"});
+  else
+    root.allowOnly({"name", "bfield", "hit_efficiency", "noise_hits_per_module", "passive",
+                    "module_types", "volumes"});
   Detector::Config config;
   config.name = root["name"].asString();
   config.bfield = root.get("bfield", 2.0);
@@ -90,19 +164,6 @@ Detector parseDetector(const std::string& yaml, const std::string& source) {
   if (config.noise_hits_per_module < 0 || config.noise_hits_per_module > Detector::kMaxNoiseHitsPerModule)
     throw root["noise_hits_per_module"].error("must be in [0, 10] (mean random hits per module and event), got " +
                                               root["noise_hits_per_module"].asString());
-
-  std::vector<ModuleType> types;
-  std::map<std::string, std::uint32_t> type_index;
-  const YamlNode types_node = root["module_types"];
-  for (const auto& name : types_node.keys()) {
-    type_index[name] = static_cast<std::uint32_t>(types.size());
-    types.push_back(parseModuleType(name, types_node[name]));
-  }
-  const auto lookupType = [&](const YamlNode& n) {
-    const auto it = type_index.find(n.asString());
-    if (it == type_index.end()) throw n.error("unknown module type '" + n.asString() + "'");
-    return it->second;
-  };
 
   std::vector<PassiveSurface> passive;
   if (const auto p = root.optional("passive"))
@@ -118,6 +179,29 @@ Detector parseDetector(const std::string& yaml, const std::string& source) {
       s.thickness_x0 = n["thickness_x0"].asDouble();
       passive.push_back(s);
     }
+
+  if (placed) {
+    PlacedModules placed_modules = placedModules(root, base_dir, source);
+    try {
+      return Detector::fromPlacedModules(config, std::move(placed_modules.types), std::move(placed_modules.modules),
+                                         std::move(passive));
+    } catch (const Error& e) {
+      throw Error(source + ": " + e.what());
+    }
+  }
+
+  std::vector<ModuleType> types;
+  std::map<std::string, std::uint32_t> type_index;
+  const YamlNode types_node = root["module_types"];
+  for (const auto& name : types_node.keys()) {
+    type_index[name] = static_cast<std::uint32_t>(types.size());
+    types.push_back(parseModuleType(name, types_node[name]));
+  }
+  const auto lookupType = [&](const YamlNode& n) {
+    const auto it = type_index.find(n.asString());
+    if (it == type_index.end()) throw n.error("unknown module type '" + n.asString() + "'");
+    return it->second;
+  };
 
   std::vector<LayerSpec> layers;
   const YamlNode volumes = root["volumes"];

@@ -37,6 +37,27 @@ std::string gzMessage(gzFile_s* f) {
 
 }  // namespace
 
+std::string gunzipMaybe(std::string_view bytes, const std::string& source) {
+  if (bytes.size() < 2 || static_cast<unsigned char>(bytes[0]) != 0x1f || static_cast<unsigned char>(bytes[1]) != 0x8b)
+    return std::string(bytes);
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(source + ": cannot inflate: out of memory");
+  std::string text;
+  char buffer[1 << 16];
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  zs.avail_in = static_cast<uInt>(std::min<std::size_t>(bytes.size(), kMaxGzChunk));
+  int code = Z_OK;
+  while (code == Z_OK) {
+    zs.next_out = reinterpret_cast<Bytef*>(buffer);
+    zs.avail_out = sizeof buffer;
+    code = inflate(&zs, Z_NO_FLUSH);
+    text.append(buffer, sizeof buffer - zs.avail_out);
+  }
+  inflateEnd(&zs);
+  if (code != Z_STREAM_END) throw Error(source + ": cannot inflate: " + (zs.msg ? zs.msg : "truncated gzip data"));
+  return text;
+}
+
 std::string readMaybeGzipped(const fs::path& file) {
   std::error_code ec;
   const auto file_size = fs::file_size(file, ec);

@@ -21,6 +21,8 @@ namespace efgnn::io {
 
 /// Reads a whole file, gzip-compressed or plain (zlib recognises the gzip magic bytes).
 std::string readMaybeGzipped(const std::filesystem::path& file);
+/// The same for bytes in memory (data compiled into the program); `source` names them in errors.
+std::string gunzipMaybe(std::string_view bytes, const std::string& source);
 /// Writes `text` to `file` atomically (temporary file + rename), gzip-compressed when `gzip`.
 void writeMaybeGzipped(const std::filesystem::path& file, const std::string& text, bool gzip);
 /// Writes `text` to `out`'s temporary file and leaves the commit to the caller (files that must

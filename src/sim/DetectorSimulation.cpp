@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 #include <limits>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
@@ -35,6 +36,54 @@ Vec3 surfaceNormal(const Surface& s, const Vec3& pos) {
   return {pos.x / r, pos.y / r, 0};
 }
 
+/// A track's path near a point, by 3D path length s from it (negative: backwards): a helix in
+/// the solenoid field, a straight line for a neutral particle.
+class Trajectory {
+ public:
+  Trajectory(const Vec3& pos, const Vec3& mom, int charge, double bfield) : pos_(pos) {
+    const double p = mom.norm(), pt = mom.perp();
+    dir_ = mom * (1 / p);
+    straight_ = charge == 0 || pt < 1e-9;
+    if (straight_) return;
+    radius_ = pt / (units::kMomentumToRadius * std::abs(charge) * bfield);
+    h_ = charge * bfield > 0 ? -1.0 : 1.0;  // +1: counter-clockwise seen from +z
+    const double phi0 = std::atan2(mom.y, mom.x);
+    cx_ = pos.x - h_ * radius_ * std::sin(phi0);
+    cy_ = pos.y + h_ * radius_ * std::cos(phi0);
+    theta0_ = std::atan2(pos.y - cy_, pos.x - cx_);
+    sin_ = pt / p;
+    cos_ = mom.z / p;
+  }
+  Vec3 at(double s) const {
+    if (straight_) return pos_ + dir_ * s;
+    const double th = theta0_ + h_ * s * sin_ / radius_;
+    return {cx_ + radius_ * std::cos(th), cy_ + radius_ * std::sin(th), pos_.z + s * cos_};
+  }
+  Vec3 direction(double s) const {
+    if (straight_) return dir_;
+    const double th = theta0_ + h_ * s * sin_ / radius_;
+    return {-h_ * sin_ * std::sin(th), h_ * sin_ * std::cos(th), cos_};
+  }
+  /// Path length to the plane through `point` with unit `normal`, by Newton's method from s = 0;
+  /// nullopt when it does not converge (the track runs along the plane).
+  std::optional<double> toPlane(const Vec3& point, const Vec3& normal) const {
+    double s = 0;
+    for (int i = 0; i < 20; ++i) {
+      const double slope = normal.dot(direction(s));
+      if (std::abs(slope) < 1e-6) return std::nullopt;
+      const double step = normal.dot(at(s) - point) / slope;
+      s -= step;
+      if (std::abs(step) < 1e-9) return s;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  Vec3 pos_, dir_;
+  bool straight_ = true;
+  double radius_ = 0, h_ = 1, cx_ = 0, cy_ = 0, theta0_ = 0, sin_ = 1, cos_ = 0;
+};
+
 /// Hits collected during the event, before sorting and numbering.
 struct SimHit {
   std::uint32_t module;
@@ -51,6 +100,7 @@ struct DetectorSimulation::Work {
   std::vector<Particle> particles;
   std::vector<SimHit> hits;
   std::vector<std::uint32_t> module_buffer;
+  std::vector<std::pair<double, std::uint32_t>> crossed_buffer;
   std::uint64_t next_id = 1;
   double efficiency = 1;
   double noise_rate = 0;
@@ -148,12 +198,17 @@ void DetectorSimulation::recordHit(Work& w, std::size_t index, const Module& m, 
       clusters[k] = {static_cast<float>(x), static_cast<float>(y), static_cast<float>(z)};
     }
     hit.point.clusters = clusters;
+  } else if (config_.smear && m.placement) {
+    // As TrackML's digitisation: the centre of the cell the track crossed (the resolution is
+    // pitch / sqrt(12)); cells counted from the module's lower edge in v and from its axis in u.
+    meas.v = -m.half_v + (std::floor((truth.v + m.half_v) / t.pitch_v) + 0.5) * t.pitch_v;
+    meas.u = (std::floor(truth.u / t.pitch_u) + 0.5) * t.pitch_u;
   } else if (config_.smear) {
     meas.u += w.rng.normal() * t.sigma_u;
     meas.v += w.rng.normal() * t.sigma_v;
   }
-  meas.u = std::clamp(meas.u, -0.5 * t.width, 0.5 * t.width);
-  meas.v = std::clamp(meas.v, -0.5 * t.length, 0.5 * t.length);
+  meas.v = std::clamp(meas.v, -m.half_v, m.half_v);
+  meas.u = std::clamp(meas.u, -m.halfWidthAt(meas.v), m.halfWidthAt(meas.v));
   double x, y, z;
   detector_.toGlobal(m, meas, x, y, z);
   hit.point.x = static_cast<float>(x);
@@ -163,10 +218,52 @@ void DetectorSimulation::recordHit(Work& w, std::size_t index, const Module& m, 
   ++w.particles[index].nhits;
 }
 
+double DetectorSimulation::crossPlacedModules(Work& w, std::size_t index, const Surface& s, const Vec3& pos,
+                                              const Vec3& mom) const {
+  const int charge = w.particles[index].charge;
+  const Trajectory track(pos, mom, charge, detector_.config.bfield);
+  // The track meets the shell's middle at pos; the module planes lie within [inner, outer]
+  // along the shell's normal, so within `reach` of pos along the track (a millimetre spare).
+  const double cos_inc = std::max(0.02, std::abs(surfaceNormal(s, pos).dot(track.direction(0))));
+  const double reach = std::min((0.5 * (s.outer - s.inner) + 1.0) / cos_inc, 500.0);
+  const double phi0 = pos.phi();
+  double dphi_lo = 0, dphi_hi = 0, lo = 1e30, hi = -1e30;
+  constexpr int kSamples = 8;
+  for (int k = 0; k <= kSamples; ++k) {
+    const Vec3 q = track.at(reach * (2.0 * k / kSamples - 1));
+    const double dphi = units::wrapAngle(q.phi() - phi0);
+    dphi_lo = std::min(dphi_lo, dphi);
+    dphi_hi = std::max(dphi_hi, dphi);
+    const double second = s.kind == SurfaceKind::Cylinder ? q.z : q.perp();
+    lo = std::min(lo, second);
+    hi = std::max(hi, second);
+  }
+  detector_.modulesNear(s, phi0 + dphi_lo, phi0 + dphi_hi, lo, hi, w.module_buffer);
+  std::vector<std::pair<double, std::uint32_t>>& crossed = w.crossed_buffer;
+  crossed.clear();
+  for (auto id : w.module_buffer) {
+    const Module& m = detector_.modules[id];
+    const auto at = track.toPlane(m.placement->centre, m.placement->normal);
+    if (!at || std::abs(*at) > reach) continue;
+    const Vec3 q = track.at(*at);
+    if (detector_.contains(m, detector_.toLocal(m, q.x, q.y, q.z))) crossed.emplace_back(*at, id);
+  }
+  std::sort(crossed.begin(), crossed.end());
+  double thickness = 0;
+  for (const auto& [at, id] : crossed) {
+    const Module& m = detector_.modules[id];
+    thickness += detector_.typeOf(m).thickness_x0;
+    if (charge != 0) recordHit(w, index, m, track.at(at), track.direction(at) * mom.norm());
+  }
+  return thickness;
+}
+
 void DetectorSimulation::crossSurface(Work& w, std::size_t index, const Surface& s,
                                       const Vec3& pos, Vec3& mom, bool& stopped) const {
   double thickness = s.thickness_x0;
-  if (!s.passive) {
+  if (s.placed) {
+    thickness = crossPlacedModules(w, index, s, pos, mom);
+  } else if (!s.passive) {
     detector_.modulesAt(s, pos.x, pos.y, pos.z, w.module_buffer);
     if (w.module_buffer.empty()) return;  // through a gap between modules
     thickness = 0;
@@ -440,7 +537,11 @@ void DetectorSimulation::addNoise(Work& w) const {
   for (std::uint64_t i = 0; i < n; ++i) {
     const Module& m = detector_.modules[w.rng.below(n_modules)];
     const ModuleType& t = detector_.typeOf(m);
-    const LocalPoint local{w.rng.uniform(-0.5, 0.5) * t.width, w.rng.uniform(-0.5, 0.5) * t.length};
+    // Uniform over the active area: points of the enclosing rectangle outside a trapezoid are
+    // drawn again.
+    const double half_u = std::max(m.half_u_min, m.half_u_max);
+    LocalPoint local{w.rng.uniform(-1, 1) * half_u, w.rng.uniform(-1, 1) * m.half_v};
+    while (!detector_.contains(m, local)) local = {w.rng.uniform(-1, 1) * half_u, w.rng.uniform(-1, 1) * m.half_v};
     double x, y, z;
     detector_.toGlobal(m, local, x, y, z);
     SimHit hit;
@@ -461,7 +562,7 @@ void DetectorSimulation::addNoise(Work& w) const {
 
 Event DetectorSimulation::simulate(std::uint64_t event_id, std::vector<Particle> particles,
                                    Rng& rng) const {
-  Work w{rng, std::move(particles), {}, {}, 1, 1, 0, 0};
+  Work w{rng, std::move(particles), {}, {}, {}, 1, 1, 0, 0};
   for (const auto& p : w.particles) w.next_id = std::max(w.next_id, p.particle_id + 1);
   w.efficiency = config_.hit_efficiency.value_or(detector_.config.hit_efficiency);
   w.noise_rate = config_.noise ? config_.noise_hits_per_module.value_or(detector_.config.noise_hits_per_module) : 0;

@@ -57,6 +57,9 @@ class DetectorSimulation {
   void propagateNeutral(Work& w, std::size_t index) const;
   void crossSurface(Work& w, std::size_t index, const Surface& s, const Vec3& pos, Vec3& mom,
                     bool& stopped) const;
+  /// Records the hits of a track crossing a shell of placed modules at `pos` (in the order it
+  /// crosses them); returns the material crossed at normal incidence.
+  double crossPlacedModules(Work& w, std::size_t index, const Surface& s, const Vec3& pos, const Vec3& mom) const;
   void recordHit(Work& w, std::size_t index, const Module& m, const Vec3& pos,
                  const Vec3& mom) const;
   void addNoise(Work& w) const;

@@ -49,7 +49,7 @@ TEST(InputValidation, DetectorSimulationRanges) {
 }
 
 TEST(InputValidation, DetectorYamlNoiseAndModuleCountsAreBounded) {
-  const std::string preset = detectorPresetText("trackml");
+  const std::string preset = detectorPresetText("itk");  // a tiled detector: it has n_phi
   // The value of the first `key: NUMBER` replaced by `value`.
   const auto with = [&](const std::string& key, const std::string& value) {
     std::string yaml = preset;
