@@ -28,7 +28,7 @@ void addBuildModuleMapCommand(CLI::App& app) {
       ->required()
       ->expected(1, -1);
   cmd->add_option("--out", o->out, "Module map file to write (.h5)")->required();
-  cmd->add_option("--detector", o->detector, "Detector (default: detector.yaml beside the events)");
+  cmd->add_option("--detector", o->detector, kEventsDetectorHelp);
   cmd->add_option("--min-pt", o->map.min_pt, "Particles with pT below [GeV] do not teach the map")->capture_default_str();
   cmd->add_option("--min-hits", o->map.min_hits, "Particles with fewer hits do not teach the map")->capture_default_str();
   cmd->add_flag("--no-electrons,!--electrons", o->map.no_electrons, "Leave out electrons (default) or use them");

@@ -1,5 +1,7 @@
 #include "cli/Common.hpp"
 
+#include "io/TrackMLCsv.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cctype>
@@ -14,6 +16,7 @@
 
 #include "core/Error.hpp"
 #include "geometry/DetectorConfig.hpp"
+#include "io/TrackMLCsv.hpp"
 
 namespace efgnn::cli {
 
@@ -81,13 +84,17 @@ std::optional<Detector> detectorOfEvents(const std::string& explicit_choice, con
   if (!explicit_choice.empty()) return loadDetector(explicit_choice);
   const auto beside = std::filesystem::path(events) / "detector.yaml";
   if (std::filesystem::exists(beside)) return loadDetector(beside.string());
+  // TrackML-format events without a description come from the real TrackML detector (the
+  // data set as distributed); efgnn's own simulations always write detector.yaml.
+  std::error_code ec;
+  if (std::filesystem::is_directory(events, ec) && !listTrackMLEvents(events).empty()) return loadDetector("trackml");
   return std::nullopt;
 }
 
 Detector requireDetectorOfEvents(const std::string& explicit_choice, const std::string& events) {
   auto det = detectorOfEvents(explicit_choice, events);
   if (!det)
-    throw Error(events + ": no detector.yaml beside the events; say which detector with --detector (trackml, itk or a YAML file)");
+    throw Error(events + ": no detector.yaml beside the events; say which detector with --detector (trackml, itk, a YAML file or a detectors.csv)");
   return std::move(*det);
 }
 

@@ -30,8 +30,14 @@ inline constexpr int kMaxThreads = 1024;
 /// [0, kMaxThreads]. Call after all subcommands are added.
 void checkNumericOptions(CLI::App& app);
 
+/// Help texts of --detector: where a detector is chosen, and where the events' own is the default.
+inline constexpr const char* kDetectorHelp = "Preset (trackml: the real TrackML detector, itk), YAML file or TrackML detectors.csv[.gz]";
+inline constexpr const char* kEventsDetectorHelp =
+    "Detector: preset, YAML file or detectors.csv (default: detector.yaml beside the events, else trackml for TrackML CSV events)";
+
 /// The detector of an events directory: `explicit_choice` if given (a preset or YAML file),
-/// else the detector.yaml that `efgnn simulate` writes beside the events; nullopt if neither.
+/// else the detector.yaml that `efgnn simulate` writes beside the events, else the real TrackML
+/// detector for a directory of TrackML CSV events; nullopt if none applies.
 std::optional<Detector> detectorOfEvents(const std::string& explicit_choice, const std::string& events);
 /// Same, but an error when there is no detector to be found.
 Detector requireDetectorOfEvents(const std::string& explicit_choice, const std::string& events);

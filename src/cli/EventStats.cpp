@@ -48,7 +48,7 @@ void addEventStatsCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("event-stats", "Check events (ids, truth, module ids) and summarise them");
   cmd->add_option("EVENTS", o->input, "Directory of CSV/HDF5 events, or an .h5 file")->required();
   cmd->add_option("--detector", o->detector,
-                  "Check module ids against this detector (default: EVENTS/detector.yaml if present)");
+                  kEventsDetectorHelp);
   cmd->add_option("--threads", o->threads, "Worker threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {

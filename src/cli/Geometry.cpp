@@ -3,6 +3,7 @@
 #include <map>
 
 #include "cli/Commands.hpp"
+#include "cli/Common.hpp"
 #include "core/Json.hpp"
 #include "geometry/DetectorConfig.hpp"
 
@@ -15,7 +16,7 @@ void addGeometryCommand(CLI::App& app) {
   };
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("geometry", "Summarise a detector: volumes, layers, modules");
-  cmd->add_option("--detector", opt->detector, "Preset (trackml, itk) or YAML file")->capture_default_str();
+  cmd->add_option("--detector", opt->detector, kDetectorHelp)->capture_default_str();
   cmd->add_flag("--json", opt->json, "One JSON object on stdout");
   cmd->callback([opt] {
     const Detector det = loadDetector(opt->detector);

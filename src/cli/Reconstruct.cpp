@@ -191,7 +191,7 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_option("--events", o->events, "Events (CSV or HDF5 directory)")->required();
   cmd->add_option("--module-map", o->module_map, "Module map (efgnn build-module-map)")->required();
   cmd->add_option("--out", o->out, "Output directory: tracks CSV per event, reconstruction.json")->required();
-  cmd->add_option("--detector", o->detector, "Detector preset or YAML (default: the events' detector.yaml)");
+  cmd->add_option("--detector", o->detector, kEventsDetectorHelp);
   cmd->add_option("--builder", o->builder, "Track builder: cc or walk")->capture_default_str();
   cmd->add_option("--cut", o->cc.score_cut, "cc: edge score cut")->capture_default_str();
   cmd->add_option("--edge-cut", o->edge_cut, "Edge cut of the edge metrics")->capture_default_str();

@@ -18,7 +18,7 @@
 #include "core/Yaml.hpp"
 #include "geometry/DetectorConfig.hpp"
 #include "io/EventStoreH5.hpp"
-#include "io/HepMC3Reader.hpp"
+#include "io/HepMCReader.hpp"
 #include "io/TrackMLCsv.hpp"
 #include "sim/EventSimulator.hpp"
 #include "sim/HardScatter.hpp"
@@ -72,7 +72,7 @@ std::shared_ptr<const ParticleSource> makeSource(const SimulateOptions& o, bool 
     combined->add(std::make_shared<ParticleListSource>(
         std::vector<std::vector<Particle>>{readTrackMLParticles(o.particles_csv)}, o.particles_csv));
   } else if (!o.hepmc.empty()) {
-    combined->add(std::make_shared<ParticleListSource>(readHepMC3(o.hepmc), o.hepmc));
+    combined->add(std::make_shared<ParticleListSource>(readHepMC(o.hepmc), o.hepmc));
   } else if (o.gun) {
     ParticleGunConfig g;
     g.count = o.gun_count;
@@ -138,11 +138,6 @@ Json simulationManifest(const SimulateOptions& o, const ParticleSource& source, 
   return m;
 }
 
-/// The geometry travels with the events, so later stages need not be told the detector.
-std::string detectorText(const SimulateOptions& o) {
-  const bool preset = o.detector == "trackml" || o.detector == "itk";
-  return preset ? detectorPresetText(o.detector) : readFile(o.detector);
-}
 
 /// The run whose events are already in --out, as its simulation.json describes it.
 struct EarlierRun {
@@ -153,7 +148,7 @@ struct EarlierRun {
 /// Refuses --resume when the events already in --out were made otherwise: only --events may
 /// grow (event i depends on the settings and i alone).
 void checkResumable(const SimulateOptions& o, const std::optional<EarlierRun>& earlier, const Json& manifest,
-                    const std::string& detector_yaml) {
+                    const DetectorFiles& detector) {
   const fs::path file = fs::path(o.out) / "simulation.json";
   if (!earlier) throw Error(o.out + ": no simulation.json, so nothing efgnn can resume; use another --out");
   std::string changes = settingsChanges(earlier->manifest, manifest.dump(), file.string(), {"events"});
@@ -161,8 +156,13 @@ void checkResumable(const SimulateOptions& o, const std::optional<EarlierRun>& e
     changes += "  events: " + std::to_string(earlier->events) + " -> " + std::to_string(o.events) +
                " (--resume may add events, not drop them)\n";
   const fs::path geometry = fs::path(o.out) / "detector.yaml";
-  if (fs::exists(geometry) && readFile(geometry) != detector_yaml)
+  if (fs::exists(geometry) && readFile(geometry) != detector.yaml)
     changes += "  detector geometry: differs from " + geometry.string() + "\n";
+  if (!detector.modules_file.empty()) {
+    const fs::path copy = fs::path(o.out) / detector.modules_copy_name;
+    if (fs::exists(copy) && fileFingerprint(copy) != fileFingerprint(detector.modules_file))
+      changes += "  detector modules: " + detector.modules_file.string() + " differs from " + copy.string() + "\n";
+  }
   if (!changes.empty())
     throw Error(o.out + ": the settings differ from those of the events being resumed:\n" + changes +
                 "(resume with the same settings, or use another --out)");
@@ -206,7 +206,10 @@ void runSimulate(const SimulateOptions& o, bool pileup_given) {
       earlier->events = YamlNode::parse(earlier->manifest, file.string()).get("events", 0LL);
     }
     const std::uint64_t done_units = earlier ? static_cast<std::uint64_t>(std::max(0LL, earlier->events)) / per_file : units;
+    // The geometry travels with the events, so later stages need not be told the detector.
+    const DetectorFiles detector_files = detectorFilesOf(o.detector);
     std::vector<std::string> outputs{"simulation.json", "detector.yaml"};
+    if (!detector_files.modules_file.empty()) outputs.push_back(detector_files.modules_copy_name);
     for (std::uint64_t u = 0; u < units; ++u) {
       bool all = true;
       for (const auto& f : outputsOf(o, o.first_event + u * per_file)) {
@@ -221,12 +224,13 @@ void runSimulate(const SimulateOptions& o, bool pileup_given) {
     if (existing && !o.resume && !o.force)
       throw Error(o.out + ": already holds events; use --resume to continue that run or --force to replace it");
     const Json manifest = simulationManifest(o, *source, det, sc);
-    const std::string detector_yaml = detectorText(o);
     if (o.force) out_dir.clearForForce();
-    if (o.resume && existing) checkResumable(o, earlier, manifest, detector_yaml);
+    if (o.resume && existing) checkResumable(o, earlier, manifest, detector_files);
     out_dir.record(outputs);
     writeFileAtomically(fs::path(o.out) / "simulation.json", manifest.dump(2) + "\n");
-    writeFileAtomically(fs::path(o.out) / "detector.yaml", detector_yaml);
+    if (!detector_files.modules_file.empty())
+      writeFileAtomically(fs::path(o.out) / detector_files.modules_copy_name, readFile(detector_files.modules_file));
+    writeFileAtomically(fs::path(o.out) / "detector.yaml", detector_files.yaml);
   }
 
   struct EventSummary {
@@ -306,7 +310,7 @@ void runSimulate(const SimulateOptions& o, bool pileup_given) {
 void addSimulateCommand(CLI::App& app) {
   auto o = std::make_shared<SimulateOptions>();
   auto* cmd = app.add_subcommand("simulate", "Simulate collision events in a detector");
-  cmd->add_option("--detector", o->detector, "Preset (trackml, itk) or YAML file")->capture_default_str();
+  cmd->add_option("--detector", o->detector, kDetectorHelp)->capture_default_str();
   auto* pileup = cmd->add_option("--pileup", o->pileup, "Mean number of minimum-bias collisions")
                      ->capture_default_str()
                      ->check(numberIn(0, MinimumBiasConfig::kMaxPileup));
@@ -317,7 +321,7 @@ void addSimulateCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(integerIn(0, kEventIdLimit - 1));
   cmd->add_option("--particles", o->particles_csv, "Simulate the particles of a TrackML particles.csv");
-  cmd->add_option("--hepmc", o->hepmc, "Simulate the final-state particles of a HepMC3 ASCII file");
+  cmd->add_option("--hepmc", o->hepmc, "Simulate the final-state particles of a HepMC ASCII file (HepMC2 IO_GenEvent or HepMC3)");
   cmd->add_flag("--gun", o->gun, "Particle gun instead of collisions");
   cmd->add_option("--gun-count", o->gun_count, "Gun: particles per event")
       ->capture_default_str()

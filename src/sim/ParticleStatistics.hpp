@@ -38,6 +38,7 @@ struct CalibrationCheck {
   double simulated = 0, reference = 0;
   double tolerance = 0;  // allowed |simulated - reference|
   bool relative = false; // tolerance as a fraction of the reference
+  bool checked = true;   // false: shown for information, always passes
   bool passed() const;
 };
 

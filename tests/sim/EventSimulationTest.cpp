@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 #include "core/Parallel.hpp"
@@ -7,6 +8,7 @@
 #include "io/TrackMLCsv.hpp"
 #include "sim/EventSimulator.hpp"
 #include "sim/HardScatter.hpp"
+#include "sim/HitStatistics.hpp"
 #include "sim/MinimumBias.hpp"
 #include "sim/ParticleStatistics.hpp"
 
@@ -94,13 +96,14 @@ TEST(Calibration, BuiltInGeneratorsMatchTheRealTrackmlEvent) {
   const ParticleStatistics ref = computeParticleStatistics({real});
   EXPECT_EQ(ref.particles_per_event, 12263);
   const EventSimulator sim(ttbarPileup(200), trackml(), {}, 1);
-  std::vector<std::vector<Particle>> lists(5);
-  std::vector<std::size_t> hits(5);
-  parallelFor(5, 0, [&](std::size_t i) {
-    Event e = sim.simulate(i);
-    hits[i] = e.hits.size();
-    lists[i] = std::move(e.particles);
-  });
+  std::vector<Event> events(5);
+  parallelFor(5, 0, [&](std::size_t i) { events[i] = sim.simulate(i); });
+  std::vector<std::vector<Particle>> lists;
+  std::vector<std::size_t> hits;
+  for (const Event& e : events) {
+    lists.push_back(e.particles);
+    hits.push_back(e.hits.size());
+  }
   for (const auto& c : compareParticleStatistics(computeParticleStatistics(lists), ref))
     EXPECT_TRUE(c.passed()) << c.quantity << ": simulated " << c.simulated << ", TrackML "
                             << c.reference << ", tolerance " << c.tolerance
@@ -113,6 +116,44 @@ TEST(Calibration, BuiltInGeneratorsMatchTheRealTrackmlEvent) {
     EXPECT_GT(l.size(), 9000u);
     EXPECT_LT(l.size(), 16000u);
   }
+
+  // Hit level, against the real TrackML event (thinned): every checked row of the table.
+  const Event real_event = readTrackMLEvent(EFGNN_SHARED_DATA "/trackml", 1);
+  const auto checks = compareHitStatistics(computeHitStatistics(events), computeHitStatistics({real_event}));
+  EXPECT_GT(checks.size(), 60u);  // 9 hits-per-particle bins, 9 volumes, 48 layers, overlaps
+  for (const auto& c : checks)
+    EXPECT_TRUE(c.passed()) << c.quantity << ": simulated " << c.simulated << ", TrackML " << c.reference
+                            << ", tolerance " << c.tolerance;
+}
+
+TEST(Calibration, HitStatisticsCountWhatTheyClaim) {
+  // Two particles: one with 3 hits on 3 layers, one with 2 hits on one layer; one noise hit.
+  Event e;
+  const auto hit = [&](std::uint64_t id, int volume, int layer, std::uint64_t particle) {
+    SpacePoint h;
+    h.hit_id = id;
+    h.volume_id = volume;
+    h.layer_id = layer;
+    h.module_id = 1;
+    e.hits.push_back(h);
+    HitTruth t;
+    t.particle_id = particle;
+    e.truth.push_back(t);
+  };
+  hit(1, 8, 2, 1), hit(2, 8, 4, 1), hit(3, 8, 6, 1), hit(4, 8, 2, 2), hit(5, 8, 2, 2), hit(6, 13, 2, 0);
+  Particle a, b;
+  a.particle_id = 1, a.charge = 1, a.momentum = {3, 0, 0};
+  b.particle_id = 2, b.charge = -1, b.momentum = {0.7, 0, 0.7 * std::sinh(1.5)};
+  e.particles = {a, b};
+  const HitStatistics s = computeHitStatistics({e});
+  EXPECT_DOUBLE_EQ(s.noise_fraction.value, 1.0 / 6);
+  EXPECT_DOUBLE_EQ(s.overlap_fraction.value, 0.5);
+  EXPECT_DOUBLE_EQ(s.volume_fraction.at(8).value, 5.0 / 6);
+  EXPECT_DOUBLE_EQ(s.layer_fraction.at({8, 2}).value, 3.0 / 6);
+  EXPECT_DOUBLE_EQ(s.hits_per_particle_vs_pt[3].value, 3);  // 2-5 GeV
+  EXPECT_DOUBLE_EQ(s.hits_per_particle_vs_pt[1].value, 2);  // 0.5-1 GeV
+  EXPECT_DOUBLE_EQ(s.hits_per_particle_vs_eta[0].value, 3);
+  EXPECT_DOUBLE_EQ(s.hits_per_particle_vs_eta[1].value, 2);
 }
 
 }  // namespace
