@@ -416,9 +416,50 @@ TEST_F(CliWithGraphs, ReconstructTracksEndToEnd) {
 }
 
 TEST_F(Cli, CalibrationJson) {
-  const Result r = run("calibration --reference " EFGNN_SHARED_DATA "/trackml/event000001000-particles.csv --events 3 --json");
+  Result r = run("calibration --reference " EFGNN_SHARED_DATA "/trackml/event000001000-particles.csv --events 3 --json");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("\"all_passed\": true"), std::string::npos) << r.out;
+  // Hit level: the simulation on the real detector against the real (thinned) event.
+  r = run("calibration --reference-events " EFGNN_SHARED_DATA "/trackml --events 2 --json");
+  EXPECT_EQ(r.status, 0) << r.out;
+  for (const char* text : {"\"hit_checks\"", "fraction of hits in volume 17 layer 4", "\"all_passed\": true"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << " in " << r.out;
+  r = run("calibration --events 1");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("--reference-events"), std::string::npos) << r.out;
+}
+
+// The real TrackML event (REFERENCE.md section 13) as distributed, without a detector.yaml:
+// every stage takes the real TrackML detector for it, and a model trained on efgnn's
+// simulation scores it and finds its tracks.
+TEST_F(CliWithGraphs, RealTrackMLEventThroughTheWholeChain) {
+  const std::string real = EFGNN_SHARED_DATA "/trackml";
+  if (!fs::exists(fs::path(real) / "event000000001-hits.csv.gz")) GTEST_SKIP() << "no shared TrackML event";
+  ASSERT_FALSE(fs::exists(fs::path(real) / "detector.yaml"));
+  Result r = run("event-stats " + real + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"detector_checked\": \"trackml\""), std::string::npos) << r.out;
+  r = run("build-module-map --events " + real + " --out " + path("real-map.h5") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = run("build-graphs --events " + real + " --module-map " + path("real-map.h5") + " --split 0,0,100 --out " +
+          path("real-graphs") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"nodes_per_event\": 5527"), std::string::npos) << "every hit, noise included: " << r.out;
+  r = run("graph-stats --graphs " + path("real-graphs") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"graph_efficiency\": 1,"), std::string::npos) << "a map learnt from the event itself" << r.out;
+
+  // A model trained on simulated events of the (real) trackml detector.
+  ASSERT_NO_FATAL_FAILURE(makeGraphs("max_epochs: 2\n"));
+  ASSERT_EQ(run("train --config " + path("tiny.yaml") + " --out " + path("run")).status, 0);
+  r = run("eval --model " + path("run/best.pt") + " --graphs " + path("real-graphs") + " --split test --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"edgewise_efficiency\""), std::string::npos) << r.out;
+  r = run("reconstruct --model " + path("run/best.pt") + " --events " + real + " --module-map " + path("real-map.h5") +
+          " --threads 1 --out " + path("real-tracks") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"track_efficiency\""), std::string::npos) << r.out;
+  EXPECT_EQ(readFile(fs::path(path("real-tracks")) / "event000000001-tracks.csv").rfind("track_id,hit_id\n", 0), 0u);
 }
 
 }  // namespace
