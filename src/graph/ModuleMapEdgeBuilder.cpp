@@ -20,6 +20,19 @@ ModuleMapEdgeBuilder::Resolution ModuleMapEdgeBuilder::resolutionOf(const Detect
     sv = t.sigma_u / (std::sqrt(2.0) * std::sin(half));
   }
   const bool barrel = m.kind == SurfaceKind::Cylinder;
+  if (m.placement && !t.isStereo()) {
+    // A flat module placed anywhere (tilted in the barrel, trapezoids in the endcaps): the
+    // local resolutions projected onto r, r-phi and z at its centre.
+    const Placement& p = *m.placement;
+    const double r = std::max(p.centre.perp(), 1e-6);
+    const Vec3 radial{p.centre.x / r, p.centre.y / r, 0}, tangential{-p.centre.y / r, p.centre.x / r, 0};
+    const auto along = [&](const Vec3& axis) {
+      return std::hypot(su * p.axis_u.dot(axis), sv * p.axis_v.dot(axis));
+    };
+    const double leak = barrel ? 0 : sv * std::max(m.half_u_min, m.half_u_max);
+    return {static_cast<float>(along(tangential)), static_cast<float>(leak), static_cast<float>(along(radial)),
+            static_cast<float>(along(Vec3{0, 0, 1})), static_cast<float>(t.thickness_x0), barrel};
+  }
   // On a flat disk module the tangential axis u is the r-phi direction only on the module's
   // centre line; up to half a width away, the coarse radial resolution leaks into phi.
   const double leak = barrel ? 0 : sv * 0.5 * t.width;
