@@ -17,7 +17,7 @@
 #include "io/EventStoreH5.hpp"
 #include "io/GraphStoreH5.hpp"
 #include "io/H5File.hpp"
-#include "io/HepMC3Reader.hpp"
+#include "io/HepMCReader.hpp"
 #include "io/TrackMLCsv.hpp"
 
 namespace efgnn {
@@ -43,25 +43,25 @@ TEST(InputValidation, HepMC3UnknownUnitsAreAnError) {
   TempDir dir;
   const auto file = dir / "units.hepmc3";
   writeHepMC(file, 100, 1);
-  ASSERT_EQ(readHepMC3(file).size(), 1u);
+  ASSERT_EQ(readHepMC(file).size(), 1u);
   std::string text = test::readText(file);
   const auto at = text.find("U MEV MM");
   ASSERT_NE(at, std::string::npos) << text;
   text.replace(at, 8, "U KEV MM");
   test::writeText(file, text);
-  expectError([&] { readHepMC3(file); }, {file.string() + ":", "event 17", "unknown momentum unit 'KEV'", "GEV and MEV"});
+  expectError([&] { readHepMC(file); }, {file.string() + ":", "event 17", "unknown momentum unit 'KEV'", "GEV and MEV"});
   text.replace(at, 8, "U GEV NM");
   test::writeText(file, text);
-  expectError([&] { readHepMC3(file); }, {"unknown length unit 'NM'", "MM and CM"});
+  expectError([&] { readHepMC(file); }, {"unknown length unit 'NM'", "MM and CM"});
 }
 
 TEST(InputValidation, HepMC3NonFiniteMomentumOrVertexIsAnError) {
   TempDir dir;
   const auto file = dir / "nan.hepmc3";
   writeHepMC(file, std::nan(""), 1);
-  expectError([&] { readHepMC3(file); }, {file.string(), "event 1 (number 17)", "pdg 211", "non-finite momentum"});
+  expectError([&] { readHepMC(file); }, {file.string(), "event 1 (number 17)", "pdg 211", "non-finite momentum"});
   writeHepMC(file, 100, std::numeric_limits<double>::infinity());
-  expectError([&] { readHepMC3(file); }, {file.string(), "non-finite production vertex"});
+  expectError([&] { readHepMC(file); }, {file.string(), "non-finite production vertex"});
 }
 
 TEST(InputValidation, WritersRefuseNonFiniteParticles) {
