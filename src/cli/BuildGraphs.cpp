@@ -34,6 +34,7 @@ struct Options {
   ModuleMapEdgeBuilder::Config map_builder;
   GeometricEdgeBuilder::Config geometric;
   int threads = 0;
+  bool cell_features = false;
   bool resume = false, force = false, json = false;
 };
 
@@ -66,6 +67,8 @@ std::map<std::string, std::string> buildSettings(const Options& o, const Detecto
     s["min_dr_for_z0"] = text(o.geometric.min_dr_for_z0);
   }
   s["hard_cut_pt"] = config.hard_cut_pt ? text(*config.hard_cut_pt) : "none";
+  // Recorded only when on, so that graphs built before the option existed still resume.
+  if (config.cell_features) s["cell_features"] = "true";
   return s;
 }
 
@@ -79,6 +82,7 @@ void run(const Options& o) {
   else throw Error("--builder: expected module-map or geometric, got '" + o.builder + "'");
   GraphConstructor::Config config;
   if (!o.hard_cut_pt.empty()) config.hard_cut_pt = o.hard_cut_pt[0];
+  config.cell_features = o.cell_features;
   const GraphConstructor constructor(det, builder, config);
 
   const EventDirectory events(o.events);
@@ -89,7 +93,7 @@ void run(const Options& o) {
   manifest.builder = builder->name();
   manifest.module_map = fs::absolute(o.module_map).string();
   manifest.hard_cut_pt = config.hard_cut_pt;
-  manifest.node_features = nodeFeatureNames(constructor.withClusters());
+  manifest.node_features = nodeFeatureNames(constructor.withClusters(), constructor.withCells());
   manifest.edge_features = edgeFeatureNames();
   manifest.split_seed = o.split_seed;
   manifest.splits = splitEvents(ids, o.split, o.split_seed);
@@ -179,7 +183,7 @@ void addBuildGraphsCommand(CLI::App& app) {
   cmd->add_option("--events", o->events, "Directory of events")->required();
   cmd->add_option("--module-map", o->module_map, "Module map file (efgnn build-module-map)")->required();
   cmd->add_option("--out", o->out, "Output directory for the graphs and manifest.json")->required();
-  cmd->add_option("--detector", o->detector, "Detector (default: detector.yaml beside the events)");
+  cmd->add_option("--detector", o->detector, kEventsDetectorHelp);
   cmd->add_option("--builder", o->builder, "module-map, or the geometric baseline")->capture_default_str();
   cmd->add_option("--hard-cut-pt", o->hard_cut_pt, "Keep only hits of particles above this pT [GeV]")->expected(1);
   cmd->add_option("--split", o->split, "train,val,test percentages")->delimiter(',')->expected(3);
@@ -190,6 +194,8 @@ void addBuildGraphsCommand(CLI::App& app) {
   cmd->add_option("--max-phi-slope", o->geometric.max_phi_slope, "Geometric: |dphi| <= this x |dr| [rad/mm] (+ --phi-resolution)")->capture_default_str();
   cmd->add_option("--phi-resolution", o->geometric.phi_resolution, "Geometric: |dphi| allowance beyond the slope cut [rad]")->capture_default_str();
   cmd->add_option("--max-z0", o->geometric.max_z0, "Geometric: |z0| cut [mm]")->capture_default_str();
+  cmd->add_flag("--cell-features", o->cell_features,
+                "Node features cell_count and cell_charge from the events' TrackML cells files");
   cmd->add_option("--threads", o->threads, "Worker threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--resume", o->resume, "Keep graphs already written");
   cmd->add_flag("--force", o->force, "Replace the graphs an earlier build-graphs wrote in --out (nothing else there)");

@@ -2,6 +2,7 @@
 // metrics, with the time each stage takes and the tracks written as CSV.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -86,6 +87,9 @@ void run(const Options& o) {
   map->checkDetector(det, o.module_map);
   GraphConstructor::Config graph_config;
   if (!o.hard_cut_pt.empty()) graph_config.hard_cut_pt = o.hard_cut_pt[0];
+  // A model trained on graphs with the cell features gets them here too.
+  const auto& names = ckpt.config.model.node_feature_names;
+  graph_config.cell_features = std::find(names.begin(), names.end(), "cell_count") != names.end();
   const GraphConstructor constructor(det, std::make_shared<ModuleMapEdgeBuilder>(map, det, o.map_builder), graph_config);
   std::unique_ptr<TrackBuilder> builder;
   if (o.builder == "cc") builder = std::make_unique<ConnectedComponentsBuilder>(o.cc);

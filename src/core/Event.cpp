@@ -30,6 +30,15 @@ void Event::validate(const std::string& source) const {
   if (!truth.empty() && truth.size() != hits.size())
     throw fail("truth has " + std::to_string(truth.size()) + " entries for " +
                std::to_string(hits.size()) + " hits");
+  if (!cells.empty() && cells.size() != hits.size())
+    throw fail("cells has " + std::to_string(cells.size()) + " entries for " +
+               std::to_string(hits.size()) + " hits");
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (!std::isfinite(cells[i].charge))
+      throw fail("hit " + std::to_string(hits[i].hit_id) + " has a non-finite cell charge");
+    if (cells[i].count == 0 && cells[i].charge != 0)
+      throw fail("hit " + std::to_string(hits[i].hit_id) + " has a cell charge but no cells");
+  }
   std::unordered_set<std::uint64_t> ids;
   ids.reserve(hits.size());
   for (const auto& h : hits) {

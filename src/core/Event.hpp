@@ -41,6 +41,14 @@ struct HitTruth {
   bool operator==(const HitTruth&) const = default;
 };
 
+/// The cells (pixels or strips) of a hit's cluster, summarised: TrackML `cells` files have one
+/// row per cell (hit_id, ch0, ch1, value). count 0 (and charge 0): no cells recorded for the hit.
+struct HitCells {
+  std::uint32_t count = 0;  // number of cells
+  float charge = 0;         // sum of the cells' `value` (deposited charge, TrackML units)
+  bool operator==(const HitCells&) const = default;
+};
+
 /// How a particle came to be.
 enum class Process : std::int32_t {
   Generator = 0,            // from the event generator (pile-up, hard scatter, particle list, gun)
@@ -52,7 +60,7 @@ const char* processName(Process p);
 
 struct Particle {
   std::uint64_t particle_id = 0;  // unique within the event, never 0
-  std::int32_t pdg = 0;           // PDG code; 0 when unknown (e.g. read from TrackML CSV)
+  std::int32_t pdg = 0;           // PDG code (TrackML: particle_type); 0 when unknown
   std::int32_t charge = 0;        // in units of e
   Vec3 vertex;                    // production vertex [mm]
   Vec3 momentum;                  // at production [GeV]
@@ -74,11 +82,13 @@ struct Event {
   std::vector<SpacePoint> hits;
   std::vector<HitTruth> truth;  // empty, or one entry per hit in the same order
   std::vector<Particle> particles;
+  std::vector<HitCells> cells;  // empty (no cells file), or one entry per hit in the same order
 
   bool hasTruth() const { return !truth.empty(); }
+  bool hasCells() const { return !cells.empty(); }
   std::size_t noiseHits() const;
-  /// Checks internal consistency (unique ids, truth size, finite numbers, particle references)
-  /// and throws Error naming `source` and the offending entry.
+  /// Checks internal consistency (unique ids, truth and cells sizes, finite numbers, particle
+  /// references) and throws Error naming `source` and the offending entry.
   void validate(const std::string& source) const;
   bool operator==(const Event&) const = default;
 };

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/Error.hpp"
+
 namespace efgnn {
 namespace {
 
@@ -30,11 +32,13 @@ HitCoordinates::HitCoordinates(const Event& event) {
   }
 }
 
-std::vector<std::string> nodeFeatureNames(bool with_clusters) {
+std::vector<std::string> nodeFeatureNames(bool with_clusters, bool with_cells) {
   std::vector<std::string> names{"r", "phi", "z", "eta"};
   if (with_clusters)
     for (const char* c : {"cluster_1", "cluster_2"})
       for (const char* q : {"r", "phi", "z", "eta"}) names.push_back(std::string(c) + "_" + q);
+  if (with_cells)
+    for (const char* c : {"cell_count", "cell_charge"}) names.push_back(c);
   return names;
 }
 
@@ -43,16 +47,23 @@ std::vector<std::string> edgeFeatureNames() {
 }
 
 std::vector<float> computeNodeFeatures(const Event& event, const std::vector<std::uint32_t>& nodes,
-                                       bool with_clusters, const FeatureScales& scales) {
+                                       bool with_clusters, bool with_cells, const FeatureScales& scales) {
+  if (with_cells && !nodes.empty() && !event.hasCells())
+    throw Error("event " + std::to_string(event.event_id) +
+                ": no cells, which the cell features (cell_count, cell_charge) need");
   std::vector<float> x;
-  x.reserve(nodes.size() * (with_clusters ? 12 : 4));
+  x.reserve(nodes.size() * ((with_clusters ? 12 : 4) + (with_cells ? 2 : 0)));
   for (const auto i : nodes) {
     const auto& h = event.hits[i];
     appendScaled(x, h.x, h.y, h.z, scales);
-    if (!with_clusters) continue;
-    for (int k = 0; k < 2; ++k) {
-      if (h.clusters) appendScaled(x, (*h.clusters)[k][0], (*h.clusters)[k][1], (*h.clusters)[k][2], scales);
-      else appendScaled(x, h.x, h.y, h.z, scales);
+    if (with_clusters)
+      for (int k = 0; k < 2; ++k) {
+        if (h.clusters) appendScaled(x, (*h.clusters)[k][0], (*h.clusters)[k][1], (*h.clusters)[k][2], scales);
+        else appendScaled(x, h.x, h.y, h.z, scales);
+      }
+    if (with_cells) {
+      x.push_back(static_cast<float>(event.cells[i].count / scales.cell_count));
+      x.push_back(static_cast<float>(event.cells[i].charge / scales.cell_charge));
     }
   }
   return x;

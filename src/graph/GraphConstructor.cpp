@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/Error.hpp"
 #include "graph/ModuleMap.hpp"
 
 namespace efgnn {
@@ -16,6 +17,7 @@ Event applyHardCut(const Event& event, double min_pt) {
     if (it == particles.end() || it->second->pt() < min_pt) continue;
     out.hits.push_back(event.hits[i]);
     out.truth.push_back(event.truth[i]);
+    if (event.hasCells()) out.cells.push_back(event.cells[i]);
   }
   for (const auto& p : event.particles)
     if (p.pt() >= min_pt) out.particles.push_back(p);
@@ -29,6 +31,10 @@ GraphConstructor::GraphConstructor(const Detector& detector, std::shared_ptr<con
 }
 
 Graph GraphConstructor::build(const Event& input, const std::string& source) const {
+  if (config_.cell_features && !input.hits.empty() && !input.hasCells())
+    throw Error(source + ": event " + std::to_string(input.event_id) +
+                ": no cells, which the cell features need (a TrackML eventNNNNNNNNN-cells.csv[.gz] file, "
+                "or cell_count and cell_charge columns)");
   const Event cut = config_.hard_cut_pt ? applyHardCut(input, *config_.hard_cut_pt) : Event{};
   const Event& event = config_.hard_cut_pt ? cut : input;
   const auto module = moduleIndices(event, detector_, source);
@@ -42,8 +48,8 @@ Graph GraphConstructor::build(const Event& input, const std::string& source) con
   const std::size_t n = event.hits.size(), e = pairs.size();
   std::vector<std::uint32_t> nodes(n);
   for (std::uint32_t i = 0; i < n; ++i) nodes[i] = i;  // every hit is a node, in hit order
-  g.node_feature_names = nodeFeatureNames(with_clusters_);
-  g.x = computeNodeFeatures(event, nodes, with_clusters_, config_.scales);
+  g.node_feature_names = nodeFeatureNames(with_clusters_, config_.cell_features);
+  g.x = computeNodeFeatures(event, nodes, with_clusters_, config_.cell_features, config_.scales);
   g.hit_id.resize(n);
   g.node_particle.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) {

@@ -19,15 +19,21 @@ class GraphConstructor {
     std::optional<double> hard_cut_pt;
     TargetSelection targets;
     FeatureScales scales;
+    /// Append the node features cell_count and cell_charge (Features.hpp); every event with hits
+    /// then needs cells (Event::cells, from a TrackML cells file).
+    bool cell_features = false;
   };
   GraphConstructor(const Detector& detector, std::shared_ptr<const EdgeBuilder> builder, Config config);
 
-  /// Throws Error naming `source` for hits on modules the detector lacks. An event without
+  /// Throws Error naming `source` for hits on modules the detector lacks, and naming `source` and
+  /// the event for an event without cells when the cell features are on. An event without
   /// truth gives a graph without labels (all edges labelled fake, no truth edges).
   Graph build(const Event& event, const std::string& source) const;
 
   /// Node features include strip clusters when the detector has stereo modules.
   bool withClusters() const { return with_clusters_; }
+  /// Node features include the hits' cells (Config::cell_features).
+  bool withCells() const { return config_.cell_features; }
   const EdgeBuilder& edgeBuilder() const { return *builder_; }
 
  private:

@@ -82,6 +82,7 @@ void writeEvent(const h5::Group& root, const Event& event) {
     const h5::Group hits = group.createGroup("hits");
     writeFields(hits, kHitFields, event.hits);
     if (anyClusters(event.hits)) writeClusters(hits, event.hits);
+    if (event.hasCells()) writeFields(hits, kCellFields, event.cells);
   }
   if (event.hasTruth()) writeFields(group.createGroup("truth"), kTruthFields, event.truth);
   writeFields(group.createGroup("particles"), kParticleFields, event.particles);
@@ -122,6 +123,15 @@ void readClusters(const h5::Group& group, std::vector<SpacePoint>& hits) {
     for (std::size_t i = 0; i < hits.size(); ++i)
       if (hits[i].clusters) clusterCoordinate(*hits[i].clusters, k) = column[i];
   }
+}
+
+/// The optional cells summary of the hits group (both datasets or none; files written before it
+/// existed have none).
+std::vector<HitCells> readCells(const h5::Group& group, std::size_t num_hits) {
+  bool any = false;
+  forEachField(kCellFields, [&](const auto& f) { any = any || group.contains(std::string(f.name)); });
+  if (!any) return {};
+  return readFields<HitCells>(group, kCellFields, num_hits);
 }
 
 /// Opens an efgnn event store read-only after checking its format and version.
@@ -181,6 +191,7 @@ Event readEventH5(const fs::path& path, std::uint64_t event_id) {
     const h5::Group hits = group.openGroup("hits");
     event.hits = readFields<SpacePoint>(hits, kHitFields);
     readClusters(hits, event.hits);
+    event.cells = readCells(hits, event.hits.size());
   }
   if (group.contains("truth"))
     event.truth = readFields<HitTruth>(group.openGroup("truth"), kTruthFields, event.hits.size());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,13 +44,13 @@ std::optional<fs::path> findEventFile(const fs::path& dir, std::uint64_t event_i
   return std::nullopt;
 }
 
-/// One record per row. TrackML columns are required; missing efgnn extension columns leave
-/// the record's default values.
+/// One record per row. TrackML columns are required, except those that some files lack; missing
+/// optional columns leave the record's default values.
 template <class Record, class Fields>
 std::vector<Record> readRecords(const CsvTable& table, const Fields& fields) {
   std::vector<std::optional<std::size_t>> columns;
   forEachField(fields, [&](const auto& f) {
-    columns.push_back(f.trackml ? table.column(f.name) : table.findColumn(f.name));
+    columns.push_back(f.required() ? table.column(f.name) : table.findColumn(f.name));
   });
   std::vector<Record> records(table.rows());
   for (std::size_t row = 0; row < records.size(); ++row) {
@@ -89,6 +90,21 @@ void readClusters(const CsvTable& table, std::vector<SpacePoint>& hits) {
       clusterCoordinate(clusters, k) = table.get<float>(row, cols[k]);
     }
   }
+}
+
+/// The efgnn cells summary columns of a hits file (cell_count, cell_charge: both or none); empty
+/// without them.
+std::vector<HitCells> readCellColumns(const CsvTable& table) {
+  bool any = false;
+  forEachField(kCellFields, [&](const auto& f) { any = any || table.findColumn(f.name); });
+  if (!any) return {};
+  forEachField(kCellFields, [&](const auto& f) { table.column(f.name); });  // both or none
+  auto cells = readRecords<HitCells>(table, kCellFields);
+  const std::size_t charge_col = table.column("cell_charge");
+  for (std::size_t row = 0; row < cells.size(); ++row)
+    if (cells[row].count == 0 && cells[row].charge != 0)
+      throw table.error(row, charge_col, "non-zero charge for a hit whose cell_count is 0");
+  return cells;
 }
 
 /// hit_id -> index into hits; throws on a duplicate.
@@ -148,6 +164,13 @@ std::vector<HitTruth> readTruth(const CsvTable& table, const CsvTable& hits_tabl
                          std::to_string(hits[i].hit_id) + " (" + hits_table.source() + ":" +
                          std::to_string(hits_table.line(i)) + ")");
   }
+  if (!table.findColumn("weight")) {
+    // As efgnn's simulation writes it: each particle's hits share a weight of 1, noise has none.
+    std::unordered_map<std::uint64_t, std::uint32_t> hits_of;
+    for (const auto& t : truth) ++hits_of[t.particle_id];
+    for (auto& t : truth)
+      t.weight = t.particle_id == 0 ? 0.f : 1.f / static_cast<float>(hits_of[t.particle_id]);
+  }
   return truth;
 }
 
@@ -171,7 +194,43 @@ std::vector<Particle> readParticles(const CsvTable& table) {
   }
   if (!table.findColumn("primary"))
     for (auto& p : particles) p.primary = p.productionRadius() < kPrimaryRadius;
+  // The TrackML data set's PDG code; efgnn's own pdg_id comes first when a file has both.
+  if (const auto type_col = table.findColumn("particle_type"); type_col && !table.findColumn("pdg_id"))
+    for (std::size_t row = 0; row < particles.size(); ++row)
+      particles[row].pdg = table.get<std::int32_t>(row, *type_col);
   return particles;
+}
+
+/// A cells file (one row per cell: hit_id, ch0, ch1, value) summarised per hit in hit order:
+/// the number of rows and the sum of `value`. Hits without rows get {0, 0}; a row for a hit_id
+/// that is not in the hits file is an error. ch0 and ch1 are not read.
+std::vector<HitCells> readCells(const CsvTable& table, const CsvTable& hits_table,
+                                const std::vector<SpacePoint>& hits,
+                                const std::unordered_map<std::uint64_t, std::size_t>& hit_index) {
+  const std::size_t num_hits = hits.size();
+  const std::size_t hit_col = table.column("hit_id");
+  const std::size_t value_col = table.column("value");
+  std::vector<std::uint32_t> count(num_hits, 0);
+  std::vector<double> charge(num_hits, 0.0);
+  for (std::size_t row = 0; row < table.rows(); ++row) {
+    const auto hit_id = table.get<std::uint64_t>(row, hit_col);
+    const auto it = hit_index.find(hit_id);
+    if (it == hit_index.end())
+      throw table.error(row, hit_col,
+                        "hit_id " + std::to_string(hit_id) + " is not in " + hits_table.source());
+    ++count[it->second];
+    charge[it->second] += table.get<float>(row, value_col);
+  }
+  std::vector<HitCells> cells(num_hits);
+  for (std::size_t i = 0; i < num_hits; ++i) {
+    cells[i].count = count[i];
+    cells[i].charge = static_cast<float>(charge[i]);
+    if (!std::isfinite(cells[i].charge))
+      throw inputError(table.source(), 0,
+                       "column 'value': the charge of hit_id " +
+                           std::to_string(hits[i].hit_id) + " overflows a float");
+  }
+  return cells;
 }
 
 }  // namespace
@@ -189,6 +248,7 @@ Event readTrackMLEvent(const fs::path& dir, std::uint64_t event_id) {
   const CsvTable hits = CsvTable::read(*hits_file);
   event.hits = readRecords<SpacePoint>(hits, kHitFields);
   readClusters(hits, event.hits);
+  event.cells = readCellColumns(hits);
   const auto hit_index = indexHits(hits, event.hits);
 
   std::optional<CsvTable> particles;
@@ -199,6 +259,22 @@ Event readTrackMLEvent(const fs::path& dir, std::uint64_t event_id) {
   if (const auto file = findEventFile(dir, event_id, "truth"))
     event.truth = readTruth(CsvTable::read(*file), hits, event.hits, hit_index,
                             particles ? &*particles : nullptr, event.particles);
+  // A particles file without nhits: the hits each particle has in the truth (0 without truth).
+  if (particles && !particles->findColumn("nhits") && event.hasTruth()) {
+    std::unordered_map<std::uint64_t, std::int32_t> hits_of;
+    for (const auto& t : event.truth) ++hits_of[t.particle_id];
+    for (auto& p : event.particles) {
+      const auto it = hits_of.find(p.particle_id);
+      p.nhits = it == hits_of.end() ? 0 : it->second;
+    }
+  }
+
+  if (const auto file = findEventFile(dir, event_id, "cells")) {
+    if (event.hasCells())
+      throw Error(file->string() + ": " + hits.source() +
+                  " has cell_count and cell_charge columns too; remove one of the two");
+    event.cells = readCells(CsvTable::read(*file), hits, event.hits, hit_index);
+  }
   return event;
 }
 
@@ -232,12 +308,14 @@ void writeTrackMLEvent(const Event& event, const fs::path& dir, bool gzip) {
   if (ec) throw Error(dir.string() + ": cannot create directory: " + ec.message());
 
   const bool clusters = anyClusters(event.hits);
-  CsvWriter hits(event.hits.size() * (clusters ? 160 : 64));
+  CsvWriter hits(event.hits.size() * (clusters ? 160 : 64) + event.cells.size() * 16);
   putHeader(hits, kHitFields);
   if (clusters)
     for (std::size_t k = 0; k < kClusterColumns; ++k) hits.put(clusterColumn(k));
+  if (event.hasCells()) putHeader(hits, kCellFields);
   hits.endRow();
-  for (const auto& h : event.hits) {
+  for (std::size_t i = 0; i < event.hits.size(); ++i) {
+    const SpacePoint& h = event.hits[i];
     putRecord(hits, kHitFields, h);
     for (std::size_t k = 0; clusters && k < kClusterColumns; ++k) {
       if (h.clusters)
@@ -245,6 +323,7 @@ void writeTrackMLEvent(const Event& event, const fs::path& dir, bool gzip) {
       else
         hits.putEmpty();
     }
+    if (event.hasCells()) putRecord(hits, kCellFields, event.cells[i]);
     hits.endRow();
   }
 
@@ -290,6 +369,9 @@ void writeTrackMLEvent(const Event& event, const fs::path& dir, bool gzip) {
   for (std::size_t k = 0; k < kKinds.size(); ++k)
     for (const bool gz : {false, true})
       if (gz != gzip || !content[k]) remove(eventFile(dir, event.event_id, kKinds[k], gz));
+  // Cells files are never written (the hits file carries their summary): an earlier one would
+  // describe other hits.
+  for (const bool gz : {false, true}) remove(eventFile(dir, event.event_id, "cells", gz));
   for (std::size_t k = kKinds.size(); k-- > 0;)
     if (staged[k]) staged[k]->commit();
 }

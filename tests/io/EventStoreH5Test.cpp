@@ -68,6 +68,43 @@ TEST(EventStoreH5, LayoutIsOneDatasetPerColumn) {
   H5Fclose(h5);
 }
 
+TEST(EventStoreH5, CellsSummaryIsAnOptionalPairOfHitDatasets) {
+  TempDir dir;
+  const auto file = dir / "events.h5";
+  Event with_cells = test::makeEvent(1, 50);
+  test::addCells(with_cells);
+  const Event without = test::makeEvent(2, 50);
+  writeEventsH5({with_cells, without}, file, "trackml");
+  EXPECT_EQ(readEventH5(file, 1), with_cells);
+  EXPECT_EQ(readEventH5(file, 2), without);
+  {
+    RawStore raw(file);
+    EXPECT_GT(H5Lexists(raw.id, "event000000001/hits/cell_count", H5P_DEFAULT), 0);
+    EXPECT_GT(H5Lexists(raw.id, "event000000001/hits/cell_charge", H5P_DEFAULT), 0);
+    EXPECT_EQ(H5Lexists(raw.id, "event000000002/hits/cell_count", H5P_DEFAULT), 0);
+  }
+  // A file from before the cells summary (neither dataset) reads as an event without cells.
+  {
+    RawStore raw(file);
+    H5Ldelete(raw.id, "event000000001/hits/cell_count", H5P_DEFAULT);
+    H5Ldelete(raw.id, "event000000001/hits/cell_charge", H5P_DEFAULT);
+  }
+  Event older = with_cells;
+  older.cells.clear();
+  EXPECT_EQ(readEventH5(file, 1), older);
+
+  // One of the two, a wrong length or an impossible summary is an error.
+  writeEventsH5({with_cells}, file, "trackml");
+  {
+    RawStore raw(file);
+    H5Ldelete(raw.id, "event000000001/hits/cell_charge", H5P_DEFAULT);
+  }
+  expectError([&] { readEventH5(file, 1); }, {file.string(), "event000000001/hits", "dataset 'cell_charge'"});
+  writeEventsH5({with_cells}, file, "trackml");
+  RawStore(file).replaceDataset("event000000001/hits/cell_charge", 49);
+  expectError([&] { readEventH5(file, 1); }, {"event000000001/hits", "dataset 'cell_charge'", "49"});
+}
+
 TEST(EventStoreH5, RejectsFilesThatAreNotStores) {
   TempDir dir;
   const auto garbage = dir / "garbage.h5";

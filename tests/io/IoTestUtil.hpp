@@ -134,4 +134,16 @@ inline Event makeEvent(std::uint64_t event_id, std::size_t nhits, bool clusters 
   return ev;
 }
 
+/// Gives every hit of `ev` a cells summary (Event::cells): awkward charges; every seventh hit
+/// has no cells.
+inline void addCells(Event& ev, std::uint64_t seed = 1) {
+  std::mt19937_64 rng(seed);
+  ev.cells.assign(ev.hits.size(), HitCells{});
+  for (std::size_t i = 0; i < ev.cells.size(); ++i) {
+    if (i % 7 == 3) continue;
+    ev.cells[i].count = static_cast<std::uint32_t>(1 + i % 11);
+    ev.cells[i].charge = std::fabs(awkwardFloat(rng, 1.f));
+  }
+}
+
 }  // namespace efgnn::test

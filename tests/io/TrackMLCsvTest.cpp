@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <bit>
+#include <map>
+#include <optional>
+#include <sstream>
 
 #include "IoTestUtil.hpp"
+#include "io/CsvTable.hpp"
 #include "io/TrackMLCsv.hpp"
 
 namespace efgnn {
@@ -135,6 +139,252 @@ TEST(TrackMLCsv, ReadsTheRealTrackMLParticleFile) {
   }
   EXPECT_GT(secondaries, 0u);
   EXPECT_LT(secondaries, particles.size() / 2);
+}
+
+// ---- the real TrackML event and files in the wild ----
+
+// A TrackML event as distributed (the challenge's later format: particles carry particle_type),
+// thinned to 548 particles; hit ids are not contiguous (REFERENCE.md section 13).
+const std::filesystem::path kRealEventDir = EFGNN_SHARED_DATA "/trackml";
+constexpr std::uint64_t kRealEventId = 1;
+
+bool haveRealEvent() {
+  return std::filesystem::exists(kRealEventDir / "event000000001-hits.csv.gz");
+}
+
+/// CSV text without the column `name` (every row); the text must have it.
+std::string dropColumn(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  std::string line, out;
+  std::optional<std::size_t> drop;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::size_t begin = 0;
+    for (;;) {
+      const auto comma = line.find(',', begin);
+      fields.push_back(line.substr(begin, comma - begin));
+      if (comma == std::string::npos) break;
+      begin = comma + 1;
+    }
+    if (!drop) {
+      const auto it = std::find(fields.begin(), fields.end(), name);
+      if (it == fields.end()) ADD_FAILURE() << "no column " << name;
+      drop = static_cast<std::size_t>(it - fields.begin());
+    }
+    fields.erase(fields.begin() + static_cast<std::ptrdiff_t>(*drop));
+    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
+    out += '\n';
+  }
+  return out;
+}
+
+/// The real event's file of one kind, decompressed.
+std::string realEventText(const char* kind) {
+  return io::readMaybeGzipped(kRealEventDir / ("event000000001-" + std::string(kind) + ".csv.gz"));
+}
+
+TEST(TrackMLCsv, ReadsTheRealTrackMLEventAsDistributed) {
+  if (!haveRealEvent()) GTEST_SKIP() << kRealEventDir << " is absent";
+  const Event event = readTrackMLEvent(kRealEventDir, kRealEventId);
+  ASSERT_EQ(event.hits.size(), 5527u);
+  ASSERT_EQ(event.particles.size(), 548u);
+  ASSERT_TRUE(event.hasTruth());
+  EXPECT_EQ(event.noiseHits(), 829u);
+  EXPECT_NO_THROW(event.validate("real event"));
+
+  // Hit ids as in the file, in file order: 6, 9, ..., 111635 with gaps.
+  EXPECT_EQ(event.hits.front().hit_id, 6u);
+  EXPECT_EQ(event.hits[1].hit_id, 9u);
+  EXPECT_EQ(event.hits.back().hit_id, 111635u);
+  EXPECT_EQ(event.hits.back(), (SpacePoint{111635, -683.062f, 392.911f, 2947.5f, 18, 12, 91, std::nullopt}));
+  std::size_t gaps = 0;
+  for (std::size_t i = 1; i < event.hits.size(); ++i) {
+    EXPECT_LT(event.hits[i - 1].hit_id, event.hits[i].hit_id);
+    gaps += event.hits[i].hit_id != event.hits[i - 1].hit_id + 1;
+  }
+  EXPECT_GT(gaps, 5000u);
+  EXPECT_EQ(event.truth.front().particle_id, 27028813309280256ull);
+  EXPECT_FLOAT_EQ(event.truth.front().weight, 6.96929e-06f);  // the file's scoring weight
+
+  // particle_type is the PDG code.
+  EXPECT_EQ(event.particles[0].pdg, -211);
+  EXPECT_EQ(event.particles[0].nhits, 7);
+  EXPECT_EQ(event.particles[1].nhits, 11);
+  std::map<std::int32_t, int> pdg_counts;
+  for (const auto& p : event.particles) ++pdg_counts[p.pdg];
+  EXPECT_EQ(pdg_counts, (std::map<std::int32_t, int>{
+                            {-2212, 13}, {-321, 19}, {-211, 219}, {11, 1}, {211, 213}, {321, 19}, {2212, 64}}));
+
+  // Cells: 18,564 rows, every hit has some; hit 6 one cell, hit 9 four.
+  ASSERT_TRUE(event.hasCells());
+  ASSERT_EQ(event.cells.size(), event.hits.size());
+  std::uint64_t cells = 0;
+  for (const auto& c : event.cells) {
+    EXPECT_GT(c.count, 0u);
+    EXPECT_GT(c.charge, 0.f);
+    cells += c.count;
+  }
+  EXPECT_EQ(cells, 18564u);
+  EXPECT_EQ(event.cells[0].count, 1u);
+  EXPECT_FLOAT_EQ(event.cells[0].charge, 0.295811f);
+  EXPECT_EQ(event.cells[1].count, 4u);
+  EXPECT_FLOAT_EQ(event.cells[1].charge, 0.0737505f + 0.107025f + 0.0376104f + 0.0194245f);
+
+  // Written by efgnn (cells summary in the hits file) it reads back exactly.
+  TempDir dir;
+  writeTrackMLEvent(event, dir.path(), true);
+  EXPECT_EQ(readTrackMLEvent(dir.path(), kRealEventId), event);
+}
+
+TEST(TrackMLCsv, RealEventWithoutOptionalColumnsReads) {
+  if (!haveRealEvent()) GTEST_SKIP() << kRealEventDir << " is absent";
+  const Event full = readTrackMLEvent(kRealEventDir, kRealEventId);
+  TempDir dir;
+  writeText(dir / "event000000001-hits.csv", realEventText("hits"));
+  writeText(dir / "event000000001-truth.csv", dropColumn(realEventText("truth"), "weight"));
+  writeText(dir / "event000000001-particles.csv",
+            dropColumn(dropColumn(realEventText("particles"), "nhits"), "particle_type"));
+  const Event event = readTrackMLEvent(dir.path(), kRealEventId);
+  ASSERT_EQ(event.hits, full.hits);
+  ASSERT_EQ(event.particles.size(), full.particles.size());
+  EXPECT_FALSE(event.hasCells());  // no cells file
+  for (std::size_t i = 0; i < event.particles.size(); ++i) {
+    // nhits counted from the truth agrees with the file's (which counts this thinned event).
+    EXPECT_EQ(event.particles[i].nhits, full.particles[i].nhits) << event.particles[i].particle_id;
+    EXPECT_EQ(event.particles[i].pdg, 0);  // unknown without particle_type
+  }
+  std::map<std::uint64_t, std::int32_t> nhits;
+  for (const auto& p : full.particles) nhits[p.particle_id] = p.nhits;
+  for (std::size_t i = 0; i < event.truth.size(); ++i) {
+    const auto pid = event.truth[i].particle_id;
+    EXPECT_EQ(pid, full.truth[i].particle_id);
+    if (pid == 0) EXPECT_EQ(event.truth[i].weight, 0.f);
+    else EXPECT_FLOAT_EQ(event.truth[i].weight, 1.f / static_cast<float>(nhits[pid])) << pid;
+  }
+}
+
+TEST(TrackMLCsv, MissingWeightAndNhitsAreComputedFromTheTruth) {
+  TempDir dir;
+  writeText(dir / "event000000002-hits.csv",
+            "hit_id,x,y,z,volume_id,layer_id,module_id\n"
+            "10,1,0,0,8,2,1\n20,2,0,0,8,4,1\n30,3,0,0,8,6,1\n40,4,0,0,8,8,1\n50,5,0,0,8,8,2\n");
+  writeText(dir / "event000000002-truth.csv",
+            "hit_id,particle_id,tx,ty,tz,tpx,tpy,tpz\n"
+            "10,7,1,0,0,1,0,0\n20,7,2,0,0,1,0,0\n30,7,3,0,0,1,0,0\n40,8,4,0,0,1,0,0\n50,0,5,0,0,0,0,0\n");
+  writeText(dir / "event000000002-particles.csv",
+            "particle_id,particle_type,vx,vy,vz,px,py,pz,q\n"
+            "7,13,0,0,0,1,0,0,-1\n8,-13,0,0,0,1,0,0,1\n9,211,0,0,0,1,0,0,1\n");
+  const Event event = readTrackMLEvent(dir.path(), 2);
+  ASSERT_EQ(event.truth.size(), 5u);
+  EXPECT_FLOAT_EQ(event.truth[0].weight, 1.f / 3.f);
+  EXPECT_FLOAT_EQ(event.truth[2].weight, 1.f / 3.f);
+  EXPECT_EQ(event.truth[3].weight, 1.f);
+  EXPECT_EQ(event.truth[4].weight, 0.f);  // noise
+  ASSERT_EQ(event.particles.size(), 3u);
+  EXPECT_EQ(event.particles[0].nhits, 3);
+  EXPECT_EQ(event.particles[1].nhits, 1);
+  EXPECT_EQ(event.particles[2].nhits, 0);
+  EXPECT_EQ(event.particles[0].pdg, 13);
+  EXPECT_EQ(event.particles[1].pdg, -13);
+
+  // Without truth nothing tells the hits of a particle: nhits is 0.
+  std::filesystem::remove(dir / "event000000002-truth.csv");
+  for (const auto& p : readTrackMLEvent(dir.path(), 2).particles) EXPECT_EQ(p.nhits, 0);
+  for (const auto& p : readTrackMLParticles(dir / "event000000002-particles.csv")) EXPECT_EQ(p.nhits, 0);
+}
+
+TEST(TrackMLCsv, PdgIdComesBeforeParticleType) {
+  TempDir dir;
+  writeText(dir / "p.csv",
+            "particle_id,vx,vy,vz,px,py,pz,q,nhits,pdg_id,particle_type\n"
+            "1,0,0,0,1,1,1,1,0,11,-11\n");
+  EXPECT_EQ(readTrackMLParticles(dir / "p.csv").at(0).pdg, 11);
+  writeText(dir / "q.csv",
+            "particle_type,particle_id,vx,vy,vz,px,py,pz,q,nhits\n"
+            "-2212,1,0,0,0,1,1,1,-1,0\n");
+  EXPECT_EQ(readTrackMLParticles(dir / "q.csv").at(0).pdg, -2212);
+}
+
+TEST(TrackMLCsv, KeepsNonContiguousHitIds) {
+  TempDir dir;
+  writeText(dir / "event000000004-hits.csv",
+            "hit_id,x,y,z,volume_id,layer_id,module_id\n"
+            "1000,1,0,0,8,2,1\n5,2,0,0,8,4,1\n18446744073709551615,3,0,0,8,6,1\n");
+  writeText(dir / "event000000004-truth.csv",
+            "hit_id,particle_id,tx,ty,tz,tpx,tpy,tpz,weight\n"
+            "18446744073709551615,0,3,0,0,0,0,0,0\n1000,7,1,0,0,1,0,0,0.5\n5,7,2,0,0,1,0,0,0.5\n");
+  const Event event = readTrackMLEvent(dir.path(), 4);
+  ASSERT_EQ(event.hits.size(), 3u);
+  EXPECT_EQ(event.hits[0].hit_id, 1000u);
+  EXPECT_EQ(event.hits[1].hit_id, 5u);
+  EXPECT_EQ(event.hits[2].hit_id, 18446744073709551615ull);
+  EXPECT_EQ(event.truth[0].particle_id, 7u);
+  EXPECT_EQ(event.truth[2].particle_id, 0u);
+  writeTrackMLEvent(event, dir / "again");
+  EXPECT_EQ(readTrackMLEvent(dir / "again", 4), event);
+}
+
+TEST(TrackMLCsv, CellsAreSummarisedPerHit) {
+  TempDir dir;
+  writeText(dir / "event000000005-hits.csv",
+            "hit_id,x,y,z,volume_id,layer_id,module_id\n"
+            "3,1,0,0,8,2,1\n8,2,0,0,8,4,1\n9,3,0,0,8,6,1\n");
+  // Rows in any order; hit 8 has none.
+  writeText(dir / "event000000005-cells.csv",
+            "hit_id,ch0,ch1,value\n"
+            "9,10,11,0.25\n3,1,2,0.5\n9,10,12,0.125\n9,11,11,1\n");
+  const Event event = readTrackMLEvent(dir.path(), 5);
+  EXPECT_FALSE(event.hasTruth());
+  ASSERT_EQ(event.cells.size(), 3u);
+  EXPECT_EQ(event.cells[0], (HitCells{1, 0.5f}));
+  EXPECT_EQ(event.cells[1], (HitCells{0, 0.f}));
+  EXPECT_EQ(event.cells[2], (HitCells{3, 1.375f}));
+
+  // Compressed too; only hit_id and value are needed.
+  std::filesystem::remove(dir / "event000000005-cells.csv");
+  io::writeMaybeGzipped(dir / "event000000005-cells.csv.gz", "value,hit_id\n2,8\n", true);
+  EXPECT_EQ(readTrackMLEvent(dir.path(), 5).cells,
+            (std::vector<HitCells>{{0, 0.f}, {1, 2.f}, {0, 0.f}}));
+  // A header only: cells known, none for any hit.
+  io::writeMaybeGzipped(dir / "event000000005-cells.csv.gz", "hit_id,ch0,ch1,value\n", true);
+  EXPECT_EQ(readTrackMLEvent(dir.path(), 5).cells, std::vector<HitCells>(3));
+}
+
+TEST(TrackMLCsv, CellsSummaryRoundTripsThroughTheHitsFile) {
+  TempDir dir;
+  Event event = test::makeEvent(6, 200);
+  test::addCells(event);
+  writeText(dir / "event000000006-cells.csv", "hit_id,ch0,ch1,value\n1,0,0,1\n");  // an earlier one
+  writeTrackMLEvent(event, dir.path());
+  EXPECT_FALSE(std::filesystem::exists(dir / "event000000006-cells.csv"));
+  EXPECT_EQ(headerOf(dir / "event000000006-hits.csv"),
+            "hit_id,x,y,z,volume_id,layer_id,module_id,cluster_x_1,cluster_y_1,cluster_z_1,"
+            "cluster_x_2,cluster_y_2,cluster_z_2,cell_count,cell_charge");
+  EXPECT_EQ(readTrackMLEvent(dir.path(), 6), event);
+  writeTrackMLEvent(event, dir.path(), true);
+  EXPECT_EQ(readTrackMLEvent(dir.path(), 6), event);
+
+  // A cells file beside the summary columns: which one holds is unclear.
+  writeText(dir / "event000000006-cells.csv", "hit_id,ch0,ch1,value\n1,0,0,1\n");
+  expectError([&] { readTrackMLEvent(dir.path(), 6); },
+              {"event000000006-cells.csv", "event000000006-hits.csv.gz", "cell_count"});
+}
+
+TEST(TrackMLCsv, EventValidationChecksTheCells) {
+  TempDir dir;
+  Event event = test::makeEvent(7, 20);
+  test::addCells(event);
+  EXPECT_NO_THROW(event.validate("x"));
+  Event bad = event;
+  bad.cells.pop_back();
+  expectError([&] { writeTrackMLEvent(bad, dir.path()); }, {"event 7", "cells has 19 entries for 20 hits"});
+  bad = event;
+  bad.cells[2].charge = std::nanf("");
+  expectError([&] { writeTrackMLEvent(bad, dir.path()); }, {"hit 3", "non-finite cell charge"});
+  bad = event;
+  bad.cells[2] = {0, 1.f};
+  expectError([&] { writeTrackMLEvent(bad, dir.path()); }, {"hit 3", "cell charge but no cells"});
+  EXPECT_FALSE(std::filesystem::exists(dir / "event000000007-hits.csv"));
 }
 
 TEST(TrackMLCsv, IgnoresUnknownColumnsInAnyOrderAndAcceptsCrlf) {
@@ -302,6 +552,31 @@ INSTANTIATE_TEST_SUITE_P(
                  "particles",
                  "particle_id,vx,vy,vz,px,py,pz,q,nhits,process\n1,0,0,0,1,1,1,1,0,9\n",
                  {".csv:2:", "column 'process'", "unknown process 9"}},
+        BadInput{"CellsForUnknownHit",
+                 "cells",
+                 "hit_id,ch0,ch1,value\n1,0,0,0.5\n9,0,1,0.5\n",
+                 {".csv:3:", "column 'hit_id'", "hit_id 9 is not in", "hits.csv"}},
+        BadInput{"CellsWithoutValue",
+                 "cells",
+                 "hit_id,ch0,ch1\n1,0,0\n",
+                 {".csv:1:", "missing column 'value'"}},
+        BadInput{"MalformedCellValue",
+                 "cells",
+                 "hit_id,ch0,ch1,value\n1,0,0,0.5\n2,0,0,0.x\n",
+                 {".csv:3:", "column 'value'", "malformed number '0.x'"}},
+        BadInput{"HalfTheCellColumns",
+                 "hits",
+                 "hit_id,x,y,z,volume_id,layer_id,module_id,cell_count\n1,1,2,3,7,2,1,4\n",
+                 {".csv:1:", "missing column 'cell_charge'"}},
+        BadInput{"CellChargeWithoutCells",
+                 "hits",
+                 "hit_id,x,y,z,volume_id,layer_id,module_id,cell_count,cell_charge\n"
+                 "1,1,2,3,7,2,1,2,0.5\n2,1,2,3,7,2,1,0,0.5\n3,1,2,3,7,2,1,0,0\n",
+                 {".csv:3:", "column 'cell_charge'", "cell_count is 0"}},
+        BadInput{"MalformedParticleType",
+                 "particles",
+                 replace(replace(kParticles, "nhits\n", "nhits,particle_type\n"), ",-1,2\n", ",-1,2,pion\n"),
+                 {".csv:2:", "column 'particle_type'", "malformed number 'pion'"}},
         BadInput{"InvalidBool",
                  "particles",
                  "particle_id,vx,vy,vz,px,py,pz,q,nhits,primary\n1,0,0,0,1,1,1,1,0,2\n",
