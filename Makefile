@@ -26,16 +26,16 @@ demo: build
 	scripts/demo.sh $(BUILD)/efgnn
 
 # libFuzzer on every reader, FUZZ_SECONDS per target (scripts/fuzz.sh prints executions, exec/s
-# and corpus size per target): TrackML CSV hits / truth / particles, HepMC3, the HDF5 event store,
-# graphs and module map, graph data set manifests, detector and model-config YAML, and the model
-# file (seeds exported by efgnn). The libraries without LibTorch are built by clang-14 with
+# and corpus size per target): TrackML CSV hits / truth / particles, HepMC2/3, the HDF5 event store,
+# graphs and module map, graph data set manifests, detector YAML and detectors.csv, model-config
+# YAML, and the model file (seeds exported by efgnn). The libraries without LibTorch are built by clang-14 with
 # -fsanitize=fuzzer-no-link,address,undefined in $(BUILD)/fuzz (CMake: EFGNN_FUZZ=ON,
 # EFGNN_WITH_TORCH=OFF). Seeds: fuzz/corpus/NAME (checked in and replayed by `make test`, with
 # fuzz/regressions/NAME); new inputs go to $(BUILD)/fuzz/corpus/NAME, crashes to
 # $(BUILD)/fuzz/crashes/. FUZZ_TARGETS picks some.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= trackml_hits trackml_truth trackml_particles hepmc3 event_store_h5 graph_store_h5 \
-  module_map_h5 manifest detector_yaml config_yaml model_file
+  module_map_h5 manifest detector_yaml detector_csv config_yaml model_file
 fuzz: build
 	cmake -S . -B $(BUILD)/fuzz -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
 	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" -DEFGNN_FUZZ=ON -DEFGNN_WITH_TORCH=OFF \
