@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "core/Error.hpp"
 #include "core/Event.hpp"
@@ -16,10 +18,17 @@ constexpr double kTwoPi = 2 * units::pi;
 
 std::optional<std::uint64_t> moduleKey(std::int32_t volume, std::int32_t layer,
                                        std::int32_t module) {
-  constexpr std::int32_t kMax = 1 << 21;
-  if (volume < 0 || layer < 0 || module < 0 || volume >= kMax || layer >= kMax || module >= kMax)
+  constexpr std::int32_t kMax = Detector::kMaxId;
+  if (volume < 0 || layer < 0 || module < 0 || volume > kMax || layer > kMax || module > kMax)
     return std::nullopt;
   return (std::uint64_t(volume) << 42) | (std::uint64_t(layer) << 21) | std::uint64_t(module);
+}
+
+/// A number as printf's %g writes it (6 significant digits, no trailing zeros).
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
 }
 
 /// Bounding box of a module in (phi, second coordinate) for the lookup grid.
@@ -78,31 +87,82 @@ Box boundingBox(const Module& m, const ModuleType& t) {
   return {std::atan2(0.5 * t.width, inner), inner, outer};
 }
 
+// Lookup grids: bins of about half the smallest module in each direction, at most
+// kMaxBinsPerAxis along each and kMaxCells in all (the real TrackML detector's largest layer has
+// ~10^4 cells). A module goes into every cell its box meets, so a few modules far larger than
+// the smallest, or around the beam axis (all azimuths), could fill millions of cells: the grid
+// is then coarsened until there are at most kMaxEntriesPerModule entries per module (the real
+// detector has 9 to 14) or kMaxCells in all.
+constexpr int kMaxBinsPerAxis = 4096;
+constexpr double kMaxCells = 1 << 18;
+constexpr std::size_t kMaxEntriesPerModule = 64;
+
+/// floor(x) as an int clamped to [lo, hi] (NaN: lo), without converting an out-of-range double.
+int floorIndex(double x, int lo, int hi) {
+  const double f = std::floor(x);
+  if (!(f >= lo)) return lo;
+  return f >= hi ? hi : static_cast<int>(f);
+}
+
+/// ceil(x) clamped to [1, kMaxBinsPerAxis] (NaN: 1).
+int binCount(double x) {
+  const double c = std::ceil(x);
+  if (!(c >= 1)) return 1;
+  return c >= kMaxBinsPerAxis ? kMaxBinsPerAxis : static_cast<int>(c);
+}
+
+/// The cells of `s`'s grid that box `b` of module `m` meets: azimuth bins p0..p1 (not yet
+/// wrapped, at most n_phi_bins of them), second-coordinate bins s0..s1.
+struct CellRange {
+  int p0, p1, s0, s1;
+  std::size_t size() const { return std::size_t(std::max(0, p1 - p0 + 1)) * std::size_t(std::max(0, s1 - s0 + 1)); }
+};
+CellRange cellsOf(const Surface& s, const Module& m, const Box& b) {
+  const int n = s.n_phi_bins;
+  const double phi_bin = kTwoPi / n, second_bin = (s.max - s.min) / s.n_second_bins;
+  CellRange r;
+  r.p0 = floorIndex((m.phi - b.phi_half + units::pi) / phi_bin, -2 * n, 2 * n);
+  r.p1 = std::min(r.p0 + n - 1, floorIndex((m.phi + b.phi_half + units::pi) / phi_bin, -2 * n, 3 * n));
+  r.s0 = floorIndex((b.lo - s.min) / second_bin, 0, s.n_second_bins - 1);
+  r.s1 = floorIndex((b.hi - s.min) / second_bin, 0, s.n_second_bins - 1);
+  return r;
+}
+
 void buildLookup(Surface& s, const std::vector<Module>& modules,
                  const std::vector<ModuleType>& types, const std::vector<std::uint32_t>& ids) {
   // Bins about half a module in each direction keep the candidate lists at a few entries.
   double min_phi_width = kTwoPi, min_len = 1e30;
+  std::vector<Box> boxes;
+  boxes.reserve(ids.size());
   for (auto id : ids) {
     const Box b = boundingBox(modules[id], types[modules[id].type_index]);
     min_phi_width = std::min(min_phi_width, 2 * b.phi_half);
     min_len = std::min(min_len, b.hi - b.lo);
+    boxes.push_back(b);
   }
-  s.n_phi_bins = std::clamp(static_cast<int>(std::ceil(2 * kTwoPi / min_phi_width)), 1, 4096);
-  s.n_second_bins =
-      std::clamp(static_cast<int>(std::ceil(2 * (s.max - s.min) / min_len)), 1, 4096);
+  s.n_phi_bins = binCount(2 * kTwoPi / min_phi_width);
+  s.n_second_bins = binCount(2 * (s.max - s.min) / min_len);
+  const double cells = double(s.n_phi_bins) * s.n_second_bins;
+  if (cells > kMaxCells) {
+    const double f = std::sqrt(kMaxCells / cells);
+    s.n_phi_bins = std::max(1, static_cast<int>(s.n_phi_bins * f));
+    s.n_second_bins = std::max(1, static_cast<int>(s.n_second_bins * f));
+  }
+  const std::size_t max_entries = std::max(std::size_t(kMaxCells), kMaxEntriesPerModule * ids.size());
+  for (;;) {
+    std::size_t entries = 0;
+    for (std::size_t k = 0; k < ids.size(); ++k) entries += cellsOf(s, modules[ids[k]], boxes[k]).size();
+    if (entries <= max_entries || (s.n_phi_bins == 1 && s.n_second_bins == 1)) break;
+    int& coarsen = s.n_phi_bins > 1 && (s.n_phi_bins >= s.n_second_bins || s.n_second_bins == 1) ? s.n_phi_bins
+                                                                                                 : s.n_second_bins;
+    coarsen = (coarsen + 1) / 2;
+  }
   s.bins.assign(std::size_t(s.n_phi_bins) * s.n_second_bins, {});
-  const double phi_bin = kTwoPi / s.n_phi_bins, second_bin = (s.max - s.min) / s.n_second_bins;
-  for (auto id : ids) {
-    const Module& m = modules[id];
-    const Box b = boundingBox(m, types[m.type_index]);
-    const int p0 = static_cast<int>(std::floor((m.phi - b.phi_half + units::pi) / phi_bin));
-    const int p1 = static_cast<int>(std::floor((m.phi + b.phi_half + units::pi) / phi_bin));
-    const int s0 = std::max(0, static_cast<int>(std::floor((b.lo - s.min) / second_bin)));
-    const int s1 =
-        std::min(s.n_second_bins - 1, static_cast<int>(std::floor((b.hi - s.min) / second_bin)));
-    for (int p = p0; p <= p1; ++p) {
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    const CellRange r = cellsOf(s, modules[ids[k]], boxes[k]);
+    for (int p = r.p0; p <= r.p1; ++p) {
       const int pw = ((p % s.n_phi_bins) + s.n_phi_bins) % s.n_phi_bins;
-      for (int q = s0; q <= s1; ++q) s.bins[std::size_t(pw) * s.n_second_bins + q].push_back(id);
+      for (int q = r.s0; q <= r.s1; ++q) s.bins[std::size_t(pw) * s.n_second_bins + q].push_back(ids[k]);
     }
   }
 }
@@ -164,12 +224,20 @@ double Detector::distanceFromPlane(const Module& m, double x, double y, double z
 void Detector::modulesNear(const Surface& s, double phi_lo, double phi_hi, double lo, double hi,
                            std::vector<std::uint32_t>& out) const {
   out.clear();
-  if (s.bins.empty() || hi < s.min || lo > s.max) return;
-  const double phi_bin = kTwoPi / s.n_phi_bins, second_bin = (s.max - s.min) / s.n_second_bins;
-  const int p0 = static_cast<int>(std::floor((phi_lo + units::pi) / phi_bin));
-  const int p1 = std::min(p0 + s.n_phi_bins - 1, static_cast<int>(std::floor((phi_hi + units::pi) / phi_bin)));
-  const int q0 = std::clamp(static_cast<int>(std::floor((lo - s.min) / second_bin)), 0, s.n_second_bins - 1);
-  const int q1 = std::clamp(static_cast<int>(std::floor((hi - s.min) / second_bin)), 0, s.n_second_bins - 1);
+  if (s.bins.empty() || !(hi >= s.min && lo <= s.max)) return;
+  const int n = s.n_phi_bins;
+  const double phi_bin = kTwoPi / n, second_bin = (s.max - s.min) / s.n_second_bins;
+  // All azimuths for a range of 2 pi or more (or not a number); a far-off branch is first
+  // brought into [-pi, pi] (exactly), so that the bin indexes stay in int range.
+  const double width = phi_hi - phi_lo;
+  int p0 = 0, p1 = n - 1;
+  if (width < kTwoPi) {
+    const double from = std::abs(phi_lo) <= 4 * units::pi ? phi_lo : std::remainder(phi_lo, kTwoPi);
+    p0 = floorIndex((from + units::pi) / phi_bin, -3 * n, 3 * n);
+    p1 = std::min(p0 + n - 1, floorIndex((from + width + units::pi) / phi_bin, -3 * n, 5 * n));
+  }
+  const int q0 = floorIndex((lo - s.min) / second_bin, 0, s.n_second_bins - 1);
+  const int q1 = floorIndex((hi - s.min) / second_bin, 0, s.n_second_bins - 1);
   for (int p = p0; p <= p1; ++p) {
     const int pw = ((p % s.n_phi_bins) + s.n_phi_bins) % s.n_phi_bins;
     for (int q = q0; q <= q1; ++q) {
@@ -186,12 +254,10 @@ void Detector::modulesAt(const Surface& s, double x, double y, double z,
   out.clear();
   if (s.bins.empty()) return;
   const double second = s.kind == SurfaceKind::Cylinder ? z : std::hypot(x, y);
-  if (second < s.min || second > s.max) return;
+  if (!(second >= s.min && second <= s.max)) return;
   const double phi = std::atan2(y, x);
-  int p = static_cast<int>((phi + units::pi) / kTwoPi * s.n_phi_bins);
-  p = std::clamp(p, 0, s.n_phi_bins - 1);
-  int q = static_cast<int>((second - s.min) / (s.max - s.min) * s.n_second_bins);
-  q = std::clamp(q, 0, s.n_second_bins - 1);
+  const int p = floorIndex((phi + units::pi) / kTwoPi * s.n_phi_bins, 0, s.n_phi_bins - 1);
+  const int q = floorIndex((second - s.min) / (s.max - s.min) * s.n_second_bins, 0, s.n_second_bins - 1);
   for (auto id : s.bins[std::size_t(p) * s.n_second_bins + q]) {
     const Module& m = modules[id];
     if (contains(m, toLocal(m, x, y, z))) out.push_back(id);
@@ -348,7 +414,26 @@ Detector Detector::fromPlacedModules(Config config, std::vector<ModuleType> type
     Module& m = modules[i];
     if (!m.placement) throw Error(name(m) + " has no placement");
     if (m.type_index >= det.module_types.size()) throw Error(name(m) + ": unknown module type");
+    if (!moduleKey(m.volume_id, m.layer_id, m.module_id))
+      throw Error(name(m) + ": ids must be in [0, " + std::to_string(kMaxId) + "]");
+    if (i > 0 && std::tie(m.volume_id, m.layer_id, m.module_id) ==
+                     std::tie(modules[i - 1].volume_id, modules[i - 1].layer_id, modules[i - 1].module_id))
+      throw Error(name(m) + " appears twice");
     const Placement& p = *m.placement;
+    // Bounded so that the extents and lookup bins derived below are finite (kMaxPlacedCoordinate).
+    for (const double c : {p.centre.x, p.centre.y, p.centre.z})
+      if (!(std::abs(c) <= kMaxPlacedCoordinate))
+        throw Error(name(m) + ": centre (" + num(p.centre.x) + ", " + num(p.centre.y) + ", " + num(p.centre.z) +
+                    ") mm: coordinates must be within +-" + num(kMaxPlacedCoordinate) + " mm");
+    const auto unit = [](const Vec3& a) { return std::abs(a.norm() - 1) <= 1e-3; };
+    const auto orthogonal = [](const Vec3& a, const Vec3& b) { return std::abs(a.dot(b)) <= 1e-3; };
+    if (!unit(p.axis_u) || !unit(p.axis_v) || !unit(p.normal) || !orthogonal(p.axis_u, p.axis_v) ||
+        !orthogonal(p.axis_u, p.normal) || !orthogonal(p.axis_v, p.normal))
+      throw Error(name(m) + ": the axes u, v and normal are not orthonormal");
+    for (const double h : {m.half_u_min, m.half_u_max, m.half_v})
+      if (!(h > 0 && h <= kMaxPlacedHalfSize))
+        throw Error(name(m) + ": half sizes (u " + num(m.half_u_min) + " to " + num(m.half_u_max) + ", v " +
+                    num(m.half_v) + ") mm must be positive and at most " + num(kMaxPlacedHalfSize) + " mm");
     m.index = static_cast<std::uint32_t>(i);
     m.kind = std::abs(p.normal.z) > 0.5 ? SurfaceKind::Disk : SurfaceKind::Cylinder;
     m.position = m.kind == SurfaceKind::Cylinder ? p.centre.perp() : p.centre.z;
@@ -394,6 +479,14 @@ Detector Detector::fromPlacedModules(Config config, std::vector<ModuleType> type
       ids.push_back(m.index);
     }
     layer.position = sum / double(last - first);
+    // The simulation stops at the shell's middle and searches the module planes from there: a
+    // layer is one sheet of modules (the real detector's are under 12 mm thick), not modules
+    // spread along its normal.
+    if (s.outer - s.inner > kMaxLayerThickness)
+      throw Error("detector '" + det.config.name + "': layer " + std::to_string(layer.layer_id) + " of volume " +
+                  std::to_string(layer.volume_id) + ": its modules spread " + num(s.outer - s.inner) +
+                  " mm along the layer's normal (at most " + num(kMaxLayerThickness) +
+                  "): give modules that far apart layers of their own");
     s.position = 0.5 * (s.inner + s.outer);
     s.min = layer.min;
     s.max = layer.max;

@@ -133,6 +133,17 @@ struct Detector {
   /// (~19k modules) ~190k noise hits per event, more than the ~110k hits of a pile-up 200
   /// event; far more would only make the simulation run out of time and memory.
   static constexpr double kMaxNoiseHitsPerModule = 10;
+  /// Largest volume, layer and module id: a module's ids are packed into 21 bits each.
+  static constexpr std::int32_t kMaxId = (1 << 21) - 1;
+  /// Bounds on placed modules: every centre coordinate within +-100 m and half sizes up to 10 m,
+  /// far beyond any tracker (TrackML: ~1 m radius, 3 m half length; all of ATLAS is 25 m x 44 m)
+  /// yet small enough that every extent, bin count and lookup index derived from them is finite
+  /// and in range (a module 1e30 mm long would make the lookup grid's bins inf or NaN).
+  static constexpr double kMaxPlacedCoordinate = 1e5;  // [mm]
+  static constexpr double kMaxPlacedHalfSize = 1e4;    // [mm]
+  /// A layer of placed modules spans at most this along its normal (the real TrackML layers:
+  /// 0.6 to 11 mm): the simulation searches the module planes from the middle of that span.
+  static constexpr double kMaxLayerThickness = 100;  // [mm]
 
   Config config;
   std::vector<ModuleType> module_types;
@@ -175,7 +186,9 @@ struct Detector {
                         const std::vector<LayerSpec>& layers, std::vector<PassiveSurface> passive);
   /// A detector of placed modules (ids, type_index, placement and half sizes set; the rest is
   /// derived). A layer's modules must all face the same way (barrel: normal in the
-  /// transverse plane; endcap: along z).
+  /// transverse plane; endcap: along z). Throws Error naming the module for ids outside
+  /// [0, kMaxId], twice the same ids, a placement that is not finite, within
+  /// kMaxPlacedCoordinate and orthonormal, or half sizes not in (0, kMaxPlacedHalfSize].
   static Detector fromPlacedModules(Config config, std::vector<ModuleType> types, std::vector<Module> modules,
                                     std::vector<PassiveSurface> passive);
 

@@ -1,8 +1,10 @@
 #include "geometry/TrackMLDetectorCsv.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 #include "core/Error.hpp"
 #include "io/CsvTable.hpp"
@@ -32,20 +34,48 @@ PlacedModules parseTrackMLDetectorCsv(std::string text, const std::string& sourc
   // One module type per volume and cell size: the material is per volume, the resolution
   // follows from the pitch.
   std::map<std::tuple<std::int32_t, double, double, double>, std::uint32_t> type_of;
+  // Packed (volume, layer, module) ids -> line, for the error when a module appears twice.
+  std::unordered_map<std::uint64_t, std::size_t> line_of;
   out.modules.reserve(table.rows());
   for (std::size_t row = 0; row < table.rows(); ++row) {
-    const auto positive = [&](std::size_t c) {
-      const double v = table.get<double>(row, c);
-      if (!(v > 0)) throw table.error(row, c, "must be positive");
+    const auto id = [&](std::size_t c) {
+      const auto v = table.get<std::int32_t>(row, c);
+      if (v < 0 || v > Detector::kMaxId)
+        throw table.error(row, c, "must be in [0, " + std::to_string(Detector::kMaxId) + "], got " + std::to_string(v));
       return v;
     };
+    // Coordinates and sizes are bounded (Detector::kMaxPlacedCoordinate, kMaxPlacedHalfSize,
+    // far beyond any tracker) so that the extents and lookup bins derived from them stay finite.
+    const auto bounded = [&](std::size_t c, double v, double max, const char* what) {
+      if (!(v <= max)) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%g mm", max);
+        throw table.error(row, c, std::string(what) + buf + ", got '" + std::string(table.field(row, c)) + "'");
+      }
+      return v;
+    };
+    const auto coordinate = [&](std::size_t c) {
+      const double v = table.get<double>(row, c);
+      bounded(c, std::abs(v), Detector::kMaxPlacedCoordinate, "must be within +-");
+      return v;
+    };
+    const auto positive = [&](std::size_t c) {
+      const double v = table.get<double>(row, c);
+      if (!(v > 0)) throw table.error(row, c, "must be positive, got '" + std::string(table.field(row, c)) + "'");
+      return bounded(c, v, Detector::kMaxPlacedHalfSize, "must be at most ");
+    };
     Module m;
-    m.volume_id = table.get<std::int32_t>(row, c_volume);
-    m.layer_id = table.get<std::int32_t>(row, c_layer);
-    m.module_id = table.get<std::int32_t>(row, c_module);
+    m.volume_id = id(c_volume);
+    m.layer_id = id(c_layer);
+    m.module_id = id(c_module);
+    const std::uint64_t ids = (std::uint64_t(m.volume_id) << 42) | (std::uint64_t(m.layer_id) << 21) |
+                              std::uint64_t(m.module_id);
+    if (const auto [it, added] = line_of.emplace(ids, table.line(row)); !added)
+      throw table.error(row, c_module, "module (volume " + std::to_string(m.volume_id) + ", layer " +
+                                           std::to_string(m.layer_id) + ", module " + std::to_string(m.module_id) +
+                                           ") appears twice (also on line " + std::to_string(it->second) + ")");
     Placement p;
-    p.centre = {table.get<double>(row, c_centre[0]), table.get<double>(row, c_centre[1]),
-                table.get<double>(row, c_centre[2])};
+    p.centre = {coordinate(c_centre[0]), coordinate(c_centre[1]), coordinate(c_centre[2])};
     Vec3* axes[3] = {&p.axis_u, &p.axis_v, &p.normal};
     for (int a = 0; a < 3; ++a) {
       *axes[a] = {table.get<double>(row, c_rot[a][0]), table.get<double>(row, c_rot[a][1]),

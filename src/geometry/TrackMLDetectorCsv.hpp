@@ -16,7 +16,11 @@ namespace efgnn {
 
 /// Placed modules and their types (one per volume and pitch) read from detectors.csv text.
 /// `material` gives each volume's radiation lengths per module crossing; `material_source`
-/// names where that table is (for the error when a volume is missing from it).
+/// names where that table is (for the error when a volume is missing from it). Throws Error
+/// naming the file, line and column for malformed or non-finite numbers, ids outside
+/// [0, Detector::kMaxId], a module listed twice, centre coordinates beyond
+/// +-Detector::kMaxPlacedCoordinate, sizes and pitches not in (0, Detector::kMaxPlacedHalfSize]
+/// and rotations that are not orthonormal.
 struct PlacedModules {
   std::vector<ModuleType> types;
   std::vector<Module> modules;

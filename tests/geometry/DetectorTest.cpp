@@ -109,6 +109,11 @@ TEST(DetectorConfig, DetectorsCsvAloneLoadsWithOrWithoutTheIndexColumn) {
   expectError(header + "8,2,1,32,0,0,0,0,1,1,0,0,0,1,0,0.15,8.4,8.4,36,0.05,0.05625\n"
                        "8,2,1,0,32,0,-1,0,0,0,0,1,0,1,0,0.15,8.4,8.4,36,0.05,0.05625\n", "twice");
   expectError("volume_id,layer_id\n8,2\n", "module_id");
+  // Beyond the bounds that keep the lookup finite, and a layer spread along its normal.
+  expectError(header + "8,2,1,1e6,0,0,0,0,1,1,0,0,0,1,0,0.15,8.4,8.4,36,0.05,0.05625\n", "cx");
+  expectError(header + "8,2,1,32,0,0,0,0,1,1,0,0,0,1,0,0.15,8.4,8.4,3e52,0.05,0.05625\n", "module_hv");
+  expectError(header + "9,2,1,100,0,600,0,-1,0,1,0,0,0,0,1,0.15,8.4,8.4,36,0.05,0.05625\n"
+                       "9,2,2,200,0,900,0,-1,0,1,0,0,0,0,1,0.15,8.4,8.4,36,0.05,0.05625\n", "spread");
 }
 
 TEST(Detector, ItkPresetHasStereoStrips) {
