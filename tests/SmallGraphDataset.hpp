@@ -36,6 +36,28 @@ class TruthAndRandomPairs final : public EdgeBuilder {
   }
 };
 
+/// The trackml detector, loaded once per test process.
+inline const Detector& trackmlDetector() {
+  static const Detector det = loadDetector("trackml");
+  return det;
+}
+
+/// Particle-gun events on the trackml detector (`particles` per event, pT 1-5 GeV, |eta| < 2,
+/// both charges; no material interactions, no noise): what the small graph data sets hold.
+inline EventSimulator gunEventSimulator(int particles, std::uint64_t seed) {
+  ParticleGunConfig gun;
+  gun.count = particles;
+  gun.pt_min = 1;
+  gun.pt_max = 5;
+  gun.eta_min = -2;
+  gun.eta_max = 2;
+  gun.random_charge = true;
+  DetectorSimulationConfig sim_config;
+  sim_config.material_interactions = sim_config.decays = false;
+  sim_config.noise = false;
+  return EventSimulator(std::make_shared<ParticleGun>(gun), trackmlDetector(), sim_config, seed);
+}
+
 /// A small graph data set of particle-gun events (one per test, in a temp directory).
 class SmallGraphDataset : public ::testing::Test {
  protected:
@@ -44,18 +66,8 @@ class SmallGraphDataset : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("efgnn-graph-data-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    static const Detector det = loadDetector("trackml");
-    ParticleGunConfig gun;
-    gun.count = 15;
-    gun.pt_min = 1;
-    gun.pt_max = 5;
-    gun.eta_min = -2;
-    gun.eta_max = 2;
-    gun.random_charge = true;
-    DetectorSimulationConfig sim_config;
-    sim_config.material_interactions = sim_config.decays = false;
-    sim_config.noise = false;
-    const EventSimulator sim(std::make_shared<ParticleGun>(gun), det, sim_config, 4);
+    const Detector& det = trackmlDetector();
+    const EventSimulator sim = gunEventSimulator(15, 4);
     std::vector<Event> events;
     for (int i = 0; i < 8; ++i) events.push_back(sim.simulate(i));
     const GraphConstructor constructor(det, std::make_shared<TruthAndRandomPairs>(), {});
