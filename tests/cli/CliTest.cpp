@@ -432,6 +432,20 @@ TEST_F(Cli, CalibrationJson) {
   EXPECT_NE(r.out.find("--reference-events"), std::string::npos) << r.out;
 }
 
+// A detectors.csv given alone: the events carry a copy of it beside their detector.yaml, so
+// they describe themselves wherever they are moved.
+TEST_F(Cli, SimulatesOnADetectorsCsvAndTheEventsCarryIt) {
+  const std::string csv = EFGNN_SHARED_DATA "/trackml/detectors.csv.gz";
+  if (!fs::exists(csv)) GTEST_SKIP() << "no shared detectors.csv.gz";
+  ASSERT_EQ(run("simulate --detector " + csv + " --gun --gun-count 5 --events 1 --out " + path("ev")).status, 0);
+  EXPECT_TRUE(fs::exists(dir / "ev" / "detectors.csv.gz"));
+  EXPECT_NE(readFile(dir / "ev" / "detector.yaml").find("\nmodules: detectors.csv.gz\n"), std::string::npos);
+  fs::rename(dir / "ev", dir / "moved");
+  const Result r = run("event-stats " + path("moved") + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"detector_checked\": \"trackml\""), std::string::npos) << r.out;
+}
+
 // The real TrackML event (REFERENCE.md section 13) as distributed, without a detector.yaml:
 // every stage takes the real TrackML detector for it, and a model trained on efgnn's
 // simulation scores it and finds its tracks.
