@@ -4,11 +4,33 @@ seconds per training step (forward, weighted BCE, backward, AdamW) and peak memo
 efgnn graph file. Reads the graph with h5py; the model follows REFERENCE.md section 2 (concat,
 separate in/out sums, LayerNorm without affine, ReLU), its edge networks gathering
 [e, x_src, x_dst] per edge as common implementations do."""
-import argparse, json, resource, statistics, time
+import argparse, ctypes, json, os, resource, statistics, time
 
 import h5py
 import torch
 from torch import nn
+
+
+def keep_freed_memory_for_reuse():
+    """The allocator settings efgnn makes at start-up (src/core/Allocator.cpp), so that both
+    sides of a comparison allocate alike: glibc without mmap for large blocks and without
+    trimming, freed memory reused. Skipped as efgnn skips it (EFGNN_SYSTEM_MALLOC=1 or
+    GLIBC_TUNABLES set)."""
+    if os.environ.get("EFGNN_SYSTEM_MALLOC") == "1":
+        return "system default (EFGNN_SYSTEM_MALLOC=1)"
+    if "GLIBC_TUNABLES" in os.environ:
+        return "GLIBC_TUNABLES from the environment"
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return "system default (not glibc)"
+    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_MAX = -1, -2, -4
+    ok = libc.mallopt(M_MMAP_MAX, 0) == 1 and libc.mallopt(M_TRIM_THRESHOLD, 0x7fffffff) == 1 and \
+        libc.mallopt(M_TOP_PAD, 64 << 20) == 1
+    return "glibc: no mmap, no trimming (freed memory reused)" if ok else "system default (mallopt refused)"
+
+
+ALLOCATOR = keep_freed_memory_for_reuse()  # before torch allocates anything large
 
 
 def mlp(width_in, hidden, layers):
@@ -79,7 +101,7 @@ def main():
         "implementation": "pytorch-python", "torch": torch.__version__, "nodes": x.shape[0], "edges": edge_attr.shape[0],
         "parameters": sum(p.numel() for p in model.parameters()), "threads": torch.get_num_threads(),
         "step_seconds_median": statistics.median(times), "step_seconds_min": min(times), "step_seconds_max": max(times),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}, indent=2))
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "allocator": ALLOCATOR}, indent=2))
 
 
 if __name__ == "__main__":

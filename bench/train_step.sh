@@ -2,7 +2,9 @@
 # Training throughput (BENCHMARKS.md, issue 4): seconds per training step (forward, loss,
 # backward, AdamW) and peak memory of efgnn and of the same model in PyTorch (Python, Debian's
 # python3-torch) on the same graph and thread count; h = 48, 8 iterations. Uses the graphs of
-# bench/graphs.sh (a full mu = 200 module-map graph and a --hard-cut-pt 1 one).
+# bench/graphs.sh (a full mu = 200 module-map graph and a --hard-cut-pt 1 one). Both sides keep
+# freed memory for reuse (efgnn at start-up, the reference through the same mallopt calls);
+# EFGNN_SYSTEM_MALLOC=1 gives both glibc's defaults instead.
 set -euo pipefail
 EFGNN=${1:-build/efgnn}
 DATA=${BENCH_DATA:-/tmp/efgnn-bench}

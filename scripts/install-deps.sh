@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages efgnn needs. Idempotent: packages already present are
 # skipped, so a second run does nothing and needs no network. libopenblas0-pthread: without it
 # LibTorch falls back to the reference BLAS (~4x slower); libgloo-dev: c10d's Gloo backend for
-# multi-process training; python3-torch: the reference implementation bench/ compares with;
+# multi-process training; python3-torch, python3-h5py: the reference implementation bench/
+# compares with (it reads efgnn graph files);
 # clang-14, libclang-rt-14-dev, libomp-14-dev: `make fuzz` (libFuzzer); libonnx-dev, protobuf:
 # ONNX export; ONNX Runtime from npm (onnxruntime-node, CPU binary in the package) into
 # bench/onnx/node_modules: tests and benchmarks run exported models through it.
@@ -14,7 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox
   libtorch-dev libopenblas0-pthread libgloo-dev
-  python3-torch
+  python3-torch python3-h5py
   clang-14 libclang-rt-14-dev libomp-14-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
 )

@@ -14,6 +14,7 @@
 
 #include "cli/Commands.hpp"
 #include "cli/Common.hpp"
+#include "core/Allocator.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "core/Process.hpp"
@@ -68,10 +69,12 @@ double statusMiB(const std::string& key) {
 }
 
 /// Memory a backend adds at its peak while it runs: the process's peak resident size (reset
-/// first, Linux's clear_refs) minus what was resident before.
+/// first, Linux's clear_refs) minus what was resident before, after the memory earlier
+/// backends freed went back to the system (the allocator keeps it for reuse otherwise).
 struct PeakMemory {
   double before = 0;
   PeakMemory() {
+    releaseFreedMemory();
     std::ofstream("/proc/self/clear_refs") << "5";
     before = statusMiB("VmRSS");
   }

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "cli/Commands.hpp"
+#include "core/Allocator.hpp"
 #include "core/Error.hpp"
 #include "io/GraphStoreH5.hpp"
 #include "model/EdgeClassifierModel.hpp"
@@ -76,13 +77,15 @@ void addBenchTrainCommand(CLI::App& app) {
       j["step_seconds_min"] = seconds.front();
       j["step_seconds_max"] = seconds.back();
       j["peak_rss_mb"] = peakRssMb();
+      j["allocator"] = allocatorSettings().how;
       printJson(j);
       return;
     }
     std::printf("%zu nodes, %zu edges, %lld parameters, %d threads: %.3f s per step (median of %zu; %.3f-%.3f), "
-                "peak RSS %.0f MB\n",
+                "peak RSS %.0f MB; allocator: %s\n",
                 graph.numNodes(), graph.numEdges(), static_cast<long long>(parameterCount(*model)),
-                at::get_num_threads(), median, seconds.size(), seconds.front(), seconds.back(), peakRssMb());
+                at::get_num_threads(), median, seconds.size(), seconds.front(), seconds.back(), peakRssMb(),
+                allocatorSettings().how);
   });
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli/Commands.hpp"
 #include "cli/Common.hpp"
+#include "core/Allocator.hpp"
 #include "core/Error.hpp"
 #include "core/Json.hpp"
 #include "model/TorchThreads.hpp"
@@ -17,6 +18,7 @@ void printJson(const Json& json) { std::printf("%s\n", json.dump(2).c_str()); }
 }  // namespace efgnn::cli
 
 int main(int argc, char** argv) {
+  efgnn::keepFreedMemoryForReuse();  // first: before any thread or large allocation
   efgnn::selectOpenBlasKernels(argv);
   CLI::App app{"efgnn: GNN-based charged-particle tracking for an Event Filter"};
   app.require_subcommand(1);
