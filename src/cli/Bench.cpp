@@ -70,7 +70,7 @@ double statusMiB(const std::string& key) {
 
 /// Memory a backend adds at its peak while it runs: the process's peak resident size (reset
 /// first, Linux's clear_refs) minus what was resident before, after the memory earlier
-/// backends freed went back to the system (the allocator keeps it for reuse otherwise).
+/// backends freed went back to the kernel (the allocator keeps it for reuse otherwise).
 struct PeakMemory {
   double before = 0;
   PeakMemory() {

@@ -24,7 +24,7 @@ AllocatorSettings keepFreedMemoryForReuse();
 /// The settings keepFreedMemoryForReuse made (for --json outputs of benchmarks).
 const AllocatorSettings& allocatorSettings();
 
-/// Returns the memory freed so far to the system (glibc's malloc_trim), so that a peak-memory
+/// Returns the memory freed so far to the kernel (glibc's malloc_trim), so that a peak-memory
 /// measurement that starts now sees what the code it measures needs, not what earlier code
 /// left for reuse.
 void releaseFreedMemory();

@@ -24,6 +24,12 @@ std::optional<std::uint64_t> moduleKey(std::int32_t volume, std::int32_t layer,
   return (std::uint64_t(volume) << 42) | (std::uint64_t(layer) << 21) | std::uint64_t(module);
 }
 
+/// "detector 'NAME': module (volume V, layer L, module M)", how errors name a module.
+std::string moduleName(const std::string& detector, const Module& m) {
+  return "detector '" + detector + "': module (volume " + std::to_string(m.volume_id) + ", layer " +
+         std::to_string(m.layer_id) + ", module " + std::to_string(m.module_id) + ")";
+}
+
 /// A number as printf's %g writes it (6 significant digits, no trailing zeros).
 std::string num(double v) {
   char buf[32];
@@ -54,32 +60,33 @@ void forSamplePoints(const Module& m, F&& f) {
   }
 }
 
-/// Extent of a placed module along its surface's normal coordinate (radius / z).
-std::pair<double, double> normalExtent(const Module& m) {
-  double lo = 1e30, hi = -1e30;
+/// A placed module's lookup box and its extent along its surface's normal coordinate (radius /
+/// z), from one pass over its sample points.
+struct PlacedExtent {
+  Box box{0, 1e30, -1e30};
+  double normal_lo = 1e30, normal_hi = -1e30;
+};
+
+PlacedExtent placedExtent(const Module& m) {
+  PlacedExtent e;
+  const bool barrel = m.kind == SurfaceKind::Cylinder;
   forSamplePoints(m, [&](const Vec3& p) {
-    const double c = m.kind == SurfaceKind::Cylinder ? p.perp() : p.z;
-    lo = std::min(lo, c);
-    hi = std::max(hi, c);
+    e.box.phi_half = std::max(e.box.phi_half, std::abs(units::wrapAngle(p.phi() - m.phi)));
+    const double second = barrel ? p.z : p.perp(), normal = barrel ? p.perp() : p.z;
+    e.box.lo = std::min(e.box.lo, second);
+    e.box.hi = std::max(e.box.hi, second);
+    e.normal_lo = std::min(e.normal_lo, normal);
+    e.normal_hi = std::max(e.normal_hi, normal);
   });
-  return {lo, hi};
+  // The samples miss the extremes between them by far less than a millimetre.
+  e.box.phi_half += 1e-3;
+  e.box.lo -= 0.5;
+  e.box.hi += 0.5;
+  return e;
 }
 
-Box boundingBox(const Module& m, const ModuleType& t) {
-  if (m.placement) {
-    Box b{0, 1e30, -1e30};
-    forSamplePoints(m, [&](const Vec3& p) {
-      b.phi_half = std::max(b.phi_half, std::abs(units::wrapAngle(p.phi() - m.phi)));
-      const double second = m.kind == SurfaceKind::Cylinder ? p.z : p.perp();
-      b.lo = std::min(b.lo, second);
-      b.hi = std::max(b.hi, second);
-    });
-    // The samples miss the extremes between them by far less than a millimetre.
-    b.phi_half += 1e-3;
-    b.lo -= 0.5;
-    b.hi += 0.5;
-    return b;
-  }
+/// Lookup box of a tiled module (curved along its cylinder, or flat in its disk).
+Box tiledBoundingBox(const Module& m, const ModuleType& t) {
   if (m.kind == SurfaceKind::Cylinder)
     return {0.5 * t.width / m.position, m.centre - 0.5 * t.length, m.centre + 0.5 * t.length};
   const double inner = std::max(m.centre - 0.5 * t.length, 1e-3);
@@ -128,17 +135,14 @@ CellRange cellsOf(const Surface& s, const Module& m, const Box& b) {
   return r;
 }
 
-void buildLookup(Surface& s, const std::vector<Module>& modules,
-                 const std::vector<ModuleType>& types, const std::vector<std::uint32_t>& ids) {
+/// The lookup grid of surface `s` for modules `ids`, whose boxes are `boxes` (in the same order).
+void buildLookup(Surface& s, const std::vector<Module>& modules, const std::vector<std::uint32_t>& ids,
+                 const std::vector<Box>& boxes) {
   // Bins about half a module in each direction keep the candidate lists at a few entries.
   double min_phi_width = kTwoPi, min_len = 1e30;
-  std::vector<Box> boxes;
-  boxes.reserve(ids.size());
-  for (auto id : ids) {
-    const Box b = boundingBox(modules[id], types[modules[id].type_index]);
+  for (const Box& b : boxes) {
     min_phi_width = std::min(min_phi_width, 2 * b.phi_half);
     min_len = std::min(min_len, b.hi - b.lo);
-    boxes.push_back(b);
   }
   s.n_phi_bins = binCount(2 * kTwoPi / min_phi_width);
   s.n_second_bins = binCount(2 * (s.max - s.min) / min_len);
@@ -363,7 +367,9 @@ Detector Detector::build(Config config, std::vector<ModuleType> types,
       s.min = layer.min;
       s.max = layer.max;
       s.layer_index = layer_index;
-      buildLookup(s, det.modules, det.module_types, ids);
+      std::vector<Box> boxes;
+      for (auto id : ids) boxes.push_back(tiledBoundingBox(det.modules[id], det.module_types[det.modules[id].type_index]));
+      buildLookup(s, det.modules, ids, boxes);
       det.surfaces.push_back(std::move(s));
     }
   }
@@ -387,13 +393,8 @@ void Detector::finish() {
   });
   for (const Module& m : modules) {
     const auto key = moduleKey(m.volume_id, m.layer_id, m.module_id);
-    if (!key)
-      throw Error("detector '" + config.name + "': module (volume " + std::to_string(m.volume_id) + ", layer " +
-                  std::to_string(m.layer_id) + ", module " + std::to_string(m.module_id) +
-                  "): ids must be in [0, 2097151]");
-    if (!index_.emplace(*key, m.index).second)
-      throw Error("detector '" + config.name + "': module (volume " + std::to_string(m.volume_id) + ", layer " +
-                  std::to_string(m.layer_id) + ", module " + std::to_string(m.module_id) + ") appears twice");
+    if (!key) throw Error(moduleName(config.name, m) + ": ids must be in [0, " + std::to_string(kMaxId) + "]");
+    if (!index_.emplace(*key, m.index).second) throw Error(moduleName(config.name, m) + " appears twice");
   }
 }
 
@@ -406,19 +407,12 @@ Detector Detector::fromPlacedModules(Config config, std::vector<ModuleType> type
   std::sort(modules.begin(), modules.end(), [](const Module& a, const Module& b) {
     return std::tie(a.volume_id, a.layer_id, a.module_id) < std::tie(b.volume_id, b.layer_id, b.module_id);
   });
-  const auto name = [&](const Module& m) {
-    return "detector '" + det.config.name + "': module (volume " + std::to_string(m.volume_id) + ", layer " +
-           std::to_string(m.layer_id) + ", module " + std::to_string(m.module_id) + ")";
-  };
+  const auto name = [&](const Module& m) { return moduleName(det.config.name, m); };
   for (std::size_t i = 0; i < modules.size(); ++i) {
     Module& m = modules[i];
     if (!m.placement) throw Error(name(m) + " has no placement");
     if (m.type_index >= det.module_types.size()) throw Error(name(m) + ": unknown module type");
-    if (!moduleKey(m.volume_id, m.layer_id, m.module_id))
-      throw Error(name(m) + ": ids must be in [0, " + std::to_string(kMaxId) + "]");
-    if (i > 0 && std::tie(m.volume_id, m.layer_id, m.module_id) ==
-                     std::tie(modules[i - 1].volume_id, modules[i - 1].layer_id, modules[i - 1].module_id))
-      throw Error(name(m) + " appears twice");
+    // Id range and repeated ids: finish() checks them for every kind of detector.
     const Placement& p = *m.placement;
     // Bounded so that the extents and lookup bins derived below are finite (kMaxPlacedCoordinate).
     for (const double c : {p.centre.x, p.centre.y, p.centre.z})
@@ -463,20 +457,21 @@ Detector Detector::fromPlacedModules(Config config, std::vector<ModuleType> type
     layer.max = -1e30;
     double sum = 0;
     std::vector<std::uint32_t> ids;
+    std::vector<Box> boxes;
     for (std::size_t i = first; i < last; ++i) {
       Module& m = det.modules[i];
       if (m.kind != layer.kind)
         throw Error(name(m) + " faces " + (m.kind == SurfaceKind::Disk ? "along z" : "outwards") +
                     ", unlike the first module of its layer");
       m.layer_index = layer_index;
-      const Box b = boundingBox(m, det.module_types[m.type_index]);
-      layer.min = std::min(layer.min, b.lo);
-      layer.max = std::max(layer.max, b.hi);
-      const auto [lo, hi] = normalExtent(m);
-      s.inner = std::min(s.inner, lo);
-      s.outer = std::max(s.outer, hi);
+      const PlacedExtent e = placedExtent(m);
+      layer.min = std::min(layer.min, e.box.lo);
+      layer.max = std::max(layer.max, e.box.hi);
+      s.inner = std::min(s.inner, e.normal_lo);
+      s.outer = std::max(s.outer, e.normal_hi);
       sum += m.position;
       ids.push_back(m.index);
+      boxes.push_back(e.box);
     }
     layer.position = sum / double(last - first);
     // The simulation stops at the shell's middle and searches the module planes from there: a
@@ -490,7 +485,7 @@ Detector Detector::fromPlacedModules(Config config, std::vector<ModuleType> type
     s.position = 0.5 * (s.inner + s.outer);
     s.min = layer.min;
     s.max = layer.max;
-    buildLookup(s, det.modules, det.module_types, ids);
+    buildLookup(s, det.modules, ids, boxes);
     det.layers.push_back(layer);
     det.surfaces.push_back(std::move(s));
     first = last;
