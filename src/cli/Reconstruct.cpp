@@ -2,7 +2,6 @@
 // metrics, with the time each stage takes and the tracks written as CSV.
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include "core/Progress.hpp"
 #include "core/Statistics.hpp"
 #include "eval/TrackMetrics.hpp"
+#include "graph/Features.hpp"
 #include "graph/GraphConstructor.hpp"
 #include "graph/ModuleMapEdgeBuilder.hpp"
 #include "graph/ModuleMapFile.hpp"
@@ -88,8 +88,7 @@ void run(const Options& o) {
   GraphConstructor::Config graph_config;
   if (!o.hard_cut_pt.empty()) graph_config.hard_cut_pt = o.hard_cut_pt[0];
   // A model trained on graphs with the cell features gets them here too.
-  const auto& names = ckpt.config.model.node_feature_names;
-  graph_config.cell_features = std::find(names.begin(), names.end(), "cell_count") != names.end();
+  graph_config.cell_features = hasCellFeatures(ckpt.config.model.node_feature_names);
   const GraphConstructor constructor(det, std::make_shared<ModuleMapEdgeBuilder>(map, det, o.map_builder), graph_config);
   std::unique_ptr<TrackBuilder> builder;
   if (o.builder == "cc") builder = std::make_unique<ConnectedComponentsBuilder>(o.cc);

@@ -1,11 +1,14 @@
 #include "graph/Features.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/Error.hpp"
 
 namespace efgnn {
 namespace {
+
+constexpr const char* kCellFeatureNames[] = {"cell_count", "cell_charge"};
 
 void appendScaled(std::vector<float>& out, float x, float y, float z, const FeatureScales& s) {
   const float r = std::sqrt(x * x + y * y);
@@ -32,13 +35,17 @@ HitCoordinates::HitCoordinates(const Event& event) {
   }
 }
 
+bool hasCellFeatures(const std::vector<std::string>& names) {
+  return std::find(names.begin(), names.end(), kCellFeatureNames[0]) != names.end();
+}
+
 std::vector<std::string> nodeFeatureNames(bool with_clusters, bool with_cells) {
   std::vector<std::string> names{"r", "phi", "z", "eta"};
   if (with_clusters)
     for (const char* c : {"cluster_1", "cluster_2"})
       for (const char* q : {"r", "phi", "z", "eta"}) names.push_back(std::string(c) + "_" + q);
   if (with_cells)
-    for (const char* c : {"cell_count", "cell_charge"}) names.push_back(c);
+    for (const char* c : kCellFeatureNames) names.push_back(c);
   return names;
 }
 

@@ -29,6 +29,8 @@ struct HitCoordinates {
 /// "r, phi, z, eta", with clusters the same for cluster_1 and cluster_2, then with cells
 /// "cell_count, cell_charge".
 std::vector<std::string> nodeFeatureNames(bool with_clusters, bool with_cells = false);
+/// Whether graphs with these node features (a model's, a data set's) carry the cell features.
+bool hasCellFeatures(const std::vector<std::string>& node_feature_names);
 std::vector<std::string> edgeFeatureNames();
 
 /// Features of the hits `nodes` (indices into event.hits), row-major [nodes, F], in the order of
