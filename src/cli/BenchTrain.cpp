@@ -10,6 +10,7 @@
 #include "io/GraphStoreH5.hpp"
 #include "model/EdgeClassifierModel.hpp"
 #include "model/TorchThreads.hpp"
+#include "ops/TrainingKernels.hpp"
 #include "train/GraphTensors.hpp"
 
 namespace efgnn::cli {
@@ -46,6 +47,7 @@ void addBenchTrainCommand(CLI::App& app) {
     TrainConfig config = o->config.empty() ? TrainConfig{} : TrainConfig::fromFile(o->config);
     for (const auto& s : o->sets) config.set(s);
     configureTorchThreads(o->threads);
+    setTrainingKernels(trainingKernelsNamed(config.kernels));
     const Graph graph = readGraphH5(o->graph);
     const GraphTensors g = GraphTensors::from(graph, config, torch::kCPU, o->graph);
     torch::manual_seed(config.seed);
@@ -78,6 +80,8 @@ void addBenchTrainCommand(CLI::App& app) {
       j["step_seconds_max"] = seconds.back();
       j["peak_rss_mb"] = peakRssMb();
       j["allocator"] = allocatorSettings().how;
+      j["kernels"] = config.kernels;
+      j["checkpointing"] = config.model.checkpointing;
       printJson(j);
       return;
     }

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "core/Error.hpp"
+#include "ops/Recompute.hpp"
+#include "ops/Affine.hpp"
 
 namespace efgnn {
 
@@ -117,7 +119,7 @@ torch::Tensor QuantLinearImpl::forward(const torch::Tensor& x, const InputGrids&
                   std::to_string(options_.in) + " inputs");
     return productsOnGrids(x, grids, 0, b);
   }
-  return torch::linear(x, effectiveWeight(), b);
+  return affine(x, effectiveWeight(), b);
 }
 
 void QuantLinearImpl::setMask(const torch::Tensor& mask) {
@@ -153,7 +155,8 @@ torch::Tensor ActivationQuantizerImpl::scale() const {
 torch::Tensor ActivationQuantizerImpl::forward(const torch::Tensor& x) {
   if (!options_.bits) return x;
   const bool first = observed_.item<float>() == 0;
-  if ((first || (is_training() && !options_.learned)) && x.numel() > 0) {
+  // Not while a stage is recomputed for its backward pass: it must see the scale it was run with.
+  if ((first || (is_training() && !options_.learned)) && x.numel() > 0 && !isRecomputing()) {
     torch::NoGradGuard no_grad;
     const auto magnitude = options_.is_signed ? x.abs() : x;
     const auto max = options_.channels > 0 ? std::get<0>(magnitude.max(0)) : magnitude.max();

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "ops/MessagePassing.hpp"
+#include "ops/Recompute.hpp"
+
 namespace efgnn {
 
 InteractionGnnBase::InteractionGnnBase(ModelConfig config) : EdgeClassifierModel(std::move(config)) {
@@ -56,9 +59,9 @@ MlpOptions InteractionGnnBase::hiddenMlp(int layers) const {
   return o;
 }
 
-InteractionGnnBase::Encoded InteractionGnnBase::encode(const torch::Tensor& x, const torch::Tensor& src,
+InteractionGnnBase::State InteractionGnnBase::encode(const torch::Tensor& x, const torch::Tensor& src,
                                                        const torch::Tensor& dst, const torch::Tensor& edge_attr) {
-  Encoded out;
+  State out;
   out.x = node_encoder_->forward(node_input_quant_->forward(x), InputGrids::perColumn(node_input_quant_->scale()));
   out.x_scale = node_encoder_->outputScale();
   if (config_.edge_features > 0) {
@@ -79,10 +82,7 @@ torch::Tensor InteractionGnnBase::finerScale(const torch::Tensor& a, const torch
 
 torch::Tensor InteractionGnnBase::aggregate(const torch::Tensor& e, const torch::Tensor& src,
                                             const torch::Tensor& dst, std::int64_t num_nodes) const {
-  const auto zeros = torch::zeros({num_nodes, e.size(1)}, e.options());
-  const auto incoming = zeros.index_add(0, dst, e);
-  const auto outgoing = zeros.index_add(0, src, e);
-  return config_.in_out_diff_agg ? torch::cat({incoming, outgoing}, 1) : incoming + outgoing;
+  return messageSums(e, src, dst, num_nodes, config_.in_out_diff_agg);
 }
 
 InteractionGnn2::InteractionGnn2(ModelConfig config) : InteractionGnnBase(std::move(config)) {
@@ -100,30 +100,48 @@ InteractionGnn2::InteractionGnn2(ModelConfig config) : InteractionGnnBase(std::m
   output_ = register_module("output", Mlp(output));
 }
 
+InteractionGnnBase::State InteractionGnnBase::iterated(const State& state, const State& initial,
+                                                       const StateUpdate& update) {
+  if (!config_.checkpointing || !is_training()) return update(state, initial);
+  // Recomputed in the backward pass: its activations are not kept. The states and their grids'
+  // scales go in and out as tensors, so that gradients reach everything they came from.
+  const Stage stage = [update](const torch::autograd::variable_list& in) {
+    const State s = update({in[0], in[1], in[2], in[3]}, {in[4], in[5], in[6], in[7]});
+    return torch::autograd::variable_list{s.x, s.e, s.x_scale, s.e_scale};
+  };
+  const auto out = recomputed(stage, {state.x, state.e, state.x_scale, state.e_scale, initial.x, initial.e,
+                                      initial.x_scale, initial.e_scale});
+  return {out[0], out[1], out[2], out[3]};
+}
+
 torch::Tensor InteractionGnn2::forward(const torch::Tensor& x_in, const torch::Tensor& edge_index,
                                        const torch::Tensor& edge_attr) {
   const auto src = edge_index[0], dst = edge_index[1];
-  auto [x, e, sx, se] = encode(x_in, src, dst, edge_attr);
-  const torch::Tensor x0 = x, e0 = e;
-  const InputGrids x0_grids = InputGrids::of(x0.size(1), sx), e0_grids = InputGrids::of(e0.size(1), se);
-  for (int i = 0; i < config_.n_graph_iters; ++i) {
-    InputGrids x_grids = InputGrids::of(x.size(1), sx), e_grids = InputGrids::of(e.size(1), se);
-    if (config_.concat) {
-      x = torch::cat({x, x0}, 1);
-      e = torch::cat({e, e0}, 1);
-      x_grids = x_grids.then(x0_grids);
-      e_grids = e_grids.then(e0_grids);
-    }
-    auto& edge_net = pick(edge_networks_, i);
-    e = edge_net->forward(e, e_grids, x, x_grids, src, dst);
-    se = edge_net->outputScale();
-    auto& node_net = pick(node_networks_, i);
-    // The sums of edge codes into a node lie on the edges' grid.
-    const auto messages = aggregate(e, src, dst, x.size(0));
-    x = node_net->forward(torch::cat({messages, x}, 1), InputGrids::of(messages.size(1), se).then(x_grids));
-    sx = node_net->outputScale();
-  }
-  const auto decoded = edge_decoder_->forward(e, InputGrids::of(e.size(1), se));
+  const State initial = encode(x_in, src, dst, edge_attr);
+  State state = initial;
+  for (int i = 0; i < config_.n_graph_iters; ++i)
+    state = iterated(state, initial, [this, i, src, dst](const State& s, const State& s0) {
+      InputGrids x_grids = InputGrids::of(s.x.size(1), s.x_scale), e_grids = InputGrids::of(s.e.size(1), s.e_scale);
+      torch::Tensor x = s.x, e = s.e;
+      if (config_.concat) {
+        x = torch::cat({x, s0.x}, 1);
+        e = torch::cat({e, s0.e}, 1);
+        x_grids = x_grids.then(InputGrids::of(s0.x.size(1), s0.x_scale));
+        e_grids = e_grids.then(InputGrids::of(s0.e.size(1), s0.e_scale));
+      }
+      auto& edge_net = pick(edge_networks_, i);
+      State out;
+      out.e = edge_net->forward(e, e_grids, x, x_grids, src, dst);
+      out.e_scale = edge_net->outputScale();
+      auto& node_net = pick(node_networks_, i);
+      // The sums of edge codes into a node lie on the edges' grid.
+      const auto messages = aggregate(out.e, src, dst, x.size(0));
+      out.x = node_net->forward(torch::cat({messages, x}, 1),
+                                InputGrids::of(messages.size(1), out.e_scale).then(x_grids));
+      out.x_scale = node_net->outputScale();
+      return out;
+    });
+  const auto decoded = edge_decoder_->forward(state.e, InputGrids::of(state.e.size(1), state.e_scale));
   return output_->forward(decoded, InputGrids::of(decoded.size(1), edge_decoder_->outputScale())).squeeze(-1);
 }
 
@@ -140,19 +158,25 @@ InteractionGnn::InteractionGnn(ModelConfig config) : InteractionGnnBase(std::mov
 torch::Tensor InteractionGnn::forward(const torch::Tensor& x_in, const torch::Tensor& edge_index,
                                       const torch::Tensor& edge_attr) {
   const auto src = edge_index[0], dst = edge_index[1];
-  auto [x, e, sx, se] = encode(x_in, src, dst, edge_attr);
+  State state = encode(x_in, src, dst, edge_attr);
   // Residual sums leave the grids (the runtime does not run this flavour); the finer of the two
   // operands' grids stands for the sum, for the biases.
-  for (int i = 0; i < config_.n_graph_iters; ++i) {
-    auto& node_net = pick(node_networks_, i);
-    x = x + node_net->forward(torch::cat({x, aggregate(e, src, dst, x.size(0))}, 1),
-                              InputGrids::offGrid(finerScale(sx, se)));
-    sx = finerScale(sx, node_net->outputScale());
-    auto& edge_net = pick(edge_networks_, i);
-    e = e + edge_net->forward(e, InputGrids::offGrid(se), x, InputGrids::offGrid(sx), src, dst);
-    se = finerScale(se, edge_net->outputScale());
-  }
-  return output_->forward(e, InputGrids::offGrid(se), x, InputGrids::offGrid(sx), src, dst).squeeze(-1);
+  for (int i = 0; i < config_.n_graph_iters; ++i)
+    state = iterated(state, {}, [this, i, src, dst](const State& s, const State&) {
+      auto& node_net = pick(node_networks_, i);
+      State out;
+      out.x = s.x + node_net->forward(torch::cat({s.x, aggregate(s.e, src, dst, s.x.size(0))}, 1),
+                                      InputGrids::offGrid(finerScale(s.x_scale, s.e_scale)));
+      out.x_scale = finerScale(s.x_scale, node_net->outputScale());
+      auto& edge_net = pick(edge_networks_, i);
+      out.e = s.e + edge_net->forward(s.e, InputGrids::offGrid(s.e_scale), out.x, InputGrids::offGrid(out.x_scale),
+                                      src, dst);
+      out.e_scale = finerScale(s.e_scale, edge_net->outputScale());
+      return out;
+    });
+  return output_->forward(state.e, InputGrids::offGrid(state.e_scale), state.x, InputGrids::offGrid(state.x_scale), src,
+                          dst)
+      .squeeze(-1);
 }
 
 std::shared_ptr<EdgeClassifierModel> makeModel(const ModelConfig& config) {

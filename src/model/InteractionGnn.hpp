@@ -8,6 +8,7 @@
 //
 // InteractionGNN (the older flavour): node update first from incoming/outgoing sums, residual
 // connections on nodes and edges, no concatenation, output from [x_src, x_dst, e].
+#include <functional>
 #include <vector>
 
 #include "model/EdgeClassifierModel.hpp"
@@ -20,11 +21,11 @@ class InteractionGnnBase : public EdgeClassifierModel {
  protected:
   explicit InteractionGnnBase(ModelConfig config);
   MlpOptions hiddenMlp(int layers) const;
-  /// Encoded nodes and edges with the scales of their grids (undefined in float).
-  struct Encoded {
+  /// Node and edge states with the scales of their grids (undefined in float).
+  struct State {
     torch::Tensor x, e, x_scale, e_scale;
   };
-  Encoded encode(const torch::Tensor& x, const torch::Tensor& src, const torch::Tensor& dst,
+  State encode(const torch::Tensor& x, const torch::Tensor& src, const torch::Tensor& dst,
                  const torch::Tensor& edge_attr);
   /// The finer of two grids, for a layer reading both (its bias grid); undefined if either
   /// input is float.
@@ -37,6 +38,11 @@ class InteractionGnnBase : public EdgeClassifierModel {
   /// [e, x_src, x_dst] of widths (edge_width, node_width, node_width), node networks of input
   /// width node_input.
   void addNetworks(int edge_width, int node_width, int node_input);
+  /// One message-passing iteration: the next state from the current one and the initial one.
+  using StateUpdate = std::function<State(const State& state, const State& initial)>;
+  /// update(state, initial), its activations recomputed in the backward pass with checkpointing
+  /// (in training), else kept.
+  State iterated(const State& state, const State& initial, const StateUpdate& update);
   /// The network of iteration i.
   template <class Net>
   Net& pick(std::vector<Net>& nets, int i) { return nets[nets.size() == 1 ? 0 : i]; }

@@ -1,6 +1,9 @@
 #include "model/Mlp.hpp"
 
 #include "core/Error.hpp"
+#include "ops/Affine.hpp"
+#include "ops/MessagePassing.hpp"
+#include "ops/NormActivation.hpp"
 
 namespace efgnn {
 
@@ -58,6 +61,9 @@ torch::Tensor MlpImpl::finishLayer(std::size_t i, torch::Tensor h) {
     // In evaluation, as the integer runtime normalises; in training, torch's faster one.
     const bool reproducible =
         !is_training() && options_.layernorm && (options_.quant.activation_bits || options_.quant.norm_bits);
+    // Normalised and activated in one operation where no quantizer sits between the two.
+    if (options_.layernorm && !reproducible && !options_.quant.norm_bits)
+      return activation_quants_[i]->forward(layerNormActivation(h, options_.activation));
     h = norm_quants_[i]->forward(reproducible ? reproducibleLayerNorm(h) : norms_[i].forward(h));
   }
   if (options_.activation == "ReLU") h = torch::relu(h);
@@ -99,11 +105,12 @@ torch::Tensor EdgeMlpImpl::forward(const torch::Tensor& e, const InputGrids& e_g
     return mlp_->forwardFromFirst(edges + nodes);
   }
   const torch::Tensor w = first->effectiveWeight();  // [out, edge_width + 2 node_width]
-  const auto w_src = w.narrow(1, edge_width_, node_width_);
-  const auto w_dst = w.narrow(1, edge_width_ + node_width_, node_width_);
-  // Products per node, then gathered per edge.
-  torch::Tensor h = torch::linear(x, w_src).index_select(0, src) + torch::linear(x, w_dst).index_select(0, dst);
-  h = edge_width_ > 0 ? h + torch::linear(e, w.narrow(1, 0, edge_width_), b) : h + b;
+  const std::int64_t out = w.size(0);
+  // Products per node, source and target parts side by side [N, 2 out], then gathered per edge.
+  const auto w_nodes = torch::cat({w.narrow(1, edge_width_, node_width_), w.narrow(1, edge_width_ + node_width_, node_width_)});
+  const auto parts = affine(x, w_nodes, {});
+  torch::Tensor h = gatherPairSum(parts.narrow(1, 0, out), parts.narrow(1, out, out), src, dst);
+  h = edge_width_ > 0 ? h + affine(e, w.narrow(1, 0, edge_width_), b) : h + b;
   return mlp_->forwardFromFirst(h);
 }
 

@@ -52,6 +52,7 @@ std::vector<Field> makeFields() {
       configField("edge_net_recurrent", &ModelConfig::edge_net_recurrent),
       configField("concat", &ModelConfig::concat),
       configField("in_out_diff_agg", &ModelConfig::in_out_diff_agg),
+      configField("checkpointing", &ModelConfig::checkpointing),
   };
   for (const auto& q : QuantConfig::fields()) f.push_back(nestedField(&ModelConfig::quant, q));
   return f;
@@ -151,6 +152,12 @@ void ModelConfig::validate() const {
   if ((quant.activation_bits || quant.norm_bits) && hidden_activation != "ReLU")
     throw Error("model: quantized activations need hidden_activation ReLU (unsigned grid), got '" +
                 hidden_activation + "'");
+  // A recurrent network's calibrated quantizer moves its scale at every iteration of a forward
+  // pass; recomputed in the backward pass, every iteration would see the last one's scale.
+  if (checkpointing && (node_net_recurrent || edge_net_recurrent) && (quant.activation_bits || quant.norm_bits) &&
+      !quant.learnedScales())
+    throw Error("model: checkpointing with recurrent networks needs activation_scaling learned when activations "
+                "are quantized");
   if (model != "InteractionGNN2" && model != "InteractionGNN")
     throw Error("model: model must be InteractionGNN2 or InteractionGNN, got '" + model + "'");
 }

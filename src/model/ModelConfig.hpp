@@ -28,6 +28,8 @@ struct ModelConfig {
   bool edge_net_recurrent = false;
   bool concat = true;                     // skip connections to the initial encodings
   bool in_out_diff_agg = true;            // separate sums over incoming and outgoing edges
+  bool checkpointing = false;             // training: recompute each iteration's activations in the
+                                          // backward pass instead of keeping them (memory of one)
   QuantConfig quant;                      // bit widths (keys weight_bits, activation_bits, ...)
 
   /// Reads the model keys of a YAML map. Other keys of the map are allowed only if listed in

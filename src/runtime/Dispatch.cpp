@@ -39,6 +39,36 @@ void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeL
   EFGNN_DISPATCH(exec.isa, runNodeMlp(mlp, messages, edges, x, x_stride, exec));
 }
 
+void runDense(const DenseLayer& layer, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+              std::size_t out_stride, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, runDense(layer, in, rows, in_stride, out, out_stride, exec));
+}
+
+void denseWeightGradient(const float* dy, std::size_t rows, std::size_t dy_stride, int out, const float* x,
+                         std::size_t x_stride, int in, float* dw, float* db, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, denseWeightGradient(dy, rows, dy_stride, out, x, x_stride, in, dw, db, exec));
+}
+
+void normalizeAndActivateRows(const float* h, std::size_t rows, std::size_t width, Activation activation, float* y,
+                              float* xhat, float* rstd, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, normalizeAndActivateRows(h, rows, width, activation, y, xhat, rstd, exec));
+}
+
+void normalizeAndActivateRowsBackward(const float* dy, const float* xhat, const float* rstd, std::size_t rows,
+                                      std::size_t width, Activation activation, float* dh, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, normalizeAndActivateRowsBackward(dy, xhat, rstd, rows, width, activation, dh, exec));
+}
+
+void runMessageSums(const NodeMessages<float>& messages, const EdgeList& edges, float* out, std::size_t out_stride,
+                    const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, runMessageSums(messages, edges, out, out_stride, exec));
+}
+
+void gatherPairSums(const float* a, std::size_t a_stride, const float* b, std::size_t b_stride, const EdgeList& edges,
+                    std::size_t width, float* out, std::size_t out_stride, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, gatherPairSums(a, a_stride, b, b_stride, edges, width, out, out_stride, exec));
+}
+
 void quantizeToGrid(const float* in, std::size_t n, float scale, int lo, int hi, float* out, Isa isa) {
   EFGNN_DISPATCH(isa, quantizeToGrid(in, n, scale, lo, hi, out));
 }

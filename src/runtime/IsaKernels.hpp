@@ -10,6 +10,18 @@ void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const 
                 const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec);
 void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
                 std::size_t x_stride, const Execution& exec);
+void runDense(const DenseLayer& layer, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+              std::size_t out_stride, const Execution& exec);
+void denseWeightGradient(const float* dy, std::size_t rows, std::size_t dy_stride, int out, const float* x,
+                         std::size_t x_stride, int in, float* dw, float* db, const Execution& exec);
+void normalizeAndActivateRows(const float* h, std::size_t rows, std::size_t width, Activation activation, float* y,
+                              float* xhat, float* rstd, const Execution& exec);
+void normalizeAndActivateRowsBackward(const float* dy, const float* xhat, const float* rstd, std::size_t rows,
+                                      std::size_t width, Activation activation, float* dh, const Execution& exec);
+void runMessageSums(const NodeMessages<float>& messages, const EdgeList& edges, float* out, std::size_t out_stride,
+                    const Execution& exec);
+void gatherPairSums(const float* a, std::size_t a_stride, const float* b, std::size_t b_stride, const EdgeList& edges,
+                    std::size_t width, float* out, std::size_t out_stride, const Execution& exec);
 
 /// Rows [0, n) of `out` (out_stride apart) = the messages of nodes r0 .. r0 + n - 1; `sums` is
 /// scratch of 2 width.

@@ -272,19 +272,26 @@ void dense(const InputRows& in, std::size_t rows, const DenseLayer& layer, int k
   const auto out = static_cast<std::size_t>(layer.out);
   const float* wt = layer.wt.data();
   // Rows of whole vectors whose two rows' accumulators, a weight vector and the two inputs fit in
-  // the registers, in one block of columns; rows that end with their multiply-adds (no finish:
-  // node parts, 2 x hidden) and are too wide, in two halves, each a pass over the inputs. The
-  // others by the plain loop below.
+  // the registers, in one block of columns; rows finished by their bias alone (node parts, the
+  // training's products) and too wide, in blocks of columns, each a pass over the inputs (a
+  // row's sums, inputs in order, are the same whatever the blocks). The others by the plain loop
+  // below.
   constexpr int kMaxVectors = (kRegisters - 3) / 2;
-  const bool halves = !fin.bias && !fin.products && !fin.shape && out % 2 == 0;
+  const bool blocks = !fin.products && !fin.shape;
   if (k_count <= 1024)
-    for (const std::size_t block : {out, halves ? out / 2 : 0})
+    for (const std::size_t block : {out, std::size_t{96}, std::size_t{64}, std::size_t{48}, std::size_t{32},
+                                    std::size_t{16}}) {
+      if (block != out && (!blocks || block > out || out % block != 0)) continue;
       if (withWholeVectors<kMaxVectors>(
               block, [&]<int C>() __attribute__((always_inline)) {
-                for (std::size_t col = 0; col < out; col += block)
-                  denseRows<C>(in, rows, wt + col, out, k_count, fin, y + col, y_stride);
+                for (std::size_t col = 0; col < out; col += block) {
+                  RowFinish part = fin;
+                  if (part.bias) part.bias += col;
+                  denseRows<C>(in, rows, wt + col, out, k_count, part, y + col, y_stride);
+                }
               }))
         return;
+    }
   for (std::size_t r = 0; r < rows; ++r) {
     float* __restrict yr = y + r * y_stride;
     if (fin.bias)
@@ -468,6 +475,192 @@ void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeL
     const InputRows rows{a, columns, x + r0 * x_stride, x_stride, static_cast<int>(columns)};
     dense(rows, n, first, first.in, finishOf(mlp, 0), b, static_cast<std::size_t>(first.out));
     finishTile(mlp, 1, b, a, n, x + r0 * x_stride, x_stride);
+  });
+}
+
+void runDense(const DenseLayer& layer, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+              std::size_t out_stride, const Execution& exec) {
+  const RowFinish fin{layer.bias.empty() ? nullptr : layer.bias.data()};
+  forTiles(rows, exec, 0, [&](std::size_t first, std::size_t n, float*, float*) {
+    dense({in + first * in_stride, in_stride}, n, layer, layer.in, fin, out + first * out_stride, out_stride);
+  });
+}
+
+namespace {
+
+/// sums[k, 0:kLanes C] += sum over the rows of x[r, k0 + j] dy[r, 0:kLanes C] for j < K (sums
+/// [in][out], rows of `out`): K inputs by C vectors of outputs in registers, each row's dy loaded
+/// once for the K inputs.
+template <int C, int K>
+__attribute__((always_inline)) inline void gradientRows(const float* dy, std::size_t dy_stride, const float* x,
+                                                        std::size_t x_stride, std::size_t rows, std::size_t k0,
+                                                        std::size_t out, float* sums) {
+  Vec acc[K][C];
+  for (int j = 0; j < K; ++j)
+    for (int c = 0; c < C; ++c) acc[j][c] = load(sums + (k0 + j) * out + kLanes * c);
+  for (std::size_t r = 0; r < rows; ++r) {
+    Vec d[C];
+    for (int c = 0; c < C; ++c) d[c] = load(dy + r * dy_stride + kLanes * c);
+    const float* xr = x + r * x_stride + k0;
+    for (int j = 0; j < K; ++j)
+      for (int c = 0; c < C; ++c) acc[j][c] += xr[j] * d[c];
+  }
+  for (int j = 0; j < K; ++j)
+    for (int c = 0; c < C; ++c) store(sums + (k0 + j) * out + kLanes * c, acc[j][c]);
+}
+
+/// The weight-gradient sums of one block of rows: sums[k][n] += x[r, k] dy[r, n], in row order.
+void gradientBlock(const float* dy, std::size_t dy_stride, std::size_t out, const float* x, std::size_t x_stride,
+                   std::size_t in, std::size_t rows, float* sums) {
+  // Inputs a few at a time against every output, the rows in tiles whose inputs stay in the
+  // cache while each group of inputs passes over them.
+  constexpr std::size_t kTile = 256;
+  for (std::size_t r0 = 0; r0 < rows; r0 += kTile) {
+    const std::size_t n = std::min(kTile, rows - r0);
+    const float* dyt = dy + r0 * dy_stride;
+    const float* xt = x + r0 * x_stride;
+    const bool vectorised = withWholeVectors<kRegisters / 2>(out, [&]<int C>() __attribute__((always_inline)) {
+      constexpr int kInputs = std::max(1, std::min(8, (kRegisters - 1 - C) / C));
+      std::size_t k = 0;
+      for (; k + kInputs <= in; k += kInputs) gradientRows<C, kInputs>(dyt, dy_stride, xt, x_stride, n, k, out, sums);
+      for (; k < in; ++k) gradientRows<C, 1>(dyt, dy_stride, xt, x_stride, n, k, out, sums);
+    });
+    if (vectorised) continue;
+    for (std::size_t r = 0; r < n; ++r)
+      for (std::size_t k = 0; k < in; ++k) {
+        const float v = xt[r * x_stride + k];
+        float* __restrict s = sums + k * out;
+        const float* __restrict d = dyt + r * dy_stride;
+        for (std::size_t o = 0; o < out; ++o) s[o] += v * d[o];
+      }
+  }
+}
+
+}  // namespace
+
+void denseWeightGradient(const float* dy, std::size_t rows, std::size_t dy_stride, int out, const float* x,
+                         std::size_t x_stride, int in, float* dw, float* db, const Execution& exec) {
+  const auto n_out = static_cast<std::size_t>(out), n_in = static_cast<std::size_t>(in);
+  // Blocks of rows of a fixed size, each summed by one thread, then the blocks' sums added in
+  // block order: the result does not depend on the thread count.
+  constexpr std::size_t kBlockRows = 2048;
+  const std::size_t blocks = std::max<std::size_t>(1, (rows + kBlockRows - 1) / kBlockRows);
+  const std::size_t per_block = n_in * n_out + n_out;  // [in][out] weight sums, then [out] bias sums
+  thread_local detail::Buffer buffer;
+  float* const partial = buffer.get(blocks * per_block);
+  const auto block_count = static_cast<std::ptrdiff_t>(blocks);
+#pragma omp parallel for schedule(static) num_threads(detail::threadsOf(exec))
+  for (std::ptrdiff_t b = 0; b < block_count; ++b) {
+    float* sums = partial + static_cast<std::size_t>(b) * per_block;
+    std::fill(sums, sums + per_block, 0.f);
+    const std::size_t r0 = static_cast<std::size_t>(b) * kBlockRows;
+    const std::size_t n = rows > r0 ? std::min(kBlockRows, rows - r0) : 0;
+    gradientBlock(dy + r0 * dy_stride, dy_stride, n_out, x + r0 * x_stride, x_stride, n_in, n, sums);
+    float* bias_sums = sums + n_in * n_out;
+    for (std::size_t r = r0; r < r0 + n; ++r)
+      for (std::size_t o = 0; o < n_out; ++o) bias_sums[o] += dy[r * dy_stride + o];
+  }
+  const auto elements = static_cast<std::ptrdiff_t>(per_block);
+#pragma omp parallel for schedule(static) num_threads(detail::threadsOf(exec))
+  for (std::ptrdiff_t i = 0; i < elements; ++i) {
+    float total = 0.f;
+    for (std::size_t b = 0; b < blocks; ++b) total += partial[b * per_block + static_cast<std::size_t>(i)];
+    const auto at = static_cast<std::size_t>(i);
+    if (at < n_in * n_out)
+      dw[(at % n_out) * n_in + at / n_out] = total;  // sums are [in][out], dw is [out][in]
+    else if (db)
+      db[at - n_in * n_out] = total;
+  }
+}
+
+void normalizeAndActivateRows(const float* h, std::size_t rows, std::size_t width, Activation activation, float* y,
+                              float* xhat, float* rstd, const Execution& exec) {
+  const auto count = static_cast<std::ptrdiff_t>(rows);
+  const float inverse_width = 1.f / static_cast<float>(width);
+#pragma omp parallel for schedule(static) num_threads(detail::threadsOf(exec))
+  for (std::ptrdiff_t i = 0; i < count; ++i) {
+    const auto r = static_cast<std::size_t>(i);
+    const float* __restrict hr = h + r * width;
+    float* __restrict xr = xhat + r * width;
+    float* __restrict yr = y + r * width;
+    float sum = 0.f;
+#pragma omp simd reduction(+ : sum)
+    for (std::size_t c = 0; c < width; ++c) sum += hr[c];
+    const float mean = sum * inverse_width;
+    float squares = 0.f;
+#pragma omp simd reduction(+ : squares)
+    for (std::size_t c = 0; c < width; ++c) squares += (hr[c] - mean) * (hr[c] - mean);
+    const float inv = 1.f / std::sqrt(squares * inverse_width + 1e-5f);
+    rstd[r] = inv;
+#pragma omp simd
+    for (std::size_t c = 0; c < width; ++c) xr[c] = (hr[c] - mean) * inv;
+    if (activation == Activation::ReLU) {
+#pragma omp simd
+      for (std::size_t c = 0; c < width; ++c) yr[c] = xr[c] > 0.f ? xr[c] : 0.f;
+    } else {
+      for (std::size_t c = 0; c < width; ++c) yr[c] = activate(xr[c], activation);
+    }
+  }
+}
+
+void normalizeAndActivateRowsBackward(const float* dy, const float* xhat, const float* rstd, std::size_t rows,
+                                      std::size_t width, Activation activation, float* dh, const Execution& exec) {
+  const auto count = static_cast<std::ptrdiff_t>(rows);
+  const float inverse_width = 1.f / static_cast<float>(width);
+#pragma omp parallel for schedule(static) num_threads(detail::threadsOf(exec))
+  for (std::ptrdiff_t i = 0; i < count; ++i) {
+    const auto r = static_cast<std::size_t>(i);
+    const float* __restrict dyr = dy + r * width;
+    const float* __restrict xr = xhat + r * width;
+    float* __restrict g = dh + r * width;
+    // g = dy act'(xhat), then dh = rstd (g - mean(g) - xhat mean(g xhat)).
+    if (activation == Activation::ReLU) {
+#pragma omp simd
+      for (std::size_t c = 0; c < width; ++c) g[c] = xr[c] > 0.f ? dyr[c] : 0.f;
+    } else if (activation == Activation::SiLU) {
+      for (std::size_t c = 0; c < width; ++c) {
+        const float s = 1.f / (1.f + std::exp(-xr[c]));
+        g[c] = dyr[c] * s * (1.f + xr[c] * (1.f - s));
+      }
+    } else {
+      for (std::size_t c = 0; c < width; ++c) {
+        const float t = std::tanh(xr[c]);
+        g[c] = dyr[c] * (1.f - t * t);
+      }
+    }
+    float sum = 0.f, dot = 0.f;
+#pragma omp simd reduction(+ : sum, dot)
+    for (std::size_t c = 0; c < width; ++c) {
+      sum += g[c];
+      dot += g[c] * xr[c];
+    }
+    const float mean = sum * inverse_width, mean_dot = dot * inverse_width, inv = rstd[r];
+#pragma omp simd
+    for (std::size_t c = 0; c < width; ++c) g[c] = inv * (g[c] - mean - xr[c] * mean_dot);
+  }
+}
+
+void runMessageSums(const NodeMessages<float>& messages, const EdgeList& edges, float* out, std::size_t out_stride,
+                    const Execution& exec) {
+  forTiles(edges.num_nodes, exec, 2 * messages.width, [&](std::size_t r0, std::size_t n, float* sums, float*) {
+    sumMessages(messages, edges, r0, n, sums, out + r0 * out_stride, out_stride);
+  });
+}
+
+void gatherPairSums(const float* a, std::size_t a_stride, const float* b, std::size_t b_stride, const EdgeList& edges,
+                    std::size_t width, float* out, std::size_t out_stride, const Execution& exec) {
+  forTiles(edges.num_edges, exec, 0, [&](std::size_t k0, std::size_t n, float*, float*) {
+    for (std::size_t k = k0; k < k0 + n; ++k) {
+      if (k + detail::kPrefetchDistance < edges.num_edges) {
+        detail::prefetch(a + static_cast<std::size_t>(edges.src[k + detail::kPrefetchDistance]) * a_stride, width);
+        detail::prefetch(b + static_cast<std::size_t>(edges.dst[k + detail::kPrefetchDistance]) * b_stride, width);
+      }
+      const float* __restrict ar = a + static_cast<std::size_t>(edges.src[k]) * a_stride;
+      const float* __restrict br = b + static_cast<std::size_t>(edges.dst[k]) * b_stride;
+      float* __restrict o = out + k * out_stride;
+#pragma omp simd
+      for (std::size_t c = 0; c < width; ++c) o[c] = ar[c] + br[c];
+    }
   });
 }
 

@@ -89,6 +89,34 @@ struct NodeMessages {
 void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
                 std::size_t x_stride, const Execution& exec);
 
+/// out[r, 0:layer.out] = in[r, 0:layer.in] W^T + b (no norm, no activation): the products of a
+/// layer in training, forward (W) and backward (dx = dy W: a layer of W^T).
+void runDense(const DenseLayer& layer, const float* in, std::size_t rows, std::size_t in_stride, float* out,
+              std::size_t out_stride, const Execution& exec);
+
+/// The gradients of a dense layer's weight and bias from its input x [rows, in] and the
+/// gradient dy [rows, out] of its output: dw [out][in] = dy^T x, db [out] = the sums of dy's
+/// rows (db may be null). Rows are summed in fixed blocks, the blocks in order: the result does
+/// not depend on the thread count.
+void denseWeightGradient(const float* dy, std::size_t rows, std::size_t dy_stride, int out, const float* x,
+                         std::size_t x_stride, int in, float* dw, float* db, const Execution& exec);
+
+/// Training's LayerNorm (no affine parameters, eps 1e-5) and activation of rows h [rows, width]:
+/// xhat = (h - mean) rstd, y = activation(xhat); xhat and rstd [rows] kept for the backward pass.
+void normalizeAndActivateRows(const float* h, std::size_t rows, std::size_t width, Activation activation, float* y,
+                              float* xhat, float* rstd, const Execution& exec);
+/// Its backward pass: dh from dy, xhat and rstd.
+void normalizeAndActivateRowsBackward(const float* dy, const float* xhat, const float* rstd, std::size_t rows,
+                                      std::size_t width, Activation activation, float* dh, const Execution& exec);
+
+/// out[i] = the messages of node i (sums over its edges, in edge order), for every node.
+void runMessageSums(const NodeMessages<float>& messages, const EdgeList& edges, float* out, std::size_t out_stride,
+                    const Execution& exec);
+/// out[k, 0:width] = a[src k] + b[dst k] for every edge (rows a_stride, b_stride apart): the
+/// first layer's node parts per edge, and the backward pass of runMessageSums.
+void gatherPairSums(const float* a, std::size_t a_stride, const float* b, std::size_t b_stride, const EdgeList& edges,
+                    std::size_t width, float* out, std::size_t out_stride, const Execution& exec);
+
 /// Copies the first `width` columns of each row to another place (rows `*_stride` apart).
 template <class T>
 void copyColumns(const T* from, std::size_t rows, std::size_t width, std::size_t from_stride, T* to,

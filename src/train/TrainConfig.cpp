@@ -1,5 +1,7 @@
 #include "train/TrainConfig.hpp"
 
+#include "ops/TrainingKernels.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -39,6 +41,7 @@ const std::vector<Field>& fields() {
       configField("metric_mode", &TrainConfig::metric_mode),
       configField("device", &TrainConfig::device),
       configField("threads", &TrainConfig::threads),
+      configField("kernels", &TrainConfig::kernels),
   };
   return f;
 }
@@ -120,6 +123,7 @@ void TrainConfig::validate() const {
   if (max_train_graphs < 0 || max_val_graphs < 0)
     throw Error("max_train_graphs and max_val_graphs must be >= 0 (0: all), got " + std::to_string(max_train_graphs) +
                 " and " + std::to_string(max_val_graphs));
+  trainingKernelsNamed(kernels);  // throws for an unknown name
   // 1024: beyond any machine this runs on; more threads only cost memory (a stack each).
   if (threads < 0 || threads > 1024) throw Error("threads must be in [0, 1024] (0: all cores), got " + std::to_string(threads));
 }

@@ -35,6 +35,7 @@ struct TrainConfig {
   // Execution
   std::string device = "cpu";
   int threads = 0;  // 0: all cores
+  std::string kernels = "efgnn";  // CPU arithmetic: efgnn's own kernels or libtorch's (TrainingKernels.hpp)
 
   /// `other_keys`: keys of the same YAML map that another component reads (pruning,
   /// distillation, scans); any other unknown key is an error.

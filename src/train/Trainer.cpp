@@ -1,5 +1,7 @@
 #include "train/Trainer.hpp"
 
+#include "ops/TrainingKernels.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -74,6 +76,7 @@ Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss
     : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(parseDevice(config_.device)),
       distributed_(DistributedContext::fromEnvironment(device_)), loss_(std::move(loss)) {
   configureTorchThreads(config_.threads);
+  setTrainingKernels(trainingKernelsNamed(config_.kernels));
   torch::manual_seed(config_.seed);
   if (!loss_) loss_ = edgeLoss;
   train_ = loadSplit("train", config_.max_train_graphs, config_, device_);

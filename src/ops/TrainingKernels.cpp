@@ -1,0 +1,23 @@
+#include "ops/TrainingKernels.hpp"
+
+#include <atomic>
+
+#include "core/Error.hpp"
+
+namespace efgnn {
+namespace {
+std::atomic<TrainingKernels> g_kernels{TrainingKernels::Efgnn};
+}
+
+void setTrainingKernels(TrainingKernels kernels) { g_kernels = kernels; }
+TrainingKernels trainingKernels() { return g_kernels; }
+
+TrainingKernels trainingKernelsNamed(const std::string& name) {
+  if (name == "efgnn") return TrainingKernels::Efgnn;
+  if (name == "libtorch") return TrainingKernels::LibTorch;
+  throw Error("training kernels '" + name + "': expected efgnn or libtorch");
+}
+
+std::string nameOf(TrainingKernels kernels) { return kernels == TrainingKernels::Efgnn ? "efgnn" : "libtorch"; }
+
+}  // namespace efgnn

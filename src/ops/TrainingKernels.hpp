@@ -1,0 +1,18 @@
+#pragma once
+// Which arithmetic training runs on: efgnn's own CPU kernels (the runtime's dense kernels and
+// their backward passes) or LibTorch's. Both compute the same functions and gradients up to float
+// rounding; each is deterministic and independent of the thread count on one machine. Chosen per
+// process (a training run sets it from its config), read by the operations of this folder.
+#include <string>
+
+namespace efgnn {
+
+enum class TrainingKernels { Efgnn, LibTorch };
+
+void setTrainingKernels(TrainingKernels kernels);
+TrainingKernels trainingKernels();
+/// "efgnn" or "libtorch"; throws Error naming the choices otherwise.
+TrainingKernels trainingKernelsNamed(const std::string& name);
+std::string nameOf(TrainingKernels kernels);
+
+}  // namespace efgnn
