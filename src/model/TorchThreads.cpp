@@ -5,7 +5,10 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <vector>
 
 #include "core/Parallel.hpp"
 
@@ -34,6 +37,22 @@ void setOpenBlasThreads(int threads) {
   using SetThreads = void (*)(int);
   if (const auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
     set(resolveThreads(threads));
+}
+
+double sgemmMultiplyAddsPerSecond(int threads) {
+  setOpenBlasThreads(threads);
+  const auto a = torch::randn({2048, 2048}), b = torch::randn({2048, 2048});
+  torch::mm(a, b);
+  std::vector<double> rates;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    torch::mm(a, b);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rates.push_back(2048.0 * 2048.0 * 2048.0 / seconds);
+  }
+  setOpenBlasThreads(1);
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
 }
 
 }  // namespace efgnn

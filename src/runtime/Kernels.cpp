@@ -147,7 +147,7 @@ float activate(float v, Activation a) {
 }
 
 /// f.template operator()<C>() where `width` is C whole vectors, for the widths the register-
-/// blocked kernels are instantiated for (16 to 96 floats) whose C is at most kMaxVectors;
+/// blocked kernels are instantiated for (16 to 128 floats) whose C is at most kMaxVectors;
 /// false where there is none (the caller's plain loop then).
 template <int kMaxVectors, class F>
 __attribute__((always_inline)) inline bool withWholeVectors(std::size_t width, F f) {
@@ -161,7 +161,7 @@ __attribute__((always_inline)) inline bool withWholeVectors(std::size_t width, F
     return false;
   };
   return one.template operator()<16>() || one.template operator()<32>() || one.template operator()<48>() ||
-         one.template operator()<64>() || one.template operator()<96>();
+         one.template operator()<64>() || one.template operator()<96>() || one.template operator()<128>();
 }
 
 /// LayerNorm (no affine parameters, eps 1e-5, biased variance, as torch) and the activation of

@@ -83,4 +83,17 @@ torch::Tensor edgeLoss(const torch::Tensor& logits, const GraphTensors& g) {
   return torch::binary_cross_entropy_with_logits(logits, g.y, g.weight);
 }
 
+std::vector<GraphTensors> trainingGraphsOf(const Graph& graph, const TrainConfig& config, const torch::Device& device,
+                                           const std::string& source) {
+  if (!config.sectors().sectored()) return {GraphTensors::from(graph, config, device, source)};
+  std::vector<GraphTensors> out;
+  for (const auto& sector : graphSectors(graph, config.sectors(), source)) {
+    GraphTensors t = GraphTensors::from(sector.graph, config, device, source);
+    const auto core = torch::tensor(std::vector<float>(sector.core.begin(), sector.core.end()), t.weight.options());
+    t.weight = t.weight * core;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 }  // namespace efgnn

@@ -20,6 +20,11 @@ struct GraphTensors {
                            const std::string& source);
 };
 
+/// What one graph gives training steps: the graph itself or, when the config asks for η-φ
+/// sectors (GraphSectors.hpp), each sector, the edges of its halo weighted 0.
+std::vector<GraphTensors> trainingGraphsOf(const Graph& graph, const TrainConfig& config, const torch::Device& device,
+                                           const std::string& source);
+
 /// Loss weights: fake edges `fake_weight`, target edges `target_weight`, other true edges
 /// `non_target_true_weight`, then the balance: "proportional" scales all weights so their
 /// mean over weighted edges is 1, "equal" gives true and fake edges half the total each.

@@ -21,6 +21,9 @@ const std::vector<Field>& fields() {
       configField("max_train_graphs", &TrainConfig::max_train_graphs),
       configField("max_val_graphs", &TrainConfig::max_val_graphs),
       configField("init_from", &TrainConfig::init_from),
+      configField("eta_sectors", &TrainConfig::eta_sectors),
+      configField("phi_sectors", &TrainConfig::phi_sectors),
+      configField("sector_halo", &TrainConfig::sector_halo),
       configField("fake_weight", &TrainConfig::fake_weight),
       configField("target_weight", &TrainConfig::target_weight),
       configField("non_target_true_weight", &TrainConfig::non_target_true_weight),
@@ -124,6 +127,9 @@ void TrainConfig::validate() const {
     throw Error("max_train_graphs and max_val_graphs must be >= 0 (0: all), got " + std::to_string(max_train_graphs) +
                 " and " + std::to_string(max_val_graphs));
   trainingKernelsNamed(kernels);  // throws for an unknown name
+  if (eta_sectors < 1 || eta_sectors > 64 || phi_sectors < 1 || phi_sectors > 64 || !(sector_halo >= 0))
+    throw Error("eta_sectors and phi_sectors must be in [1, 64] and sector_halo >= 0, got " +
+                std::to_string(eta_sectors) + ", " + std::to_string(phi_sectors) + ", " + std::to_string(sector_halo));
   // 1024: beyond any machine this runs on; more threads only cost memory (a stack each).
   if (threads < 0 || threads > 1024) throw Error("threads must be in [0, 1024] (0: all cores), got " + std::to_string(threads));
 }

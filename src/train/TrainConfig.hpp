@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "model/ModelConfig.hpp"
+#include "train/GraphSectors.hpp"
 
 namespace efgnn {
 
@@ -19,6 +20,8 @@ struct TrainConfig {
   int max_train_graphs = 0;     // 0: all of the split
   int max_val_graphs = 0;
   std::string init_from;        // start from this checkpoint's parameters (fine-tuning); relative to the YAML
+  int eta_sectors = 1, phi_sectors = 1;  // > 1: train on η-φ sectors of each graph (GraphSectors.hpp)
+  double sector_halo = 0.1;              // how far sectors overlap, in η and in φ [rad]
   // Loss weighting (REFERENCE.md section 3) and balance: none, proportional or equal
   double fake_weight = 0.1, target_weight = 1.0, non_target_true_weight = 0.0;
   std::string balance = "none";
@@ -45,6 +48,7 @@ struct TrainConfig {
   void set(const std::string& assignment);
   void validate() const;
   std::string toYaml() const;
+  SectorConfig sectors() const { return {eta_sectors, phi_sectors, sector_halo}; }
   /// Learning rate of an epoch (0-based): warm-up, step decay, floor.
   double learningRate(int epoch) const;
 

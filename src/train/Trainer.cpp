@@ -28,7 +28,7 @@ const char* const kColumns =
 }  // namespace
 
 std::vector<GraphTensors> loadSplit(const std::string& split, int max_graphs, const TrainConfig& config,
-                                    const torch::Device& device) {
+                                    const torch::Device& device, bool sectored) {
   if (config.input_dir.empty()) throw Error("training config: input_dir (the graph data set) is missing");
   const GraphDataset data(config.input_dir);
   auto ids = data.ids(split);
@@ -38,7 +38,11 @@ std::vector<GraphTensors> loadSplit(const std::string& split, int max_graphs, co
     const auto file = data.fileOf(id);
     const Graph graph = data.read(id);
     if (graph.numEdges() == 0) continue;  // nothing to learn or measure, and a mean over nothing is NaN
-    out.push_back(GraphTensors::from(graph, config, device, file.string()));
+    if (!sectored) {
+      out.push_back(GraphTensors::from(graph, config, device, file.string()));
+      continue;
+    }
+    for (auto& part : trainingGraphsOf(graph, config, device, file.string())) out.push_back(std::move(part));
   }
   return out;
 }
@@ -79,7 +83,7 @@ Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss
   setTrainingKernels(trainingKernelsNamed(config_.kernels));
   torch::manual_seed(config_.seed);
   if (!loss_) loss_ = edgeLoss;
-  train_ = loadSplit("train", config_.max_train_graphs, config_, device_);
+  train_ = loadSplit("train", config_.max_train_graphs, config_, device_, /*sectored=*/true);
   val_ = loadSplit("val", config_.max_val_graphs, config_, device_);
   if (train_.empty()) throw Error(config_.input_dir + ": the train split is empty");
   if (val_.empty()) throw Error(config_.input_dir + ": the val split is empty");

@@ -62,9 +62,10 @@ class Trainer {
 std::vector<EpochRecord> readMetricsCsv(const std::filesystem::path& file);
 
 /// The graphs of a split of config.input_dir (at most `max_graphs`, 0: all), empty graphs
-/// left out, as tensors checked against the model's features.
+/// left out, as tensors checked against the model's features. `sectored`: each graph as its η-φ
+/// sectors (config.sectors(), GraphSectors.hpp), the edges of a sector's halo weighted 0.
 std::vector<GraphTensors> loadSplit(const std::string& split, int max_graphs, const TrainConfig& config,
-                                    const torch::Device& device);
+                                    const torch::Device& device, bool sectored = false);
 
 /// Loss and edge metrics of a model on graphs (evaluation mode, no gradients); `loss` is the
 /// mean of edgeLoss over the graphs.

@@ -31,10 +31,10 @@ struct Shape {
   int in, out;
 };
 
-// Widths that take each path: whole vectors (16 to 96), blocks of columns (192, 288), the plain
-// loops (1, 7, 17), and more rows than one block of the gradient's sums (2048).
+// Widths that take each path: whole vectors (16 to 128), blocks of columns (192, 288, 384), the
+// plain loops (1, 7, 17), and more rows than one block of the gradient's sums (2048).
 const std::vector<Shape> kShapes{{1, 4, 48}, {300, 48, 48}, {5000, 288, 48}, {2500, 48, 288}, {700, 17, 7},
-                                 {90, 96, 1}, {64, 192, 192}, {33, 6, 16}};
+                                 {90, 96, 1}, {64, 192, 192}, {33, 6, 16}, {600, 384, 128}, {300, 128, 384}};
 
 TEST(TrainingKernels, DenseProductsAreTheLayersSums) {
   for (const Isa isa : runtime::supportedIsas())

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <set>
+
 #include <filesystem>
 #include <fstream>
 
@@ -15,6 +18,7 @@
 #include "sim/EventSimulator.hpp"
 #include "sim/MinimumBias.hpp"
 #include "train/Checkpoint.hpp"
+#include "train/GraphSectors.hpp"
 #include "train/Trainer.hpp"
 #include "SmallGraphDataset.hpp"
 
@@ -118,6 +122,87 @@ TEST_F(SmallDataset, ResumingGivesTheSameResultAsAnUninterruptedRun) {
     EXPECT_NE(std::string(e.what()).find("lr: 0.003 -> 0.01"), std::string::npos) << e.what();
   }
   EXPECT_NO_THROW(Trainer(config(6), split, true)) << "a longer run is a continuation";
+}
+
+// The training engine (efgnn's kernels, recomputed iterations) sums every gradient in an order
+// fixed by the data, not by the threads: a run on two threads ends with the parameters of a run
+// on one, bit for bit, and resuming it is as good as not stopping.
+TEST_F(SmallDataset, TrainingEngineRunsAreIndependentOfTheThreadCountAndResumable) {
+  auto c = config(3);
+  c.kernels = "efgnn";
+  c.model.checkpointing = true;
+  const auto one = run("engine-one-thread"), two = run("engine-two-threads"), split = run("engine-split");
+  Trainer(c, one, false).run();
+  auto c2 = c;
+  c2.threads = 2;
+  Trainer(c2, two, false).run();
+  auto first = c;
+  first.max_epochs = 1;
+  Trainer(first, split, false).run();
+  Trainer(c, split, true).run();
+  const auto a = loadCheckpoint(one / "last.pt", torch::kCPU);
+  for (const auto& other : {two, split}) {
+    const auto b = loadCheckpoint(other / "last.pt", torch::kCPU);
+    const auto pa = a.model->parameters(), pb = b.model->parameters();
+    ASSERT_EQ(pa.size(), pb.size());
+    for (std::size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << other << ": parameter " << i;
+  }
+}
+
+// η-φ sectors: the halo decides which edges a sector holds; the edges whose source lies in the
+// sector itself carry the loss, each edge in one sector at most.
+TEST_F(SmallDataset, EtaPhiSectorsCoverEachEdgeOnce) {
+  const Graph graph = readGraphH5(dir_ / graphFileName(0));
+  const std::size_t edges = graph.numEdges();
+  ASSERT_GT(edges, 50u);
+  const auto edgeKey = [](const Graph& g, std::size_t k) {
+    return std::pair{g.hit_id[static_cast<std::size_t>(g.src(k))], g.hit_id[static_cast<std::size_t>(g.dst(k))]};
+  };
+  const auto coreEdges = [&](double halo, std::size_t* nodes, std::size_t* held) {
+    std::set<std::pair<std::uint64_t, std::uint64_t>> core;
+    std::size_t counted = 0;
+    *nodes = *held = 0;
+    for (const auto& s : graphSectors(graph, {3, 4, halo}, "g")) {
+      *nodes += s.graph.numNodes();
+      *held += s.graph.numEdges();
+      for (std::size_t k = 0; k < s.graph.numEdges(); ++k)
+        if (s.core[k]) {
+          core.insert(edgeKey(s.graph, k));
+          ++counted;
+        }
+    }
+    EXPECT_EQ(counted, core.size()) << "an edge carries loss in two sectors (halo " << halo << ")";
+    return core.size();
+  };
+  std::size_t nodes = 0, held = 0;
+  // No halo: the sectors partition the nodes, and hold only edges within one sector.
+  const std::size_t without_halo = coreEdges(0, &nodes, &held);
+  EXPECT_EQ(nodes, graph.numNodes());
+  EXPECT_EQ(without_halo, held);
+  EXPECT_LT(without_halo, edges) << "no edge crosses a border: the test graph is too small";
+  // A halo: more edges, some of them for context only.
+  const std::size_t with_halo = coreEdges(0.3, &nodes, &held);
+  EXPECT_GT(with_halo, without_halo);
+  EXPECT_GT(held, with_halo);
+  // A halo wider than the detector: every sector holds the whole graph, every edge counts once.
+  EXPECT_EQ(coreEdges(10, &nodes, &held), edges);
+  EXPECT_EQ(held, 12 * edges);
+  // One sector is the graph itself.
+  const auto one = graphSectors(graph, {1, 1, 0}, "g");
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].graph, graph);
+  EXPECT_EQ(std::count(one[0].core.begin(), one[0].core.end(), 1), static_cast<std::ptrdiff_t>(edges));
+  Graph featureless = graph;
+  featureless.node_feature_names[3] = "eta_scaled";
+  EXPECT_THROW(graphSectors(featureless, {2, 2, 0.1}, "g.h5"), Error);
+  // A training run on sectors.
+  auto c = config(1);
+  c.eta_sectors = 2;
+  c.phi_sectors = 2;
+  const auto history = Trainer(c, run("sectors"), false).run();
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_TRUE(std::isfinite(history[0].train_loss));
+  EXPECT_GT(history[0].train_loss, 0);
 }
 
 TEST_F(SmallDataset, BadInput) {
