@@ -2,6 +2,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <memory>
+
 #include "ops/TrainingKernels.hpp"
 #include "runtime/Kernels.hpp"
 
@@ -15,13 +17,33 @@ runtime::Execution execution() {
 }
 
 /// The edges [2, E] as one contiguous array, and the edge list bucketed by node over it.
-struct Edges {
-  torch::Tensor index;
+struct EdgeBuckets {
+  torch::Tensor src, dst, index;
   runtime::EdgeList list;
-  Edges(const torch::Tensor& src, const torch::Tensor& dst, std::int64_t num_nodes)
-      : index(torch::stack({src, dst}).contiguous()),
-        list(index.data_ptr<std::int64_t>(), static_cast<std::size_t>(src.size(0)), static_cast<std::size_t>(num_nodes)) {}
+  EdgeBuckets(const torch::Tensor& s, const torch::Tensor& d, std::int64_t num_nodes)
+      : src(s), dst(d), index(torch::stack({s, d}).contiguous()),
+        list(index.data_ptr<std::int64_t>(), static_cast<std::size_t>(s.size(0)), static_cast<std::size_t>(num_nodes)) {}
+  /// Whether these are the buckets of (s, d): the same memory, unchanged since (the buckets
+  /// hold the tensors, so their memory cannot have gone to other tensors).
+  bool of(const torch::Tensor& s, const torch::Tensor& d, std::int64_t num_nodes) const {
+    const auto same = [](const torch::Tensor& a, const torch::Tensor& b) {
+      return a.data_ptr() == b.data_ptr() && a.sizes() == b.sizes() && a.strides() == b.strides() &&
+             a._version() == b._version();
+    };
+    return same(src, s) && same(dst, d) && list.num_nodes == static_cast<std::size_t>(num_nodes);
+  }
 };
+
+/// The buckets of the edges, built once for all the operations of a forward and backward pass
+/// on one graph (eight iterations call these operations 32 times): the last ones of this thread.
+const runtime::EdgeList& bucketsOf(const torch::Tensor& src, const torch::Tensor& dst, std::int64_t num_nodes) {
+  thread_local std::unique_ptr<EdgeBuckets> last;
+  if (!last || !last->of(src, dst, num_nodes)) {
+    last.reset();  // the old ones go first: a full graph's buckets are tens of megabytes
+    last = std::make_unique<EdgeBuckets>(src, dst, num_nodes);
+  }
+  return last->list;
+}
 
 bool onOwnKernels(std::initializer_list<torch::Tensor> rows, const torch::Tensor& src, const torch::Tensor& dst) {
   if (trainingKernels() != TrainingKernels::Efgnn) return false;
@@ -32,21 +54,21 @@ bool onOwnKernels(std::initializer_list<torch::Tensor> rows, const torch::Tensor
 }
 
 /// out [E, width] = a[src] + b[dst].
-torch::Tensor gatherPairs(const torch::Tensor& a, const torch::Tensor& b, const Edges& edges) {
-  auto out = torch::empty({static_cast<std::int64_t>(edges.list.num_edges), a.size(1)}, a.options());
+torch::Tensor gatherPairs(const torch::Tensor& a, const torch::Tensor& b, const runtime::EdgeList& edges) {
+  auto out = torch::empty({static_cast<std::int64_t>(edges.num_edges), a.size(1)}, a.options());
   runtime::gatherPairSums(a.data_ptr<float>(), static_cast<std::size_t>(a.stride(0)), b.data_ptr<float>(),
-                          static_cast<std::size_t>(b.stride(0)), edges.list, static_cast<std::size_t>(a.size(1)),
+                          static_cast<std::size_t>(b.stride(0)), edges, static_cast<std::size_t>(a.size(1)),
                           out.data_ptr<float>(), static_cast<std::size_t>(out.size(1)), execution());
   return out;
 }
 
 /// Per node, [sum over incoming, sum over outgoing] of e (separate) or their sum.
-torch::Tensor sumsPerNode(const torch::Tensor& e, const Edges& edges, bool separate) {
+torch::Tensor sumsPerNode(const torch::Tensor& e, const runtime::EdgeList& edges, bool separate) {
   const auto width = static_cast<std::size_t>(e.size(1));
-  auto out = torch::empty({static_cast<std::int64_t>(edges.list.num_nodes), static_cast<std::int64_t>(separate ? 2 * width : width)},
+  auto out = torch::empty({static_cast<std::int64_t>(edges.num_nodes), static_cast<std::int64_t>(separate ? 2 * width : width)},
                           e.options());
   const runtime::NodeMessages<float> messages{e.data_ptr<float>(), width, static_cast<std::size_t>(e.stride(0)), separate};
-  runtime::runMessageSums(messages, edges.list, out.data_ptr<float>(), static_cast<std::size_t>(out.size(1)), execution());
+  runtime::runMessageSums(messages, edges, out.data_ptr<float>(), static_cast<std::size_t>(out.size(1)), execution());
   return out;
 }
 
@@ -56,12 +78,12 @@ class GatherPairSumFunction : public torch::autograd::Function<GatherPairSumFunc
                                const torch::Tensor& src, const torch::Tensor& dst) {
     ctx->save_for_backward({src, dst});
     ctx->saved_data["nodes"] = a.size(0);
-    return gatherPairs(a, b, Edges(src, dst, a.size(0)));
+    return gatherPairs(a, b, bucketsOf(src, dst, a.size(0)));
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const Edges edges(saved[0], saved[1], ctx->saved_data["nodes"].toInt());
+    const auto& edges = bucketsOf(saved[0], saved[1], ctx->saved_data["nodes"].toInt());
     const auto g = grads[0].contiguous();
     const auto sums = sumsPerNode(g, edges, true);  // [incoming: b's gradient, outgoing: a's]
     const auto width = g.size(1);
@@ -76,12 +98,12 @@ class MessageSumsFunction : public torch::autograd::Function<MessageSumsFunction
     ctx->save_for_backward({src, dst});
     ctx->saved_data["nodes"] = num_nodes;
     ctx->saved_data["separate"] = separate;
-    return sumsPerNode(e, Edges(src, dst, num_nodes), separate);
+    return sumsPerNode(e, bucketsOf(src, dst, num_nodes), separate);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const Edges edges(saved[0], saved[1], ctx->saved_data["nodes"].toInt());
+    const auto& edges = bucketsOf(saved[0], saved[1], ctx->saved_data["nodes"].toInt());
     const auto g = grads[0].contiguous();
     torch::Tensor de;
     if (ctx->saved_data["separate"].toBool()) {

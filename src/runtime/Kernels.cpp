@@ -573,6 +573,70 @@ void denseWeightGradient(const float* dy, std::size_t rows, std::size_t dy_strid
   }
 }
 
+namespace {
+
+/// One row of normalizeAndActivateRows with its C x kLanes values in registers: sums as trees,
+/// as normalizeAndActivate.
+template <int C>
+__attribute__((always_inline)) inline void normalizeAndActivateRow(const float* h, Activation activation, float* y,
+                                                                   float* xhat, float* rstd) {
+  constexpr float kInverseCount = 1.f / (kLanes * C);
+  Vec v[C], squares[C];
+  for (int c = 0; c < C; ++c) v[c] = load(h + kLanes * c);
+  const Vec mean = simd::sumOfLanes(treeSum<0, C>(v)) * kInverseCount;
+  for (int c = 0; c < C; ++c) {
+    v[c] -= mean;
+    squares[c] = v[c] * v[c];
+  }
+  const Vec inv = 1.0f / simd::sqrt(simd::sumOfLanes(treeSum<0, C>(squares)) * kInverseCount + 1e-5f);
+  *rstd = inv[0];
+  for (int c = 0; c < C; ++c) {
+    v[c] *= inv;
+    store(xhat + kLanes * c, v[c]);
+  }
+  if (activation == Activation::ReLU) {
+    for (int c = 0; c < C; ++c) store(y + kLanes * c, simd::relu(v[c]));
+  } else {
+    for (int c = 0; c < kLanes * C; ++c) y[c] = activate(xhat[c], activation);
+  }
+}
+
+/// The backward pass of one such row: g = dy act'(xhat), dh = rstd (g - mean(g) - xhat mean(g xhat)).
+template <int C>
+__attribute__((always_inline)) inline void normalizeAndActivateRowBackward(const float* dy, const float* xhat,
+                                                                           float rstd, Activation activation,
+                                                                           float* dh) {
+  constexpr float kInverseCount = 1.f / (kLanes * C);
+  Vec g[C], x[C], products[C];
+  for (int c = 0; c < C; ++c) {
+    x[c] = load(xhat + kLanes * c);
+    g[c] = load(dy + kLanes * c);
+  }
+  if (activation == Activation::ReLU) {
+    for (int c = 0; c < C; ++c) g[c] = x[c] > 0.f ? g[c] : Vec{};
+  } else {
+    float lanes[kLanes * C];
+    for (int c = 0; c < C; ++c) store(lanes + kLanes * c, g[c]);
+    for (int k = 0; k < kLanes * C; ++k) {
+      const float z = xhat[k];
+      if (activation == Activation::SiLU) {
+        const float s = 1.f / (1.f + std::exp(-z));
+        lanes[k] *= s * (1.f + z * (1.f - s));
+      } else {
+        const float t = std::tanh(z);
+        lanes[k] *= 1.f - t * t;
+      }
+    }
+    for (int c = 0; c < C; ++c) g[c] = load(lanes + kLanes * c);
+  }
+  for (int c = 0; c < C; ++c) products[c] = g[c] * x[c];
+  const Vec mean = simd::sumOfLanes(treeSum<0, C>(g)) * kInverseCount;
+  const Vec mean_product = simd::sumOfLanes(treeSum<0, C>(products)) * kInverseCount;
+  for (int c = 0; c < C; ++c) store(dh + kLanes * c, rstd * (g[c] - mean - x[c] * mean_product));
+}
+
+}  // namespace
+
 void normalizeAndActivateRows(const float* h, std::size_t rows, std::size_t width, Activation activation, float* y,
                               float* xhat, float* rstd, const Execution& exec) {
   const auto count = static_cast<std::ptrdiff_t>(rows);
@@ -583,23 +647,19 @@ void normalizeAndActivateRows(const float* h, std::size_t rows, std::size_t widt
     const float* __restrict hr = h + r * width;
     float* __restrict xr = xhat + r * width;
     float* __restrict yr = y + r * width;
+    if (withWholeVectors<kRegisters / 2>(width, [&]<int C>() __attribute__((always_inline)) {
+          normalizeAndActivateRow<C>(hr, activation, yr, xr, rstd + r);
+        }))
+      continue;
     float sum = 0.f;
-#pragma omp simd reduction(+ : sum)
     for (std::size_t c = 0; c < width; ++c) sum += hr[c];
     const float mean = sum * inverse_width;
     float squares = 0.f;
-#pragma omp simd reduction(+ : squares)
     for (std::size_t c = 0; c < width; ++c) squares += (hr[c] - mean) * (hr[c] - mean);
     const float inv = 1.f / std::sqrt(squares * inverse_width + 1e-5f);
     rstd[r] = inv;
-#pragma omp simd
     for (std::size_t c = 0; c < width; ++c) xr[c] = (hr[c] - mean) * inv;
-    if (activation == Activation::ReLU) {
-#pragma omp simd
-      for (std::size_t c = 0; c < width; ++c) yr[c] = xr[c] > 0.f ? xr[c] : 0.f;
-    } else {
-      for (std::size_t c = 0; c < width; ++c) yr[c] = activate(xr[c], activation);
-    }
+    for (std::size_t c = 0; c < width; ++c) yr[c] = activate(xr[c], activation);
   }
 }
 
@@ -613,29 +673,28 @@ void normalizeAndActivateRowsBackward(const float* dy, const float* xhat, const 
     const float* __restrict dyr = dy + r * width;
     const float* __restrict xr = xhat + r * width;
     float* __restrict g = dh + r * width;
-    // g = dy act'(xhat), then dh = rstd (g - mean(g) - xhat mean(g xhat)).
-    if (activation == Activation::ReLU) {
-#pragma omp simd
-      for (std::size_t c = 0; c < width; ++c) g[c] = xr[c] > 0.f ? dyr[c] : 0.f;
-    } else if (activation == Activation::SiLU) {
-      for (std::size_t c = 0; c < width; ++c) {
-        const float s = 1.f / (1.f + std::exp(-xr[c]));
-        g[c] = dyr[c] * s * (1.f + xr[c] * (1.f - s));
+    if (withWholeVectors<kRegisters / 4>(width, [&]<int C>() __attribute__((always_inline)) {
+          normalizeAndActivateRowBackward<C>(dyr, xr, rstd[r], activation, g);
+        }))
+      continue;
+    for (std::size_t c = 0; c < width; ++c) {
+      const float z = xr[c];
+      float derivative = z > 0.f ? 1.f : 0.f;
+      if (activation == Activation::SiLU) {
+        const float s = 1.f / (1.f + std::exp(-z));
+        derivative = s * (1.f + z * (1.f - s));
+      } else if (activation == Activation::Tanh) {
+        const float t = std::tanh(z);
+        derivative = 1.f - t * t;
       }
-    } else {
-      for (std::size_t c = 0; c < width; ++c) {
-        const float t = std::tanh(xr[c]);
-        g[c] = dyr[c] * (1.f - t * t);
-      }
+      g[c] = dyr[c] * derivative;
     }
     float sum = 0.f, dot = 0.f;
-#pragma omp simd reduction(+ : sum, dot)
     for (std::size_t c = 0; c < width; ++c) {
       sum += g[c];
       dot += g[c] * xr[c];
     }
     const float mean = sum * inverse_width, mean_dot = dot * inverse_width, inv = rstd[r];
-#pragma omp simd
     for (std::size_t c = 0; c < width; ++c) g[c] = inv * (g[c] - mean - xr[c] * mean_dot);
   }
 }

@@ -1,7 +1,5 @@
 #include "train/TrainConfig.hpp"
 
-#include "ops/TrainingKernels.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -9,6 +7,7 @@
 #include "core/AtomicFile.hpp"
 #include "core/ConfigFields.hpp"
 #include "core/Error.hpp"
+#include "ops/TrainingKernels.hpp"
 
 namespace efgnn {
 namespace {

@@ -1,7 +1,5 @@
 #include "train/Trainer.hpp"
 
-#include "ops/TrainingKernels.hpp"
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +13,7 @@
 #include "core/Random.hpp"
 #include "graph/GraphDataset.hpp"
 #include "model/TorchThreads.hpp"
+#include "ops/TrainingKernels.hpp"
 #include "train/Checkpoint.hpp"
 
 namespace efgnn {

@@ -2,6 +2,7 @@
 // weight gradient, on every instruction set this CPU has, against plain double sums.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -100,6 +101,68 @@ TEST(TrainingKernels, WeightGradientIsTheSumOfOuterProductsWhateverTheThreads) {
       }
       EXPECT_LT(worst, 1e-5) << runtime::nameOf(isa) << " " << s.rows << "x" << s.in << "->" << s.out;
     }
+}
+
+// LayerNorm + activation and its backward pass, against double arithmetic, on every instruction
+// set (whole vectors and the plain loop).
+TEST(TrainingKernels, LayerNormActivationAndItsGradient) {
+  using runtime::Activation;
+  for (const Isa isa : runtime::supportedIsas())
+    for (const auto activation : {Activation::ReLU, Activation::SiLU, Activation::Tanh})
+      for (const std::size_t width : {16, 48, 128, 7}) {
+        const std::size_t rows = 200;
+        auto h = sparseRows(rows, width, 7);
+        for (auto& v : h) v = 3 * v + 1;
+        const auto dy = sparseRows(rows, width, 8);
+        std::vector<float> y(rows * width), xhat(rows * width), rstd(rows), dh(rows * width);
+        runtime::Execution exec;
+        exec.isa = isa;
+        runtime::normalizeAndActivateRows(h.data(), rows, width, activation, y.data(), xhat.data(), rstd.data(), exec);
+        runtime::normalizeAndActivateRowsBackward(dy.data(), xhat.data(), rstd.data(), rows, width, activation,
+                                                  dh.data(), exec);
+        const auto act = [&](double z) {
+          return activation == Activation::ReLU ? std::max(z, 0.0)
+                 : activation == Activation::SiLU ? z / (1 + std::exp(-z))
+                                                  : std::tanh(z);
+        };
+        double worst_y = 0, worst_dh = 0;
+        const auto derivative = [&](double z) {
+          if (activation == Activation::ReLU) return z > 0 ? 1.0 : 0.0;
+          if (activation == Activation::SiLU) {
+            const double sig = 1 / (1 + std::exp(-z));
+            return sig * (1 + z * (1 - sig));
+          }
+          return 1 - std::tanh(z) * std::tanh(z);
+        };
+        // In double: xhat, the value, and the gradient of LayerNorm without affine parameters,
+        // dh = rstd (g - mean(g) - xhat mean(g xhat)) with g = dy act'(xhat) (the formula itself is
+        // checked against LibTorch's autograd in NormActivation.*).
+        for (std::size_t r = 0; r < rows; ++r) {
+          const double n = static_cast<double>(width);
+          double mean = 0, var = 0;
+          for (std::size_t c = 0; c < width; ++c) mean += h[r * width + c];
+          mean /= n;
+          for (std::size_t c = 0; c < width; ++c) var += (h[r * width + c] - mean) * (h[r * width + c] - mean);
+          const double inv = 1 / std::sqrt(var / n + 1e-5);
+          std::vector<double> x(width), g(width);
+          double g_mean = 0, gx_mean = 0;
+          for (std::size_t c = 0; c < width; ++c) {
+            x[c] = (h[r * width + c] - mean) * inv;
+            worst_y = std::max(worst_y, std::abs(y[r * width + c] - act(x[c])));
+            // Where the float xhat and the double one lie on either side of ReLU's kink, the float
+            // one decides (both are right there).
+            g[c] = dy[r * width + c] * derivative(activation == Activation::ReLU ? xhat[r * width + c] : x[c]);
+            g_mean += g[c] / n;
+            gx_mean += g[c] * x[c] / n;
+          }
+          for (std::size_t c = 0; c < width; ++c) {
+            const double expected = inv * (g[c] - g_mean - x[c] * gx_mean);
+            worst_dh = std::max(worst_dh, std::abs(dh[r * width + c] - expected) / (1 + std::abs(expected)));
+          }
+        }
+        EXPECT_LT(worst_y, 1e-5) << runtime::nameOf(isa) << " width " << width;
+        EXPECT_LT(worst_dh, 1e-4) << runtime::nameOf(isa) << " width " << width;
+      }
 }
 
 }  // namespace
