@@ -1,18 +1,10 @@
 #include "ops/Affine.hpp"
 
-#include <ATen/Parallel.h>
-
 #include "ops/TrainingKernels.hpp"
 #include "runtime/Kernels.hpp"
 
 namespace efgnn {
 namespace {
-
-runtime::Execution execution() {
-  runtime::Execution exec;
-  exec.threads = at::get_num_threads();  // as LibTorch's operations around it
-  return exec;
-}
 
 /// A dense layer of `in` inputs and `out` outputs whose transposed weight [in][out] is `wt`
 /// (row-major), with `bias` [out] or none.
@@ -38,7 +30,7 @@ class AffineFunction : public torch::autograd::Function<AffineFunction> {
     const auto layer = denseLayer(w.detach().t(), has_bias ? b.detach() : torch::Tensor());
     auto y = torch::empty({x.size(0), w.size(0)}, x.options());
     runtime::runDense(layer, x.data_ptr<float>(), static_cast<std::size_t>(x.size(0)), static_cast<std::size_t>(x.size(1)),
-                      y.data_ptr<float>(), static_cast<std::size_t>(y.size(1)), execution());
+                      y.data_ptr<float>(), static_cast<std::size_t>(y.size(1)), trainingExecution());
     ctx->save_for_backward({x, w});
     ctx->saved_data["has_bias"] = has_bias;
     return y;
@@ -57,7 +49,7 @@ class AffineFunction : public torch::autograd::Function<AffineFunction> {
       // dx = dy W: a dense layer of `out` inputs whose transposed weight is W itself.
       dx = torch::empty(x.sizes(), x.options());
       runtime::runDense(denseLayer(w.detach(), {}), dy.data_ptr<float>(), rows, static_cast<std::size_t>(out),
-                        dx.data_ptr<float>(), static_cast<std::size_t>(in), execution());
+                        dx.data_ptr<float>(), static_cast<std::size_t>(in), trainingExecution());
     }
     const bool has_bias = ctx->saved_data["has_bias"].toBool();
     if (ctx->needs_input_grad(1) || (has_bias && ctx->needs_input_grad(2))) {
@@ -65,7 +57,7 @@ class AffineFunction : public torch::autograd::Function<AffineFunction> {
       if (has_bias) db = torch::empty({out}, w.options());
       runtime::denseWeightGradient(dy.data_ptr<float>(), rows, static_cast<std::size_t>(out), out, x.data_ptr<float>(),
                                    static_cast<std::size_t>(in), in, dw.data_ptr<float>(),
-                                   has_bias ? db.data_ptr<float>() : nullptr, execution());
+                                   has_bias ? db.data_ptr<float>() : nullptr, trainingExecution());
     }
     return {dx, ctx->needs_input_grad(1) ? dw : torch::Tensor(), has_bias ? db : torch::Tensor()};
   }

@@ -1,7 +1,5 @@
 #include "ops/MessagePassing.hpp"
 
-#include <ATen/Parallel.h>
-
 #include <memory>
 
 #include "ops/TrainingKernels.hpp"
@@ -9,12 +7,6 @@
 
 namespace efgnn {
 namespace {
-
-runtime::Execution execution() {
-  runtime::Execution exec;
-  exec.threads = at::get_num_threads();
-  return exec;
-}
 
 /// The edges [2, E] as one contiguous array, and the edge list bucketed by node over it.
 struct EdgeBuckets {
@@ -58,7 +50,7 @@ torch::Tensor gatherPairs(const torch::Tensor& a, const torch::Tensor& b, const 
   auto out = torch::empty({static_cast<std::int64_t>(edges.num_edges), a.size(1)}, a.options());
   runtime::gatherPairSums(a.data_ptr<float>(), static_cast<std::size_t>(a.stride(0)), b.data_ptr<float>(),
                           static_cast<std::size_t>(b.stride(0)), edges, static_cast<std::size_t>(a.size(1)),
-                          out.data_ptr<float>(), static_cast<std::size_t>(out.size(1)), execution());
+                          out.data_ptr<float>(), static_cast<std::size_t>(out.size(1)), trainingExecution());
   return out;
 }
 
@@ -68,7 +60,7 @@ torch::Tensor sumsPerNode(const torch::Tensor& e, const runtime::EdgeList& edges
   auto out = torch::empty({static_cast<std::int64_t>(edges.num_nodes), static_cast<std::int64_t>(separate ? 2 * width : width)},
                           e.options());
   const runtime::NodeMessages<float> messages{e.data_ptr<float>(), width, static_cast<std::size_t>(e.stride(0)), separate};
-  runtime::runMessageSums(messages, edges, out.data_ptr<float>(), static_cast<std::size_t>(out.size(1)), execution());
+  runtime::runMessageSums(messages, edges, out.data_ptr<float>(), static_cast<std::size_t>(out.size(1)), trainingExecution());
   return out;
 }
 

@@ -1,18 +1,10 @@
 #include "ops/NormActivation.hpp"
 
-#include <ATen/Parallel.h>
-
 #include "ops/TrainingKernels.hpp"
 #include "runtime/Kernels.hpp"
 
 namespace efgnn {
 namespace {
-
-runtime::Execution execution() {
-  runtime::Execution exec;
-  exec.threads = at::get_num_threads();
-  return exec;
-}
 
 class LayerNormActivationFunction : public torch::autograd::Function<LayerNormActivationFunction> {
  public:
@@ -23,7 +15,7 @@ class LayerNormActivationFunction : public torch::autograd::Function<LayerNormAc
     auto y = torch::empty_like(h), xhat = torch::empty_like(h), rstd = torch::empty({h.size(0)}, h.options());
     const auto act = runtime::activationOf(activation, "hidden_activation");
     runtime::normalizeAndActivateRows(h.data_ptr<float>(), rows, width, act, y.data_ptr<float>(),
-                                      xhat.data_ptr<float>(), rstd.data_ptr<float>(), execution());
+                                      xhat.data_ptr<float>(), rstd.data_ptr<float>(), trainingExecution());
     ctx->save_for_backward({xhat, rstd});
     ctx->saved_data["activation"] = activation;
     return y;
@@ -40,7 +32,7 @@ class LayerNormActivationFunction : public torch::autograd::Function<LayerNormAc
     runtime::normalizeAndActivateRowsBackward(dy.data_ptr<float>(), xhat.data_ptr<float>(), rstd.data_ptr<float>(),
                                               static_cast<std::size_t>(xhat.size(0)),
                                               static_cast<std::size_t>(xhat.size(1)), act, dh.data_ptr<float>(),
-                                              execution());
+                                              trainingExecution());
     return {dh, torch::Tensor()};
   }
 };

@@ -1,5 +1,7 @@
 #include "ops/TrainingKernels.hpp"
 
+#include <ATen/Parallel.h>
+
 #include <atomic>
 
 #include "core/Error.hpp"
@@ -19,5 +21,11 @@ TrainingKernels trainingKernelsNamed(const std::string& name) {
 }
 
 std::string nameOf(TrainingKernels kernels) { return kernels == TrainingKernels::Efgnn ? "efgnn" : "libtorch"; }
+
+runtime::Execution trainingExecution() {
+  runtime::Execution exec;
+  exec.threads = at::get_num_threads();  // as LibTorch's operations around them
+  return exec;
+}
 
 }  // namespace efgnn

@@ -5,6 +5,8 @@
 // process (a training run sets it from its config), read by the operations of this folder.
 #include <string>
 
+#include "runtime/Kernels.hpp"
+
 namespace efgnn {
 
 enum class TrainingKernels { Efgnn, LibTorch };
@@ -14,5 +16,9 @@ TrainingKernels trainingKernels();
 /// "efgnn" or "libtorch"; throws Error naming the choices otherwise.
 TrainingKernels trainingKernelsNamed(const std::string& name);
 std::string nameOf(TrainingKernels kernels);
+
+/// How the operations run the runtime's kernels: on LibTorch's thread count, the CPU's best
+/// instruction set.
+runtime::Execution trainingExecution();
 
 }  // namespace efgnn

@@ -575,6 +575,23 @@ void denseWeightGradient(const float* dy, std::size_t rows, std::size_t dy_strid
 
 namespace {
 
+/// The activation's derivative at z (ReLU's at 0 taken as 0, as LibTorch's).
+float activationDerivative(float z, Activation a) {
+  switch (a) {
+    case Activation::ReLU:
+      return z > 0.f ? 1.f : 0.f;
+    case Activation::SiLU: {
+      const float s = 1.f / (1.f + std::exp(-z));
+      return s * (1.f + z * (1.f - s));
+    }
+    case Activation::Tanh: {
+      const float t = std::tanh(z);
+      return 1.f - t * t;
+    }
+  }
+  return 1.f;
+}
+
 /// One row of normalizeAndActivateRows with its C x kLanes values in registers: sums as trees,
 /// as normalizeAndActivate.
 template <int C>
@@ -617,16 +634,7 @@ __attribute__((always_inline)) inline void normalizeAndActivateRowBackward(const
   } else {
     float lanes[kLanes * C];
     for (int c = 0; c < C; ++c) store(lanes + kLanes * c, g[c]);
-    for (int k = 0; k < kLanes * C; ++k) {
-      const float z = xhat[k];
-      if (activation == Activation::SiLU) {
-        const float s = 1.f / (1.f + std::exp(-z));
-        lanes[k] *= s * (1.f + z * (1.f - s));
-      } else {
-        const float t = std::tanh(z);
-        lanes[k] *= 1.f - t * t;
-      }
-    }
+    for (int k = 0; k < kLanes * C; ++k) lanes[k] *= activationDerivative(xhat[k], activation);
     for (int c = 0; c < C; ++c) g[c] = load(lanes + kLanes * c);
   }
   for (int c = 0; c < C; ++c) products[c] = g[c] * x[c];
@@ -677,18 +685,7 @@ void normalizeAndActivateRowsBackward(const float* dy, const float* xhat, const 
           normalizeAndActivateRowBackward<C>(dyr, xr, rstd[r], activation, g);
         }))
       continue;
-    for (std::size_t c = 0; c < width; ++c) {
-      const float z = xr[c];
-      float derivative = z > 0.f ? 1.f : 0.f;
-      if (activation == Activation::SiLU) {
-        const float s = 1.f / (1.f + std::exp(-z));
-        derivative = s * (1.f + z * (1.f - s));
-      } else if (activation == Activation::Tanh) {
-        const float t = std::tanh(z);
-        derivative = 1.f - t * t;
-      }
-      g[c] = dyr[c] * derivative;
-    }
+    for (std::size_t c = 0; c < width; ++c) g[c] = dyr[c] * activationDerivative(xr[c], activation);
     float sum = 0.f, dot = 0.f;
     for (std::size_t c = 0; c < width; ++c) {
       sum += g[c];
