@@ -42,4 +42,36 @@ std::string configChanges(const std::string& before, const std::string& after, b
   return changes;
 }
 
+namespace {
+
+std::size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string closestKey(const std::string& key, const std::vector<std::string>& valid) {
+  std::string best;
+  std::size_t best_distance = std::string::npos;
+  for (const auto& v : valid) {
+    const std::size_t d = editDistance(key, v);
+    if (d < best_distance) {
+      best_distance = d;
+      best = v;
+    }
+  }
+  return best;
+}
+
 }  // namespace efgnn

@@ -97,4 +97,7 @@ std::string printConfigFields(const Config& config, const std::vector<ConfigFiel
 /// run whose settings changed.
 std::string configChanges(const std::string& before, const std::string& after, bool only_common_keys = false);
 
+/// The valid key closest to `key` (edit distance), for "did you mean" messages.
+std::string closestKey(const std::string& key, const std::vector<std::string>& valid);
+
 }  // namespace efgnn

@@ -47,7 +47,4 @@ struct ModelConfig {
   static const std::vector<std::string>& keys();
 };
 
-/// The valid key closest to `key` (edit distance), for "did you mean" messages.
-std::string closestKey(const std::string& key, const std::vector<std::string>& valid);
-
 }  // namespace efgnn
