@@ -63,18 +63,11 @@ class AffineFunction : public torch::autograd::Function<AffineFunction> {
   }
 };
 
-bool onOwnKernels(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
-  const auto cpuFloat = [](const torch::Tensor& t) {
-    return !t.defined() || (t.device().is_cpu() && t.scalar_type() == torch::kFloat32);
-  };
-  return trainingKernels() == TrainingKernels::Efgnn && cpuFloat(x) && cpuFloat(w) && cpuFloat(b) &&
-         x.dim() == 2 && w.dim() == 2 && x.size(1) <= 1024 && w.size(0) <= 1024 && x.size(0) > 0;
-}
-
 }  // namespace
 
 torch::Tensor affine(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
-  if (!onOwnKernels(x, w, b)) return torch::linear(x, w, b);
+  const bool bias_on_cpu = !b.defined() || (b.device().is_cpu() && b.scalar_type() == torch::kFloat32);
+  if (!onOwnKernels({x, w}) || !bias_on_cpu || x.size(1) > 1024 || w.size(0) > 1024) return torch::linear(x, w, b);
   return AffineFunction::apply(x, w, b.defined() ? b : torch::empty({0}, w.options()));
 }
 

@@ -37,10 +37,11 @@ const runtime::EdgeList& bucketsOf(const torch::Tensor& src, const torch::Tensor
   return last->list;
 }
 
+/// Whether the kernels take these rows (their columns adjacent) and edges.
 bool onOwnKernels(std::initializer_list<torch::Tensor> rows, const torch::Tensor& src, const torch::Tensor& dst) {
-  if (trainingKernels() != TrainingKernels::Efgnn) return false;
+  if (!efgnn::onOwnKernels(rows)) return false;
   for (const auto& t : rows)
-    if (!t.device().is_cpu() || t.scalar_type() != torch::kFloat32 || t.dim() != 2 || t.stride(1) != 1) return false;
+    if (t.stride(1) != 1) return false;
   return src.device().is_cpu() && dst.device().is_cpu() && src.scalar_type() == torch::kInt64 &&
          dst.scalar_type() == torch::kInt64 && src.size(0) > 0 && src.size(0) < (std::int64_t{1} << 32);
 }

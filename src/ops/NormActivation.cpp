@@ -46,9 +46,7 @@ torch::Tensor activated(const torch::Tensor& x, const std::string& activation) {
 }  // namespace
 
 torch::Tensor layerNormActivation(const torch::Tensor& h, const std::string& activation) {
-  const bool own = trainingKernels() == TrainingKernels::Efgnn && h.device().is_cpu() &&
-                   h.scalar_type() == torch::kFloat32 && h.dim() == 2 && h.size(0) > 0 && h.size(1) > 0;
-  if (!own) return activated(torch::layer_norm(h, {h.size(-1)}, {}, {}, 1e-5), activation);
+  if (!onOwnKernels({h}) || h.size(1) == 0) return activated(torch::layer_norm(h, {h.size(-1)}, {}, {}, 1e-5), activation);
   return LayerNormActivationFunction::apply(h, activation);
 }
 

@@ -30,15 +30,13 @@ class RecomputeNode : public torch::autograd::Node {
       leaves.push_back(needs_grad_[i] ? inputs_[i].detach().requires_grad_(true) : inputs_[i]);
     variable_list outputs;
     {
-      const bool outer = t_recomputing;
-      t_recomputing = true;
-      try {
-        outputs = stage_(leaves);
-      } catch (...) {
-        t_recomputing = outer;
-        throw;
-      }
-      t_recomputing = outer;
+      // Set while the stage runs again, restored however it ends.
+      struct Recomputing {
+        bool outer = t_recomputing;
+        Recomputing() { t_recomputing = true; }
+        ~Recomputing() { t_recomputing = outer; }
+      } recomputing;
+      outputs = stage_(leaves);
     }
     variable_list roots, root_grads;
     std::size_t g = 0;

@@ -22,6 +22,13 @@ TrainingKernels trainingKernelsNamed(const std::string& name) {
 
 std::string nameOf(TrainingKernels kernels) { return kernels == TrainingKernels::Efgnn ? "efgnn" : "libtorch"; }
 
+bool onOwnKernels(std::initializer_list<torch::Tensor> arrays) {
+  if (trainingKernels() != TrainingKernels::Efgnn) return false;
+  for (const auto& t : arrays)
+    if (!t.device().is_cpu() || t.scalar_type() != torch::kFloat32 || t.dim() != 2 || t.size(0) == 0) return false;
+  return true;
+}
+
 runtime::Execution trainingExecution() {
   runtime::Execution exec;
   exec.threads = at::get_num_threads();  // as LibTorch's operations around them
