@@ -21,7 +21,9 @@
 #include "graph/ModuleMapEdgeBuilder.hpp"
 #include "graph/ModuleMapFile.hpp"
 #include "io/EventSource.hpp"
+#include "model/ModelExport.hpp"
 #include "model/TorchThreads.hpp"
+#include "pipeline/RuntimeEdgeScorer.hpp"
 #include "reco/ConnectedComponents.hpp"
 #include "reco/Walkthrough.hpp"
 #include "compress/ModelSize.hpp"
@@ -36,7 +38,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string model, events, module_map, out, detector, builder = "cc", device = "cpu";
+  std::string model, events, module_map, out, detector, builder = "cc", device = "cpu", scorer = "runtime";
   std::vector<double> hard_cut_pt;
   ModuleMapEdgeBuilder::Config map_builder;
   ConnectedComponentsBuilder::Config cc;
@@ -50,16 +52,20 @@ struct Options {
 
 /// The graph as the track builders take it: edges in their own direction (inner to outer hit,
 /// as graph construction makes them), with scores.
-ScoredGraph scoredGraphOf(const Graph& g, const torch::Tensor& scores) {
+ScoredGraph scoredGraphOf(const Graph& g, std::vector<float> scores) {
   ScoredGraph s;
   s.num_nodes = g.numNodes();
   for (std::size_t k = 0; k < g.numEdges(); ++k) {
     s.src.push_back(static_cast<std::uint32_t>(g.src(k)));
     s.dst.push_back(static_cast<std::uint32_t>(g.dst(k)));
   }
-  const auto cpu = scores.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  s.scores.assign(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
+  s.scores = std::move(scores);
   return s;
+}
+
+std::vector<float> valuesOf(const torch::Tensor& scores) {
+  const auto cpu = scores.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  return {cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel()};
 }
 
 /// CSV with one row per hit of each track: track_id, hit_id.
@@ -95,6 +101,13 @@ void run(const Options& o) {
   else if (o.builder == "walk") builder = std::make_unique<WalkthroughBuilder>(o.walk);
   else throw Error("--builder: expected cc or walk, got '" + o.builder + "'");
 
+  if (o.scorer != "runtime" && o.scorer != "libtorch")
+    throw Error("--scorer: expected runtime or libtorch, got '" + o.scorer + "'");
+  if (o.scorer == "runtime" && o.device != "cpu") throw Error("--device " + o.device + ": the runtime scores on the CPU");
+  // The runtime scores the model as `efgnn export` writes it, on the CPU's best instruction set.
+  std::optional<RuntimeEdgeScorer> runtime_scorer;
+  if (o.scorer == "runtime")
+    runtime_scorer.emplace(toModelFile(*ckpt.model), o.model, runtime::EdgeClassifier::Config{.threads = o.threads});
   const EventDirectory events(o.events);
   OutputDirectory out_dir(o.out, "reconstruct");
   out_dir.claim(o.force, "tracks");
@@ -114,23 +127,23 @@ void run(const Options& o) {
     const auto t1 = Clock::now();
     const Graph graph = constructor.build(event, o.events);
     const auto t2 = Clock::now();
-    torch::Tensor scores = torch::zeros({0});
-    std::optional<GraphTensors> tensors;
-    if (graph.numEdges() > 0) {
-      tensors = GraphTensors::from(graph, ckpt.config, device, o.events);
-      scores = scoreGraph(*ckpt.model, *tensors);
-      if (static_cast<std::size_t>(scores.numel()) != graph.numEdges())
-        throw Error(o.events + ": event " + std::to_string(event.event_id) + ": the model gave " + std::to_string(scores.numel()) + " scores for " +
-                    std::to_string(graph.numEdges()) + " edges");
-    }
+    std::vector<float> scores;
+    if (runtime_scorer) scores = runtime_scorer->scores(graph, o.events);
+    else if (graph.numEdges() > 0) scores = valuesOf(scoreGraph(*ckpt.model, GraphTensors::from(graph, ckpt.config, device, o.events)));
+    if (scores.size() != graph.numEdges())
+      throw Error(o.events + ": event " + std::to_string(event.event_id) + ": the model gave " + std::to_string(scores.size()) +
+                  " scores for " + std::to_string(graph.numEdges()) + " edges");
     const auto t3 = Clock::now();
-    const auto tracks = builder->build(scoredGraphOf(graph, scores));
+    const ScoredGraph scored = scoredGraphOf(graph, std::move(scores));
+    const auto tracks = builder->build(scored);
     const auto t4 = Clock::now();
     writeTracks(fs::path(o.out) / tracksFileName(event.event_id), tracks, graph);
     tracks_written += tracks.size();
     if (event.hasTruth()) {
-      metrics.add(event.event_id, tracks, graph);
-      if (tensors) edge_metrics.add(scores, *tensors);
+      metrics.add(event.event_id, tracks, graph, scored.scores, static_cast<float>(o.edge_cut));
+      if (graph.numEdges() > 0)
+        edge_metrics.add(torch::from_blob(const_cast<float*>(scored.scores.data()), {static_cast<long>(scored.scores.size())}),
+                         GraphTensors::from(graph, ckpt.config, torch::kCPU, o.events));
     } else {
       ++without_truth;
     }
@@ -154,6 +167,7 @@ void run(const Options& o) {
   Json j = Json::object();
   j["events"] = events.size();
   j["builder"] = builder->name();
+  j["scorer"] = o.scorer;
   j["model"] = o.model;
   j["model_size"] = modelSize(*ckpt.model).json();
   j["tracks"] = tracks_written;
@@ -196,6 +210,9 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_option("--out", o->out, "Output directory: tracks CSV per event, reconstruction.json")->required();
   cmd->add_option("--detector", o->detector, kEventsDetectorHelp);
   cmd->add_option("--builder", o->builder, "Track builder: cc or walk")->capture_default_str();
+  cmd->add_option("--scorer", o->scorer,
+                  "Edge scores from the deployment runtime (the model as efgnn export writes it) or from LibTorch")
+      ->capture_default_str();
   cmd->add_option("--cut", o->cc.score_cut, "cc: edge score cut")->capture_default_str();
   cmd->add_option("--edge-cut", o->edge_cut, "Edge cut of the edge metrics")->capture_default_str();
   cmd->add_option("--walk-follow", o->walk.follow_cut, "walk: follow the best neighbour above this score")

@@ -39,7 +39,84 @@ TrackMetrics::TrackMetrics(TrackMatchingConfig config)
       duplicate_rate_vs_eta(efficiency_vs_eta.edges),
       config_(config) {}
 
+const char* trackLossName(TrackLoss loss) {
+  switch (loss) {
+    case TrackLoss::graph: return "graph";
+    case TrackLoss::score: return "score";
+    case TrackLoss::builder_merged: return "builder_merged";
+    case TrackLoss::builder_split: return "builder_split";
+  }
+  return "?";
+}
+
+namespace {
+
+/// For each particle, the most of its hits that its true edges (those `use` accepts) join into
+/// one connected piece.
+std::unordered_map<std::uint64_t, std::size_t> largestTruePieces(const Graph& graph,
+                                                                const std::function<bool(std::size_t)>& use) {
+  std::vector<std::uint32_t> parent(graph.numNodes());
+  for (std::size_t n = 0; n < parent.size(); ++n) parent[n] = static_cast<std::uint32_t>(n);
+  const auto root = [&](std::uint32_t n) {
+    while (parent[n] != n) n = parent[n] = parent[parent[n]];
+    return n;
+  };
+  for (std::size_t e = 0; e < graph.numEdges(); ++e) {
+    if (graph.edge_particle[e] == 0 || !use(e)) continue;
+    const auto a = root(static_cast<std::uint32_t>(graph.src(e))), b = root(static_cast<std::uint32_t>(graph.dst(e)));
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  }
+  std::unordered_map<std::uint32_t, std::size_t> piece_size;
+  for (std::size_t n = 0; n < parent.size(); ++n)
+    if (graph.node_particle[n] != 0) ++piece_size[root(static_cast<std::uint32_t>(n))];
+  std::unordered_map<std::uint64_t, std::size_t> largest;
+  for (std::size_t n = 0; n < parent.size(); ++n) {
+    if (graph.node_particle[n] == 0 || root(static_cast<std::uint32_t>(n)) != n) continue;
+    auto& best = largest[graph.node_particle[n]];
+    best = std::max(best, piece_size[static_cast<std::uint32_t>(n)]);
+  }
+  return largest;
+}
+
+/// Whether a piece of `piece` hits of a particle of `nhits` could make a matched track.
+bool enoughForATrack(std::size_t piece, std::int32_t nhits, const TrackMatchingConfig& config) {
+  return piece >= config.min_track_hits && (!config.two_way || 2 * piece > static_cast<std::size_t>(nhits));
+}
+
+TrackLoss lossOf(const GraphParticle& p, const std::vector<Track>& tracks, const std::vector<std::uint64_t>& node_particle,
+                 std::size_t piece_in_graph, std::size_t piece_above_cut, const TrackMatchingConfig& config) {
+  if (!enoughForATrack(piece_in_graph, p.nhits, config)) return TrackLoss::graph;
+  if (!enoughForATrack(piece_above_cut, p.nhits, config)) return TrackLoss::score;
+  const Track* holder = nullptr;  // the track with most of the particle's hits
+  std::size_t most = 0;
+  for (const auto& t : tracks) {
+    const auto mine = static_cast<std::size_t>(
+        std::count_if(t.begin(), t.end(), [&](std::uint32_t n) { return node_particle[n] == p.particle_id; }));
+    if (mine > most) {
+      most = mine;
+      holder = &t;
+    }
+  }
+  if (holder && 2 * most <= holder->size()) return TrackLoss::builder_merged;
+  return TrackLoss::builder_split;
+}
+
+}  // namespace
+
 void TrackMetrics::add(std::uint64_t event_id, const std::vector<Track>& tracks, const Graph& graph) {
+  addEvent(event_id, tracks, graph, nullptr, 0);
+}
+
+void TrackMetrics::add(std::uint64_t event_id, const std::vector<Track>& tracks, const Graph& graph,
+                       const std::vector<float>& scores, float edge_cut) {
+  if (scores.size() != graph.numEdges())
+    throw Error("track losses: " + std::to_string(scores.size()) + " scores for " + std::to_string(graph.numEdges()) +
+                " edges of event " + std::to_string(event_id));
+  addEvent(event_id, tracks, graph, &scores, edge_cut);
+}
+
+void TrackMetrics::addEvent(std::uint64_t event_id, const std::vector<Track>& tracks, const Graph& graph,
+                            const std::vector<float>* scores, float edge_cut) {
   std::unordered_map<std::uint64_t, const GraphParticle*> particles;
   for (const auto& p : graph.particles) particles[p.particle_id] = &p;
   const auto hits_of = [&](std::uint64_t id) {
@@ -73,6 +150,13 @@ void TrackMetrics::add(std::uint64_t event_id, const std::vector<Track>& tracks,
   }
   e.matched_particles = static_cast<double>(matches.size());
   for (const auto& [particle, n] : matches) e.matched_pairs += n;
+  std::unordered_map<std::uint64_t, std::size_t> in_graph, above_cut;
+  if (scores) {
+    in_graph = largestTruePieces(graph, [](std::size_t) { return true; });
+    above_cut = largestTruePieces(graph, [&](std::size_t k) { return (*scores)[k] > edge_cut; });
+    lost_vs_pt.resize(std::size(kTrackLosses), std::vector<double>(efficiency_vs_pt.total.size(), 0.0));
+    lost.resize(std::size(kTrackLosses), 0.0);
+  }
   for (const auto& p : graph.particles) {
     if (!p.target || p.nhits < static_cast<std::int32_t>(config_.min_particle_hits)) continue;
     const bool found = matches.count(p.particle_id) > 0;
@@ -80,6 +164,14 @@ void TrackMetrics::add(std::uint64_t event_id, const std::vector<Track>& tracks,
     e.matched_target_particles += found;
     efficiency_vs_pt.add(p.pt, found);
     efficiency_vs_eta.add(p.eta, found);
+    if (!found && scores) {
+      const auto loss = lossOf(p, tracks, graph.node_particle, in_graph[p.particle_id], above_cut[p.particle_id], config_);
+      lost[static_cast<std::size_t>(loss)] += 1;
+      const auto bin = std::upper_bound(efficiency_vs_pt.edges.begin(), efficiency_vs_pt.edges.end(), p.pt) -
+                       efficiency_vs_pt.edges.begin() - 1;
+      if (bin >= 0 && static_cast<std::size_t>(bin) < efficiency_vs_pt.total.size())
+        lost_vs_pt[static_cast<std::size_t>(loss)][static_cast<std::size_t>(bin)] += 1;
+    }
   }
   events_.push_back(e);
   totals_.tracks += e.tracks;
@@ -136,6 +228,25 @@ Json TrackMetrics::json() const {
     per_event.push_back(row);
   }
   j["per_event"] = per_event;
+  if (!lost.empty()) {  // only when the events came with scores
+    Json losses = Json::object();
+    for (const auto loss : kTrackLosses) {
+      Json bins = Json::array();
+      const auto& counts = lost_vs_pt[static_cast<std::size_t>(loss)];
+      for (std::size_t b = 0; b < counts.size(); ++b) {
+        Json bin = Json::object();
+        bin["lo"] = efficiency_vs_pt.edges[b];
+        bin["hi"] = efficiency_vs_pt.edges[b + 1];
+        bin["lost"] = counts[b];
+        bins.push_back(bin);
+      }
+      Json entry = Json::object();
+      entry["lost"] = lost[static_cast<std::size_t>(loss)];
+      entry["vs_pt"] = bins;
+      losses[trackLossName(loss)] = entry;
+    }
+    j["lost_target_particles"] = losses;
+  }
   return j;
 }
 

@@ -45,11 +45,26 @@ struct EventTrackMetrics {
   double duplicateRate() const { return matched_particles > 0 ? (matched_pairs - matched_particles) / matched_particles : 0; }
 };
 
+/// Why a target particle was not found, judged in this order from its true edges in the graph
+/// (edges whose ends are consecutive hits of it): `graph`: even all of them do not join enough of
+/// its hits into one piece for a matched track; `score`: they do, but not those scored above the
+/// edge cut; `builder`: the scored edges were there, the track builder lost it, either `merged`
+/// (the track holding most of its hits is another particle's or noise) or `split` (its hits went to
+/// several tracks, or one too short to count).
+enum class TrackLoss { graph, score, builder_merged, builder_split };
+inline constexpr TrackLoss kTrackLosses[] = {TrackLoss::graph, TrackLoss::score, TrackLoss::builder_merged,
+                                             TrackLoss::builder_split};
+const char* trackLossName(TrackLoss loss);
+
 class TrackMetrics {
  public:
   explicit TrackMetrics(TrackMatchingConfig config = {});
   /// Adds one event's tracks (node indices into `graph`), judged against the graph's truth.
   void add(std::uint64_t event_id, const std::vector<Track>& tracks, const Graph& graph);
+  /// The same, and each target particle not found is given its cause (TrackLoss), judged with
+  /// the edge scores (one per edge of `graph`) at `edge_cut`.
+  void add(std::uint64_t event_id, const std::vector<Track>& tracks, const Graph& graph,
+           const std::vector<float>& scores, float edge_cut);
 
   const std::vector<EventTrackMetrics>& events() const { return events_; }
   EventTrackMetrics totals() const { return totals_; }
@@ -65,8 +80,14 @@ class TrackMetrics {
   // tracks that are fakes, and matched tracks that are duplicates (all but the one sharing most
   // hits with its particle).
   BinnedEfficiency fake_rate_vs_eta, duplicate_rate_vs_eta;
+  // Target particles not found, per cause (TrackLoss order), in the bins of efficiency_vs_pt;
+  // empty until an event is added with scores.
+  std::vector<std::vector<double>> lost_vs_pt;
+  std::vector<double> lost;  // per cause, all pT
 
  private:
+  void addEvent(std::uint64_t event_id, const std::vector<Track>& tracks, const Graph& graph,
+                const std::vector<float>* scores, float edge_cut);
   TrackMatchingConfig config_;
   std::vector<EventTrackMetrics> events_;
   EventTrackMetrics totals_;

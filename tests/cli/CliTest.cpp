@@ -367,13 +367,24 @@ TEST_F(CliWithGraphs, ReconstructTracksEndToEnd) {
     Result r = run(reco + "--events " + path("ev") + " --builder " + builder + " --out " + out + " --json");
     ASSERT_EQ(r.status, 0) << r.out;
     for (const char* key : {"\"track_efficiency\"", "\"fake_rate\"", "\"duplicate_rate\"", "\"scoring\"",
-                            "\"median_ms\"", "\"timed_events\": 9"})
+                            "\"median_ms\"", "\"timed_events\": 9", "\"scorer\": \"runtime\"", "\"lost_target_particles\"",
+                            "\"builder_merged\""})
       EXPECT_NE(r.out.find(key), std::string::npos) << key << " in " << r.out;
     EXPECT_EQ(countFiles(out, "-tracks.csv"), 10u);
     EXPECT_EQ(readFile(fs::path(out) / "event000000000-tracks.csv").rfind("track_id,hit_id\n", 0), 0u);
     r = run(reco + "--events " + path("ev") + " --builder " + builder + " --out " + out);
     EXPECT_EQ(r.status, 1) << "refuses an existing output without --force";
+    // LibTorch's scores (the training side) give the same tracks as the runtime's.
+    const std::string by_libtorch = out + "-libtorch";
+    r = run(reco + "--events " + path("ev") + " --builder " + builder + " --scorer libtorch --out " + by_libtorch);
+    ASSERT_EQ(r.status, 0) << r.out;
+    for (int e = 0; e < 10; ++e) {
+      const std::string name = "event00000000" + std::to_string(e) + "-tracks.csv";
+      EXPECT_EQ(readFile(fs::path(out) / name), readFile(fs::path(by_libtorch) / name)) << name;
+    }
   }
+  EXPECT_NE(run(reco + "--events " + path("ev") + " --scorer onnx --out " + path("bad")).out.find("expected runtime or libtorch"),
+            std::string::npos);
   // Events without truth: tracks are written, metrics skipped with a notice.
   ASSERT_EQ(run(gunEvents + "--format csv --events 2 --seed 9 --out " + path("csv")).status, 0);
   for (const auto& e : fs::directory_iterator(dir / "csv"))

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "core/Error.hpp"
 #include "eval/TrackMetrics.hpp"
 
@@ -73,6 +75,63 @@ TEST(TrackMetrics, TwoWayNeedsHalfOfTheParticlesHits) {
   EXPECT_TRUE(matchTrack({5, 6, 7}, g.node_particle, hits, {3, true}).matched);
   EXPECT_FALSE(matchTrack({12, 12, 12}, g.node_particle, hits, {3, false}).matched) << "noise matches nothing";
   EXPECT_THROW(matchTrack({99}, g.node_particle, hits, {}), Error);
+}
+
+/// Four target particles of 5 hits in a chain each (nodes 5p .. 5p + 4 for particle p + 1) and
+/// noise nodes 20-23; `edges` lists (node, node, score) with the truth each pair has.
+Graph chains(const std::vector<std::tuple<int, int, float>>& edges, std::vector<float>& scores) {
+  Graph g;
+  g.hit_id.resize(24);
+  g.node_particle.assign(24, 0);
+  for (int n = 0; n < 20; ++n) g.node_particle[n] = static_cast<std::uint64_t>(n / 5 + 1);
+  for (std::uint64_t p = 1; p <= 4; ++p) g.particles.push_back({p, 15.0f, 0.1f, 5, true});
+  std::vector<std::int64_t> src, dst;
+  for (const auto& [a, b, score] : edges) {
+    src.push_back(a);
+    dst.push_back(b);
+    const bool same = g.node_particle[a] != 0 && g.node_particle[a] == g.node_particle[b];
+    g.edge_particle.push_back(same ? g.node_particle[a] : 0);
+    scores.push_back(score);
+  }
+  g.edge_index = src;
+  g.edge_index.insert(g.edge_index.end(), dst.begin(), dst.end());
+  return g;
+}
+
+TEST(TrackMetrics, LostParticlesAreGivenTheirCause) {
+  std::vector<float> scores;
+  const Graph g = chains(
+      {// particle 1: every edge there and scored high, but the builder split it 3 + 2
+       {0, 1, 0.9f}, {1, 2, 0.9f}, {2, 3, 0.9f}, {3, 4, 0.9f},
+       // particle 2: the graph lacks 6-7 and 7-8, so no piece has more than 2 of its 5 hits
+       {5, 6, 0.9f}, {8, 9, 0.9f},
+       // particle 3: all there, two scored below the cut
+       {10, 11, 0.9f}, {11, 12, 0.2f}, {12, 13, 0.3f}, {13, 14, 0.9f},
+       // particle 4: all there and high, but its track ran onto noise (2 of its hits among 4)
+       {15, 16, 0.9f}, {16, 17, 0.9f}, {17, 18, 0.9f}, {18, 19, 0.9f}, {16, 22, 0.95f}},
+      scores);
+  TrackMetrics m({.min_track_hits = 3, .two_way = true, .min_particle_hits = 3});
+  m.add(1, {{0, 1, 20}, {2, 3, 21}, {15, 16, 22, 23}, {17, 18}}, g, scores, 0.5f);
+  EXPECT_DOUBLE_EQ(m.efficiency().first, 0.0);
+  ASSERT_EQ(m.lost.size(), std::size(kTrackLosses));
+  EXPECT_EQ(m.lost[static_cast<std::size_t>(TrackLoss::graph)], 1);
+  EXPECT_EQ(m.lost[static_cast<std::size_t>(TrackLoss::score)], 1);
+  EXPECT_EQ(m.lost[static_cast<std::size_t>(TrackLoss::builder_merged)], 1);
+  EXPECT_EQ(m.lost[static_cast<std::size_t>(TrackLoss::builder_split)], 1);
+  // All four at 15 GeV: bin [10, 20) of the pT bins.
+  for (const auto loss : kTrackLosses) EXPECT_EQ(m.lost_vs_pt[static_cast<std::size_t>(loss)][5], 1) << trackLossName(loss);
+  EXPECT_NE(m.json().dump().find("\"builder_merged\":{\"lost\":1"), std::string::npos) << m.json().dump();
+
+  // A found particle has no cause (particle 1 here; 2 and 3 as before, 4 has no track: split);
+  // without scores there are no causes at all.
+  TrackMetrics found({.min_track_hits = 3});
+  found.add(1, {{0, 1, 2, 3, 4}}, g, scores, 0.5f);
+  EXPECT_EQ(found.lost, (std::vector<double>{1, 1, 0, 1}));
+  TrackMetrics plain({.min_track_hits = 3});
+  plain.add(1, {}, g);
+  EXPECT_TRUE(plain.lost.empty());
+  EXPECT_EQ(plain.json().dump().find("lost_target_particles"), std::string::npos);
+  EXPECT_THROW(plain.add(1, {}, g, {0.5f}, 0.5f), Error) << "one score for 15 edges";
 }
 
 }  // namespace
