@@ -256,6 +256,36 @@ SummaryTable summaryAndEdgeSections(ReportPage& page, const std::vector<Source>&
   return summary;
 }
 
+/// The target particles each reconstruction lost, by cause (TrackLoss) and pT bin.
+void lostParticlesTable(ReportPage& page, const std::vector<Source>& sources) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header{"model", "cause", "all"};
+  for (const auto& s : sources) {
+    if (!s.tracks || !s.tracks->has("lost_target_particles")) continue;
+    const YamlNode lost = (*s.tracks)["lost_target_particles"];
+    const YamlNode totals = (*s.tracks)["efficiency_vs_pt"];
+    if (header.size() == 3)
+      for (std::size_t b = 0; b < totals.size(); ++b)
+        header.push_back(number(totals.at(b)["lo"].asDouble(), "%g") + "-" + number(totals.at(b)["hi"].asDouble(), "%g") + " GeV");
+    for (const auto& cause : lost.keys()) {
+      std::vector<std::string> row{s.label, cause, number(lost[cause]["lost"].asDouble())};
+      const YamlNode bins = lost[cause]["vs_pt"];
+      for (std::size_t b = 0; b < bins.size(); ++b) row.push_back(number(bins.at(b)["lost"].asDouble()));
+      rows.push_back(row);
+    }
+    std::vector<std::string> row{s.label, "target particles", number((*s.tracks)["target_particles"].asDouble())};
+    for (std::size_t b = 0; b < totals.size(); ++b) row.push_back(number(totals.at(b)["total"].asDouble()));
+    rows.push_back(row);
+  }
+  if (rows.empty()) return;
+  page.heading("Lost target particles by cause");
+  page.paragraph(
+      "Judged from each particle's true edges in the graph: graph (even all of them do not join more than half of its "
+      "hits), score (those above the edge cut do not), builder merged (the track holding most of its hits is another "
+      "particle's), builder split (its hits went to several tracks).");
+  page.table(header, rows);
+}
+
 /// Track efficiency, fake and duplicate rates, and time per stage, of the
 /// reconstructions.
 void tracksSection(ReportPage& page, const std::vector<Source>& sources, const fs::path& work) {
@@ -301,6 +331,7 @@ void tracksSection(ReportPage& page, const std::vector<Source>& sources, const f
                "Fake rate (unmatched among counted tracks) and duplicate "
                "fraction (matched tracks beyond the best one "
                "of their particle) versus the track's eta");
+    lostParticlesTable(page, sources);
     page.heading("Time per event");
     page.table({"model", "stage", "median ms", "mean ms", "max ms", "events timed"}, timing_rows);
   }

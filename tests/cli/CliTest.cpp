@@ -417,7 +417,8 @@ TEST_F(CliWithGraphs, ReconstructTracksEndToEnd) {
                            "track-efficiency-eta.png", "fake-duplicate-eta.png", "training-loss-run.png"})
     EXPECT_TRUE(fs::exists(dir / "report" / file)) << file;
   const std::string md = readFile(dir / "report" / "report.md");
-  for (const char* text : {"| walk | walk, 10 events |", "| cc | cc, 10 events |", "## Training: run", "scoring"})
+  for (const char* text : {"| walk | walk, 10 events |", "| cc | cc, 10 events |", "## Training: run", "scoring",
+                           "## Lost target particles by cause", "| walk | builder_merged |"})
     EXPECT_NE(md.find(text), std::string::npos) << text << " in\n" << md;
   r = run(report);
   EXPECT_EQ(r.status, 1) << "an existing report directory is refused without --force";
