@@ -24,6 +24,7 @@
 #include "model/ModelExport.hpp"
 #include "model/TorchThreads.hpp"
 #include "pipeline/RuntimeEdgeScorer.hpp"
+#include "pipeline/ScoredGraphs.hpp"
 #include "reco/ConnectedComponents.hpp"
 #include "reco/Walkthrough.hpp"
 #include "compress/ModelSize.hpp"
@@ -39,6 +40,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string model, events, module_map, out, detector, builder = "cc", device = "cpu", scorer = "runtime";
+  std::string walk_continue = "straightest";
   std::vector<double> hard_cut_pt;
   ModuleMapEdgeBuilder::Config map_builder;
   ConnectedComponentsBuilder::Config cc;
@@ -49,19 +51,6 @@ struct Options {
   int threads = 0;
   bool force = false, json = false;
 };
-
-/// The graph as the track builders take it: edges in their own direction (inner to outer hit,
-/// as graph construction makes them), with scores.
-ScoredGraph scoredGraphOf(const Graph& g, std::vector<float> scores) {
-  ScoredGraph s;
-  s.num_nodes = g.numNodes();
-  for (std::size_t k = 0; k < g.numEdges(); ++k) {
-    s.src.push_back(static_cast<std::uint32_t>(g.src(k)));
-    s.dst.push_back(static_cast<std::uint32_t>(g.dst(k)));
-  }
-  s.scores = std::move(scores);
-  return s;
-}
 
 std::vector<float> valuesOf(const torch::Tensor& scores) {
   const auto cpu = scores.detach().to(torch::kCPU, torch::kFloat32).contiguous();
@@ -134,7 +123,7 @@ void run(const Options& o) {
       throw Error(o.events + ": event " + std::to_string(event.event_id) + ": the model gave " + std::to_string(scores.size()) +
                   " scores for " + std::to_string(graph.numEdges()) + " edges");
     const auto t3 = Clock::now();
-    const ScoredGraph scored = scoredGraphOf(graph, std::move(scores));
+    const ScoredGraph scored = scoredGraphOf(graph, event, std::move(scores));
     const auto tracks = builder->build(scored);
     const auto t4 = Clock::now();
     writeTracks(fs::path(o.out) / tracksFileName(event.event_id), tracks, graph);
@@ -167,6 +156,7 @@ void run(const Options& o) {
   Json j = Json::object();
   j["events"] = events.size();
   j["builder"] = builder->name();
+  if (o.builder == "walk") j["walk_continue"] = o.walk_continue;
   j["scorer"] = o.scorer;
   j["model"] = o.model;
   j["model_size"] = modelSize(*ckpt.model).json();
@@ -220,6 +210,10 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_option("--walk-branch", o->walk.branch_cut, "walk: also branch to neighbours above this score")
       ->capture_default_str();
   cmd->add_option("--walk-drop", o->walk.drop_cut, "walk: drop edges at or below this score")->capture_default_str();
+  cmd->add_option("--walk-continue", o->walk_continue,
+                  "walk: continue to the straightest neighbour above --walk-follow, or along the longest path "
+                  "(the reference's walk, with --walk-branch)")
+      ->capture_default_str();
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
   cmd->add_option("--min-hits", o->cc.min_hits, "Shortest track built")->capture_default_str();
   cmd->add_option("--hard-cut-pt", o->hard_cut_pt, "Keep hits of particles above this pT [GeV] (as the graphs)")
@@ -239,6 +233,9 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     o->walk.min_hits = o->cc.min_hits;
+    if (o->walk_continue == "straightest") o->walk.continuation = WalkthroughBuilder::Continuation::straightest;
+    else if (o->walk_continue == "longest") o->walk.continuation = WalkthroughBuilder::Continuation::longest;
+    else throw Error("--walk-continue: expected straightest or longest, got '" + o->walk_continue + "'");
     run(*o);
   });
 }

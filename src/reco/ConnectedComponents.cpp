@@ -14,6 +14,9 @@ void ScoredGraph::validate() const {
   if ((!r.empty() || !z.empty()) && (r.size() != num_nodes || z.size() != num_nodes))
     throw Error("scored graph: node coordinates for " + std::to_string(r.size()) + " nodes, the graph has " +
                 std::to_string(num_nodes));
+  if (!positions.empty() && positions.size() != 3 * num_nodes)
+    throw Error("scored graph: " + std::to_string(positions.size()) + " position values, expected 3 per node for " +
+                std::to_string(num_nodes) + " nodes");
   for (std::size_t k = 0; k < src.size(); ++k)
     if (src[k] >= num_nodes || dst[k] >= num_nodes)
       throw Error("scored graph: edge " + std::to_string(k) + " joins nodes " + std::to_string(src[k]) + " and " +

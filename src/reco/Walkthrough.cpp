@@ -1,6 +1,7 @@
 #include "reco/Walkthrough.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "reco/ConnectedComponents.hpp"
 
@@ -42,6 +43,21 @@ std::vector<std::uint32_t> topologicalOrder(const Track& nodes, const std::vecto
   return order;
 }
 
+/// 1 - cos of the angle between the steps a -> b and b -> c (0: straight on), positions [N, 3].
+float bend(const std::vector<float>& positions, std::uint32_t a, std::uint32_t b, std::uint32_t c) {
+  const float* pa = &positions[3 * std::size_t{a}];
+  const float* pb = &positions[3 * std::size_t{b}];
+  const float* pc = &positions[3 * std::size_t{c}];
+  double uu = 0, vv = 0, uv = 0;
+  for (int i = 0; i < 3; ++i) {
+    const double u = pb[i] - pa[i], v = pc[i] - pb[i];
+    uu += u * u;
+    vv += v * v;
+    uv += u * v;
+  }
+  return uu > 0 && vv > 0 ? static_cast<float>(1 - uv / std::sqrt(uu * vv)) : 0.f;
+}
+
 }  // namespace
 
 std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
@@ -68,6 +84,7 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
   std::vector<std::uint32_t> length(g.num_nodes), next(g.num_nodes), rank(g.num_nodes);
   std::vector<char> ordered(g.num_nodes, 0);
   const std::vector<std::uint32_t> degree_in = in_degree;
+  const bool straightest = config_.continuation == Continuation::straightest && !g.positions.empty();
   for (const Track& nodes : componentsOf(sets, g.num_nodes, min_hits)) {
     const bool simple = std::all_of(nodes.begin(), nodes.end(),
                                     [&](std::uint32_t n) { return degree_in[n] <= 1 && out[n].size() <= 1; });
@@ -75,6 +92,33 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
     for (std::uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
     if (simple) {  // a path (or a loop): its nodes in topological order
       tracks.emplace_back(order.begin(), order.end());
+      continue;
+    }
+    if (straightest) {
+      for (const auto start : order) {
+        if (used[start]) continue;
+        Track path{start};
+        used[start] = 1;
+        for (std::uint32_t n = start, previous = UINT32_MAX;;) {
+          std::uint32_t choice = UINT32_MAX;
+          float least = 0;
+          for (const auto& e : out[n]) {  // best-scored first
+            if (used[e.to] || rank[e.to] <= rank[n]) continue;
+            if (!(e.score > config_.follow_cut)) break;
+            const float b = previous == UINT32_MAX ? 0.f : bend(g.positions, previous, n, e.to);
+            if (choice == UINT32_MAX || b < least) {
+              choice = e.to;
+              least = b;
+            }
+          }
+          if (choice == UINT32_MAX) break;
+          path.push_back(choice);
+          used[choice] = 1;
+          previous = n;
+          n = choice;
+        }
+        if (path.size() >= min_hits) tracks.push_back(std::move(path));
+      }
       continue;
     }
     for (const auto start : order) {

@@ -6,17 +6,27 @@
 // continue to its best unused outward neighbour if that edge scores above follow_cut, and to
 // every neighbour whose edge scores above branch_cut; the longest such path is the track and
 // its hits are used up. Paths shorter than min_hits are dropped (their hits stay used).
+//
+// With node positions in the graph and `continuation = straightest`, the walk instead continues
+// from each hit to the unused outward neighbour, among those whose edges score above follow_cut,
+// that bends the track least (the smallest angle between its last step and the next); from the
+// first hit, to the best-scored one. Close-by particles of a jet give each hit several
+// neighbours scored alike; the longest path then readily crosses from one particle to the other,
+// while the straightest stays on a particle.
 #include "reco/TrackBuilder.hpp"
 
 namespace efgnn {
 
 class WalkthroughBuilder final : public TrackBuilder {
  public:
+  enum class Continuation { longest, straightest };
   struct Config {
     float drop_cut = 0.01f;
     float follow_cut = 0.1f;
-    float branch_cut = 0.6f;
+    float branch_cut = 0.6f;  // longest only
     std::size_t min_hits = 3;
+    // straightest needs node positions; a graph without them is walked by the longest path
+    Continuation continuation = Continuation::straightest;
   };
   explicit WalkthroughBuilder(Config config) : config_(config) {}
   std::string name() const override { return "walk"; }

@@ -99,6 +99,34 @@ TEST(TrackBuilders, EdgesClosingACycleAreNotWalked) {
   EXPECT_EQ(walk.build(loop), (std::vector<Track>{{0, 1, 2}}));
 }
 
+TEST(TrackBuilders, TheStraightestWalkStaysOnACloseByParticle) {
+  // Two particles from one vertex, nearly collinear as in a jet: A (nodes 0-5) along the x axis,
+  // B (nodes 6-12) at a slope of 0.02, one hit further out. A fake edge from A's third hit to B's
+  // fourth scores as high as the true ones.
+  ScoredGraph g;
+  for (int i = 0; i < 6; ++i) g.positions.insert(g.positions.end(), {10.f * (i + 1), 0.f, 0.f});
+  for (int i = 0; i < 7; ++i) g.positions.insert(g.positions.end(), {10.f * (i + 1), 0.2f * (i + 1), 0.f});
+  g.num_nodes = 13;
+  const auto edge = [&](std::uint32_t a, std::uint32_t b) {
+    g.src.push_back(a);
+    g.dst.push_back(b);
+    g.scores.push_back(0.9f);
+  };
+  for (std::uint32_t i = 0; i < 5; ++i) edge(i, i + 1);
+  for (std::uint32_t i = 6; i < 12; ++i) edge(i, i + 1);
+  edge(2, 9);
+  // The longest path from hit 0 runs onto B (3 + 4 hits beat A's 6), which leaves both particles
+  // split; the straightest keeps each whole.
+  const WalkthroughBuilder longest({.continuation = WalkthroughBuilder::Continuation::longest});
+  EXPECT_EQ(longest.build(g)[0], (Track{0, 1, 2, 9, 10, 11, 12}));
+  EXPECT_EQ(sorted(walk.build(g)), (std::vector<Track>{{0, 1, 2, 3, 4, 5}, {6, 7, 8, 9, 10, 11, 12}}));
+  // Without positions the walk is the longest path.
+  g.positions.clear();
+  EXPECT_EQ(walk.build(g)[0], (Track{0, 1, 2, 9, 10, 11, 12}));
+  g.positions.resize(38);
+  EXPECT_THROW(walk.build(g), Error) << "positions for 13 nodes need 39 values";
+}
+
 TEST(TrackBuilders, EmptyGraphsAndBadInput) {
   EXPECT_TRUE(cc.build(graphOf({}, {})).empty());
   EXPECT_TRUE(walk.build(graphOf({1, 2, 3}, {})).empty());
