@@ -277,6 +277,23 @@ void lostParticlesTable(ReportPage& page, const std::vector<Source>& sources) {
     for (std::size_t b = 0; b < totals.size(); ++b) row.push_back(number(totals.at(b)["total"].asDouble()));
     rows.push_back(row);
   }
+  std::vector<std::vector<std::string>> unmatched;
+  for (const auto& s : sources) {
+    if (!s.tracks || !s.tracks->has("unmatched_tracks")) continue;
+    const YamlNode kinds = (*s.tracks)["unmatched_tracks"];
+    std::vector<std::string> row{s.label, number((*s.tracks)["tracks"].asDouble())};
+    for (const auto& kind : kinds.keys()) row.push_back(number(kinds[kind].asDouble()));
+    unmatched.push_back(row);
+  }
+  if (!unmatched.empty()) {
+    page.heading("Counted tracks that match no particle");
+    page.paragraph(
+        "fragment: more than half of the track's hits are one particle's, but not more than half of that particle's "
+        "(two-way matching fails); mixed: no particle has more than half of its hits; noise: mostly noise hits. "
+        "One-way (ATLAS) matching would count only mixed and noise tracks as fakes.");
+    page.table({"model", "counted tracks", "fragment of a target", "fragment of another particle", "mixed", "noise"},
+               unmatched);
+  }
   if (rows.empty()) return;
   page.heading("Lost target particles by cause");
   page.paragraph(

@@ -49,6 +49,16 @@ const char* trackLossName(TrackLoss loss) {
   return "?";
 }
 
+const char* unmatchedTrackName(UnmatchedTrack kind) {
+  switch (kind) {
+    case UnmatchedTrack::fragment_of_target: return "fragment_of_target";
+    case UnmatchedTrack::fragment_of_other: return "fragment_of_other";
+    case UnmatchedTrack::mixed: return "mixed";
+    case UnmatchedTrack::noise: return "noise";
+  }
+  return "?";
+}
+
 namespace {
 
 /// For each particle, the most of its hits that its true edges (those `use` accepts) join into
@@ -139,7 +149,16 @@ void TrackMetrics::addEvent(std::uint64_t event_id, const std::vector<Track>& tr
     e.tracks += 1;
     const TrackMatch m = matchTrack(t, graph.node_particle, hits_of, config_);
     if (have_eta) fake_rate_vs_eta.add(eta_of(t), !m.matched);
-    if (!m.matched) continue;
+    if (!m.matched) {
+      UnmatchedTrack kind = UnmatchedTrack::mixed;
+      const auto noise = std::count_if(t.begin(), t.end(), [&](std::uint32_t n) { return graph.node_particle[n] == 0; });
+      if (2 * static_cast<std::size_t>(noise) > t.size()) kind = UnmatchedTrack::noise;
+      else if (m.particle_id != 0 && 2 * m.shared_hits > t.size())
+        kind = particles.count(m.particle_id) && particles.at(m.particle_id)->target ? UnmatchedTrack::fragment_of_target
+                                                                                      : UnmatchedTrack::fragment_of_other;
+      unmatched[static_cast<std::size_t>(kind)] += 1;
+      continue;
+    }
     e.matched_tracks += 1;
     ++matches[m.particle_id];
     if (have_eta) matched_tracks[m.particle_id].emplace_back(m.shared_hits, eta_of(t));
@@ -213,6 +232,9 @@ Json TrackMetrics::json() const {
     j[key] = value.first;
     j[std::string(key) + "_error"] = value.second;
   }
+  Json kinds = Json::object();
+  for (const auto kind : kUnmatchedTracks) kinds[unmatchedTrackName(kind)] = unmatched[static_cast<std::size_t>(kind)];
+  j["unmatched_tracks"] = kinds;
   j["efficiency_vs_pt"] = efficiency_vs_pt.json();
   j["efficiency_vs_eta"] = efficiency_vs_eta.json();
   j["fake_rate_vs_eta"] = fake_rate_vs_eta.json();

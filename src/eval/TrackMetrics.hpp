@@ -56,6 +56,15 @@ inline constexpr TrackLoss kTrackLosses[] = {TrackLoss::graph, TrackLoss::score,
                                              TrackLoss::builder_split};
 const char* trackLossName(TrackLoss loss);
 
+/// What a counted track that matches no particle is: a `fragment` of one particle (more than half
+/// of the track's hits are its, but not more than half of the particle's: two-way matching only),
+/// of a target particle or of another; `mixed` (no particle has more than half of its hits); or
+/// mostly `noise`.
+enum class UnmatchedTrack { fragment_of_target, fragment_of_other, mixed, noise };
+inline constexpr UnmatchedTrack kUnmatchedTracks[] = {UnmatchedTrack::fragment_of_target, UnmatchedTrack::fragment_of_other,
+                                                      UnmatchedTrack::mixed, UnmatchedTrack::noise};
+const char* unmatchedTrackName(UnmatchedTrack kind);
+
 class TrackMetrics {
  public:
   explicit TrackMetrics(TrackMatchingConfig config = {});
@@ -84,6 +93,7 @@ class TrackMetrics {
   // empty until an event is added with scores.
   std::vector<std::vector<double>> lost_vs_pt;
   std::vector<double> lost;  // per cause, all pT
+  double unmatched[std::size(kUnmatchedTracks)] = {};  // counted tracks matching no particle, per kind
 
  private:
   void addEvent(std::uint64_t event_id, const std::vector<Track>& tracks, const Graph& graph,

@@ -33,6 +33,7 @@ TEST(TrackMetrics, KnownAnswers) {
   EXPECT_DOUBLE_EQ(m.efficiency().first, 0.5);  // particle 1 of the targets 1 and 2
   EXPECT_NEAR(m.efficiency().second, std::sqrt(0.25 / 2), 1e-12);
   EXPECT_DOUBLE_EQ(m.duplicateRate().first, 0.5);  // 3 pairs, 2 distinct particles
+  EXPECT_EQ(m.unmatched[static_cast<std::size_t>(UnmatchedTrack::mixed)], 1) << "2 + 2 hits";
   // Bins [1, 1.5) [1.5, 2) [2, 3) [3, 5) [5, 10): particle 1 (2 GeV) found, particle 2 (7 GeV) not.
   EXPECT_DOUBLE_EQ(m.efficiency_vs_pt.passed[2], 1);
   EXPECT_DOUBLE_EQ(m.efficiency_vs_pt.total[4], 1);
@@ -53,6 +54,7 @@ TEST(TrackMetrics, FakesAndDuplicatesVersusTrackEta) {
   EXPECT_DOUBLE_EQ(m.fake_rate_vs_eta.passed[7], 0);
   EXPECT_DOUBLE_EQ(m.fake_rate_vs_eta.total[2], 3);
   EXPECT_DOUBLE_EQ(m.fake_rate_vs_eta.passed[2], 1) << "the noise track";
+  EXPECT_EQ(m.unmatched[static_cast<std::size_t>(UnmatchedTrack::noise)], 1);
   EXPECT_DOUBLE_EQ(m.duplicate_rate_vs_eta.total[7], 2);
   EXPECT_DOUBLE_EQ(m.duplicate_rate_vs_eta.passed[7], 1) << "the shorter of particle 1's two tracks";
   EXPECT_DOUBLE_EQ(m.duplicate_rate_vs_eta.passed[2], 1) << "particle 3 matched twice";
@@ -118,6 +120,11 @@ TEST(TrackMetrics, LostParticlesAreGivenTheirCause) {
   EXPECT_EQ(m.lost[static_cast<std::size_t>(TrackLoss::score)], 1);
   EXPECT_EQ(m.lost[static_cast<std::size_t>(TrackLoss::builder_merged)], 1);
   EXPECT_EQ(m.lost[static_cast<std::size_t>(TrackLoss::builder_split)], 1);
+  // Tracks {0, 1, 20} and {2, 3, 21}: fragments of target particle 1; {15, 16, 22, 23}: two
+  // noise hits of four, not more than half: mixed.
+  EXPECT_EQ(m.unmatched[static_cast<std::size_t>(UnmatchedTrack::fragment_of_target)], 2);
+  EXPECT_EQ(m.unmatched[static_cast<std::size_t>(UnmatchedTrack::mixed)], 1);
+  EXPECT_EQ(m.unmatched[static_cast<std::size_t>(UnmatchedTrack::noise)], 0);
   // All four at 15 GeV: bin [10, 20) of the pT bins.
   for (const auto loss : kTrackLosses) EXPECT_EQ(m.lost_vs_pt[static_cast<std::size_t>(loss)][5], 1) << trackLossName(loss);
   EXPECT_NE(m.json().dump().find("\"builder_merged\":{\"lost\":1"), std::string::npos) << m.json().dump();
