@@ -46,7 +46,8 @@ struct SimulateOptions {
   bool no_scattering = false, no_secondaries = false, no_noise = false, no_smearing = false;
   double max_turns = DetectorSimulationConfig{}.max_turns;
   double min_propagated_pt = DetectorSimulationConfig{}.min_propagated_pt;
-  std::vector<double> hit_efficiency;
+  std::vector<double> hit_efficiency, noise_per_module;
+  double misalign_mm = 0;
   bool resume = false, force = false, json = false;
 };
 
@@ -135,6 +136,8 @@ Json simulationManifest(const SimulateOptions& o, const ParticleSource& source, 
   m["max_turns"] = sc.max_turns;
   m["min_propagated_pt"] = sc.min_propagated_pt;
   m["hit_efficiency"] = o.hit_efficiency.empty() ? Json("detector") : Json(o.hit_efficiency[0]);
+  m["noise_hits_per_module"] = o.noise_per_module.empty() ? Json("detector") : Json(o.noise_per_module[0]);
+  m["misalignment_mm"] = o.misalign_mm;
   return m;
 }
 
@@ -188,6 +191,8 @@ void runSimulate(const SimulateOptions& o, bool pileup_given) {
   sc.max_turns = o.max_turns;
   sc.min_propagated_pt = o.min_propagated_pt;
   if (!o.hit_efficiency.empty()) sc.hit_efficiency = o.hit_efficiency[0];
+  if (!o.noise_per_module.empty()) sc.noise_hits_per_module = o.noise_per_module[0];
+  sc.misalignment_mm = o.misalign_mm;
   const auto source = makeSource(o, pileup_given);
   const EventSimulator simulator(source, det, sc, o.seed, o.first_event);
 
@@ -347,6 +352,13 @@ void addSimulateCommand(CLI::App& app) {
   cmd->add_option("--min-propagated-pt", o->min_propagated_pt, "Particles below this pT [GeV] leave no hits")
       ->capture_default_str()
       ->check(numberIn(0, 1e5));
+  cmd->add_option("--noise-per-module", o->noise_per_module,
+                  "Override the detector's mean noise hits per module and event")
+      ->expected(0, 1);
+  cmd->add_option("--misalign", o->misalign_mm,
+                  "Modules displaced by a random shift of this standard deviation per coordinate [mm], hits reported "
+                  "through the nominal geometry (an alignment of this precision)")
+      ->capture_default_str();
   cmd->add_option("--hit-efficiency", o->hit_efficiency, "Override the detector's hit efficiency")
       ->expected(1)
       ->check(numberIn(0, 1));

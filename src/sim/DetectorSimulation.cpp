@@ -141,11 +141,20 @@ void DetectorSimulationConfig::validate() const {
   if (!(secondary_min_pt >= 0 && std::isfinite(secondary_min_pt)))
     throw fail("secondary_min_pt", "[0, inf) GeV", secondary_min_pt);
   if (max_crossings <= 0 || max_crossings > 100000) throw fail("max_crossings", "[1, 100000]", max_crossings);
+  // 10 mm is far beyond any alignment tolerance; more would move hits off their modules.
+  if (!(misalignment_mm >= 0 && misalignment_mm <= 10)) throw fail("misalignment_mm", "[0, 10] mm", misalignment_mm);
 }
 
 DetectorSimulation::DetectorSimulation(const Detector& detector, DetectorSimulationConfig config)
     : detector_(detector), config_(config) {
   config_.validate();
+  if (config_.misalignment_mm > 0) {
+    module_shift_.resize(detector_.modules.size());
+    for (std::size_t m = 0; m < module_shift_.size(); ++m) {
+      Rng rng(config_.misalignment_seed, {static_cast<std::uint64_t>(m)});
+      module_shift_[m] = Vec3{rng.normal(), rng.normal(), rng.normal()} * config_.misalignment_mm;
+    }
+  }
   if (!(detector_.config.bfield > 0))
     throw Error("detector '" + detector_.config.name + "': the simulation needs bfield > 0");
   for (std::uint32_t i = 0; i < detector_.surfaces.size(); ++i) {
@@ -171,7 +180,9 @@ void DetectorSimulation::recordHit(Work& w, std::size_t index, const Module& m, 
                                    const Vec3& mom) const {
   if (w.efficiency < 1 && !w.rng.bernoulli(w.efficiency)) return;
   const ModuleType& t = detector_.typeOf(m);
-  const LocalPoint truth = detector_.toLocal(m, pos.x, pos.y, pos.z);
+  // On a displaced module the track crosses at pos - shift in the module's nominal frame.
+  const Vec3 seen = module_shift_.empty() ? pos : pos - module_shift_[m.index];
+  const LocalPoint truth = detector_.toLocal(m, seen.x, seen.y, seen.z);
   SimHit hit;
   hit.module = m.index;
   hit.particle = static_cast<std::uint32_t>(index);

@@ -32,6 +32,12 @@ struct DetectorSimulationConfig {
   int max_crossings = 200;            // safety bound per particle
   std::optional<double> hit_efficiency;          // overrides the detector's value
   std::optional<double> noise_hits_per_module;   // overrides the detector's value
+  // Misalignment: every module sits displaced from where the detector description puts it, by a
+  // random shift with this standard deviation in each global coordinate [mm] (fixed per module by
+  // misalignment_seed, the same in every event). Hits are measured on the displaced module and
+  // reported through the nominal description, as a detector aligned only to this precision.
+  double misalignment_mm = 0;
+  std::uint64_t misalignment_seed = 1;
 
   /// Range checks (hit_efficiency in [0, 1], max_turns in (0, 1000], ...); throws Error.
   /// DetectorSimulation calls it.
@@ -66,6 +72,7 @@ class DetectorSimulation {
 
   const Detector& detector_;
   DetectorSimulationConfig config_;
+  std::vector<Vec3> module_shift_;         // per module index, when misaligned (else empty)
   std::vector<std::uint32_t> cylinders_;  // surface indices sorted by radius
   std::vector<std::uint32_t> disks_;      // surface indices sorted by z
   std::vector<double> cylinder_radius_, disk_z_;

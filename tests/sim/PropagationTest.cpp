@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/Error.hpp"
 #include "core/Units.hpp"
 #include "geometry/DetectorConfig.hpp"
 #include "sim/DetectorSimulation.hpp"
@@ -101,6 +102,52 @@ TEST(Propagation, EverySimulatedHitLiesOnItsModule) {
   EXPECT_LT(worst_true_plane, 1e-3);
   EXPECT_LT(worst_outside, 1e-3);
   EXPECT_GT(on_cell_centre, e.hits.size() - e.noiseHits() - 10);
+}
+
+TEST(Propagation, MisalignedModulesShiftTheirHitsAlike) {
+  ParticleGunConfig gun;
+  gun.count = 200;
+  gun.pt_min = 2;
+  gun.pt_max = 20;
+  gun.eta_min = -3;
+  gun.eta_max = 3;
+  gun.random_charge = true;
+  DetectorSimulationConfig config = ideal();
+  const Event nominal = shoot(gun, config, 5);
+  config.misalignment_mm = 0.2;
+  const Event misaligned = shoot(gun, config, 5);
+  const Detector& d = trackml();
+  // The same particles cross the same modules at the same true points; each hit moves by its
+  // module's shift within the module plane, the same for every hit on that module.
+  std::map<std::pair<std::uint64_t, std::uint32_t>, std::size_t> nominal_hit;
+  for (std::size_t i = 0; i < nominal.hits.size(); ++i) {
+    const SpacePoint& h = nominal.hits[i];
+    nominal_hit[{nominal.truth[i].particle_id, *d.find(h.volume_id, h.layer_id, h.module_id)}] = i;
+  }
+  std::map<std::uint32_t, Vec3> shift_of;
+  std::size_t compared = 0, consistent = 0;
+  double sum_squares = 0;
+  for (std::size_t i = 0; i < misaligned.hits.size(); ++i) {
+    const SpacePoint& h = misaligned.hits[i];
+    const auto module = static_cast<std::uint32_t>(*d.find(h.volume_id, h.layer_id, h.module_id));
+    const auto it = nominal_hit.find({misaligned.truth[i].particle_id, module});
+    if (it == nominal_hit.end()) continue;
+    const SpacePoint& n = nominal.hits[it->second];
+    EXPECT_EQ(misaligned.truth[i].tx, nominal.truth[it->second].tx) << "the particle's path is unchanged";
+    const Vec3 moved{h.x - n.x, h.y - n.y, h.z - n.z};
+    EXPECT_LT(std::abs(d.distanceFromPlane(d.modules[module], h.x, h.y, h.z)), 1e-3) << "reported on the nominal plane";
+    ++compared;
+    sum_squares += moved.dot(moved);
+    const auto [known, added] = shift_of.emplace(module, moved);
+    if (!added) consistent += (known->second - moved).dot(known->second - moved) < 1e-6;
+    else ++consistent;
+  }
+  ASSERT_GT(compared, 1000u);
+  EXPECT_GT(consistent, compared * 98 / 100);
+  // In-plane part of a 3D Gaussian shift of 0.2 mm per coordinate: rms 0.2 * sqrt(2).
+  EXPECT_NEAR(std::sqrt(sum_squares / compared), 0.2 * std::sqrt(2.0), 0.05);
+  config.misalignment_mm = 11;
+  EXPECT_THROW(DetectorSimulation(d, config), Error);
 }
 
 TEST(Propagation, CentralTrackCrossesEveryBarrelLayer) {
