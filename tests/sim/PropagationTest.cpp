@@ -28,6 +28,18 @@ Event shoot(const ParticleGunConfig& gun, DetectorSimulationConfig config, std::
   return DetectorSimulation(det, config).simulate(0, source.generate(0, rng), rng);
 }
 
+/// `count` particles of both charges, flat in pT and in |eta| below `eta`.
+ParticleGunConfig spray(int count, double pt_min, double pt_max, double eta) {
+  ParticleGunConfig gun;
+  gun.count = count;
+  gun.pt_min = pt_min;
+  gun.pt_max = pt_max;
+  gun.eta_min = -eta;
+  gun.eta_max = eta;
+  gun.random_charge = true;
+  return gun;
+}
+
 DetectorSimulationConfig ideal() {
   DetectorSimulationConfig c;
   c.multiple_scattering = false;
@@ -72,13 +84,7 @@ TEST(Propagation, CurvatureRadiusMatchesMomentum) {
 // On the real TrackML detector every hit, true or measured, particle or noise, lies on its
 // module's plane and inside its trapezoid; measured positions sit at cell centres.
 TEST(Propagation, EverySimulatedHitLiesOnItsModule) {
-  ParticleGunConfig gun;
-  gun.count = 400;
-  gun.pt_min = 0.3;
-  gun.pt_max = 20;
-  gun.eta_min = -3.8;
-  gun.eta_max = 3.8;
-  gun.random_charge = true;
+  const ParticleGunConfig gun = spray(400, 0.3, 20, 3.8);
   DetectorSimulationConfig config;
   config.noise_hits_per_module = 0.05;
   const Event e = shoot(gun, config, 21);
@@ -105,13 +111,7 @@ TEST(Propagation, EverySimulatedHitLiesOnItsModule) {
 }
 
 TEST(Propagation, MisalignedModulesShiftTheirHitsAlike) {
-  ParticleGunConfig gun;
-  gun.count = 200;
-  gun.pt_min = 2;
-  gun.pt_max = 20;
-  gun.eta_min = -3;
-  gun.eta_max = 3;
-  gun.random_charge = true;
+  const ParticleGunConfig gun = spray(200, 2, 20, 3);
   DetectorSimulationConfig config = ideal();
   const Event nominal = shoot(gun, config, 5);
   config.misalignment_mm = 0.2;
