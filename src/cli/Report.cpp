@@ -14,6 +14,7 @@
 #include "cli/Commands.hpp"
 #include "compress/IterativePruning.hpp"
 #include "compress/ModelSize.hpp"
+#include "compress/Scan.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "core/OutputDirectory.hpp"
@@ -158,17 +159,17 @@ void compressionSection(ReportPage& page, const std::string& label, const fs::pa
     const YamlNode results = YamlNode::parseFile((dir / "results.json").string());
     std::vector<std::vector<std::string>> rows;
     for (std::size_t i = 0; i < results.size(); ++i) {
-      const YamlNode r = results.at(i);
-      const YamlNode size = r["size"], test = r["test"];
-      rows.push_back({r["name"].asString(), std::to_string(r["hidden"].asInt()), r["quant"].asString(),
-                      std::to_string(size["nonzero_parameters"].asInt()),
-                      percent(size["pruned_fraction"].asDouble(), 1),
-                      number(size["weight_bytes"].asDouble() / 1000, "%.1f"),
-                      percent(test["edgewise_efficiency"].asDouble()), percent(test["total_purity"].asDouble())});
+      const ScanResult r = ScanResult::fromYaml(results.at(i));
+      rows.push_back({r.name, std::to_string(r.hidden), std::to_string(r.n_graph_iters), r.norm, r.quant,
+                      std::to_string(r.size.nonzero_parameters), percent(r.size.pruned_fraction, 1),
+                      number(r.size.weight_bytes / 1000, "%.1f"), percent(r.test.efficiency),
+                      percent(r.test.total_purity), r.studyText()});
     }
     page.heading("Compression scan: " + label);
-    page.table({"run", "hidden", "bits", "non-zero parameters", "pruned %", "weights [kB]", "test efficiency %",
-                "test purity %"},
+    page.paragraph("Beside each run, the study's edgewise efficiency / total purity for the same model at 80 training "
+                   "events (ITk ttbar, <mu> = 200, graphs of every hit; REFERENCE.md section 12), where it has one.");
+    page.table({"run", "hidden", "iterations", "norm", "bits", "non-zero parameters", "pruned %", "weights [kB]",
+                "test efficiency %", "test purity %", "study: efficiency / purity %"},
                rows);
     for (const auto& e : fs::directory_iterator(dir))
       if (e.path().extension() == ".png") {

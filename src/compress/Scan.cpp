@@ -315,21 +315,36 @@ void writeOutputs(const std::vector<ScanResult>& results, const fs::path& out) {
 
 }  // namespace
 
+std::optional<StudyFigure> ScanResult::study() const {
+  if (pruned || distilled) return std::nullopt;
+  return studyFigureAt80Events({hidden, n_graph_iters, norm, recurrent, size.weight_bits >= 32 ? 0 : size.weight_bits});
+}
+
+std::string ScanResult::studyText() const {
+  const auto figure = study();
+  if (!figure) return "";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2f / %.2f", figure->efficiency, figure->total_purity);
+  return text;
+}
+
 std::string scanMarkdown(const std::vector<ScanResult>& results, const fs::path& out) {
   std::ostringstream md;
   md << "# Scan results\n\nEdge metrics of each run's best checkpoint on the test split (validation loss beside "
-        "them); sizes count non-zero parameters as inference uses them.\n\n"
+        "them); sizes count non-zero parameters as inference uses them. The study's column: its edgewise efficiency / "
+        "total purity for the same model at 80 training events (ITk ttbar, <mu> = 200, graphs of every hit; "
+        "REFERENCE.md section 12).\n\n"
      << "| run | hidden | iters | norm | bits | distilled | pruned % | parameters | non-zero | weight kB | "
-        "MACs/edge/iter | test eff. % | test purity % | val loss | epochs |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        "MACs/edge/iter | test eff. % | test purity % | study eff. / purity % | val loss | epochs |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   char line[512];
   for (const auto& r : results) {
-    std::snprintf(line, sizeof line, "| %s | %d | %d | %s | %s | %s | %.1f | %lld | %lld | %.1f | %.0f | %.2f | %.2f | %.5f | %d |\n",
+    std::snprintf(line, sizeof line, "| %s | %d | %d | %s | %s | %s | %.1f | %lld | %lld | %.1f | %.0f | %.2f | %.2f | %s | %.5f | %d |\n",
                   r.name.c_str(), r.hidden, r.n_graph_iters, r.norm.c_str(), r.quant.c_str(), r.distilled ? "yes" : "no",
                   100 * r.size.pruned_fraction, static_cast<long long>(r.size.parameters),
                   static_cast<long long>(r.size.nonzero_parameters), r.size.weight_bytes / 1000,
-                  r.size.macs_per_edge_per_iteration, 100 * r.test.efficiency, 100 * r.test.total_purity, r.val.loss,
-                  r.epochs);
+                  r.size.macs_per_edge_per_iteration, 100 * r.test.efficiency, 100 * r.test.total_purity,
+                  r.studyText().c_str(), r.val.loss, r.epochs);
     md << line;
   }
   for (const auto& r : results)

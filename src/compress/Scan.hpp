@@ -22,12 +22,14 @@
 // DIR/results.md, results.json and PNG curves summarise them.
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "compress/Distillation.hpp"
 #include "compress/ModelSize.hpp"
 #include "compress/Pruning.hpp"
+#include "eval/StudyReference.hpp"
 #include "train/TrainConfig.hpp"
 
 namespace efgnn {
@@ -72,6 +74,11 @@ struct ScanResult {
 
   Json json() const;
   static ScanResult fromYaml(const YamlNode& node);
+  /// The study's edgewise efficiency and total purity for this model at 80 training events, where
+  /// its tables have one (not for pruned or distilled runs).
+  std::optional<StudyFigure> study() const;
+  /// "94.60 / 82.90", or "" without one.
+  std::string studyText() const;
 };
 
 /// Runs (or with `resume`, continues) every run of the scan in `out`; `on_run` sees each

@@ -352,7 +352,7 @@ TEST_F(CliWithGraphs, PruneDistillScanAndSummaryOfACompressedModel) {
   r = run("report --run " + path("pruned") + " --run " + path("scan") + " --threads 1 --out " + path("report"));
   ASSERT_EQ(r.status, 0) << r.out;
   const std::string md = readFile(dir / "report" / "report.md");
-  for (const char* text : {"## Pruning: pruned", "| 1 | 50.0 |", "## Compression scan: scan", "| w8 | 8 | w8 |"})
+  for (const char* text : {"## Pruning: pruned", "| 1 | 50.0 |", "## Compression scan: scan", "| w8 | 8 | 2 | layernorm | w8 |"})
     EXPECT_NE(md.find(text), std::string::npos) << text << " in\n" << md;
   EXPECT_TRUE(fs::exists(dir / "report" / "pruning-pruned.png"));
 }

@@ -32,3 +32,25 @@ TEST(ScanNames, DotDotAndHiddenNamesAreRefused) {
 
 }  // namespace
 }  // namespace efgnn
+
+namespace efgnn {
+namespace {
+
+TEST(ScanResults, CarryTheStudysFigureForTheSameModelOnly) {
+  ScanResult r;
+  r.hidden = 48;
+  r.n_graph_iters = 8;
+  r.norm = "layernorm";
+  r.size.weight_bits = 32;
+  EXPECT_EQ(r.studyText(), "94.60 / 82.90");
+  r.size.weight_bits = 6;
+  EXPECT_EQ(r.studyText(), "94.63 / 82.84");
+  r.pruned = true;
+  EXPECT_EQ(r.studyText(), "") << "the study's pruning table depends on the fraction";
+  r.pruned = false;
+  r.distilled = true;
+  EXPECT_FALSE(r.study());
+}
+
+}  // namespace
+}  // namespace efgnn
