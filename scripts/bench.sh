@@ -51,6 +51,10 @@ echo "== track reconstruction (float and compressed models)"
 bench/reconstruction.sh "$EFGNN"
 
 echo
+echo "== the study in the Event Filter's regime: graphs of every hit (about 2.5 hours; BENCH_EVENT_FILTER=0 skips it)"
+if [ "${BENCH_EVENT_FILTER:-1}" = 1 ]; then bench/event-filter.sh "$EFGNN"; fi
+
+echo
 echo "== inference: LibTorch, the runtime, ONNX Runtime"
 bench/inference.sh "$EFGNN"
 

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Issue 25: the study in the Event Filter's regime, graphs of every hit, no truth between hits and
+# tracks. Resumable: each step skips what its output already holds (trainings and the scan resume
+# from their checkpoints). Outputs under $OUT (default /tmp/efgnn-event-filter), outside the
+# repository. Budget on the 2-core machine, one thread per job (two jobs side by side):
+#   graphs: 150 events x 0.1 s; float h=48: 80 events x 20 epochs x ~0.7 s = ~20 min;
+#   6-bit QAT: 80 x 6 x ~1.5 s = ~14 min; pruning: 6 rounds x 3 epochs x 80 x ~1.5 s = ~40 min;
+#   scan (configs/scans/study-full-graphs.yaml): ~75 min; reconstruction: 3 models x 8 samples x ~10 s.
+# Usage: bench/event-filter.sh [build/efgnn]
+set -euo pipefail
+EFGNN=$(realpath "${1:-build/efgnn}")
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-/tmp/efgnn-event-filter}
+MU=${EF_PILEUP:-50}
+CONFIG=$REPO/configs/train/ignn2-h48.yaml
+TOLERANCE=0.3
+mkdir -p "$OUT"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+
+sim() { "$EFGNN" simulate --detector trackml --format h5 --threads 1 --resume "$@" > /dev/null; }
+echo "== events: 150 for the GNN, 20 to test (ttbar + <mu> = $MU); module map from 600 events of <mu> = 200 above 1 GeV"
+sim --hard-scatter ttbar --pileup "$MU" --events 150 --seed 12 --first-event 100000 --out "$OUT/gnn-events"
+sim --hard-scatter ttbar --pileup "$MU" --events 20 --seed 13 --first-event 200000 --out "$OUT/test-events"
+if [ ! -f "$OUT/module-map.h5" ]; then
+  sim --hard-scatter ttbar --pileup 200 --events 600 --seed 11 --min-propagated-pt 1 --no-noise --out "$OUT/map-events"
+  "$EFGNN" build-module-map --events "$OUT/map-events" --out "$OUT/module-map.h5" --threads 2 > /dev/null
+fi
+[ -f "$OUT/graphs/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/gnn-events" --module-map "$OUT/module-map.h5" \
+  --tolerance $TOLERANCE --out "$OUT/graphs" --threads 2 > /dev/null
+"$EFGNN" graph-stats --graphs "$OUT/graphs"
+
+echo "== robustness samples (10 events each, never trained on)"
+rob() { local name=$1; shift; sim --events 10 --first-event 300000 --out "$OUT/robust/$name" "$@"; }
+rob nominal --hard-scatter ttbar --pileup "$MU" --seed 21
+rob mu35 --hard-scatter ttbar --pileup 35 --seed 21
+rob mu65 --hard-scatter ttbar --pileup 65 --seed 21
+rob minbias --hard-scatter none --pileup "$MU" --seed 22
+rob misalign50um --hard-scatter ttbar --pileup "$MU" --seed 21 --misalign 0.05
+rob misalign200um --hard-scatter ttbar --pileup "$MU" --seed 21 --misalign 0.2
+rob noise2x --hard-scatter ttbar --pileup "$MU" --seed 21 --noise-per-module 0.9
+
+echo "== the headline models: float h = 48, 6-bit QAT, iterative pruning of the 6-bit model (80 training events)"
+common=(--config "$CONFIG" --set input_dir="$OUT/graphs" --set max_train_graphs=80 --threads 1)
+resume() { [ -f "$1/last.pt" ] && echo --resume || true; }
+run() { local dir=$1; shift; [ -f "$dir/done" ] || { "$@" --out "$dir" $(resume "$dir") > /dev/null && touch "$dir/done"; }; }
+run "$OUT/float" "$EFGNN" train "${common[@]}" --set max_epochs=20
+run "$OUT/qat6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/float/best.pt" --set weight_bits=6 \
+  --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4 &
+run "$OUT/scan" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs.yaml" --set input_dir="$OUT/graphs" &
+wait %1
+run "$OUT/pruned" "$EFGNN" prune --from "$OUT/qat6/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
+  --set prune_fraction=0.4 --set prune_epochs=3 --set prune_max_rounds=6 --set prune_criterion=val_loss \
+  --set prune_tolerance=0.5
+wait
+
+echo "== edge metrics on the test split (15 graphs)"
+for m in float qat6 pruned; do
+  "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
+done
+python3 - "$OUT" <<'PY'
+import json, sys
+out = sys.argv[1]
+for m in ["float", "qat6", "pruned"]:
+    d = json.load(open(f"{out}/eval-{m}.json"))
+    print(f"{m}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, total purity {100*d['total_purity']:.2f} %, "
+          f"target purity {100*d['target_purity']:.2f} %, masked purity {100*d['masked_purity']:.2f} %")
+PY
+cat "$OUT/scan/results.md"
+
+echo "== tracks: 20 test events, and each robustness sample (runtime scoring, walk)"
+reco() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "$OUT/module-map.h5" --tolerance $TOLERANCE \
+  --builder walk --threads 1 --force --out "$3" "${@:4}" --json > "$3.json"; }
+for m in float qat6 pruned; do
+  reco "$OUT/$m/best.pt" "$OUT/test-events" "$OUT/tracks-$m"
+  for s in nominal mu35 mu65 minbias misalign50um misalign200um noise2x; do
+    reco "$OUT/$m/best.pt" "$OUT/robust/$s" "$OUT/robust/tracks-$m-$s"
+  done
+done
+reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
+python3 "$REPO/bench/event_filter_tables.py" "$OUT"

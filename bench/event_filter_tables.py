@@ -1,0 +1,70 @@
+"""Tables of bench/event-filter.sh: track efficiency per pT bin, losses by cause, unmatched tracks,
+robustness. Usage: event_filter_tables.py OUT"""
+import json
+import sys
+
+out = sys.argv[1]
+models = [("float", "h48 float"), ("float-longest", "h48 float, the reference walk (longest path)"),
+          ("qat6", "h48 6-bit QAT"), ("pruned", "h48 6-bit, pruned")]
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def pt_table():
+    header = None
+    for key, label in models:
+        j = load(f"{out}/tracks-{key}.json")
+        m, e = j["metrics"], j["edge_metrics"]
+        bins = m["efficiency_vs_pt"]
+        if header is None:
+            header = ["model", "all"] + [f"{b['lo']:g}–{b['hi']:g}" for b in bins] + ["fake (two-way)", "mixed + noise"]
+            print("| " + " | ".join(header) + " |")
+            print("|" + "---|" * len(header))
+        u = m["unmatched_tracks"]
+        cells = [label, f"{100 * m['track_efficiency']:.2f}"]
+        cells += [f"{100 * b['passed'] / b['total']:.1f} ({b['passed']:.0f}/{b['total']:.0f})" if b["total"] else "–"
+                  for b in bins]
+        cells += [f"{100 * m['fake_rate']:.2f}", f"{100 * (u['mixed'] + u['noise']) / m['tracks']:.2f}"]
+        print("| " + " | ".join(cells) + " |")
+
+
+def causes():
+    print("\n| model | cause | all | per pT bin (1–1.5 ... 50–100 GeV) |\n|---|---|---|---|")
+    for key, label in models:
+        m = load(f"{out}/tracks-{key}.json")["metrics"]
+        for cause, v in m["lost_target_particles"].items():
+            per_bin = " ".join("%.0f" % b["lost"] for b in v["vs_pt"])
+            print(f"| {label} | {cause} | {v['lost']:.0f} | {per_bin} |")
+    print("\n| model | counted tracks | fragment of a target | fragment of another | mixed | noise |\n|---|---|---|---|---|---|")
+    for key, label in models:
+        m = load(f"{out}/tracks-{key}.json")["metrics"]
+        u = m["unmatched_tracks"]
+        print(f"| {label} | {m['tracks']:.0f} | {u['fragment_of_target']:.0f} | {u['fragment_of_other']:.0f} | "
+              f"{u['mixed']:.0f} | {u['noise']:.0f} |")
+
+
+def robustness():
+    samples = ["nominal", "mu35", "mu65", "minbias", "misalign50um", "misalign200um", "noise2x"]
+    print("\n| model | sample | edgewise eff. % | total purity % | track eff. % | track eff. pT > 5 GeV % | fake % (two-way) | mixed + noise % |")
+    print("|---|---|---|---|---|---|---|---|")
+    for key, label in models:
+        if key == "float-longest":
+            continue
+        for s in samples:
+            j = load(f"{out}/robust/tracks-{key}-{s}.json")
+            m, e = j["metrics"], j["edge_metrics"]
+            hi = [b for b in m["efficiency_vs_pt"] if b["lo"] >= 5]
+            total, passed = sum(b["total"] for b in hi), sum(b["passed"] for b in hi)
+            u = m["unmatched_tracks"]
+            high = f"{100 * passed / total:.1f} ({passed:.0f}/{total:.0f})" if total else "–"
+            print(f"| {label} | {s} | {100 * e['edgewise_efficiency']:.2f} | {100 * e['total_purity']:.2f} | "
+                  f"{100 * m['track_efficiency']:.2f} | {high} | {100 * m['fake_rate']:.2f} | "
+                  f"{100 * (u['mixed'] + u['noise']) / m['tracks']:.2f} |")
+
+
+pt_table()
+causes()
+robustness()
