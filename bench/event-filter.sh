@@ -5,7 +5,9 @@
 # repository. Budget on the 2-core machine, one thread per job (two jobs side by side):
 #   graphs: 150 events x 0.1 s; float h=48: 80 events x 20 epochs x ~0.7 s = ~20 min;
 #   6-bit QAT: 80 x 6 x ~1.5 s = ~14 min; pruning: 6 rounds x 3 epochs x 80 x ~1.5 s = ~40 min;
-#   scan (configs/scans/study-full-graphs.yaml): ~75 min; reconstruction: 3 models x 8 samples x ~10 s.
+#   scans (configs/scans/study-full-graphs*.yaml): sizes and iterations ~75 min, bit widths
+#   4 x 6 epochs x ~1.5 s x 80 = ~50 min, BatchNorm and recurrent 2 x 20 epochs x ~0.8 s x 80 = ~45 min;
+#   reconstruction: 3 models x 8 samples x ~10 s.
 # Usage: bench/event-filter.sh [build/efgnn]
 set -euo pipefail
 EFGNN=$(realpath "${1:-build/efgnn}")
@@ -41,7 +43,7 @@ rob noise2x --hard-scatter ttbar --pileup "$MU" --seed 21 --noise-per-module 0.9
 
 echo "== the headline models: float h = 48, 6-bit QAT, iterative pruning of the 6-bit model (80 training events)"
 common=(--config "$CONFIG" --set input_dir="$OUT/graphs" --set max_train_graphs=80 --threads 1)
-resume() { [ -f "$1/last.pt" ] && echo --resume || true; }
+resume() { { [ -f "$1/last.pt" ] || [ -f "$1/settings.txt" ]; } && echo --resume || true; }
 run() { local dir=$1; shift; [ -f "$dir/done" ] || { "$@" --out "$dir" $(resume "$dir") > /dev/null && touch "$dir/done"; }; }
 run "$OUT/float" "$EFGNN" train "${common[@]}" --set max_epochs=20
 run "$OUT/qat6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/float/best.pt" --set weight_bits=6 \
@@ -51,7 +53,10 @@ wait %1
 run "$OUT/pruned" "$EFGNN" prune --from "$OUT/qat6/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
   --set prune_fraction=0.4 --set prune_epochs=3 --set prune_max_rounds=6 --set prune_criterion=val_loss \
   --set prune_tolerance=0.5
+run "$OUT/scan-bits" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-bits.yaml" \
+  --set input_dir="$OUT/graphs" --set init_from="$OUT/float/best.pt"
 wait
+run "$OUT/scan-norm" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-norm.yaml" --set input_dir="$OUT/graphs"
 
 echo "== edge metrics on the test split (15 graphs)"
 for m in float qat6 pruned; do
@@ -65,7 +70,7 @@ for m in ["float", "qat6", "pruned"]:
     print(f"{m}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, total purity {100*d['total_purity']:.2f} %, "
           f"target purity {100*d['target_purity']:.2f} %, masked purity {100*d['masked_purity']:.2f} %")
 PY
-cat "$OUT/scan/results.md"
+for scan in scan scan-bits scan-norm; do cat "$OUT/$scan/results.md"; done
 
 echo "== tracks: 20 test events, and each robustness sample (runtime scoring, walk)"
 reco() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "$OUT/module-map.h5" --tolerance $TOLERANCE \

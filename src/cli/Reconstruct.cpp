@@ -92,7 +92,8 @@ void run(const Options& o) {
 
   if (o.scorer != "runtime" && o.scorer != "libtorch")
     throw Error("--scorer: expected runtime or libtorch, got '" + o.scorer + "'");
-  if (o.scorer == "runtime" && o.device != "cpu") throw Error("--device " + o.device + ": the runtime scores on the CPU");
+  if (o.scorer == "runtime" && o.device != "cpu")
+    throw Error("--device " + o.device + ": the runtime scores on the CPU; add --scorer libtorch to score on " + o.device);
   // The runtime scores the model as `efgnn export` writes it, on the CPU's best instruction set.
   std::optional<RuntimeEdgeScorer> runtime_scorer;
   if (o.scorer == "runtime")
