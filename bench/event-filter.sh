@@ -43,7 +43,7 @@ rob noise2x --hard-scatter ttbar --pileup "$MU" --seed 21 --noise-per-module 0.9
 
 echo "== the headline models: float h = 48, 6-bit QAT, iterative pruning of the 6-bit model (80 training events)"
 common=(--config "$CONFIG" --set input_dir="$OUT/graphs" --set max_train_graphs=80 --threads 1)
-resume() { { [ -f "$1/last.pt" ] || [ -f "$1/settings.txt" ]; } && echo --resume || true; }
+resume() { [ -n "$(ls -A "$1" 2> /dev/null)" ] && echo --resume || true; }  # an interrupted run goes on
 run() { local dir=$1; shift; [ -f "$dir/done" ] || { "$@" --out "$dir" $(resume "$dir") > /dev/null && touch "$dir/done"; }; }
 run "$OUT/float" "$EFGNN" train "${common[@]}" --set max_epochs=20
 run "$OUT/qat6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/float/best.pt" --set weight_bits=6 \
