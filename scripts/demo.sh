@@ -13,9 +13,9 @@ OUT=${DEMO_DIR:-demo-output}
 REFERENCE=${EFGNN_REFERENCE:-../shared/data/trackml/event000001000-particles.csv}
 MU=${DEMO_PILEUP:-50}             # pile-up: small events keep the demo short
 MAP_EVENTS=${DEMO_MAP_EVENTS:-600}   # pile-up 200, hits of particles above 1 GeV only
-GNN_EVENTS=${DEMO_GNN_EVENTS:-50}   # split 40 / 5 / 5 (train / val / test); full events are large
-TEST_EVENTS=${DEMO_TEST_EVENTS:-10}
-EPOCHS=${DEMO_EPOCHS:-15}
+GNN_EVENTS=${DEMO_GNN_EVENTS:-100}  # split 80 / 10 / 10 (train / val / test): the study's 80 training events
+TEST_EVENTS=${DEMO_TEST_EVENTS:-20}
+EPOCHS=${DEMO_EPOCHS:-20}
 THREADS=${DEMO_THREADS:-0}          # 0 = all cores
 TOLERANCE=0.3                       # module map ranges widened by 30 %: a small map's ranges are narrow
 CONFIG=configs/train/demo-h32.yaml
