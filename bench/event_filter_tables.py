@@ -5,7 +5,7 @@ import sys
 
 out = sys.argv[1]
 models = [("float", "h48 float"), ("float-longest", "h48 float, the reference walk (longest path)"),
-          ("qat6", "h48 6-bit QAT"), ("pruned", "h48 6-bit, pruned")]
+          ("qat6", "h48 6-bit QAT"), ("pruned", "h48 6-bit, 64 % pruned"), ("pruned90", "h48 6-bit, 91.4 % pruned")]
 
 
 def load(path):
