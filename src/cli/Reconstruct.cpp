@@ -117,9 +117,15 @@ void run(const Options& o) {
     const auto t1 = Clock::now();
     const Graph graph = constructor.build(event, o.events);
     const auto t2 = Clock::now();
+    // LibTorch's view of the graph, for its scores and for the edge metrics: built once, when needed.
+    std::optional<GraphTensors> tensors;
+    const auto tensorsOf = [&]() -> const GraphTensors& {
+      if (!tensors) tensors = GraphTensors::from(graph, ckpt.config, device, o.events);
+      return *tensors;
+    };
     std::vector<float> scores;
     if (runtime_scorer) scores = runtime_scorer->scores(graph, o.events);
-    else if (graph.numEdges() > 0) scores = valuesOf(scoreGraph(*ckpt.model, GraphTensors::from(graph, ckpt.config, device, o.events)));
+    else if (graph.numEdges() > 0) scores = valuesOf(scoreGraph(*ckpt.model, tensorsOf()));
     if (scores.size() != graph.numEdges())
       throw Error(o.events + ": event " + std::to_string(event.event_id) + ": the model gave " + std::to_string(scores.size()) +
                   " scores for " + std::to_string(graph.numEdges()) + " edges");
@@ -131,9 +137,10 @@ void run(const Options& o) {
     tracks_written += tracks.size();
     if (event.hasTruth()) {
       metrics.add(event.event_id, tracks, graph, scored.scores, static_cast<float>(o.edge_cut));
-      if (graph.numEdges() > 0)
-        edge_metrics.add(torch::from_blob(const_cast<float*>(scored.scores.data()), {static_cast<long>(scored.scores.size())}),
-                         GraphTensors::from(graph, ckpt.config, torch::kCPU, o.events));
+      if (graph.numEdges() > 0) {
+        const auto values = torch::from_blob(const_cast<float*>(scored.scores.data()), {static_cast<long>(scored.scores.size())});
+        edge_metrics.add(values.to(device), tensorsOf());
+      }
     } else {
       ++without_truth;
     }

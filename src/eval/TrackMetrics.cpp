@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/Error.hpp"
+#include "reco/ConnectedComponents.hpp"
 
 namespace efgnn {
 
@@ -65,25 +66,17 @@ namespace {
 /// one connected piece.
 std::unordered_map<std::uint64_t, std::size_t> largestTruePieces(const Graph& graph,
                                                                 const std::function<bool(std::size_t)>& use) {
-  std::vector<std::uint32_t> parent(graph.numNodes());
-  for (std::size_t n = 0; n < parent.size(); ++n) parent[n] = static_cast<std::uint32_t>(n);
-  const auto root = [&](std::uint32_t n) {
-    while (parent[n] != n) n = parent[n] = parent[parent[n]];
-    return n;
-  };
-  for (std::size_t e = 0; e < graph.numEdges(); ++e) {
-    if (graph.edge_particle[e] == 0 || !use(e)) continue;
-    const auto a = root(static_cast<std::uint32_t>(graph.src(e))), b = root(static_cast<std::uint32_t>(graph.dst(e)));
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
-  }
-  std::unordered_map<std::uint32_t, std::size_t> piece_size;
-  for (std::size_t n = 0; n < parent.size(); ++n)
-    if (graph.node_particle[n] != 0) ++piece_size[root(static_cast<std::uint32_t>(n))];
+  DisjointSets sets(graph.numNodes());
+  for (std::size_t e = 0; e < graph.numEdges(); ++e)
+    if (graph.edge_particle[e] != 0 && use(e))
+      sets.unite(static_cast<std::uint32_t>(graph.src(e)), static_cast<std::uint32_t>(graph.dst(e)));
+  std::unordered_map<std::uint32_t, std::size_t> piece_size;  // by root
+  for (std::size_t n = 0; n < graph.numNodes(); ++n)
+    if (graph.node_particle[n] != 0) ++piece_size[sets.find(static_cast<std::uint32_t>(n))];
   std::unordered_map<std::uint64_t, std::size_t> largest;
-  for (std::size_t n = 0; n < parent.size(); ++n) {
-    if (graph.node_particle[n] == 0 || root(static_cast<std::uint32_t>(n)) != n) continue;
-    auto& best = largest[graph.node_particle[n]];
-    best = std::max(best, piece_size[static_cast<std::uint32_t>(n)]);
+  for (const auto& [root, size] : piece_size) {
+    auto& best = largest[graph.node_particle[root]];
+    best = std::max(best, size);
   }
   return largest;
 }
@@ -186,10 +179,7 @@ void TrackMetrics::addEvent(std::uint64_t event_id, const std::vector<Track>& tr
     if (!found && scores) {
       const auto loss = lossOf(p, tracks, graph.node_particle, in_graph[p.particle_id], above_cut[p.particle_id], config_);
       lost[static_cast<std::size_t>(loss)] += 1;
-      const auto bin = std::upper_bound(efficiency_vs_pt.edges.begin(), efficiency_vs_pt.edges.end(), p.pt) -
-                       efficiency_vs_pt.edges.begin() - 1;
-      if (bin >= 0 && static_cast<std::size_t>(bin) < efficiency_vs_pt.total.size())
-        lost_vs_pt[static_cast<std::size_t>(loss)][static_cast<std::size_t>(bin)] += 1;
+      if (const auto bin = efficiency_vs_pt.binOf(p.pt)) lost_vs_pt[static_cast<std::size_t>(loss)][*bin] += 1;
     }
   }
   events_.push_back(e);

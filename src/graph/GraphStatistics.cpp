@@ -24,12 +24,17 @@ struct UnionFind {
 BinnedEfficiency::BinnedEfficiency(std::vector<double> bin_edges)
     : edges(std::move(bin_edges)), total(edges.size() - 1, 0), passed(edges.size() - 1, 0) {}
 
-void BinnedEfficiency::add(double value, bool pass) {
+std::optional<std::size_t> BinnedEfficiency::binOf(double value) const {
   const auto it = std::upper_bound(edges.begin(), edges.end(), value);
-  if (it == edges.begin() || it == edges.end()) return;  // outside the binned range
-  const std::size_t bin = static_cast<std::size_t>(it - edges.begin()) - 1;
-  total[bin] += 1;
-  passed[bin] += pass;
+  if (it == edges.begin() || it == edges.end()) return std::nullopt;
+  return static_cast<std::size_t>(it - edges.begin()) - 1;
+}
+
+void BinnedEfficiency::add(double value, bool pass) {
+  const auto bin = binOf(value);
+  if (!bin) return;
+  total[*bin] += 1;
+  passed[*bin] += pass;
 }
 
 void BinnedEfficiency::merge(const BinnedEfficiency& o) {

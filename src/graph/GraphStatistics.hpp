@@ -2,6 +2,7 @@
 // Quality of constructed graphs (graph-stats): size, graph efficiency for target edges overall
 // and versus particle pT and eta, purity, and how many target particles stay connected.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/Graph.hpp"
@@ -15,6 +16,8 @@ struct BinnedEfficiency {
   std::vector<double> total, passed;
   explicit BinnedEfficiency(std::vector<double> bin_edges);
   void add(double value, bool pass);
+  /// The bin holding `value`, or none outside the binned range.
+  std::optional<std::size_t> binOf(double value) const;
   void merge(const BinnedEfficiency& other);  // same bins
   Json json() const;  // [{lo, hi, total, passed, efficiency, error}]
 };

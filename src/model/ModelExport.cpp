@@ -60,12 +60,8 @@ runtime::ModelFile toModelFile(EdgeClassifierModel& model) {
     f.settings["input_bits"] = std::to_string(c.quant.input_bits);
     f.settings["norm_bits"] = std::to_string(c.quant.norm_bits);
   }
-  std::string names;
-  for (const auto& n : c.node_feature_names) names += (names.empty() ? "" : ",") + n;
-  f.settings["node_feature_names"] = names;
-  names.clear();
-  for (const auto& n : c.edge_feature_names) names += (names.empty() ? "" : ",") + n;
-  f.settings["edge_feature_names"] = names;
+  f.setNames("node_feature_names", c.node_feature_names);
+  f.setNames("edge_feature_names", c.edge_feature_names);
 
   torch::NoGradGuard no_grad;
   if (integer && c.quant.bias_bits) {

@@ -1,21 +1,9 @@
 #include "pipeline/RuntimeEdgeScorer.hpp"
 
-#include <sstream>
-
 #include "core/Error.hpp"
 
 namespace efgnn {
 namespace {
-
-std::vector<std::string> namesOf(const runtime::ModelFile& file, const std::string& key) {
-  std::vector<std::string> names;
-  const auto it = file.settings.find(key);
-  if (it == file.settings.end()) return names;
-  std::stringstream list(it->second);
-  for (std::string name; std::getline(list, name, ',');)
-    if (!name.empty()) names.push_back(name);
-  return names;
-}
 
 std::string joined(const std::vector<std::string>& names) {
   std::string s;
@@ -42,8 +30,8 @@ runtime::GraphInput runtimeInputOf(const Graph& g) {
 RuntimeEdgeScorer::RuntimeEdgeScorer(const runtime::ModelFile& file, const std::string& source,
                                      runtime::EdgeClassifier::Config config)
     : classifier_(file, source, config),
-      node_features_(namesOf(file, "node_feature_names")),
-      edge_features_(namesOf(file, "edge_feature_names")),
+      node_features_(file.names("node_feature_names")),
+      edge_features_(file.names("edge_feature_names")),
       model_(source) {}
 
 std::vector<float> RuntimeEdgeScorer::scores(const Graph& graph, const std::string& source) const {

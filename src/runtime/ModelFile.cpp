@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fstream>
@@ -178,6 +179,25 @@ const std::string& ModelFile::setting(const std::string& key, const std::string&
   const auto it = settings.find(key);
   if (it == settings.end()) throw ModelFileError(source + ": the model file has no setting '" + key + "'");
   return it->second;
+}
+
+std::vector<std::string> ModelFile::names(const std::string& key) const {
+  std::vector<std::string> list;
+  const auto it = settings.find(key);
+  if (it == settings.end()) return list;
+  std::size_t start = 0;
+  while (start <= it->second.size()) {
+    const auto comma = std::min(it->second.find(',', start), it->second.size());
+    if (comma > start) list.push_back(it->second.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return list;
+}
+
+void ModelFile::setNames(const std::string& key, const std::vector<std::string>& list) {
+  std::string joined;
+  for (const auto& name : list) joined += (joined.empty() ? "" : ",") + name;
+  settings[key] = joined;
 }
 
 std::string ModelFile::serialize() const {

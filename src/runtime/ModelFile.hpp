@@ -61,6 +61,9 @@ struct ModelFile {
   const NamedArray* find(const std::string& name) const;
   /// The setting `key`; throws ModelFileError naming `source` when it is missing.
   const std::string& setting(const std::string& key, const std::string& source) const;
+  /// A setting that lists names (the model's input features), comma-separated; none if absent.
+  std::vector<std::string> names(const std::string& key) const;
+  void setNames(const std::string& key, const std::vector<std::string>& names);
 
   std::string serialize() const;
   /// `source` names the bytes in messages (a file name).

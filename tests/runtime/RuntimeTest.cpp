@@ -443,6 +443,17 @@ TEST(RuntimeInteger, ExportRefusesWhatTheIntegerPathCannotReproduce) {
 
 class ModelFileTest : public test::TempDirTest {};
 
+TEST(ModelFileNames, NameListsRoundTripThroughTheSettings) {
+  runtime::ModelFile f;
+  f.setNames("node_feature_names", {"r", "phi", "z"});
+  EXPECT_EQ(f.settings.at("node_feature_names"), "r,phi,z");
+  EXPECT_EQ(f.names("node_feature_names"), (std::vector<std::string>{"r", "phi", "z"}));
+  f.setNames("edge_feature_names", {});
+  EXPECT_TRUE(f.names("edge_feature_names").empty());
+  EXPECT_TRUE(f.names("absent").empty());
+  EXPECT_EQ(runtime::ModelFile::parse(f.serialize(), "names").names("node_feature_names"), f.names("node_feature_names"));
+}
+
 TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
   torch::manual_seed(7);
   auto model = makeModel(smallConfig());
