@@ -1,15 +1,12 @@
-// `efgnn reconstruct`: the whole chain per event, read -> graph -> edge scores -> tracks ->
-// metrics, with the time each stage takes and the tracks written as CSV.
-#include <unistd.h>
-
+// `efgnn reconstruct`: the deployable chain (pipeline/Pipeline) over a directory of events, read
+// -> graph -> edge scores -> tracks, then metrics, the time each stage takes and the tracks as CSV.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
-#include <sstream>
 
 #include "cli/Commands.hpp"
 #include "cli/Common.hpp"
+#include "compress/ModelSize.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "core/OutputDirectory.hpp"
@@ -21,22 +18,21 @@
 #include "graph/ModuleMapEdgeBuilder.hpp"
 #include "graph/ModuleMapFile.hpp"
 #include "io/EventSource.hpp"
+#include "io/TrackCsv.hpp"
 #include "model/ModelExport.hpp"
 #include "model/TorchThreads.hpp"
+#include "pipeline/Pipeline.hpp"
 #include "pipeline/RuntimeEdgeScorer.hpp"
-#include "pipeline/ScoredGraphs.hpp"
 #include "reco/ConnectedComponents.hpp"
 #include "reco/Walkthrough.hpp"
-#include "compress/ModelSize.hpp"
 #include "train/Checkpoint.hpp"
 #include "train/EdgeMetrics.hpp"
-#include "train/Trainer.hpp"
+#include "train/LibTorchEdgeScorer.hpp"
 
 namespace efgnn::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 struct Options {
   std::string model, events, module_map, out, detector, builder = "cc", device = "cpu", scorer = "runtime";
@@ -52,52 +48,39 @@ struct Options {
   bool force = false, json = false;
 };
 
-std::vector<float> valuesOf(const torch::Tensor& scores) {
-  const auto cpu = scores.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-  return {cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel()};
-}
-
-/// CSV with one row per hit of each track: track_id, hit_id.
-void writeTracks(const fs::path& file, const std::vector<Track>& tracks, const Graph& g) {
-  std::ostringstream csv;
-  csv << "track_id,hit_id\n";
-  for (std::size_t t = 0; t < tracks.size(); ++t)
-    for (const auto n : tracks[t]) csv << t << ',' << g.hit_id[n] << '\n';
-  writeFileAtomically(file, csv.str());
-}
-
-std::string tracksFileName(std::uint64_t event_id) {
-  char name[64];
-  std::snprintf(name, sizeof name, "event%09llu-tracks.csv", static_cast<unsigned long long>(event_id));
-  return name;
-}
-
 void run(const Options& o) {
-  configureTorchThreads(o.threads);
+  configureTorchThreads(o.scorer == "libtorch" ? o.threads : 1);
   const torch::Device device = parseDevice(o.device);
   LoadedCheckpoint ckpt = loadCheckpoint(o.model, device);
   ckpt.model->eval();
-  const Detector det = requireDetectorOfEvents(o.detector, o.events);
+  auto det = std::make_shared<const Detector>(requireDetectorOfEvents(o.detector, o.events));
   auto map = std::make_shared<ModuleMap>(readModuleMap(o.module_map));
-  map->checkDetector(det, o.module_map);
+  map->checkDetector(*det, o.module_map);
   GraphConstructor::Config graph_config;
   if (!o.hard_cut_pt.empty()) graph_config.hard_cut_pt = o.hard_cut_pt[0];
   // A model trained on graphs with the cell features gets them here too.
   graph_config.cell_features = hasCellFeatures(ckpt.config.model.node_feature_names);
-  const GraphConstructor constructor(det, std::make_shared<ModuleMapEdgeBuilder>(map, det, o.map_builder), graph_config);
-  std::unique_ptr<TrackBuilder> builder;
-  if (o.builder == "cc") builder = std::make_unique<ConnectedComponentsBuilder>(o.cc);
-  else if (o.builder == "walk") builder = std::make_unique<WalkthroughBuilder>(o.walk);
+  Pipeline::Stages stages;
+  stages.detector = det;
+  stages.graph = std::make_shared<const GraphConstructor>(
+      *det, std::make_shared<ModuleMapEdgeBuilder>(map, *det, o.map_builder), graph_config);
+  if (o.builder == "cc") stages.tracks = std::make_shared<ConnectedComponentsBuilder>(o.cc);
+  else if (o.builder == "walk") stages.tracks = std::make_shared<WalkthroughBuilder>(o.walk);
   else throw Error("--builder: expected cc or walk, got '" + o.builder + "'");
-
-  if (o.scorer != "runtime" && o.scorer != "libtorch")
+  if (o.scorer == "runtime") {
+    if (o.device != "cpu")
+      throw Error("--device " + o.device + ": the runtime scores on the CPU; add --scorer libtorch to score on " + o.device);
+    // The runtime scores the model as `efgnn export` writes it, on the CPU's best instruction set,
+    // each event on one thread.
+    stages.scorer = std::make_shared<RuntimeEdgeScorer>(toModelFile(*ckpt.model), o.model,
+                                                        runtime::EdgeClassifier::Config{.threads = 1});
+  } else if (o.scorer == "libtorch") {
+    stages.scorer = std::make_shared<LibTorchEdgeScorer>(ckpt.model, ckpt.config, device);
+  } else {
     throw Error("--scorer: expected runtime or libtorch, got '" + o.scorer + "'");
-  if (o.scorer == "runtime" && o.device != "cpu")
-    throw Error("--device " + o.device + ": the runtime scores on the CPU; add --scorer libtorch to score on " + o.device);
-  // The runtime scores the model as `efgnn export` writes it, on the CPU's best instruction set.
-  std::optional<RuntimeEdgeScorer> runtime_scorer;
-  if (o.scorer == "runtime")
-    runtime_scorer.emplace(toModelFile(*ckpt.model), o.model, runtime::EdgeClassifier::Config{.threads = o.threads});
+  }
+  const Pipeline pipeline(std::move(stages), {.event_threads = o.threads});
+
   const EventDirectory events(o.events);
   OutputDirectory out_dir(o.out, "reconstruct");
   out_dir.claim(o.force, "tracks");
@@ -106,56 +89,33 @@ void run(const Options& o) {
   for (std::size_t i = 0; i < events.size(); ++i) outputs.push_back(tracksFileName(events.eventId(i)));
   out_dir.record(outputs);
 
-  std::vector<StageTiming> timing{{"read", {}}, {"graph", {}}, {"scoring", {}}, {"tracks", {}}, {"total", {}}};
+  PipelineTiming timing;
   TrackMetrics metrics(o.matching);
   EdgeMetrics edge_metrics(o.edge_cut);
   std::size_t without_truth = 0, tracks_written = 0;
   Progress progress("reconstruct", events.size());
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const auto t0 = Clock::now();
-    const Event event = events.read(i);
-    const auto t1 = Clock::now();
-    const Graph graph = constructor.build(event, o.events);
-    const auto t2 = Clock::now();
-    // LibTorch's view of the graph, for its scores and for the edge metrics: built once, when needed.
-    std::optional<GraphTensors> tensors;
-    const auto tensorsOf = [&]() -> const GraphTensors& {
-      if (!tensors) tensors = GraphTensors::from(graph, ckpt.config, device, o.events);
-      return *tensors;
-    };
-    std::vector<float> scores;
-    if (runtime_scorer) scores = runtime_scorer->scores(graph, o.events);
-    else if (graph.numEdges() > 0) scores = valuesOf(scoreGraph(*ckpt.model, tensorsOf()));
-    if (scores.size() != graph.numEdges())
-      throw Error(o.events + ": event " + std::to_string(event.event_id) + ": the model gave " + std::to_string(scores.size()) +
-                  " scores for " + std::to_string(graph.numEdges()) + " edges");
-    const auto t3 = Clock::now();
-    const ScoredGraph scored = scoredGraphOf(graph, event, std::move(scores));
-    const auto tracks = builder->build(scored);
-    const auto t4 = Clock::now();
-    writeTracks(fs::path(o.out) / tracksFileName(event.event_id), tracks, graph);
-    tracks_written += tracks.size();
+  // The chain's throughput leaves out what this command adds per event: metrics and the track file.
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  Clock::duration outside_chain{};
+  pipeline.run(events, o.events, [&](std::size_t i, const Event& event, PipelineResult& r) {
+    const auto consume_start = Clock::now();
+    writeTracksCsv(fs::path(o.out) / tracksFileName(event.event_id), r.tracks, r.graph.hit_id);
+    tracks_written += r.tracks.size();
     if (event.hasTruth()) {
-      metrics.add(event.event_id, tracks, graph, scored.scores, static_cast<float>(o.edge_cut));
-      if (graph.numEdges() > 0) {
-        const auto values = torch::from_blob(const_cast<float*>(scored.scores.data()), {static_cast<long>(scored.scores.size())});
-        edge_metrics.add(values.to(device), tensorsOf());
+      metrics.add(event.event_id, r.tracks, r.graph, r.scored.scores, static_cast<float>(o.edge_cut));
+      if (r.graph.numEdges() > 0) {
+        const auto values = torch::from_blob(r.scored.scores.data(), {static_cast<long>(r.scored.scores.size())});
+        edge_metrics.add(values.to(device), GraphTensors::from(r.graph, ckpt.config, device, o.events));
       }
     } else {
       ++without_truth;
     }
-    if (i >= o.warmup) {  // warm-up events (allocations, first-touch) are not timed
-      const auto ms = [](Clock::time_point a, Clock::time_point b) {
-        return std::chrono::duration<double, std::milli>(b - a).count();
-      };
-      timing[0].ms.push_back(ms(t0, t1));
-      timing[1].ms.push_back(ms(t1, t2));
-      timing[2].ms.push_back(ms(t2, t3));
-      timing[3].ms.push_back(ms(t3, t4));
-      timing[4].ms.push_back(ms(t0, t4));
-    }
+    if (i >= o.warmup) timing.add(r.ms);  // warm-up events (allocations, first touch) are not timed
     progress.add();
-  }
+    outside_chain += Clock::now() - consume_start;
+  });
+  const double chain_s = std::chrono::duration<double>(Clock::now() - start - outside_chain).count();
   progress.finish();
   if (without_truth > 0)
     std::fprintf(stderr, "efgnn: notice: %zu of %zu events have no truth; their tracks are written, without metrics\n",
@@ -163,16 +123,17 @@ void run(const Options& o) {
   const bool have_metrics = !metrics.events().empty();
   Json j = Json::object();
   j["events"] = events.size();
-  j["builder"] = builder->name();
+  j["builder"] = pipeline.stages().tracks->name();
   if (o.builder == "walk") j["walk_continue"] = o.walk_continue;
   j["scorer"] = o.scorer;
   j["model"] = o.model;
   j["model_size"] = modelSize(*ckpt.model).json();
   j["tracks"] = tracks_written;
-  Json t = Json::object();
-  for (const auto& s : timing) t[s.stage] = s.json();
-  j["timing"] = t;
-  j["timed_events"] = timing[4].ms.size();
+  j["timing"] = timing.json();
+  j["timed_events"] = timing.events();
+  j["event_threads"] = pipeline.eventThreads();
+  const double events_per_second = chain_s > 0 ? events.size() / chain_s : 0.0;
+  j["events_per_second"] = events_per_second;
   if (have_metrics) {
     j["metrics"] = metrics.json();
     j["edge_metrics"] = edge_metrics.json();
@@ -182,10 +143,12 @@ void run(const Options& o) {
     printJson(j);
     return;
   }
-  std::printf("%zu events, %zu tracks (%s) -> %s\n", events.size(), tracks_written, builder->name().c_str(),
-              o.out.c_str());
-  std::printf("  ms/event over %zu events after %zu warm-up:", timing[4].ms.size(), o.warmup);
-  for (const auto& s : timing) std::printf(" %s %.1f (mean %.1f, max %.1f);", s.stage.c_str(), s.medianMs(), s.meanMs(), s.maxMs());
+  std::printf("%zu events, %zu tracks (%s) -> %s, %.2f events/s on %d event threads\n", events.size(), tracks_written,
+              pipeline.stages().tracks->name().c_str(), o.out.c_str(), events_per_second,
+              pipeline.eventThreads());
+  std::printf("  ms/event over %zu events after %zu warm-up:", timing.events(), o.warmup);
+  for (const auto& s : timing.stages())
+    std::printf(" %s %.1f (mean %.1f, max %.1f);", s.stage.c_str(), s.medianMs(), s.meanMs(), s.maxMs());
   std::printf("\n");
   if (have_metrics) {
     const auto [eff, eff_err] = metrics.efficiency();
@@ -236,7 +199,10 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_flag("!--one-way", o->matching.two_way, "One-way (ATLAS) matching instead of two-way");
   cmd->add_option("--warmup", o->warmup, "Events run before timing starts")->capture_default_str();
   cmd->add_option("--device", o->device, "cpu or cuda")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--threads", o->threads,
+                  "Threads (0 = all cores): events run this many at a time, each on one thread (the runtime), "
+                  "or LibTorch's threads on one event at a time")
+      ->capture_default_str();
   cmd->add_flag("--force", o->force, "Replace the tracks an earlier reconstruct wrote in --out (nothing else there)");
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {

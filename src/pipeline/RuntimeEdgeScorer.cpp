@@ -34,6 +34,10 @@ RuntimeEdgeScorer::RuntimeEdgeScorer(const runtime::ModelFile& file, const std::
       edge_features_(file.names("edge_feature_names")),
       model_(source) {}
 
+RuntimeEdgeScorer RuntimeEdgeScorer::load(const std::string& file, runtime::EdgeClassifier::Config config) {
+  return RuntimeEdgeScorer(runtime::ModelFile::read(file), file, config);
+}
+
 std::vector<float> RuntimeEdgeScorer::scores(const Graph& graph, const std::string& source) const {
   const auto check = [&](const std::vector<std::string>& want, const std::vector<std::string>& have, const char* what) {
     if (!want.empty() && want != have)
