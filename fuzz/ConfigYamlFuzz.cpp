@@ -1,5 +1,5 @@
 // libFuzzer target: YAML configuration (core/Yaml) and the model keys of training configs
-// (model/ModelConfig, compress/QuantConfig: plain C++, compiled in without LibTorch). Every
+// (model/ModelConfig, quant/QuantConfig: plain C++, compiled in without LibTorch). Every
 // scalar of the document is read as each type; the keys that are not model keys are passed as
 // another component's, so that the values of the model keys get checked.
 #include <algorithm>

@@ -3,7 +3,8 @@
 # skipped, so a second run does nothing and needs no network. libopenblas0-pthread: without it
 # LibTorch falls back to the reference BLAS (~4x slower); libgloo-dev: c10d's Gloo backend for
 # multi-process training; python3-torch, python3-h5py: the reference implementation bench/
-# compares with (it reads efgnn graph files);
+# compares with (it reads efgnn graph files); pybind11-dev, python3-dev, python3-numpy: the Python
+# module efgnn (python/), built for /usr/bin/python3;
 # clang-14, libclang-rt-14-dev, libomp-14-dev: `make fuzz` (libFuzzer); libonnx-dev, protobuf:
 # ONNX export; ONNX Runtime from npm (onnxruntime-node, CPU binary in the package) into
 # bench/onnx/node_modules: tests and benchmarks run exported models through it.
@@ -15,7 +16,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox
   libtorch-dev libopenblas0-pthread libgloo-dev
-  python3-torch python3-h5py
+  python3-torch python3-h5py python3-numpy python3-dev pybind11-dev
   clang-14 libclang-rt-14-dev libomp-14-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
 )

@@ -97,11 +97,8 @@ std::shared_ptr<const ParticleSource> makeSource(const SimulateOptions& o, bool 
 /// Files written for the work unit starting at event index `first` (one per event, or one
 /// HDF5 file per chunk).
 std::vector<fs::path> outputsOf(const SimulateOptions& o, std::uint64_t event_id) {
-  const fs::path dir(o.out);
-  const std::string stem = eventStem(event_id);
-  if (o.format == "h5") return {dir / (stem + ".h5")};
-  const std::string ext = o.format == "csv.gz" ? ".csv.gz" : ".csv";
-  return {dir / (stem + "-hits" + ext), dir / (stem + "-particles" + ext), dir / (stem + "-truth" + ext)};
+  if (o.format == "h5") return {fs::path(o.out) / eventStoreFileName(event_id)};
+  return trackMLEventFiles(o.out, event_id, o.format == "csv.gz");
 }
 
 /// Files of the same event in the other compression: the CSV writer removes them, so they

@@ -143,6 +143,8 @@ h5::Group openStore(const fs::path& path) {
 
 }  // namespace
 
+std::string eventStoreFileName(std::uint64_t first_event_id) { return eventStem(first_event_id) + ".h5"; }
+
 void writeEventsH5(const std::vector<Event>& events, const fs::path& file,
                    const std::string& detector) {
   std::set<std::uint64_t> ids;

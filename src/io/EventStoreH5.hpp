@@ -25,6 +25,9 @@ namespace efgnn {
 
 inline constexpr int kEventStoreVersion = 1;
 
+/// The name of a store whose first event is `first_event_id` (event000001000.h5).
+std::string eventStoreFileName(std::uint64_t first_event_id);
+
 /// Writes the events into one file, atomically (temp file + rename).
 void writeEventsH5(const std::vector<Event>& events, const std::filesystem::path& file,
                    const std::string& detector);

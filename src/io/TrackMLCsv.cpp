@@ -301,6 +301,12 @@ std::vector<std::uint64_t> listTrackMLEvents(const fs::path& dir) {
   return ids;
 }
 
+std::vector<fs::path> trackMLEventFiles(const fs::path& dir, std::uint64_t event_id, bool gzip) {
+  std::vector<fs::path> files;
+  for (const auto kind : kKinds) files.push_back(eventFile(dir, event_id, kind, gzip));
+  return files;
+}
+
 void writeTrackMLEvent(const Event& event, const fs::path& dir, bool gzip) {
   event.validate(dir.string());
   std::error_code ec;

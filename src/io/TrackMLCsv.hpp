@@ -53,4 +53,9 @@ std::vector<std::uint64_t> listTrackMLEvents(const std::filesystem::path& dir);
 /// removed, so that reading gives back exactly this event.
 void writeTrackMLEvent(const Event& event, const std::filesystem::path& dir, bool gzip = false);
 
+/// The files writeTrackMLEvent writes for an event with particles and truth: hits, particles,
+/// truth.
+std::vector<std::filesystem::path> trackMLEventFiles(const std::filesystem::path& dir, std::uint64_t event_id,
+                                                     bool gzip);
+
 }  // namespace efgnn

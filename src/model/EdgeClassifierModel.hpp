@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "compress/QuantLayers.hpp"
+#include "quant/QuantLayers.hpp"
 #include "model/ModelConfig.hpp"
 
 namespace efgnn {

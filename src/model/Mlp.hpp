@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "compress/QuantConfig.hpp"
-#include "compress/QuantLayers.hpp"
+#include "quant/QuantConfig.hpp"
+#include "quant/QuantLayers.hpp"
 
 namespace efgnn {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "compress/QuantConfig.hpp"
+#include "quant/QuantConfig.hpp"
 #include "core/Yaml.hpp"
 
 namespace efgnn {

@@ -18,6 +18,9 @@
 // several threads at once (one event each); each calling thread keeps its working arrays (for
 // h = 48 and float models about 0.6 kB per edge and 0.8 kB per node of the largest event; a
 // quarter of that per edge and 0.5 kB per node for integer models) from one event to the next.
+#ifdef EFGNN_LANES_BEGUN
+#error "runtime/Lanes.hpp must come after every other include: what follows it is compiled for one instruction set"
+#endif
 #include <cstdint>
 #include <filesystem>
 #include <memory>

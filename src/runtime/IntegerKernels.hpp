@@ -27,6 +27,10 @@
 // weight row is a list of (input, code) entries, of the non-zero weights only (sparse) or of all
 // of them (dense). Where a layer's sums provably fit 16 bits (IntegerLayer::short_codes), its
 // input tile holds 16-bit codes and the products are taken in 16-bit lanes.
+#ifdef EFGNN_LANES_BEGUN
+#error "runtime/Lanes.hpp must come after every other include: what follows it is compiled for one instruction set"
+#endif
+#define EFGNN_RUNTIME_INTEGER_KERNELS_DECLARED 1
 #include <cstdint>
 #include <vector>
 

@@ -4,6 +4,9 @@
 // forward pass runs the kernels of one of them: the best the CPU has, unless told otherwise.
 // (Not one 16-float vector type compiled for every target: AVX2 has no register that wide, and
 // GCC then keeps such vectors in memory, which made the AVX2 kernels 8x slower.)
+#ifdef EFGNN_LANES_BEGUN
+#error "runtime/Lanes.hpp must come after every other include: what follows it is compiled for one instruction set"
+#endif
 #include <string>
 #include <vector>
 

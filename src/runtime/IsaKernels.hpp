@@ -3,6 +3,9 @@
 // namespace efgnn::runtime::<set> by the kernel sources and by Dispatch.cpp, which forwards each
 // public function to the set of its Execution. No include guard: included once per namespace,
 // after Kernels.hpp and IntegerKernels.hpp.
+#if !defined(EFGNN_RUNTIME_KERNELS_DECLARED) || !defined(EFGNN_RUNTIME_INTEGER_KERNELS_DECLARED)
+#error "runtime/IsaKernels.hpp needs runtime/Kernels.hpp and runtime/IntegerKernels.hpp included before it"
+#endif
 
 void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
             std::size_t out_stride, const Execution& exec);

@@ -6,6 +6,10 @@
 //
 // Parallel over tiles of rows (OpenMP, static schedule); each output row is computed by one
 // thread in a fixed order, so results do not depend on the thread count.
+#ifdef EFGNN_LANES_BEGUN
+#error "runtime/Lanes.hpp must come after every other include: what follows it is compiled for one instruction set"
+#endif
+#define EFGNN_RUNTIME_KERNELS_DECLARED 1
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -4,6 +4,7 @@
 // vector register. Included after every other header, so that only the kernels are compiled for
 // the set (standard library functions instantiated by them are not: the linker keeps one copy of
 // those, which must run on every CPU).
+#define EFGNN_LANES_BEGUN 1  // headers included later refuse to compile (see their guard)
 #include <immintrin.h>
 
 #include <cstdint>

@@ -22,6 +22,9 @@
 // both versions), sizes against the bytes present, the checksum, every length and dimension,
 // unique names; a corrupt or truncated file gives a ModelFileError naming the file and what is
 // wrong, never a crash.
+#ifdef EFGNN_LANES_BEGUN
+#error "runtime/Lanes.hpp must come after every other include: what follows it is compiled for one instruction set"
+#endif
 #include <cstdint>
 #include <filesystem>
 #include <map>

@@ -2,6 +2,9 @@
 // What the runtime's float and integer kernels share whatever the instruction set: working
 // arrays, prefetching and the parallel loop over tiles of rows (Lanes.hpp has the vectors).
 // Internal to the runtime library.
+#ifdef EFGNN_LANES_BEGUN
+#error "runtime/Lanes.hpp must come after every other include: what follows it is compiled for one instruction set"
+#endif
 #include <omp.h>
 #include <sys/mman.h>
 

@@ -4,11 +4,11 @@
 #include <filesystem>
 
 #include "compress/Distillation.hpp"
-#include "compress/FakeQuantize.hpp"
+#include "quant/FakeQuantize.hpp"
 #include "compress/IterativePruning.hpp"
 #include "compress/ModelSize.hpp"
 #include "compress/Pruning.hpp"
-#include "compress/QuantLayers.hpp"
+#include "quant/QuantLayers.hpp"
 #include "compress/Scan.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "compress/FakeQuantize.hpp"
+#include "quant/FakeQuantize.hpp"
 
 namespace efgnn {
 

@@ -1,4 +1,4 @@
-#include "compress/QuantLayers.hpp"
+#include "quant/QuantLayers.hpp"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "compress/QuantConfig.hpp"
+#include "quant/QuantConfig.hpp"
 
 #include "core/Error.hpp"
 

@@ -1,4 +1,4 @@
-#include "compress/FakeQuantize.hpp"
+#include "quant/FakeQuantize.hpp"
 
 namespace efgnn {
 
