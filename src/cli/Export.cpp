@@ -13,7 +13,7 @@ namespace efgnn::cli {
 
 void addExportCommand(CLI::App& app) {
   struct Options {
-    std::string model, config, format = "efgnn", out;
+    std::string model, config, format = "efgnn", out, onnx_names = "acts";
     std::vector<std::string> sets;
     bool json = false;
   };
@@ -23,7 +23,11 @@ void addExportCommand(CLI::App& app) {
   auto* config = cmd->add_option("--config", o->config, "Or: a randomly initialised model of this training YAML");
   model->excludes(config);
   cmd->add_option("--set", o->sets, "With --config: override a key, key=value (repeatable)");
-  cmd->add_option("--format", o->format, "efgnn (the runtime's model file) or onnx (opset 17, ACTS names)")
+  cmd->add_option("--format", o->format, "efgnn (the runtime's model file) or onnx (opset 17)")
+      ->capture_default_str();
+  cmd->add_option("--onnx-names", o->onnx_names,
+                  "onnx: input and output names, acts (x, edge_index, edge_attr, output) or reference "
+                  "(node_features, edge_list, edge_attr, output)")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Output file")->required();
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
@@ -31,12 +35,13 @@ void addExportCommand(CLI::App& app) {
     if (o->format != "efgnn" && o->format != "onnx")
       throw Error("--format: expected efgnn or onnx, got '" + o->format + "'");
     if (o->model.empty() && o->config.empty()) throw Error("export: give --model CKPT or --config CFG");
+    const OnnxNames names = OnnxNames::of(o->onnx_names);
     const std::shared_ptr<EdgeClassifierModel> net = o->model.empty()
                                                          ? randomModelFromCommandLine(o->config, o->sets)
                                                          : loadCheckpoint(o->model, torch::kCPU).model;
     const runtime::ModelFile file = toModelFile(*net);
     if (o->format == "efgnn") file.write(o->out);
-    else writeFileAtomically(o->out, onnxModelOf(file, o->model.empty() ? o->config : o->model));
+    else writeFileAtomically(o->out, onnxModelOf(file, o->model.empty() ? o->config : o->model, names));
     std::size_t values = 0;
     for (const auto& a : file.arrays) values += a.size();
     if (o->json) {

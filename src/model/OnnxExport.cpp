@@ -2,9 +2,17 @@
 
 #include "core/Error.hpp"
 
+namespace efgnn {
+OnnxNames OnnxNames::of(const std::string& convention) {
+  if (convention == "acts") return {};
+  if (convention == "reference") return {"node_features", "edge_list", "edge_attr", "output"};
+  throw Error("ONNX names: expected acts or reference, got '" + convention + "'");
+}
+}  // namespace efgnn
+
 #ifndef EFGNN_HAVE_ONNX
 namespace efgnn {
-std::string onnxModelOf(const runtime::ModelFile&, const std::string& source) {
+std::string onnxModelOf(const runtime::ModelFile&, const std::string& source, const OnnxNames&) {
   throw Error(source + ": this efgnn was built without ONNX support (Debian libonnx-dev and protobuf)");
 }
 }  // namespace efgnn
@@ -356,7 +364,7 @@ class OnnxModelBuilder {
 
 }  // namespace
 
-std::string onnxModelOf(const ModelFile& file, const std::string& source) {
+std::string onnxModelOf(const ModelFile& file, const std::string& source, const OnnxNames& names) {
   onnx::ModelProto model;
   model.set_ir_version(8);
   model.set_producer_name("efgnn");
@@ -366,26 +374,51 @@ std::string onnxModelOf(const ModelFile& file, const std::string& source) {
   onnx::GraphProto& graph = *model.mutable_graph();
   graph.set_name("InteractionGNN2");
   const Architecture a = Architecture::of(file, source);
-  const auto input = [&](const std::string& name, onnx::TensorProto::DataType type, const std::string& rows,
-                         std::int64_t cols) {
+  // The builder's graph uses the ACTS names; other names lead onto them through Identity nodes.
+  const OnnxNames internal;
+  {
+    const std::vector<std::string> chosen{names.x, names.edge_index, names.edge_attr, names.output},
+        fixed{internal.x, internal.edge_index, internal.edge_attr, internal.output};
+    for (std::size_t i = 0; i < chosen.size(); ++i) {
+      if (chosen[i].empty()) throw Error(source + ": ONNX names: an empty name");
+      for (std::size_t k = 0; k < chosen.size(); ++k)
+        if ((k != i && chosen[k] == chosen[i]) || (k != i && chosen[i] != fixed[i] && chosen[i] == fixed[k]))
+          throw Error(source + ": ONNX names: '" + chosen[i] + "' names two tensors");
+    }
+  }
+  const auto input = [&](const std::string& name, const std::string& internal_name, onnx::TensorProto::DataType type,
+                         const std::string& rows, std::int64_t cols) {
     onnx::ValueInfoProto* v = graph.add_input();
     v->set_name(name);
     auto* t = v->mutable_type()->mutable_tensor_type();
     t->set_elem_type(type);
     auto* shape = t->mutable_shape();
-    if (name == "edge_index") shape->add_dim()->set_dim_value(2);
+    if (internal_name == "edge_index") shape->add_dim()->set_dim_value(2);
     shape->add_dim()->set_dim_param(rows);
-    if (name != "edge_index") shape->add_dim()->set_dim_value(cols);
+    if (internal_name != "edge_index") shape->add_dim()->set_dim_value(cols);
+    if (name != internal_name) {
+      onnx::NodeProto* n = graph.add_node();
+      n->set_op_type("Identity");
+      n->add_input(name);
+      n->add_output(internal_name);
+    }
   };
-  input("x", onnx::TensorProto::FLOAT, "num_nodes", a.node_features);
-  input("edge_index", onnx::TensorProto::INT64, "num_edges", 0);
-  if (a.edge_features > 0) input("edge_attr", onnx::TensorProto::FLOAT, "num_edges", a.edge_features);
+  input(names.x, internal.x, onnx::TensorProto::FLOAT, "num_nodes", a.node_features);
+  input(names.edge_index, internal.edge_index, onnx::TensorProto::INT64, "num_edges", 0);
+  if (a.edge_features > 0)
+    input(names.edge_attr, internal.edge_attr, onnx::TensorProto::FLOAT, "num_edges", a.edge_features);
   onnx::ValueInfoProto* out = graph.add_output();
-  out->set_name("output");
+  out->set_name(names.output);
   out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
   out->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_param("num_edges");
 
   OnnxModelBuilder(file, source, graph).build();
+  if (names.output != internal.output) {
+    onnx::NodeProto* n = graph.add_node();
+    n->set_op_type("Identity");
+    n->add_input(internal.output);
+    n->add_output(names.output);
+  }
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception& e) {

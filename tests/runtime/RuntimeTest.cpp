@@ -554,6 +554,25 @@ TEST_F(OnnxExportTest, OnnxRuntimeComputesWhatTheRuntimeComputes) {
   }
 }
 
+TEST_F(OnnxExportTest, TheReferenceNamesGiveTheSameModelByPosition) {
+  torch::manual_seed(9);
+  auto model = makeModel(smallConfig());
+  const auto file = toModelFile(*model);
+  const std::string bytes = onnxModelOf(file, "test", OnnxNames::of("reference"));
+#ifdef EFGNN_HAVE_ONNX
+  onnx::ModelProto proto;
+  ASSERT_TRUE(proto.ParseFromString(bytes));
+  std::vector<std::string> inputs;
+  for (const auto& i : proto.graph().input()) inputs.push_back(i.name());
+  EXPECT_EQ(inputs, (std::vector<std::string>{"node_features", "edge_list", "edge_attr"}));
+  EXPECT_EQ(proto.graph().output(0).name(), "output");
+#endif
+  const auto g = randomGraph(200, 800, smallConfig().node_features, smallConfig().edge_features, 12);
+  EXPECT_EQ(onnxRuntimeLogits(bytes, g), onnxRuntimeLogits(onnxModelOf(file, "test"), g));
+  EXPECT_THROW(OnnxNames::of("pyg"), Error);
+  EXPECT_THROW(onnxModelOf(file, "test", {"edge_index", "x", "edge_attr", "output"}), Error);  // swapped names
+}
+
 /// How many of `got` agree with `want`: the same edge decision, and the logit within 1e-4 relative.
 struct Agreement {
   std::size_t same_decision = 0, close = 0;
