@@ -161,10 +161,13 @@ void runModelFile(const Options& o, const std::string& path) {
 
 /// ONNX Runtime through the node script (npm onnxruntime-node): the model exported to ONNX, each
 /// graph written to a temporary directory; ms per run as the script measures them (after its
-/// own warm-up run). Nothing when node or the package is missing (with a notice).
+/// own warm-up run). Nothing when node or the package is missing (with a notice). Its logits on
+/// every graph are compared with the model's own (LibTorch; for a quantization-aware trained model
+/// the QAT model in evaluation mode) into `j`: decisions at the model's cut that differ, and the
+/// largest difference of scores (sigmoid) and of logits.
 std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std::string& name,
                                            const std::vector<GraphTensors>& graphs, const Options& o,
-                                           std::map<std::string, double>& peak_mib) {
+                                           std::map<std::string, double>& peak_mib, double edge_cut, Json& j) {
   namespace fs = std::filesystem;
   const fs::path runner = o.onnx_runner;
 #ifndef EFGNN_HAVE_ONNX
@@ -180,6 +183,10 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
   const TempDir scratch("efgnn-bench-onnx");  // private, removed on return or throw
   const fs::path& dir = scratch.path();
   StageTiming t{model.config().quant.quantized() ? "onnxruntime_qcdq_ms" : "onnxruntime_float_ms", {}};
+  const std::string stem = t.stage.substr(0, t.stage.size() - 3);
+  const double cut = std::log(edge_cut / (1 - edge_cut));
+  std::size_t differing = 0, compared = 0;
+  double worst_score = 0, worst_logit = 0;
   {
     writeFileAtomically(dir / "model.onnx", onnxModelOf(toModelFile(model), name));
     for (const auto& g : graphs) {
@@ -208,8 +215,26 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
       for (const double v : ms["ms"].asDoubles()) t.ms.push_back(v);
       // The node process's own figure (ONNX Runtime runs there, not in this process).
       if (ms.has("peak_mib")) peak_mib[t.stage] = std::max(peak_mib[t.stage], ms["peak_mib"].asDouble());
+      torch::NoGradGuard no_grad;
+      const auto mine = model.forward(g.x, g.edge_index, g.edge_attr).contiguous();
+      const auto n = static_cast<std::size_t>(mine.numel());
+      std::vector<float> ort(n);
+      std::ifstream(dir / "output.bin", std::ios::binary)
+          .read(reinterpret_cast<char*>(ort.data()), static_cast<std::streamsize>(n * sizeof(float)));
+      const float* want = mine.data_ptr<float>();
+      const auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
+      for (std::size_t k = 0; k < n; ++k) {
+        differing += (ort[k] > cut) != (want[k] > cut);
+        worst_score = std::max(worst_score, std::abs(sigmoid(ort[k]) - sigmoid(want[k])));
+        worst_logit = std::max(worst_logit, std::abs(double(ort[k]) - want[k]));
+      }
+      compared += n;
     }
   }
+  j[stem + "_edges_compared"] = compared;
+  j[stem + "_decisions_differing"] = differing;
+  j[stem + "_max_score_difference"] = worst_score;
+  j[stem + "_max_logit_difference"] = worst_logit;
   return t;
 }
 
@@ -347,7 +372,7 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
   }
   // ONNX Runtime on the exported model: float, or QCDQ for a quantized one.
   if (wanted("onnxruntime"))
-    if (const auto ms = timeOnnxRuntime(model, name, graphs, o, peak)) timings.push_back(*ms);
+    if (const auto ms = timeOnnxRuntime(model, name, graphs, o, peak, config.edge_cut, j)) timings.push_back(*ms);
 }
 
 void run(Options o) {

@@ -38,28 +38,23 @@ runtime::ModelFile toModelFile(EdgeClassifierModel& model) {
   const ModelConfig& c = model.config();
   const bool integer = integerModel(c.quant);
   runtime::ModelFile f;
-  const auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
-  f.settings = {{"model", c.model},
-                {"weights", integer ? "integer" : "float"},
-                {"node_features", std::to_string(c.node_features)},
-                {"edge_features", std::to_string(c.edge_features)},
-                {"hidden", std::to_string(c.hidden)},
-                {"n_graph_iters", std::to_string(c.n_graph_iters)},
-                {"nb_node_layer", std::to_string(c.nb_node_layer)},
-                {"nb_edge_layer", std::to_string(c.nb_edge_layer)},
-                {"layernorm", flag(c.layernorm)},
-                {"batchnorm", flag(c.batchnorm)},
-                {"hidden_activation", c.hidden_activation},
-                {"node_net_recurrent", flag(c.node_net_recurrent)},
-                {"edge_net_recurrent", flag(c.edge_net_recurrent)},
-                {"concat", flag(c.concat)},
-                {"in_out_diff_agg", flag(c.in_out_diff_agg)}};
-  if (integer) {
-    f.settings["weight_bits"] = std::to_string(c.quant.weight_bits);
-    f.settings["activation_bits"] = std::to_string(c.quant.activation_bits);
-    f.settings["input_bits"] = std::to_string(c.quant.input_bits);
-    f.settings["norm_bits"] = std::to_string(c.quant.norm_bits);
-  }
+  if (c.model != "InteractionGNN2") throw Error("export: model '" + c.model + "': only InteractionGNN2 exports");
+  runtime::Architecture a;
+  a.hidden = c.hidden;
+  a.iterations = c.n_graph_iters;
+  a.node_features = c.node_features;
+  a.edge_features = c.edge_features;
+  a.node_layers = c.nb_node_layer;
+  a.edge_layers = c.nb_edge_layer;
+  a.layernorm = c.layernorm;
+  a.batchnorm = c.batchnorm;
+  a.concat = c.concat;
+  a.in_out_diff_agg = c.in_out_diff_agg;
+  a.node_net_recurrent = c.node_net_recurrent;
+  a.edge_net_recurrent = c.edge_net_recurrent;
+  a.activation = c.hidden_activation;
+  if (integer) a.quant = {c.quant.weight_bits, c.quant.activation_bits, c.quant.input_bits, c.quant.norm_bits};
+  a.writeTo(f);
   f.setNames("node_feature_names", c.node_feature_names);
   f.setNames("edge_feature_names", c.edge_feature_names);
 

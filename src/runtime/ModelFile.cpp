@@ -98,34 +98,65 @@ bool toBool(const ModelFile& f, const std::string& key, const std::string& sourc
 }
 }  // namespace
 
+namespace {
+// The architecture's settings, each key listed once: of() reads them, writeTo() writes them.
+struct IntSetting {
+  const char* key;
+  int Architecture::*member;
+};
+struct BoolSetting {
+  const char* key;
+  bool Architecture::*member;
+};
+constexpr IntSetting kIntSettings[] = {{"hidden", &Architecture::hidden},
+                                       {"n_graph_iters", &Architecture::iterations},
+                                       {"node_features", &Architecture::node_features},
+                                       {"edge_features", &Architecture::edge_features},
+                                       {"nb_node_layer", &Architecture::node_layers},
+                                       {"nb_edge_layer", &Architecture::edge_layers}};
+constexpr BoolSetting kBoolSettings[] = {{"layernorm", &Architecture::layernorm},
+                                         {"batchnorm", &Architecture::batchnorm},
+                                         {"concat", &Architecture::concat},
+                                         {"in_out_diff_agg", &Architecture::in_out_diff_agg},
+                                         {"node_net_recurrent", &Architecture::node_net_recurrent},
+                                         {"edge_net_recurrent", &Architecture::edge_net_recurrent}};
+struct QuantSetting {
+  const char* key;
+  int Architecture::Quantization::*member;
+};
+constexpr QuantSetting kQuantSettings[] = {{"weight_bits", &Architecture::Quantization::weight_bits},
+                                           {"activation_bits", &Architecture::Quantization::activation_bits},
+                                           {"input_bits", &Architecture::Quantization::input_bits},
+                                           {"norm_bits", &Architecture::Quantization::norm_bits}};
+constexpr const char* kModelName = "InteractionGNN2";
+}  // namespace
+
+void Architecture::writeTo(ModelFile& f) const {
+  f.settings["model"] = kModelName;
+  f.settings["weights"] = integer() ? "integer" : "float";
+  f.settings["hidden_activation"] = activation;
+  for (const auto& s : kIntSettings) f.settings[s.key] = std::to_string(this->*s.member);
+  for (const auto& s : kBoolSettings) f.settings[s.key] = this->*s.member ? "true" : "false";
+  if (integer())
+    for (const auto& s : kQuantSettings) f.settings[s.key] = std::to_string(quant.*s.member);
+}
+
 Architecture Architecture::of(const ModelFile& f, const std::string& source) {
   const std::string& model = f.setting("model", source);
-  if (model != "InteractionGNN2")
-    throw ModelFileError(source + ": model '" + model + "': the runtime runs InteractionGNN2 only");
+  if (model != kModelName)
+    throw ModelFileError(source + ": model '" + model + "': the runtime runs " + kModelName + " only");
   const std::string& weights = f.setting("weights", source);
   if (weights != "float" && weights != "integer")
     throw ModelFileError(source + ": weights '" + weights + "': expected float or integer");
-  if (toBool(f, "batchnorm", source))
-    throw ModelFileError(source + ": BatchNorm on batch statistics has no inference form; export a LayerNorm model");
   Architecture a;
-  a.hidden = toInt(f, "hidden", source);
-  a.iterations = toInt(f, "n_graph_iters", source);
-  a.node_features = toInt(f, "node_features", source);
-  a.edge_features = toInt(f, "edge_features", source);
-  a.node_layers = toInt(f, "nb_node_layer", source);
-  a.edge_layers = toInt(f, "nb_edge_layer", source);
-  a.layernorm = toBool(f, "layernorm", source);
-  a.concat = toBool(f, "concat", source);
-  a.in_out_diff_agg = toBool(f, "in_out_diff_agg", source);
-  a.node_net_recurrent = toBool(f, "node_net_recurrent", source);
-  a.edge_net_recurrent = toBool(f, "edge_net_recurrent", source);
+  for (const auto& s : kIntSettings) a.*s.member = toInt(f, s.key, source);
+  for (const auto& s : kBoolSettings) a.*s.member = toBool(f, s.key, source);
+  if (a.batchnorm)
+    throw ModelFileError(source + ": BatchNorm on batch statistics has no inference form; export a LayerNorm model");
   a.activation = f.setting("hidden_activation", source);
   if (weights == "integer") {
     auto& q = a.quant;
-    q.weight_bits = toInt(f, "weight_bits", source);
-    q.activation_bits = toInt(f, "activation_bits", source);
-    q.input_bits = toInt(f, "input_bits", source);
-    q.norm_bits = toInt(f, "norm_bits", source);
+    for (const auto& s : kQuantSettings) q.*s.member = toInt(f, s.key, source);
     // Products of codes are summed exactly in float32 (24-bit mantissa): bounded widths keep
     // the sums far below 2^24 (see IntegerKernels.hpp).
     if (q.weight_bits < 2 || q.weight_bits > 8 || q.activation_bits < 1 || q.activation_bits > 8 || q.input_bits < 2 ||

@@ -87,10 +87,14 @@ struct Architecture {
   } quant;
   bool integer() const { return quant.weight_bits > 0; }
   int hidden = 0, iterations = 0, node_features = 0, edge_features = 0, node_layers = 0, edge_layers = 0;
-  bool layernorm = true, concat = true, in_out_diff_agg = true, node_net_recurrent = false, edge_net_recurrent = false;
+  bool layernorm = true, batchnorm = false, concat = true, in_out_diff_agg = true, node_net_recurrent = false,
+       edge_net_recurrent = false;
   std::string activation = "ReLU";
   /// Throws ModelFileError naming `source` and the setting that is missing or wrong.
   static Architecture of(const ModelFile& file, const std::string& source);
+  /// Writes the settings of(): the model, float or integer weights, the sizes and options (and
+  /// the bit widths of an integer model).
+  void writeTo(ModelFile& file) const;
   int stateWidth() const { return concat ? 2 * hidden : hidden; }
   int messageWidth() const { return in_out_diff_agg ? 2 * hidden : hidden; }
   int edgeNetworks() const { return edge_net_recurrent ? 1 : iterations; }
