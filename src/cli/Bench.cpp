@@ -207,6 +207,10 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
       ProcessOptions options;
       options.stdout_file = dir / "ms.json";
       options.missing_hint = "node is needed for ONNX Runtime timing; scripts/install-deps.sh installs it";
+      // Like with like: ONNX Runtime's process allocates as this one does (freed memory kept for
+      // reuse, Allocator.hpp), unless this one runs on the system's defaults.
+      if (allocatorSettings().keeps_freed_memory)
+        options.environment.push_back("GLIBC_TUNABLES=" + std::string(kKeepFreedMemoryTunables));
       const ProcessResult ran = runProcess({"node", "--", fs::absolute(runner).string(), (dir / "model.onnx").string(),
                                             dir.string(), std::to_string(o.runs), std::to_string(o.threads)},
                                            options);

@@ -21,6 +21,10 @@ struct AllocatorSettings {
 /// sets EFGNN_SYSTEM_MALLOC=1 (to measure the difference) or GLIBC_TUNABLES (the user's own
 /// choice wins), or when the C library is not glibc.
 AllocatorSettings keepFreedMemoryForReuse();
+/// keepFreedMemoryForReuse's settings as glibc tunables, for a child process (another backend
+/// timed against efgnn's) to allocate the same way.
+inline constexpr const char* kKeepFreedMemoryTunables =
+    "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2147483647:glibc.malloc.top_pad=67108864";
 /// The settings keepFreedMemoryForReuse made (for --json outputs of benchmarks).
 const AllocatorSettings& allocatorSettings();
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <string_view>
 
 #include "core/Error.hpp"
 
@@ -124,8 +125,22 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOpti
   for (std::size_t i = 1; i < argv.size(); ++i) args.push_back(const_cast<char*>(argv[i].c_str()));
   args.push_back(nullptr);
 
+  std::vector<char*> env;
+  for (const auto& e : o.environment) {
+    if (e.find('=') == std::string::npos || e[0] == '=') throw Error("runProcess: environment entry '" + e + "': NAME=VALUE expected");
+    env.push_back(const_cast<char*>(e.c_str()));
+  }
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('=') + 1);  // "NAME="
+    bool replaced = false;
+    for (const auto& mine : o.environment) replaced = replaced || mine.rfind(name, 0) == 0;
+    if (!replaced) env.push_back(*e);
+  }
+  env.push_back(nullptr);
+
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, program.c_str(), &setup.actions, &setup.attr, args.data(), environ);
+  const int rc = ::posix_spawnp(&pid, program.c_str(), &setup.actions, &setup.attr, args.data(), env.data());
   if (rc == ENOENT)
     throw Error(argv[0] + " not found" + (o.missing_hint.empty() ? std::string() : " (" + o.missing_hint + ")"));
   if (rc != 0) throw Error(argv[0] + ": cannot start: " + std::strerror(rc));

@@ -15,6 +15,8 @@ struct ProcessOptions {
   bool stderr_to_stdout = false;      // stderr wherever stdout goes (stderr_file must be empty)
   std::filesystem::path working_dir;  // empty: this process's
   std::string missing_hint;           // appended to the error when the program is not found
+  /// NAME=VALUE entries set in the child's environment (replacing those names), the rest inherited.
+  std::vector<std::string> environment;
 };
 
 struct ProcessResult {

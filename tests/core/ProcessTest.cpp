@@ -63,6 +63,19 @@ TEST_F(Process, ProgramIsLookedUpInPath) {
   EXPECT_EQ(r.output, "$HOME `id`\n");
 }
 
+TEST_F(Process, EnvironmentEntriesAreSetOrReplacedAndTheRestInherited) {
+  ::setenv("EFGNN_PROCESS_TEST_KEPT", "kept", 1);
+  ::setenv("EFGNN_PROCESS_TEST_SET", "old", 1);
+  ProcessOptions o;
+  o.capture_stdout = true;
+  o.environment = {"EFGNN_PROCESS_TEST_SET=new=value"};
+  const auto r = runProcess({"sh", "-c", "printf '%s|%s' \"$EFGNN_PROCESS_TEST_SET\" \"$EFGNN_PROCESS_TEST_KEPT\""}, o);
+  ASSERT_TRUE(r.ok()) << r.describe();
+  EXPECT_EQ(r.output, "new=value|kept");
+  o.environment = {"NOEQUALS"};
+  EXPECT_THROW(runProcess({"true"}, o), Error);
+}
+
 TEST_F(Process, MissingProgramIsAnErrorNamingItAndTheHint) {
   ProcessOptions o;
   o.missing_hint = "is efgnn-nothing installed?";
