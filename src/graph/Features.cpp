@@ -31,7 +31,7 @@ HitCoordinates::HitCoordinates(const Event& event) {
     r[i] = h.r();
     phi[i] = h.phi();
     z[i] = h.z;
-    eta[i] = h.eta();
+    eta[i] = r[i] == 0 ? 0.f : std::asinh(h.z / r[i]);  // SpacePoint::eta() without computing r again
   }
 }
 
@@ -65,8 +65,15 @@ std::vector<float> computeNodeFeatures(const Event& event, const std::vector<std
     appendScaled(x, h.x, h.y, h.z, scales);
     if (with_clusters)
       for (int k = 0; k < 2; ++k) {
-        if (h.clusters) appendScaled(x, (*h.clusters)[k][0], (*h.clusters)[k][1], (*h.clusters)[k][2], scales);
-        else appendScaled(x, h.x, h.y, h.z, scales);
+        if (h.clusters) {
+          appendScaled(x, (*h.clusters)[k][0], (*h.clusters)[k][1], (*h.clusters)[k][2], scales);
+        } else {  // the hit's own four features again
+          const std::size_t own = x.size() - 4 * (k + 1);
+          for (std::size_t f = 0; f < 4; ++f) {
+            const float v = x[own + f];
+            x.push_back(v);
+          }
+        }
       }
     if (with_cells) {
       x.push_back(static_cast<float>(event.cells[i].count / scales.cell_count));

@@ -14,10 +14,6 @@
 namespace efgnn {
 namespace {
 
-constexpr float kClamp = 1e6f;  // keeps ranges finite when dr ~ 0
-
-float finite(float v) { return std::isnan(v) ? 0.f : std::clamp(v, -kClamp, kClamp); }
-
 std::uint64_t doubletKey(std::uint32_t a, std::uint32_t b) { return (std::uint64_t(a) << 32) | b; }
 std::uint64_t tripletKey(std::uint32_t a, std::uint32_t b, std::uint32_t c) {
   return (std::uint64_t(a) << 42) | (std::uint64_t(b) << 21) | c;
@@ -25,12 +21,6 @@ std::uint64_t tripletKey(std::uint32_t a, std::uint32_t b, std::uint32_t c) {
 constexpr std::uint32_t kMaxModules = 1u << 21;
 
 }  // namespace
-
-DoubletGeometry DoubletGeometry::of(float r1, float phi1, float z1, float eta1, float r2, float phi2,
-                                    float z2, float eta2) {
-  const float dr = r2 - r1, dphi = units::wrapAngle(phi2 - phi1, static_cast<float>(units::pi)), dzdr = finite((z2 - z1) / dr);
-  return {finite(z1 - r1 * dzdr), dphi, finite(dphi / dr), eta2 - eta1, dzdr};
-}
 
 void ModuleMap::checkDetector(const Detector& det, const std::string& source) const {
   bool same = det.modules.size() == modules.size() && det.config.name == detector;
@@ -80,6 +70,13 @@ std::vector<std::uint32_t> moduleIndices(const Event& event, const Detector& det
   std::vector<std::uint32_t> out(event.hits.size());
   for (std::size_t i = 0; i < event.hits.size(); ++i) {
     const auto& h = event.hits[i];
+    if (i > 0) {  // hits usually come sorted by module: one lookup per module
+      const auto& p = event.hits[i - 1];
+      if (h.module_id == p.module_id && h.layer_id == p.layer_id && h.volume_id == p.volume_id) {
+        out[i] = out[i - 1];
+        continue;
+      }
+    }
     const auto m = detector.find(h.volume_id, h.layer_id, h.module_id);
     if (!m) detector.checkModules(event, source);  // throws with the full description
     out[i] = *m;

@@ -2,7 +2,9 @@
 // The data-driven module map (REFERENCE.md section 6): which module follows which along the
 // particles of many training events (doublets, triplets), with the range of the hit-pair
 // geometry seen on each. File format in ModuleMapFile.hpp.
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "core/Event.hpp"
+#include "core/Units.hpp"
 #include "geometry/Detector.hpp"
 
 namespace efgnn {
@@ -39,15 +42,31 @@ struct Range {
 /// finite (clamped).
 struct DoubletGeometry {
   float z0, dphi, phi_slope, deta, dzdr;
-  static DoubletGeometry of(float r1, float phi1, float z1, float eta1, float r2, float phi2,
-                            float z2, float eta2);
+  /// Inline: graph construction computes it for millions of hit pairs per event.
+  static DoubletGeometry of(float r1, float phi1, float z1, float eta1, float r2, float phi2, float z2, float eta2) {
+    const auto finite = [](float v) {  // keeps ranges finite when dr ~ 0
+      constexpr float clamp = 1e6f;
+      return std::isnan(v) ? 0.f : std::clamp(v, -clamp, clamp);
+    };
+    const float dr = r2 - r1, dphi = units::wrapAngle(phi2 - phi1, static_cast<float>(units::pi)),
+                dzdr = finite((z2 - z1) / dr);
+    return {finite(z1 - r1 * dzdr), dphi, finite(dphi / dr), eta2 - eta1, dzdr};
+  }
+};
+
+/// The slopes dz/dr and dphi/dr of a doublet: all that its triplets look at.
+struct DoubletSlopes {
+  float dzdr, phi_slope;
 };
 
 /// Differences of the slopes dz/dr and dphi/dr between consecutive doublets 1->2 and 2->3.
 struct TripletGeometry {
   float diff_dzdr, diff_phi_slope;
-  static TripletGeometry of(const DoubletGeometry& first, const DoubletGeometry& second) {
+  static TripletGeometry of(const DoubletSlopes& first, const DoubletSlopes& second) {
     return {second.dzdr - first.dzdr, second.phi_slope - first.phi_slope};
+  }
+  static TripletGeometry of(const DoubletGeometry& first, const DoubletGeometry& second) {
+    return of(DoubletSlopes{first.dzdr, first.phi_slope}, DoubletSlopes{second.dzdr, second.phi_slope});
   }
 };
 

@@ -5,6 +5,8 @@
 // slope-difference cuts.
 #include <array>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "graph/EdgeBuilder.hpp"
 #include "geometry/Detector.hpp"
@@ -25,9 +27,16 @@ class ModuleMapEdgeBuilder final : public EdgeBuilder {
     float n_sigma = 3.0f;
     float scattering_pt = 1.0f;  // [GeV]
     bool use_triplets = true;
+    /// Reference search: every hit pair of every doublet goes through the doublet cuts and
+    /// every pair of candidates meeting at a hit through the triplet cuts. The default searches
+    /// only the phi window of the second module's hits that can pass the dphi cut and screens
+    /// pairs with conservative bounds before the exact cuts; both give the same edges in the
+    /// same order.
+    bool all_pairs = false;
   };
   /// `detector`: the one the map was built for (checked).
   ModuleMapEdgeBuilder(std::shared_ptr<const ModuleMap> map, const Detector& detector, Config config);
+  ~ModuleMapEdgeBuilder() override;
   std::string name() const override { return "module-map"; }
   std::vector<HitPair> build(const EdgeBuilderInput& input) const override;
 
@@ -44,19 +53,53 @@ class ModuleMapEdgeBuilder final : public EdgeBuilder {
     }
   };
   static Resolution resolutionOf(const Detector& detector, const Module& module);
-  bool passesDoublet(const ModuleMap::Doublet& d, const HitCoordinates& c, std::uint32_t i, std::uint32_t j,
-                     const DoubletGeometry& q) const;
+  /// Per-event scratch arrays, kept between events (see build()).
+  struct Workspace;
+  /// Sorts the hits of busy modules by phi for the phi-window search.
+  void indexPhi(Workspace& ws) const;
+  /// The doublet stage: the candidates grouped by first hit.
+  void findDoublets(std::size_t hits, Workspace& ws) const;
+  /// The triplet stage: marks the candidates that are part of a hit triple passing the cuts.
+  void findTriplets(const EdgeBuilderInput& in, Workspace& ws) const;
+  /// A hit's cylindrical coordinates (HitCoordinates), kept together for the pair loops, and
+  /// its phi variance (Resolution::phiVariance of its module at its r).
+  struct HitPoint {
+    float r, phi, z, eta;
+    double phi_variance;
+  };
+  /// The doublet cuts; `screen`: a conservative test first where it saves work.
+  bool passesDoublet(const ModuleMap::Doublet& d, const HitPoint& p1, const HitPoint& p2, const DoubletGeometry& q,
+                     bool screen) const;
   /// Variances of the slopes dz/dr and dphi/dr of a doublet, or contributions to those of a
   /// triplet's slope differences.
   struct SlopeVariance {
     double dzdr = 0, phi_slope = 0;
   };
-  static SlopeVariance slopeVariance(const HitCoordinates& c, std::uint32_t i, std::uint32_t j,
-                                     const Resolution& a, const Resolution& b, const DoubletGeometry& q);
+  static SlopeVariance slopeVariance(const HitPoint& p1, const HitPoint& p2, const Resolution& a, const Resolution& b,
+                                     const DoubletGeometry& q);
   SlopeVariance scatteringVariance(const HitCoordinates& c, std::uint32_t j, const Resolution& b) const;
-  bool passesTriplet(const ModuleMap::Triplet& t, const DoubletGeometry& first, const DoubletGeometry& second,
-                     const SlopeVariance& variance) const;
+  /// The triplet cuts on the ranges of a triplet of the map.
+  bool passesTriplet(const Range& diff_dzdr, const Range& diff_phi_slope, const DoubletSlopes& first,
+                     const DoubletSlopes& second, const SlopeVariance& variance) const;
   std::vector<Resolution> resolution_;  // per global module index
+  // The doublets that start on module m: module_doublets_[module_doublet_offsets_[m] ..
+  // module_doublet_offsets_[m + 1]), in map order.
+  std::vector<std::uint32_t> module_doublet_offsets_, module_doublets_;
+  /// A triplet of the map as the triplet stage looks it up: by its third module, with bounds
+  /// for a conservative test of its cuts (see findTriplets) and its ranges.
+  struct TripletCut {
+    std::uint32_t third;  // module
+    float dzdr_mid, dzdr_half, phi_slope_mid, phi_slope_half;
+    Range diff_dzdr, diff_phi_slope;
+  };
+  // The triplets that continue doublet d: triplet_cuts_[doublet_triplets_[d] ..
+  // doublet_triplets_[d + 1]), sorted by third module.
+  std::vector<std::uint32_t> doublet_triplets_;
+  std::vector<TripletCut> triplet_cuts_;
+  std::vector<std::uint32_t> doublet_second_;  // the second module of each doublet
+  // Workspaces not in use by a build() call: one per concurrent call at most.
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<std::unique_ptr<Workspace>> pool_;
 };
 
 }  // namespace efgnn
