@@ -53,7 +53,10 @@ bench/reconstruction.sh "$EFGNN"
 echo
 echo "== the study in the Event Filter's regime: graphs of every hit (about 2.5 hours; BENCH_EVENT_FILTER=0 skips it)"
 if [ "${BENCH_EVENT_FILTER:-1}" = 1 ]; then bench/event-filter.sh "$EFGNN"; fi
-if [ "${BENCH_EVENT_FILTER:-1}" = 1 ]; then bench/pipeline.sh "$EFGNN"; fi  # uses event-filter.sh's models
+
+echo
+echo "== the deployable chain on full <mu> = 200 events, with the models above (BENCH_EVENT_FILTER=0 skips it)"
+if [ "${BENCH_EVENT_FILTER:-1}" = 1 ]; then bench/pipeline.sh "$EFGNN"; fi
 
 echo
 echo "== inference: LibTorch, the runtime, ONNX Runtime"
