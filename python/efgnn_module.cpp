@@ -36,11 +36,6 @@ py::array_t<T> toNumpy(std::vector<T>&& values, std::vector<py::ssize_t> shape =
 }
 
 template <class T>
-py::array_t<T> copyToNumpy(const std::vector<T>& values, std::vector<py::ssize_t> shape = {}) {
-  return toNumpy(std::vector<T>(values), std::move(shape));
-}
-
-template <class T>
 std::span<const T> spanOf(const Input<T>& a, const char* name) {
   if (a.ndim() != 1) throw Error(std::string(name) + ": a 1-D array expected, got " + std::to_string(a.ndim()) + "-D");
   return {a.data(), static_cast<std::size_t>(a.shape(0))};
@@ -148,7 +143,7 @@ class PyPipeline {
     py::list tracks;
     for (std::size_t t = 0; t < r.tracks.size(); ++t) {
       for (const auto node : r.tracks[t]) track_of_hit[node] = static_cast<std::int64_t>(t);
-      tracks.append(copyToNumpy(r.tracks[t]));
+      tracks.append(toNumpy(std::move(r.tracks[t])));
     }
     py::dict d;
     d["tracks"] = tracks;

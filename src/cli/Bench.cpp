@@ -210,7 +210,7 @@ std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std
       // Like with like: ONNX Runtime's process allocates as this one does (freed memory kept for
       // reuse, Allocator.hpp), unless this one runs on the system's defaults.
       if (allocatorSettings().keeps_freed_memory)
-        options.environment.push_back("GLIBC_TUNABLES=" + std::string(kKeepFreedMemoryTunables));
+        options.environment.push_back("GLIBC_TUNABLES=" + keepFreedMemoryTunables());
       const ProcessResult ran = runProcess({"node", "--", fs::absolute(runner).string(), (dir / "model.onnx").string(),
                                             dir.string(), std::to_string(o.runs), std::to_string(o.threads)},
                                            options);

@@ -64,9 +64,7 @@ void run(const Options& o) {
   stages.detector = det;
   stages.graph = std::make_shared<const GraphConstructor>(
       *det, std::make_shared<ModuleMapEdgeBuilder>(map, *det, o.map_builder), graph_config);
-  if (o.builder == "cc") stages.tracks = std::make_shared<ConnectedComponentsBuilder>(o.cc);
-  else if (o.builder == "walk") stages.tracks = std::make_shared<WalkthroughBuilder>(o.walk);
-  else throw Error("--builder: expected cc or walk, got '" + o.builder + "'");
+  stages.tracks = makeTrackBuilder(o.builder, o.walk, o.cc, "--builder");
   if (o.scorer == "runtime") {
     if (o.device != "cpu")
       throw Error("--device " + o.device + ": the runtime scores on the CPU; add --scorer libtorch to score on " + o.device);

@@ -5,6 +5,7 @@
 // the heap's top back to the system, so every operation maps fresh pages and pays a page fault
 // per page touched - on virtual machines, as much time as the arithmetic. Keeping freed memory
 // in the process lets the next operation reuse it, already mapped.
+#include <string>
 
 namespace efgnn {
 
@@ -21,10 +22,9 @@ struct AllocatorSettings {
 /// sets EFGNN_SYSTEM_MALLOC=1 (to measure the difference) or GLIBC_TUNABLES (the user's own
 /// choice wins), or when the C library is not glibc.
 AllocatorSettings keepFreedMemoryForReuse();
-/// keepFreedMemoryForReuse's settings as glibc tunables, for a child process (another backend
-/// timed against efgnn's) to allocate the same way.
-inline constexpr const char* kKeepFreedMemoryTunables =
-    "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=2147483647:glibc.malloc.top_pad=67108864";
+/// keepFreedMemoryForReuse's settings as a GLIBC_TUNABLES value, for a child process (another
+/// backend timed against efgnn's) to allocate the same way.
+std::string keepFreedMemoryTunables();
 /// The settings keepFreedMemoryForReuse made (for --json outputs of benchmarks).
 const AllocatorSettings& allocatorSettings();
 

@@ -58,11 +58,8 @@ Pipeline Pipeline::fromFiles(const Files& f) {
   graph.cell_features = hasCellFeatures(model.names("node_feature_names"));
   auto constructor = std::make_shared<const GraphConstructor>(
       *f.detector, std::make_shared<const ModuleMapEdgeBuilder>(map, *f.detector, f.map), graph);
-  std::shared_ptr<const TrackBuilder> tracks;
-  if (f.builder == "walk") tracks = std::make_shared<const WalkthroughBuilder>(f.walk);
-  else if (f.builder == "cc") tracks = std::make_shared<const ConnectedComponentsBuilder>(f.cc);
-  else throw Error("pipeline: builder: expected walk or cc, got '" + f.builder + "'");
-  return Pipeline({f.detector, std::move(constructor), std::move(scorer), std::move(tracks)}, f.pipeline);
+  return Pipeline({f.detector, std::move(constructor), std::move(scorer), makeTrackBuilder(f.builder, f.walk, f.cc)},
+                  f.pipeline);
 }
 
 PipelineResult Pipeline::run(const Event& event, const std::string& source) const {
@@ -110,6 +107,14 @@ void Pipeline::run(const EventDirectory& events, const std::string& source,
       batch_results[k] = {};
     }
   }
+}
+
+std::shared_ptr<const TrackBuilder> makeTrackBuilder(const std::string& name, const WalkthroughBuilder::Config& walk,
+                                                     const ConnectedComponentsBuilder::Config& cc,
+                                                     const std::string& what) {
+  if (name == "cc") return std::make_shared<const ConnectedComponentsBuilder>(cc);
+  if (name == "walk") return std::make_shared<const WalkthroughBuilder>(walk);
+  throw Error(what + ": expected cc or walk, got '" + name + "'");
 }
 
 Event eventOf(const HitArrays& h, std::uint64_t event_id) {

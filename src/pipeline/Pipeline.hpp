@@ -105,6 +105,12 @@ class Pipeline {
   Config config_;
 };
 
+/// The track builder called `name`, walk or cc, with its config; throws Error naming `what` (the
+/// option or setting that chose it) and the choices for any other name.
+std::shared_ptr<const TrackBuilder> makeTrackBuilder(const std::string& name, const WalkthroughBuilder::Config& walk,
+                                                     const ConnectedComponentsBuilder::Config& cc,
+                                                     const std::string& what = "builder");
+
 /// An event of bare hits, as a trigger framework holds them: positions [mm] and TrackML module
 /// identifiers, one entry per hit; hit ids 1..n in array order. Throws Error when the arrays
 /// differ in length.

@@ -168,7 +168,7 @@ TEST_F(PipelineRun, MissingStagesAndBadSettingsAreRefused) {
     Pipeline::fromFiles(f);
     ADD_FAILURE() << "an unknown builder was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("walk or cc"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expected cc or walk"), std::string::npos) << e.what();
   }
   f = files();
   f.model = path("absent.efgnn");
