@@ -24,6 +24,7 @@ void addDistillCommand(CLI::App& app);
 void addReconstructCommand(CLI::App& app);
 void addReportCommand(CLI::App& app);
 void addExportCommand(CLI::App& app);
+void addImportCommand(CLI::App& app);
 void addBenchCommand(CLI::App& app);
 /// prune, scan
 void addCompressCommands(CLI::App& app);

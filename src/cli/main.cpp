@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   efgnn::cli::addReconstructCommand(app);
   efgnn::cli::addReportCommand(app);
   efgnn::cli::addExportCommand(app);
+  efgnn::cli::addImportCommand(app);
   efgnn::cli::addBenchCommand(app);
   efgnn::cli::checkNumericOptions(app);
   try {

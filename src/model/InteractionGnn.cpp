@@ -53,8 +53,11 @@ MlpOptions InteractionGnnBase::hiddenMlp(int layers) const {
   o.sizes.assign(static_cast<std::size_t>(layers), config_.hidden);
   o.layernorm = config_.layernorm;
   o.batchnorm = config_.batchnorm;
+  o.track_running_stats = config_.track_running_stats;
   o.activation = config_.hidden_activation;
   o.activate_last = true;
+  o.norm_last = config_.output_norm;
+  o.last_activation = config_.output_activation;
   o.quant = config_.quant;
   return o;
 }

@@ -34,14 +34,16 @@ MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
     QuantLinearOptions linear{width, out, q.weight_bits, q.perChannel(), q.bias_bits,
                               /*prunable=*/!(i == 0 && options.features_input) && !(last && !options.activate_last)};
     linears_.push_back(register_module("linear" + index, QuantLinear(linear)));
-    const bool normed = !last || options.activate_last;
+    const bool finished = !last || options.activate_last;
+    const bool normed = !last || (options.activate_last && options.norm_last);
     torch::nn::AnyModule norm;
     if (normed && options.layernorm)
       norm = torch::nn::AnyModule(register_module(
           "norm" + index, torch::nn::LayerNorm(torch::nn::LayerNormOptions({out}).elementwise_affine(false))));
     else if (normed && options.batchnorm)
       norm = torch::nn::AnyModule(register_module(
-          "norm" + index, torch::nn::BatchNorm1d(torch::nn::BatchNorm1dOptions(out).track_running_stats(false))));
+          "norm" + index, torch::nn::BatchNorm1d(
+                    torch::nn::BatchNorm1dOptions(out).eps(kBatchNormEps).track_running_stats(options.track_running_stats))));
     const bool norm_quantized = !norm.is_empty() && q.norm_bits;
     norms_.push_back(std::move(norm));
     // Quantizers are registered only where they quantize, so float checkpoints keep their layout.
@@ -50,25 +52,31 @@ MlpImpl::MlpImpl(const MlpOptions& options) : options_(options) {
       return bits ? register_module(name, a) : a;
     };
     norm_quants_.push_back(quantizer("norm_quant" + index, norm_quantized ? q.norm_bits : 0, true));
-    activation_quants_.push_back(quantizer("act_quant" + index, normed ? q.activation_bits : 0, false));
+    activation_quants_.push_back(quantizer("act_quant" + index, finished ? q.activation_bits : 0, false));
     width = out;
   }
 }
 
+const std::string& MlpImpl::activationOf(std::size_t i) const {
+  const bool last = i + 1 == linears_.size();
+  return last && !options_.last_activation.empty() ? options_.last_activation : options_.activation;
+}
+
 torch::Tensor MlpImpl::finishLayer(std::size_t i, torch::Tensor h) {
   if (i + 1 == linears_.size() && !options_.activate_last) return h;
+  const std::string& activation = activationOf(i);
   if (!norms_[i].is_empty()) {
     // In evaluation, as the integer runtime normalises; in training, torch's faster one.
     const bool reproducible =
         !is_training() && options_.layernorm && (options_.quant.activation_bits || options_.quant.norm_bits);
     // Normalised and activated in one operation where no quantizer sits between the two.
-    if (options_.layernorm && !reproducible && !options_.quant.norm_bits)
-      return activation_quants_[i]->forward(layerNormActivation(h, options_.activation));
+    if (options_.layernorm && !reproducible && !options_.quant.norm_bits && activation != "None")
+      return activation_quants_[i]->forward(layerNormActivation(h, activation));
     h = norm_quants_[i]->forward(reproducible ? reproducibleLayerNorm(h) : norms_[i].forward(h));
   }
-  if (options_.activation == "ReLU") h = torch::relu(h);
-  else if (options_.activation == "SiLU") h = torch::silu(h);
-  else h = torch::tanh(h);
+  if (activation == "ReLU") h = torch::relu(h);
+  else if (activation == "SiLU") h = torch::silu(h);
+  else if (activation == "Tanh") h = torch::tanh(h);
   return activation_quants_[i]->forward(h);
 }
 

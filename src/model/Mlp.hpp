@@ -31,13 +31,19 @@ namespace efgnn {
 /// width], float.
 torch::Tensor reproducibleLayerNorm(const torch::Tensor& x);
 
+/// BatchNorm's epsilon: the reference pipeline's, so that its checkpoints compute the same.
+inline constexpr double kBatchNormEps = 6e-5;
+
 struct MlpOptions {
   int input = 0;
   std::vector<int> sizes;        // output width of each layer
   bool layernorm = false;        // LayerNorm without affine parameters
-  bool batchnorm = false;        // BatchNorm1d on batch statistics
+  bool batchnorm = false;        // BatchNorm1d (eps 6e-5, affine)
+  bool track_running_stats = false;  // BatchNorm: running statistics in evaluation
   std::string activation = "ReLU";
-  bool activate_last = true;     // norm + activation after the last layer too
+  bool activate_last = true;     // the last layer finished too (else it gives its products: logits)
+  bool norm_last = true;         // ... with its norm
+  std::string last_activation;   // ... and this activation ("": activation; "None": none)
   bool features_input = false;   // the first layer reads input features (not a hidden layer)
   QuantConfig quant;
 };
@@ -58,6 +64,7 @@ class MlpImpl : public torch::nn::Module {
 
  private:
   torch::Tensor finishLayer(std::size_t i, torch::Tensor h);
+  const std::string& activationOf(std::size_t i) const;
   MlpOptions options_;
   std::vector<QuantLinear> linears_;
   std::vector<torch::nn::AnyModule> norms_;  // empty entries where a layer has no norm

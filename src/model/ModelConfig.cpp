@@ -47,6 +47,9 @@ std::vector<Field> makeFields() {
       configField("nb_edge_layer", &ModelConfig::nb_edge_layer),
       configField("layernorm", &ModelConfig::layernorm),
       configField("batchnorm", &ModelConfig::batchnorm),
+      configField("track_running_stats", &ModelConfig::track_running_stats),
+      configField("output_norm", &ModelConfig::output_norm),
+      configField("output_activation", &ModelConfig::output_activation),
       configField("hidden_activation", &ModelConfig::hidden_activation),
       configField("node_net_recurrent", &ModelConfig::node_net_recurrent),
       configField("edge_net_recurrent", &ModelConfig::edge_net_recurrent),
@@ -120,10 +123,15 @@ void ModelConfig::validate() const {
   if (layernorm && batchnorm) throw Error("model: choose layernorm or batchnorm, not both");
   if (hidden_activation != "ReLU" && hidden_activation != "SiLU" && hidden_activation != "Tanh")
     throw Error("model: hidden_activation must be ReLU, SiLU or Tanh, got '" + hidden_activation + "'");
+  if (!output_activation.empty() && output_activation != "None" && output_activation != "ReLU" &&
+      output_activation != "SiLU" && output_activation != "Tanh")
+    throw Error("model: output_activation must be ReLU, SiLU, Tanh or None (or empty: hidden_activation), got '" +
+                output_activation + "'");
+  if (track_running_stats && !batchnorm) throw Error("model: track_running_stats is a BatchNorm setting (batchnorm: false)");
   quant.validate();
-  if ((quant.activation_bits || quant.norm_bits) && hidden_activation != "ReLU")
-    throw Error("model: quantized activations need hidden_activation ReLU (unsigned grid), got '" +
-                hidden_activation + "'");
+  if ((quant.activation_bits || quant.norm_bits) && (hidden_activation != "ReLU" || lastActivation() != "ReLU"))
+    throw Error("model: quantized activations need hidden_activation and output_activation ReLU (unsigned grid), got '" +
+                hidden_activation + "' and '" + lastActivation() + "'");
   // A recurrent network's calibrated quantizer moves its scale at every iteration of a forward
   // pass; recomputed in the backward pass, every iteration would see the last one's scale.
   if (checkpointing && (node_net_recurrent || edge_net_recurrent) && (quant.activation_bits || quant.norm_bits) &&

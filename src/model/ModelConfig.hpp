@@ -22,7 +22,14 @@ struct ModelConfig {
   int nb_node_layer = 3;                  // layers of the node encoder and node networks
   int nb_edge_layer = 3;                  // layers of the edge encoder, edge networks, decoder
   bool layernorm = true;                  // LayerNorm without affine parameters
-  bool batchnorm = false;
+  bool batchnorm = false;                 // BatchNorm1d (eps 6e-5 and affine, as the reference)
+  bool track_running_stats = false;       // BatchNorm: running statistics in evaluation, else the
+                                          // batch's (the graph's) statistics at inference too
+  // The last layer of the hidden MLPs (encoders, networks, decoder). efgnn's own models end them
+  // as every other layer: norm and hidden_activation. The reference's InteractionGNN2 ends them
+  // with output_activation alone (no LayerNorm; BatchNorm only with its output_batch_norm).
+  bool output_norm = true;
+  std::string output_activation;          // "" (hidden_activation), ReLU, SiLU, Tanh or None
   std::string hidden_activation = "ReLU";  // ReLU, SiLU or Tanh
   bool node_net_recurrent = false;        // one node network shared by all iterations
   bool edge_net_recurrent = false;
@@ -42,6 +49,8 @@ struct ModelConfig {
   /// Checks ranges (positive sizes, known activation); throws Error.
   void validate() const;
   std::string toYaml() const;
+  /// The activation ending the hidden MLPs ("None" for none).
+  const std::string& lastActivation() const { return output_activation.empty() ? hidden_activation : output_activation; }
   bool operator==(const ModelConfig&) const = default;
 
   static const std::vector<std::string>& keys();

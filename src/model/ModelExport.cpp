@@ -1,7 +1,10 @@
 #include "model/ModelExport.hpp"
 
+#include <map>
+
 #include "core/Error.hpp"
 #include "model/InteractionGnn.hpp"
+#include "model/Mlp.hpp"
 
 namespace efgnn {
 namespace {
@@ -47,12 +50,21 @@ runtime::ModelFile toModelFile(EdgeClassifierModel& model) {
   a.node_layers = c.nb_node_layer;
   a.edge_layers = c.nb_edge_layer;
   a.layernorm = c.layernorm;
-  a.batchnorm = c.batchnorm;
+  // BatchNorm with running statistics is an affine map per output at inference: folded into the
+  // Linear before it (below), the runtime sees no norm. On batch statistics (each graph's own)
+  // the runtime normalises as training does, with the scale and shift written here.
+  const bool batch_statistics = c.batchnorm && !c.track_running_stats;
+  a.batchnorm = batch_statistics;
+  if (batch_statistics) a.batchnorm_eps = static_cast<float>(kBatchNormEps);
+  if (c.batchnorm && integer)
+    throw Error("export: a quantized BatchNorm model: the runtime's integer path takes LayerNorm or no norm");
   a.concat = c.concat;
   a.in_out_diff_agg = c.in_out_diff_agg;
   a.node_net_recurrent = c.node_net_recurrent;
   a.edge_net_recurrent = c.edge_net_recurrent;
   a.activation = c.hidden_activation;
+  a.output_activation = c.lastActivation();
+  a.output_norm = c.output_norm;
   if (integer) a.quant = {c.quant.weight_bits, c.quant.activation_bits, c.quant.input_bits, c.quant.norm_bits};
   a.writeTo(f);
   f.setNames("node_feature_names", c.node_feature_names);
@@ -71,10 +83,27 @@ runtime::ModelFile toModelFile(EdgeClassifierModel& model) {
     model.forward(x.to(device), torch::tensor({0, 1}, torch::kInt64).view({2, 1}).to(device), edge_attr.to(device));
     model.train(training);
   }
+  std::map<std::string, std::shared_ptr<torch::nn::BatchNorm1dImpl>> batchnorms;
+  for (const auto& item : model.named_modules())
+    if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm1dImpl>(item.value())) batchnorms[item.key()] = bn;
   for (auto& [name, layer] : linearLayers(model)) {
     if (!integer) {
-      f.arrays.push_back(floatArray(name + ".weight", layer->effectiveWeight()));
-      f.arrays.push_back(floatArray(name + ".bias", layer->effectiveBias({})));
+      torch::Tensor w = layer->effectiveWeight(), b = layer->effectiveBias({});
+      // "P.linearK" is normalised by "P.normK", if by anything.
+      const auto dot = name.rfind(".linear");
+      const auto bn = dot == std::string::npos ? batchnorms.end()
+                                               : batchnorms.find(name.substr(0, dot) + ".norm" + name.substr(dot + 7));
+      if (bn != batchnorms.end() && batch_statistics) {
+        f.arrays.push_back(floatArray(bn->first + ".weight", bn->second->weight));
+        f.arrays.push_back(floatArray(bn->first + ".bias", bn->second->bias));
+      } else if (bn != batchnorms.end()) {
+        const auto& n = *bn->second;
+        const auto factor = n.weight / (n.running_var + n.options.eps()).sqrt();
+        w = w * factor.unsqueeze(1);
+        b = (b - n.running_mean) * factor + n.bias;
+      }
+      f.arrays.push_back(floatArray(name + ".weight", w));
+      f.arrays.push_back(floatArray(name + ".bias", b));
       continue;
     }
     const torch::Tensor w = layer->maskedWeight();

@@ -234,9 +234,10 @@ class OnnxModelBuilder {
 
   /// LayerNorm (eps 1e-5, no affine parameters: scale 1, bias 0) and the activation of layer k of
   /// MLP `prefix`, with the quantizers of an integer model after each.
-  std::string finish(std::string y, const std::string& prefix, std::size_t k, int width) {
+  /// `last`: the last layer of a hidden MLP, finished as the model file says.
+  std::string finish(std::string y, const std::string& prefix, std::size_t k, int width, bool last) {
     const std::string index = std::to_string(k);
-    if (a_.layernorm) {
+    if (a_.layernorm && (!last || a_.output_norm)) {
       onnx::NodeProto* n = g_.node("LayerNormalization", {y, g_.floats("ones", {width}, std::vector<float>(width, 1.f)),
                                                           g_.floats("zeros", {width}, std::vector<float>(width, 0.f))});
       intAttribute(n, "axis", -1);
@@ -244,12 +245,14 @@ class OnnxModelBuilder {
       y = n->output(0);
       if (a_.quant.norm_bits) y = quantize(y, prefix + ".norm_quant" + index, 1, a_.quant.norm_bits, true);
     }
-    return quantize(activate(y), prefix + ".act_quant" + index, 1, a_.quant.activation_bits, false);
+    return quantize(activate(y, last ? a_.output_activation : a_.activation), prefix + ".act_quant" + index, 1,
+                    a_.quant.activation_bits, false);
   }
 
-  std::string activate(const std::string& y) {
-    if (a_.activation == "ReLU") return g_.op("Relu", {y});
-    if (a_.activation == "Tanh") return g_.op("Tanh", {y});
+  std::string activate(const std::string& y, const std::string& activation) {
+    if (activation == "None") return y;
+    if (activation == "ReLU") return g_.op("Relu", {y});
+    if (activation == "Tanh") return g_.op("Tanh", {y});
     return g_.op("Mul", {y, g_.op("Sigmoid", {y})});  // SiLU
   }
 
@@ -262,7 +265,7 @@ class OnnxModelBuilder {
         width = l.out;
       }
       const bool last = k + 1 == layers;
-      if (!last || activate_last) h = finish(h, prefix, k, width);
+      if (!last || activate_last) h = finish(h, prefix, k, width, last);
     }
     return h;
   }
@@ -374,6 +377,9 @@ std::string onnxModelOf(const ModelFile& file, const std::string& source, const 
   onnx::GraphProto& graph = *model.mutable_graph();
   graph.set_name("InteractionGNN2");
   const Architecture a = Architecture::of(file, source);
+  if (a.batchnorm)
+    throw Error(source + ": ONNX export of BatchNorm on batch statistics (each graph's own) is not written; models "
+                         "with running statistics export (folded into the Linear layers)");
   // The builder's graph uses the ACTS names; other names lead onto them through Identity nodes.
   const OnnxNames internal;
   {

@@ -59,6 +59,11 @@ void normalizeAndActivateRowsBackward(const float* dy, const float* xhat, const 
   EFGNN_DISPATCH(exec.isa, normalizeAndActivateRowsBackward(dy, xhat, rstd, rows, width, activation, dh, exec));
 }
 
+void batchNormalizeAndActivate(float* y, std::size_t rows, std::size_t width, const BatchNorm& bn,
+                               Activation activation, const Execution& exec) {
+  EFGNN_DISPATCH(exec.isa, batchNormalizeAndActivate(y, rows, width, bn, activation, exec));
+}
+
 void runMessageSums(const NodeMessages<float>& messages, const EdgeList& edges, float* out, std::size_t out_stride,
                     const Execution& exec) {
   EFGNN_DISPATCH(exec.isa, runMessageSums(messages, edges, out, out_stride, exec));

@@ -12,10 +12,12 @@ namespace efgnn::runtime {
 namespace {
 
 /// The layers of one MLP, read by name ("PREFIX.linearK.weight" [out, in], ".bias" [out]).
+/// `batchnorm_eps` > 0: with BatchNorm on batch statistics ("PREFIX.normK.weight", ".bias").
 Mlp readMlp(const ModelFile& f, const std::string& source, const std::string& prefix, int input,
-            const std::vector<int>& sizes, const MlpShape& shape) {
+            const std::vector<int>& sizes, const MlpShape& shape, float batchnorm_eps = 0) {
   Mlp m;
   m.shape = shape;
+  m.last_shape = shape.lastLayer();
   int width = input;
   for (std::size_t k = 0; k < sizes.size(); ++k) {
     const std::string name = prefix + ".linear" + std::to_string(k);
@@ -29,6 +31,21 @@ Mlp readMlp(const ModelFile& f, const std::string& source, const std::string& pr
                            std::to_string(width) + "] and bias [" + std::to_string(sizes[k]) + "]");
     m.layers.push_back(DenseLayer::fromRowMajor(w->f32.data(), sizes[k], width, b->f32.data()));
     width = sizes[k];
+  }
+  if (batchnorm_eps > 0) {
+    m.batchnorms.resize(sizes.size());
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+      const bool last = k + 1 == sizes.size();
+      if (last && !(shape.activate_last && shape.norm_last)) continue;
+      const std::string name = prefix + ".norm" + std::to_string(k);
+      const NamedArray* w = f.find(name + ".weight");
+      const NamedArray* b = f.find(name + ".bias");
+      const std::vector<std::uint64_t> dims{static_cast<std::uint64_t>(sizes[k])};
+      if (!w || !b || w->type != ArrayType::F32 || b->type != ArrayType::F32 || w->dims != dims || b->dims != dims)
+        throw ModelFileError(source + ": missing " + name + ".weight or .bias (float32 [" + std::to_string(sizes[k]) +
+                             "]) of a BatchNorm model");
+      m.batchnorms[k] = {w->f32, b->f32, batchnorm_eps};
+    }
   }
   return m;
 }
@@ -61,12 +78,14 @@ class IntegerReader {
                              "): " + e.what());
       }
       IntegerLayer& layer = m.layers.back();
-      const bool normed = k + 1 < sizes.size() || shape.activate_last;
-      if (normed && shape.layernorm && arch_.quant.norm_bits) {
+      const bool last = k + 1 == sizes.size();
+      const bool finished = !last || shape.activate_last;
+      layer.layernorm = shape.layernorm && finished && (!last || shape.norm_last);
+      if (layer.layernorm && arch_.quant.norm_bits) {
         layer.norm_scale = this->scale(prefix + ".norm_quant" + index);
         layer.norm_max = (1 << (arch_.quant.norm_bits - 1)) - 1;
       }
-      if (normed) {
+      if (finished) {
         layer.act_scale = this->scale(prefix + ".act_quant" + index);
         layer.act_max = (1 << arch_.quant.activation_bits) - 1;
       }
@@ -133,22 +152,22 @@ Networks<Mlp, EdgeMlp> readFloat(const ModelFile& f, const std::string& source, 
   Networks<Mlp, EdgeMlp> n;
   const int h = a.hidden;
   const std::vector<int> node_sizes(a.node_layers, h), edge_sizes(a.edge_layers, h);
-  n.node_encoder = readMlp(f, source, "node_encoder", a.node_features, node_sizes, shape);
+  n.node_encoder = readMlp(f, source, "node_encoder", a.node_features, node_sizes, shape, a.batchnorm_eps);
   if (a.edge_features > 0)
-    n.edge_encoder = readMlp(f, source, "edge_encoder", a.edge_features, edge_sizes, shape);
+    n.edge_encoder = readMlp(f, source, "edge_encoder", a.edge_features, edge_sizes, shape, a.batchnorm_eps);
   else
-    n.pair_encoder = EdgeMlp::of(0, h, readMlp(f, source, "edge_encoder.mlp", 2 * h, edge_sizes, shape));
+    n.pair_encoder = EdgeMlp::of(0, h, readMlp(f, source, "edge_encoder.mlp", 2 * h, edge_sizes, shape, a.batchnorm_eps));
   const int state = a.stateWidth(), messages = a.messageWidth();
   for (int i = 0; i < a.edgeNetworks(); ++i)
     n.edge_networks.push_back(EdgeMlp::of(
-        state, state, readMlp(f, source, "edge_network" + std::to_string(i) + ".mlp", 3 * state, edge_sizes, shape)));
+        state, state, readMlp(f, source, "edge_network" + std::to_string(i) + ".mlp", 3 * state, edge_sizes, shape, a.batchnorm_eps)));
   for (int i = 0; i < a.nodeNetworks(); ++i)
     n.node_networks.push_back(
-        readMlp(f, source, "node_network" + std::to_string(i), messages + state, node_sizes, shape));
-  n.edge_decoder = readMlp(f, source, "edge_decoder", h, edge_sizes, shape);
+        readMlp(f, source, "node_network" + std::to_string(i), messages + state, node_sizes, shape, a.batchnorm_eps));
+  n.edge_decoder = readMlp(f, source, "edge_decoder", h, edge_sizes, shape, a.batchnorm_eps);
   MlpShape output_shape = shape;
   output_shape.activate_last = false;
-  n.output = readMlp(f, source, "output", h, {h, 1}, output_shape);
+  n.output = readMlp(f, source, "output", h, {h, 1}, output_shape, a.batchnorm_eps);
   return n;
 }
 
@@ -215,6 +234,8 @@ EdgeClassifier::EdgeClassifier(const ModelFile& f, const std::string& source, Co
   MlpShape shape;
   shape.layernorm = n.arch.layernorm;
   shape.activation = activationOf(n.arch.activation, source);
+  shape.norm_last = n.arch.output_norm;
+  shape.last_activation = activationOf(n.arch.output_activation, source);
   if (n.arch.integer())
     n.integers = readInteger(f, source, n.arch, shape, !config.sparse_weights);
   else
@@ -263,11 +284,98 @@ void validate(const GraphInput& g, std::size_t node_features, std::size_t edge_f
   }
 }
 
+/// An MLP with BatchNorm on batch statistics, layer by layer over all rows (every layer's
+/// statistics need all of its outputs before any is finished): `h` holds the first layer's
+/// products and bias [rows, first layer's out]; the last layer's outputs go to `out`.
+void runWithBatchStatistics(const Mlp& mlp, std::vector<float> h, std::size_t rows, float* out, std::size_t out_stride,
+                            const Execution& exec) {
+  std::vector<float> next;
+  for (std::size_t l = 0; l < mlp.layers.size(); ++l) {
+    const DenseLayer& layer = mlp.layers[l];
+    if (l > 0) {
+      next.resize(rows * static_cast<std::size_t>(layer.out));
+      runDense(layer, h.data(), rows, static_cast<std::size_t>(layer.in), next.data(), static_cast<std::size_t>(layer.out), exec);
+      std::swap(h, next);
+    }
+    const bool last = l + 1 == mlp.layers.size();
+    if (!last || mlp.shape.activate_last)
+      batchNormalizeAndActivate(h.data(), rows, static_cast<std::size_t>(layer.out), mlp.batchnorms[l],
+                                (last ? mlp.last_shape : mlp.shape).activation, exec);
+  }
+  copyColumns(h.data(), rows, static_cast<std::size_t>(mlp.layers.back().out),
+              static_cast<std::size_t>(mlp.layers.back().out), out, out_stride, exec);
+}
+
+/// The first layer's products and bias of an MLP on rows of `in`.
+std::vector<float> firstLayer(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride,
+                              const Execution& exec) {
+  const DenseLayer& first = mlp.layers.front();
+  std::vector<float> h(rows * static_cast<std::size_t>(first.out));
+  runDense(first, in, rows, in_stride, h.data(), static_cast<std::size_t>(first.out), exec);
+  return h;
+}
+
+/// The first layer's products and bias of an edge MLP on [e, x_src, x_dst].
+std::vector<float> firstLayer(const EdgeMlp& net, const float* e, std::size_t e_stride, const float* x,
+                              std::size_t x_stride, const EdgeList& edges, const Execution& exec) {
+  Mlp first;
+  first.layers = {net.mlp.layers.front()};
+  first.shape.activate_last = false;
+  const EdgeMlp one = EdgeMlp::of(net.edge_width, net.node_width, std::move(first));
+  const auto width = static_cast<std::size_t>(one.mlp.layers.front().out);
+  std::vector<float> h(edges.num_edges * width);
+  runEdgeMlp(one, e, e_stride, x, x_stride, edges, h.data(), width, exec);
+  return h;
+}
+
+/// The forward pass of a float model with BatchNorm on batch statistics: the pass of forward()
+/// below, each MLP layer by layer.
+std::vector<float> forwardWithBatchStatistics(const Networks<Mlp, EdgeMlp>& n, const Architecture& a,
+                                              const GraphInput& g, const Execution& exec) {
+  const std::size_t N = g.num_nodes, E = g.num_edges, h = static_cast<std::size_t>(a.hidden);
+  const EdgeList edges(g.edge_index, E, N);
+  const auto state = static_cast<std::size_t>(a.stateWidth());
+  std::vector<float> x(N * state), e(E * state);
+  runWithBatchStatistics(n.node_encoder, firstLayer(n.node_encoder, g.x, N, g.node_features, exec), N, x.data(), state,
+                         exec);
+  if (a.edge_features > 0)
+    runWithBatchStatistics(n.edge_encoder, firstLayer(n.edge_encoder, g.edge_attr, E, g.edge_features, exec), E,
+                           e.data(), state, exec);
+  else
+    runWithBatchStatistics(n.pair_encoder.mlp, firstLayer(n.pair_encoder, nullptr, 0, x.data(), state, edges, exec), E,
+                           e.data(), state, exec);
+  if (a.concat) {
+    copyColumns(x.data(), N, h, state, x.data() + h, state, exec);
+    copyColumns(e.data(), E, h, state, e.data() + h, state, exec);
+  }
+  const NodeMessages<float> messages{e.data(), h, state, a.in_out_diff_agg};
+  const std::size_t node_input = messages.columns() + state;
+  std::vector<float> node_rows(N * node_input);
+  for (int i = 0; i < a.iterations; ++i) {
+    const EdgeMlp& edge_net = n.edgeNetwork(i);
+    runWithBatchStatistics(edge_net.mlp, firstLayer(edge_net, e.data(), state, x.data(), state, edges, exec), E,
+                           e.data(), state, exec);
+    // The node network's input [messages, state], whole.
+    runMessageSums(messages, edges, node_rows.data(), node_input, exec);
+    copyColumns(x.data(), N, state, state, node_rows.data() + messages.columns(), node_input, exec);
+    const Mlp& node_net = n.nodeNetwork(i);
+    runWithBatchStatistics(node_net, firstLayer(node_net, node_rows.data(), N, node_input, exec), N, x.data(), state,
+                           exec);
+  }
+  std::vector<float> decoded(E * h), out(E);
+  runWithBatchStatistics(n.edge_decoder, firstLayer(n.edge_decoder, e.data(), E, state, exec), E, decoded.data(), h,
+                         exec);
+  runWithBatchStatistics(n.output, firstLayer(n.output, decoded.data(), E, h, exec), E, out.data(), 1, exec);
+  return out;
+}
+
 /// The forward pass, the same for float and integer networks (the kernels differ): with
 /// integer networks the states hold activation codes and the sums over edges sums of codes.
 template <class MlpT, class EdgeMlpT>
 std::vector<float> forward(const Networks<MlpT, EdgeMlpT>& n, const Architecture& a, const GraphInput& g,
                            const Execution& exec) {
+  if constexpr (std::is_same_v<MlpT, Mlp>)
+    if (a.batchnorm) return forwardWithBatchStatistics(n, a, g, exec);
   const std::size_t N = g.num_nodes, E = g.num_edges, h = static_cast<std::size_t>(a.hidden);
   const EdgeList edges(g.edge_index, E, N);
 

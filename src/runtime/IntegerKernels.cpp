@@ -476,7 +476,7 @@ __attribute__((always_inline)) inline void tileCodes(float* y, std::int16_t* sho
 /// LayerNorm (no affine parameters, eps 1e-5) as the QAT model computes it (Mlp.cpp), then
 /// (x - mean) x rstd; the norm quantizer, the activation and the activation quantizer; in place
 /// on a transposed tile of the layer's outputs (the codes to `shorts` where that is not null).
-void finish(const IntegerLayer& layer, const MlpShape& shape, float* y, const float* row_sums, std::int16_t* shorts) {
+void finish(const IntegerLayer& layer, float* y, const float* row_sums, std::int16_t* shorts) {
   const auto row = [&](int o, int v) { return y + static_cast<std::size_t>(o) * kBlockRows + kLanes * v; };
   // LayerNorm statistics of every row of the tile, as the QAT model takes them (Mlp.cpp), every
   // operation in the same order and with the same roundings: sum = t_0 + t_1 + ... in turn
@@ -488,7 +488,7 @@ void finish(const IntegerLayer& layer, const MlpShape& shape, float* y, const fl
   // The first square is d_0 x d_0 (= fma(d_0, d_0, +0)): the arrays are not zeroed first, which
   // GCC did with a string instruction of some 30 cycles per array and tile.
   Vec means[kVectors], rstds[kVectors];
-  if (shape.layernorm && layer.out > 0) {
+  if (layer.layernorm && layer.out > 0) {
     const float inverse = 1.f / static_cast<float>(layer.out);
     Vec squares[kVectors];
     for (int v = 0; v < kVectors; ++v) {
@@ -531,14 +531,14 @@ void runLayers(const IntegerMlp& mlp, int node_segments, float* a, float* b, std
   for (std::size_t l = 0; l < mlp.layers.size(); ++l) {
     const IntegerLayer& layer = mlp.layers[l];
     const bool finished = layer.act_scale > 0;  // else float outputs (logits)
-    float* const sums = finished && mlp.shape.layernorm ? row_sums : nullptr;
+    float* const sums = finished && layer.layernorm ? row_sums : nullptr;
     if (shorts)
       shortProducts(layer, shorts, b, sums);
     else
       products(layer, a, l == 0 ? node_segments : 0, b, sums);
     const bool next_short = finished && l + 1 < mlp.layers.size() && !mlp.layers[l + 1].short_codes.empty();
     shorts = next_short ? reinterpret_cast<std::int16_t*>(a) : nullptr;
-    if (finished) finish(layer, mlp.shape, b, row_sums, shorts);
+    if (finished) finish(layer, b, row_sums, shorts);
     if (!next_short) std::swap(a, b);
   }
   storeRows(a, mlp.layers.back().out, n, out, out_stride);

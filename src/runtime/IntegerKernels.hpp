@@ -53,6 +53,7 @@ struct IntegerLayer {
   std::vector<float> codes;    // integer values
   std::vector<float> factors;  // [o * S + s]: weight scale of o x scale of segment s
   std::vector<float> bias;
+  bool layernorm = false;  // its outputs normalised before they are quantized
   float norm_scale = 0;  // > 0: LayerNorm outputs quantized (signed narrow, norm_max)
   int norm_max = 0;
   float act_scale = 0;  // > 0: outputs are activation codes 0..act_max; 0: float outputs (logits)

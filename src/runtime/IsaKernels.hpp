@@ -21,6 +21,8 @@ void normalizeAndActivateRows(const float* h, std::size_t rows, std::size_t widt
                               float* xhat, float* rstd, const Execution& exec);
 void normalizeAndActivateRowsBackward(const float* dy, const float* xhat, const float* rstd, std::size_t rows,
                                       std::size_t width, Activation activation, float* dh, const Execution& exec);
+void batchNormalizeAndActivate(float* y, std::size_t rows, std::size_t width, const BatchNorm& bn,
+                               Activation activation, const Execution& exec);
 void runMessageSums(const NodeMessages<float>& messages, const EdgeList& edges, float* out, std::size_t out_stride,
                     const Execution& exec);
 void gatherPairSums(const float* a, std::size_t a_stride, const float* b, std::size_t b_stride, const EdgeList& edges,

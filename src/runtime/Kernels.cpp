@@ -142,6 +142,8 @@ float activate(float v, Activation a) {
       return v / (1.f + std::exp(-v));
     case Activation::Tanh:
       return std::tanh(v);
+    case Activation::None:
+      return v;
   }
   return v;
 }
@@ -185,7 +187,7 @@ __attribute__((always_inline)) inline void normalizeAndActivate(Vec (&v)[C], con
   }
   if (shape.activation == Activation::ReLU) {
     for (int c = 0; c < C; ++c) v[c] = simd::relu(v[c]);
-  } else {
+  } else if (shape.activation != Activation::None) {
     // Lane by lane in an array of their own: lanes of v[] addressed one at a time would keep v[]
     // in memory for the ReLU path too.
     float lanes[kLanes * C];
@@ -329,7 +331,8 @@ void dense(const InputRows& in, std::size_t rows, const DenseLayer& layer, int k
 /// last layer of an MLP that ends without them.
 RowFinish finishOf(const Mlp& mlp, std::size_t l) {
   const bool last = l + 1 == mlp.layers.size();
-  return RowFinish{mlp.layers[l].bias.data(), last && !mlp.shape.activate_last ? nullptr : &mlp.shape};
+  if (!last) return RowFinish{mlp.layers[l].bias.data(), &mlp.shape};
+  return RowFinish{mlp.layers[l].bias.data(), mlp.shape.activate_last ? &mlp.last_shape : nullptr};
 }
 
 /// Layers from `start` on, for a tile whose layer start-1 output is in `a` (row width = that
@@ -478,6 +481,31 @@ void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeL
   });
 }
 
+void batchNormalizeAndActivate(float* y, std::size_t rows, std::size_t width, const BatchNorm& bn,
+                               Activation activation, const Execution& exec) {
+  std::vector<float> scale(width, 1.f), shift(width, 0.f);
+  if (!bn.weight.empty() && rows > 0) {
+    std::vector<double> mean(width, 0.0), squares(width, 0.0);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < width; ++c) mean[c] += y[r * width + c];
+    for (auto& m : mean) m /= static_cast<double>(rows);
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < width; ++c) {
+        const double d = y[r * width + c] - mean[c];
+        squares[c] += d * d;
+      }
+    for (std::size_t c = 0; c < width; ++c) {
+      const double inv = 1.0 / std::sqrt(squares[c] / static_cast<double>(rows) + bn.eps);
+      scale[c] = static_cast<float>(bn.weight[c] * inv);
+      shift[c] = static_cast<float>(bn.bias[c] - mean[c] * bn.weight[c] * inv);
+    }
+  }
+  forTiles(rows, exec, 0, [&](std::size_t first, std::size_t n, float*, float*) {
+    for (std::size_t r = first; r < first + n; ++r)
+      for (std::size_t c = 0; c < width; ++c) y[r * width + c] = activate(y[r * width + c] * scale[c] + shift[c], activation);
+  });
+}
+
 void runDense(const DenseLayer& layer, const float* in, std::size_t rows, std::size_t in_stride, float* out,
               std::size_t out_stride, const Execution& exec) {
   const RowFinish fin{layer.bias.empty() ? nullptr : layer.bias.data()};
@@ -588,6 +616,8 @@ float activationDerivative(float z, Activation a) {
       const float t = std::tanh(z);
       return 1.f - t * t;
     }
+    case Activation::None:
+      return 1.f;
   }
   return 1.f;
 }

@@ -18,13 +18,24 @@
 
 namespace efgnn::runtime {
 
-enum class Activation { ReLU, SiLU, Tanh };
+enum class Activation { ReLU, SiLU, Tanh, None };
 Activation activationOf(const std::string& name, const std::string& source);
 
 struct MlpShape {
   bool layernorm = false;  // LayerNorm without affine parameters (eps 1e-5) before the activation
   Activation activation = Activation::ReLU;
-  bool activate_last = true;  // norm and activation after the last layer too
+  bool activate_last = true;  // the last layer finished too (else it gives its products: logits)
+  // How it is finished: efgnn's models as every layer; the reference pipeline's without LayerNorm
+  // and with an activation of its own (or none).
+  bool norm_last = true;
+  Activation last_activation = Activation::ReLU;
+  /// The last layer's finish as a shape of its own.
+  MlpShape lastLayer() const {
+    MlpShape s = *this;
+    s.layernorm = layernorm && norm_last;
+    s.activation = last_activation;
+    return s;
+  }
 };
 
 /// y = x W^T + b, with W stored transposed ([in][out]) so that the inner loop runs along the
@@ -35,9 +46,19 @@ struct DenseLayer {
   static DenseLayer fromRowMajor(const float* w, int out, int in, const float* b);
 };
 
+/// BatchNorm on the statistics of the rows at hand (a whole graph's nodes or edges: the
+/// reference's BatchNorm without running statistics), after a layer's products: each column
+/// normalised by its mean and biased variance over all rows, then scaled and shifted.
+struct BatchNorm {
+  std::vector<float> weight, bias;  // empty: the layer has none
+  float eps = 0;
+};
+
 struct Mlp {
   std::vector<DenseLayer> layers;
   MlpShape shape;
+  MlpShape last_shape;  // shape.lastLayer()
+  std::vector<BatchNorm> batchnorms;  // per layer, or empty: none in this MLP
   int width() const;  // the widest layer output
 };
 
@@ -112,6 +133,12 @@ void normalizeAndActivateRows(const float* h, std::size_t rows, std::size_t widt
 /// Its backward pass: dh from dy, xhat and rstd.
 void normalizeAndActivateRowsBackward(const float* dy, const float* xhat, const float* rstd, std::size_t rows,
                                       std::size_t width, Activation activation, float* dh, const Execution& exec);
+
+/// y [rows, width] (a layer's products and bias, every row of a graph) finished in place with
+/// the rows' own statistics: BatchNorm (`bn` empty: none; mean and biased variance of each column,
+/// summed in double row after row, so independent of threads), then the activation.
+void batchNormalizeAndActivate(float* y, std::size_t rows, std::size_t width, const BatchNorm& bn,
+                               Activation activation, const Execution& exec);
 
 /// out[i] = the messages of node i (sums over its edges, in edge order), for every node.
 void runMessageSums(const NodeMessages<float>& messages, const EdgeList& edges, float* out, std::size_t out_stride,

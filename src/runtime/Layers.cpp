@@ -18,7 +18,8 @@ Activation activationOf(const std::string& name, const std::string& source) {
   if (name == "ReLU") return Activation::ReLU;
   if (name == "SiLU") return Activation::SiLU;
   if (name == "Tanh") return Activation::Tanh;
-  throw ModelFileError(source + ": activation '" + name + "': expected ReLU, SiLU or Tanh");
+  if (name == "None") return Activation::None;
+  throw ModelFileError(source + ": activation '" + name + "': expected ReLU, SiLU, Tanh or None");
 }
 
 DenseLayer DenseLayer::fromRowMajor(const float* w, int out, int in, const float* b) {

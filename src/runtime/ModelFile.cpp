@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -135,6 +137,13 @@ void Architecture::writeTo(ModelFile& f) const {
   f.settings["model"] = kModelName;
   f.settings["weights"] = integer() ? "integer" : "float";
   f.settings["hidden_activation"] = activation;
+  f.settings["output_activation"] = output_activation;
+  f.settings["output_norm"] = output_norm ? "true" : "false";
+  if (batchnorm) {
+    char eps[32];
+    std::snprintf(eps, sizeof eps, "%.9g", batchnorm_eps);
+    f.settings["batchnorm_eps"] = eps;
+  }
   for (const auto& s : kIntSettings) f.settings[s.key] = std::to_string(this->*s.member);
   for (const auto& s : kBoolSettings) f.settings[s.key] = this->*s.member ? "true" : "false";
   if (integer())
@@ -151,9 +160,19 @@ Architecture Architecture::of(const ModelFile& f, const std::string& source) {
   Architecture a;
   for (const auto& s : kIntSettings) a.*s.member = toInt(f, s.key, source);
   for (const auto& s : kBoolSettings) a.*s.member = toBool(f, s.key, source);
-  if (a.batchnorm)
-    throw ModelFileError(source + ": BatchNorm on batch statistics has no inference form; export a LayerNorm model");
+  if (a.batchnorm) {
+    const std::string& eps = f.setting("batchnorm_eps", source);
+    char* end = nullptr;
+    a.batchnorm_eps = std::strtof(eps.c_str(), &end);
+    if (end == eps.c_str() || *end != '\0' || !(a.batchnorm_eps > 0))
+      throw ModelFileError(source + ": setting 'batchnorm_eps': expected a positive number, got '" + eps + "'");
+    if (a.layernorm) throw ModelFileError(source + ": layernorm and batchnorm both set");
+    if (weights != "float")
+      throw ModelFileError(source + ": BatchNorm in an integer model: the integer path takes LayerNorm or no norm");
+  }
   a.activation = f.setting("hidden_activation", source);
+  a.output_activation = f.settings.count("output_activation") ? f.setting("output_activation", source) : a.activation;
+  a.output_norm = !f.settings.count("output_norm") || toBool(f, "output_norm", source);
   if (weights == "integer") {
     auto& q = a.quant;
     for (const auto& s : kQuantSettings) q.*s.member = toInt(f, s.key, source);
@@ -167,8 +186,8 @@ Architecture Architecture::of(const ModelFile& f, const std::string& source) {
                            ": the runtime's integer path takes weights of 2-8 bits, activations of 1-8 bits and "
                            "inputs of 2-16 bits");
     // Activation codes are unsigned (0 .. 2^bits - 1): quantization-aware models use ReLU.
-    if (a.activation != "ReLU")
-      throw ModelFileError(source + ": integer model with hidden_activation '" + a.activation +
+    if (a.activation != "ReLU" || a.output_activation != "ReLU")
+      throw ModelFileError(source + ": integer model with hidden_activation '" + a.activation + "' and output_activation '" + a.output_activation +
                            "': the runtime's integer path takes ReLU (unsigned activation codes)");
   }
   if (a.hidden == 0 || a.node_layers == 0 || a.edge_layers == 0 || a.node_features == 0)

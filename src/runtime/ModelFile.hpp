@@ -90,6 +90,14 @@ struct Architecture {
   bool layernorm = true, batchnorm = false, concat = true, in_out_diff_agg = true, node_net_recurrent = false,
        edge_net_recurrent = false;
   std::string activation = "ReLU";
+  // How the hidden MLPs end (model/ModelConfig.hpp): settings absent from older files, which
+  // ended them with the norm and `activation`.
+  bool output_norm = true;
+  std::string output_activation = "ReLU";  // or "None"
+  // batchnorm: BatchNorm on each graph's own statistics (the model file holds its scale and
+  // shift, "P.normK.weight" and ".bias"); float models only. BatchNorm with running statistics is
+  // folded into the Linear layers at export and leaves no trace here.
+  float batchnorm_eps = 0;
   /// Throws ModelFileError naming `source` and the setting that is missing or wrong.
   static Architecture of(const ModelFile& file, const std::string& source);
   /// Writes the settings of(): the model, float or integer weights, the sizes and options (and

@@ -115,8 +115,37 @@ TEST(Runtime, FloatMatchesLibTorchOnGraphsOfManySizes) {
   }
   configs.back().edge_features = 0;  // and the edge encoder without inputs of its own
   configs.back().hidden_activation = "SiLU";
+  // MLPs ended as the reference pipeline's: no LayerNorm after their last layer, and their own
+  // activation or none, in the plain and the register-blocked kernels.
+  for (const int hidden : {12, 16}) {
+    for (const char* last : {"None", "Tanh"}) {
+      ModelConfig reference_ends = smallConfig();
+      reference_ends.hidden = hidden;
+      reference_ends.output_norm = false;
+      reference_ends.output_activation = last;
+      configs.push_back(reference_ends);
+    }
+  }
+  // BatchNorm with running statistics, folded into the Linear layers at export.
+  ModelConfig batchnorm = smallConfig();
+  batchnorm.layernorm = false;
+  batchnorm.batchnorm = true;
+  batchnorm.track_running_stats = true;
+  configs.push_back(batchnorm);
+  // BatchNorm on each graph's own statistics (the reference's CTD model), with the reference's
+  // ends, without edge features.
+  ModelConfig batch_statistics = batchnorm;
+  batch_statistics.track_running_stats = false;
+  batch_statistics.output_activation = "Tanh";
+  batch_statistics.edge_features = 0;
+  configs.push_back(batch_statistics);
   for (const auto& config : configs) {
     auto model = makeModel(config);
+    if (config.batchnorm) {
+      // Running statistics away from the initial (0, 1): a few forward passes in training mode.
+      const auto g = randomGraph(50, 200, config.node_features, config.edge_features, 5);
+      for (int pass = 0; pass < 3; ++pass) reference(*model, g);
+    }
     model->eval();
     for (const Isa isa : runtime::supportedIsas()) {
       const EdgeClassifier runtime(toModelFile(*model), "test", on(isa));
@@ -268,8 +297,12 @@ TEST(RuntimeInteger, ReproducesTheQatModelBitForBit) {
   ModelConfig separate_sums = qatConfig();
   separate_sums.in_out_diff_agg = false;
   separate_sums.concat = false;
+  ModelConfig reference_ends = qatConfig();  // the reference pipeline's: no LayerNorm after the last layer
+  reference_ends.output_norm = false;
+  reference_ends.output_activation = "ReLU";
+  reference_ends.quant.norm_bits = 8;
   std::size_t compared = 0;
-  for (const auto& c : {qatConfig(), with_norm, no_edge_features, quantized_bias, separate_sums}) {
+  for (const auto& c : {qatConfig(), with_norm, no_edge_features, quantized_bias, separate_sums, reference_ends}) {
     auto model = calibratedQatModel(c, 22);
     const auto file = toModelFile(*model);
     ASSERT_EQ(file.settings.at("weights"), "integer");
@@ -290,7 +323,7 @@ TEST(RuntimeInteger, ReproducesTheQatModelBitForBit) {
         }
       }
   }
-  EXPECT_EQ(compared, 5u * 2u * 3301u * runtime::supportedIsas().size());
+  EXPECT_EQ(compared, 6u * 2u * 3301u * runtime::supportedIsas().size());
 }
 
 // The integer path rounds v x (1 / scale) where that gives the codes training computes by
