@@ -59,11 +59,12 @@ RandomGraph randomGraph(std::size_t nodes, std::size_t edges, int node_features,
   return g;
 }
 
-torch::Tensor reference(EdgeClassifierModel& model, const RandomGraph& g) {
+/// The model's logits for a graph; `dtype`: the precision of the model's parameters.
+torch::Tensor reference(EdgeClassifierModel& model, const RandomGraph& g, torch::Dtype dtype = torch::kFloat) {
   torch::NoGradGuard no_grad;
   const auto x =
       torch::from_blob(const_cast<float*>(g.x.data()), {static_cast<long>(g.nodes), static_cast<long>(g.node_features)})
-          .clone();
+          .to(dtype, /*non_blocking=*/false, /*copy=*/true);
   const auto ei =
       torch::from_blob(const_cast<std::int64_t*>(g.edge_index.data()), {2, static_cast<long>(g.edges)}, torch::kInt64)
           .clone();
@@ -71,7 +72,7 @@ torch::Tensor reference(EdgeClassifierModel& model, const RandomGraph& g) {
   if (g.edge_features)
     attr = torch::from_blob(const_cast<float*>(g.edge_attr.data()),
                             {static_cast<long>(g.edges), static_cast<long>(g.edge_features)})
-               .clone();
+               .to(dtype, /*non_blocking=*/false, /*copy=*/true);
   return model.forward(x, ei, attr).contiguous();
 }
 
@@ -156,11 +157,26 @@ TEST(Runtime, FloatMatchesLibTorchOnGraphsOfManySizes) {
         const auto got = runtime.logits(g.input());
         ASSERT_EQ(got.size(), edges);
         if (edges == 0) continue;
-        const double diff = maxRelativeDifference(got, reference(*model, g));
+        // BatchNorm on batch statistics has no statistics of one row: LibTorch refuses it.
+        if (config.batchnorm && !config.track_running_stats && edges == 1) continue;
+        const torch::Tensor want = reference(*model, g);
+        const double diff = maxRelativeDifference(got, want);
         char text[32];
         std::snprintf(text, sizeof text, "%.3g", diff);
         RecordProperty("max_relative_difference_" + runtime::nameOf(isa) + "_" + std::to_string(edges), text);
-        EXPECT_LT(diff, 1e-5) << config.toYaml() << " with " << nodes << " nodes, " << edges << " edges, "
+        // On batch statistics, columns of nearly equal values (untrained ReLU layers) are divided
+        // by their tiny spread, which magnifies float rounding, LibTorch's as much as the
+        // runtime's: both are held to the exact result (LibTorch in double) instead.
+        double bound = 1e-5;
+        if (config.batchnorm && !config.track_running_stats) {
+          model->to(torch::kDouble);
+          const auto exact = reference(*model, g, torch::kDouble).to(torch::kFloat);
+          model->to(torch::kFloat);
+          const double libtorch = maxRelativeDifference(std::vector<float>(want.data_ptr<float>(), want.data_ptr<float>() + edges), exact);
+          bound = std::max(bound, 2 * libtorch);
+          EXPECT_LT(maxRelativeDifference(got, exact), bound) << "from LibTorch in double, " << runtime::nameOf(isa);
+        }
+        EXPECT_LT(diff, bound) << config.toYaml() << " with " << nodes << " nodes, " << edges << " edges, "
                               << runtime::nameOf(isa);
       }
     }
