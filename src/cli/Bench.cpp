@@ -10,22 +10,22 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <thread>
 
+#include "benchmark/OnnxRuntimeRunner.hpp"
 #include "cli/Commands.hpp"
 #include "cli/Common.hpp"
-#include "core/Allocator.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
-#include "core/Process.hpp"
+#include "core/Parallel.hpp"
+#include "core/PeakMemory.hpp"
 #include "core/Statistics.hpp"
 #include "core/TempDir.hpp"
-#include "core/Yaml.hpp"
 #include "graph/GraphDataset.hpp"
 #include "model/ModelExport.hpp"
 #include "model/OnnxExport.hpp"
 #include "model/TorchThreads.hpp"
 #include "ops/TrainingKernels.hpp"
+#include "pipeline/RuntimeEdgeScorer.hpp"
 #include "runtime/EdgeClassifier.hpp"
 #include "train/Checkpoint.hpp"
 #include "train/Trainer.hpp"
@@ -46,46 +46,10 @@ struct Options {
 
 double msSince(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-runtime::GraphInput inputOf(const GraphTensors& g) {
-  runtime::GraphInput in;
-  in.x = g.x.data_ptr<float>();
-  in.num_nodes = static_cast<std::size_t>(g.x.size(0));
-  in.node_features = static_cast<std::size_t>(g.x.size(1));
-  in.edge_index = g.edge_index.data_ptr<std::int64_t>();
-  in.num_edges = static_cast<std::size_t>(g.edge_index.size(1));
-  if (g.edge_attr.defined() && g.edge_attr.numel() > 0) {
-    in.edge_attr = g.edge_attr.data_ptr<float>();
-    in.edge_features = static_cast<std::size_t>(g.edge_attr.size(1));
-  }
-  return in;
-}
-
-/// A line of /proc/self/status in MiB ("VmRSS", "VmHWM"); 0 where there is none.
-double statusMiB(const std::string& key) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
-  return 0;
-}
-
-/// Memory a backend adds at its peak while it runs: the process's peak resident size (reset
-/// first, Linux's clear_refs) minus what was resident before, after the memory earlier
-/// backends freed went back to the kernel (the allocator keeps it for reuse otherwise).
-struct PeakMemory {
-  double before = 0;
-  PeakMemory() {
-    releaseFreedMemory();
-    std::ofstream("/proc/self/clear_refs") << "5";
-    before = statusMiB("VmRSS");
-  }
-  double extraMiB() const { return std::max(0.0, statusMiB("VmHWM") - before); }
-};
-
 /// ms per event: `runs` passes over the graphs after `warmup` passes; one value per event and
 /// run. Also records the backend's peak memory in `peak_mib`.
-template <class Infer>
-StageTiming timeBackend(const std::string& name, const std::vector<GraphTensors>& graphs, const Options& o, Infer infer,
+template <class GraphT, class Infer>
+StageTiming timeBackend(const std::string& name, const std::vector<GraphT>& graphs, const Options& o, Infer infer,
                         std::map<std::string, double>* peak_mib = nullptr) {
   const PeakMemory memory;
   StageTiming t{name, {}};
@@ -106,17 +70,6 @@ bool isModelFile(const std::string& path) {
   return in && std::string(magic, sizeof magic) == "EFGNNMDL";
 }
 
-GraphTensors runtimeInputTensors(const Graph& g) {
-  // An exported model takes the graph's features as they are stored (the ACTS convention).
-  GraphTensors t;
-  const auto n = static_cast<long>(g.numNodes()), e = static_cast<long>(g.numEdges());
-  t.x = torch::from_blob(const_cast<float*>(g.x.data()), {n, static_cast<long>(g.numNodeFeatures())}).clone();
-  t.edge_index = torch::from_blob(const_cast<std::int64_t*>(g.edge_index.data()), {2, e}, torch::kInt64).clone();
-  t.edge_attr =
-      torch::from_blob(const_cast<float*>(g.edge_attr.data()), {e, static_cast<long>(g.numEdgeFeatures())}).clone();
-  return t;
-}
-
 /// The graphs of --split, at most --max-graphs of them.
 std::vector<std::uint64_t> selectedGraphs(const GraphDataset& dataset, const Options& o) {
   auto ids = dataset.ids(o.split);
@@ -133,9 +86,10 @@ std::vector<std::pair<std::string, bool>> runtimeVariants(bool integer) {
 
 /// An exported model file: the runtime alone.
 void runModelFile(const Options& o, const std::string& path) {
+  // An exported model takes the graph's features as they are stored (the ACTS convention).
   const GraphDataset dataset(o.graphs);
-  std::vector<GraphTensors> graphs;
-  for (const auto id : selectedGraphs(dataset, o)) graphs.push_back(runtimeInputTensors(dataset.read(id)));
+  std::vector<Graph> graphs;
+  for (const auto id : selectedGraphs(dataset, o)) graphs.push_back(dataset.read(id));
   Json j = Json::object();
   j["model"] = path;
   j["graphs"] = graphs.size();
@@ -146,7 +100,7 @@ void runModelFile(const Options& o, const std::string& path) {
   for (const auto& [key, sparse] : runtimeVariants(runtime::Architecture::of(file, path).integer())) {
     const runtime::EdgeClassifier classifier(file, path, {o.threads, 256, sparse, o.isa});
     const StageTiming t = timeBackend(
-        key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak);
+        key, graphs, o, [&](const Graph& g) { classifier.logits(runtimeInputOf(g)); }, &peak);
     const std::string stem = key.substr(0, key.size() - 3);
     j[key] = t.medianMs();
     j[stem + "_max_ms"] = t.maxMs();
@@ -168,72 +122,39 @@ void runModelFile(const Options& o, const std::string& path) {
 std::optional<StageTiming> timeOnnxRuntime(EdgeClassifierModel& model, const std::string& name,
                                            const std::vector<GraphTensors>& graphs, const Options& o,
                                            std::map<std::string, double>& peak_mib, double edge_cut, Json& j) {
-  namespace fs = std::filesystem;
-  const fs::path runner = o.onnx_runner;
 #ifndef EFGNN_HAVE_ONNX
   std::fprintf(stderr, "efgnn: notice: built without ONNX support; no ONNX Runtime timing\n");
   return std::nullopt;
 #endif
-  if (!fs::exists(runner) || !fs::exists(runner.parent_path() / "node_modules" / "onnxruntime-node")) {
-    std::fprintf(stderr,
-                 "efgnn: notice: no ONNX Runtime (%s with its node_modules; scripts/install-deps.sh installs it)\n",
-                 runner.c_str());
+  std::string why;
+  const auto runner = OnnxRuntimeRunner::find(o.onnx_runner, why);
+  if (!runner) {
+    std::fprintf(stderr, "efgnn: notice: %s\n", why.c_str());
     return std::nullopt;
   }
   const TempDir scratch("efgnn-bench-onnx");  // private, removed on return or throw
-  const fs::path& dir = scratch.path();
+  const auto onnx = scratch.path() / "model.onnx";
+  writeFileAtomically(onnx, onnxModelOf(toModelFile(model), name));
   StageTiming t{model.config().quant.quantized() ? "onnxruntime_qcdq_ms" : "onnxruntime_float_ms", {}};
   const std::string stem = t.stage.substr(0, t.stage.size() - 3);
   const double cut = std::log(edge_cut / (1 - edge_cut));
   std::size_t differing = 0, compared = 0;
   double worst_score = 0, worst_logit = 0;
-  {
-    writeFileAtomically(dir / "model.onnx", onnxModelOf(toModelFile(model), name));
-    for (const auto& g : graphs) {
-      const auto write = [&](const char* name, const torch::Tensor& tensor) {
-        const auto c = tensor.contiguous();
-        std::ofstream(dir / name, std::ios::binary)
-            .write(static_cast<const char*>(c.data_ptr()), static_cast<std::streamsize>(c.numel() * c.element_size()));
-      };
-      write("x.bin", g.x);
-      write("edge_index.bin", g.edge_index);
-      const bool attr = g.edge_attr.defined() && g.edge_attr.numel() > 0;
-      if (attr) write("edge_attr.bin", g.edge_attr);
-      std::ofstream(dir / "shape.json") << "{\"nodes\": " << g.x.size(0) << ", \"node_features\": " << g.x.size(1)
-                                        << ", \"edges\": " << g.edge_index.size(1)
-                                        << ", \"edge_features\": " << (attr ? g.edge_attr.size(1) : 0) << "}";
-      // An argument vector, no shell; "--" and an absolute script path: node takes the runner as
-      // its script whatever its name.
-      ProcessOptions options;
-      options.stdout_file = dir / "ms.json";
-      options.missing_hint = "node is needed for ONNX Runtime timing; scripts/install-deps.sh installs it";
-      // Like with like: ONNX Runtime's process allocates as this one does (freed memory kept for
-      // reuse, Allocator.hpp), unless this one runs on the system's defaults.
-      if (allocatorSettings().keeps_freed_memory)
-        options.environment.push_back("GLIBC_TUNABLES=" + keepFreedMemoryTunables());
-      const ProcessResult ran = runProcess({"node", "--", fs::absolute(runner).string(), (dir / "model.onnx").string(),
-                                            dir.string(), std::to_string(o.runs), std::to_string(o.threads)},
-                                           options);
-      if (!ran.ok()) throw Error("ONNX Runtime failed: node " + runner.string() + ": " + ran.describe());
-      const YamlNode ms = YamlNode::parseFile((dir / "ms.json").string());
-      for (const double v : ms["ms"].asDoubles()) t.ms.push_back(v);
-      // The node process's own figure (ONNX Runtime runs there, not in this process).
-      if (ms.has("peak_mib")) peak_mib[t.stage] = std::max(peak_mib[t.stage], ms["peak_mib"].asDouble());
-      torch::NoGradGuard no_grad;
-      const auto mine = model.forward(g.x, g.edge_index, g.edge_attr).contiguous();
-      const auto n = static_cast<std::size_t>(mine.numel());
-      std::vector<float> ort(n);
-      std::ifstream(dir / "output.bin", std::ios::binary)
-          .read(reinterpret_cast<char*>(ort.data()), static_cast<std::streamsize>(n * sizeof(float)));
-      const float* want = mine.data_ptr<float>();
-      const auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
-      for (std::size_t k = 0; k < n; ++k) {
-        differing += (ort[k] > cut) != (want[k] > cut);
-        worst_score = std::max(worst_score, std::abs(sigmoid(ort[k]) - sigmoid(want[k])));
-        worst_logit = std::max(worst_logit, std::abs(double(ort[k]) - want[k]));
-      }
-      compared += n;
+  for (const auto& g : graphs) {
+    const OnnxRuntimeRunner::Result ran = runner->run(onnx, g.runtimeInput(), o.runs, o.threads);
+    t.ms.insert(t.ms.end(), ran.ms.begin(), ran.ms.end());
+    // The node process's own figure (ONNX Runtime runs there, not in this process).
+    peak_mib[t.stage] = std::max(peak_mib[t.stage], ran.peak_mib);
+    torch::NoGradGuard no_grad;
+    const auto mine = model.forward(g.x, g.edge_index, g.edge_attr).contiguous();
+    const float* want = mine.data_ptr<float>();
+    const auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
+    for (std::size_t k = 0; k < ran.logits.size(); ++k) {
+      differing += (ran.logits[k] > cut) != (want[k] > cut);
+      worst_score = std::max(worst_score, std::abs(sigmoid(ran.logits[k]) - sigmoid(want[k])));
+      worst_logit = std::max(worst_logit, std::abs(double(ran.logits[k]) - want[k]));
     }
+    compared += ran.logits.size();
   }
   j[stem + "_edges_compared"] = compared;
   j[stem + "_decisions_differing"] = differing;
@@ -338,10 +259,10 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
     for (const auto& [key, sparse] : runtimeVariants(file.settings.at("weights") == "integer")) {
       const runtime::EdgeClassifier classifier(file, name, {o.threads, 256, sparse, o.isa});
       timings.push_back(timeBackend(
-          key, graphs, o, [&](const GraphTensors& g) { classifier.logits(inputOf(g)); }, &peak));
+          key, graphs, o, [&](const GraphTensors& g) { classifier.logits(g.runtimeInput()); }, &peak));
       const std::string stem = key.substr(0, key.size() - 3);
       // Agreement on the first graph with LibTorch (float or QAT), in float and in double.
-      const auto got = classifier.logits(inputOf(g0));
+      const auto got = classifier.logits(g0.runtimeInput());
       j[stem + "_max_relative_difference"] = worstDifference(got, libtorch_logits);
       if (!quantized) {
         j[stem + "_vs_double_max_relative_difference"] = worstDifference(got, double_logits);
@@ -364,13 +285,7 @@ void benchModel(EdgeClassifierModel& model, const TrainConfig& config, const std
       const runtime::EdgeClassifier single(file, name, {1, 256, sparse, o.isa});
       const std::size_t events = std::max<std::size_t>(graphs.size(), 2) * o.runs;
       const auto t0 = Clock::now();
-      std::vector<std::thread> pool;
-      for (int t = 0; t < o.threads; ++t)
-        pool.emplace_back([&, t] {
-          for (std::size_t i = static_cast<std::size_t>(t); i < events; i += static_cast<std::size_t>(o.threads))
-            single.logits(inputOf(graphs[i % graphs.size()]));
-        });
-      for (auto& th : pool) th.join();
+      parallelFor(events, o.threads, [&](std::size_t i) { single.logits(graphs[i % graphs.size()].runtimeInput()); });
       j[stem + "_events_per_second"] = 1000.0 * static_cast<double>(events) / msSince(t0);
     }
   }

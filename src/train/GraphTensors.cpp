@@ -96,4 +96,21 @@ std::vector<GraphTensors> trainingGraphsOf(const Graph& graph, const TrainConfig
   return out;
 }
 
+runtime::GraphInput GraphTensors::runtimeInput() const {
+  if (!x.device().is_cpu() || !x.is_contiguous() || !edge_index.is_contiguous() ||
+      (edge_attr.defined() && !edge_attr.is_contiguous()))
+    throw Error("the runtime takes graphs in CPU memory, contiguous");
+  runtime::GraphInput in;
+  in.x = x.data_ptr<float>();
+  in.num_nodes = static_cast<std::size_t>(x.size(0));
+  in.node_features = static_cast<std::size_t>(x.size(1));
+  in.edge_index = edge_index.data_ptr<std::int64_t>();
+  in.num_edges = static_cast<std::size_t>(edge_index.size(1));
+  if (edge_attr.defined() && edge_attr.numel() > 0) {
+    in.edge_attr = edge_attr.data_ptr<float>();
+    in.edge_features = static_cast<std::size_t>(edge_attr.size(1));
+  }
+  return in;
+}
+
 }  // namespace efgnn

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/Graph.hpp"
+#include "runtime/EdgeClassifier.hpp"
 #include "train/TrainConfig.hpp"
 
 namespace efgnn {
@@ -18,6 +19,9 @@ struct GraphTensors {
   /// them) and builds the tensors; throws Error naming `source`.
   static GraphTensors from(const Graph& graph, const TrainConfig& config, const torch::Device& device,
                            const std::string& source);
+  /// The graph as the runtime takes it: views of x, edge_index and edge_attr (CPU, contiguous;
+  /// valid while this lives).
+  runtime::GraphInput runtimeInput() const;
 };
 
 /// What one graph gives training steps: the graph itself or, when the config asks for η-φ

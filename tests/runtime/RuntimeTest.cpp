@@ -5,9 +5,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "TempDirTest.hpp"
+#include "benchmark/OnnxRuntimeRunner.hpp"
 #include "core/Error.hpp"
 #include "model/InteractionGnn.hpp"
 #include "model/ModelExport.hpp"
@@ -540,19 +542,6 @@ TEST_F(ModelFileTest, CorruptTruncatedNewerAndForeignFilesAreRefused) {
   EXPECT_THROW(EdgeClassifier(older_flavour, "f", {}), runtime::ModelFileError);
 }
 
-/// Writes a graph as run.js reads it.
-void writeGraph(const RandomGraph& g, const std::filesystem::path& dir) {
-  const auto write = [&](const char* name, const void* data, std::size_t bytes) {
-    std::ofstream(dir / name, std::ios::binary)
-        .write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
-  };
-  write("x.bin", g.x.data(), g.x.size() * 4);
-  write("edge_index.bin", g.edge_index.data(), g.edge_index.size() * 8);
-  write("edge_attr.bin", g.edge_attr.data(), g.edge_attr.size() * 4);
-  std::ofstream(dir / "shape.json") << "{\"nodes\": " << g.nodes << ", \"node_features\": " << g.node_features
-                                    << ", \"edges\": " << g.edges << ", \"edge_features\": " << g.edge_features << "}";
-}
-
 /// ONNX export run through ONNX Runtime (bench/onnx/run.js, npm onnxruntime-node); skipped where
 /// either is missing.
 class OnnxExportTest : public test::TempDirTest {
@@ -561,25 +550,19 @@ class OnnxExportTest : public test::TempDirTest {
 #ifndef EFGNN_HAVE_ONNX
     GTEST_SKIP() << "built without ONNX support";
 #endif
-    if (!std::filesystem::exists(onnx_dir / "node_modules" / "onnxruntime-node"))
-      GTEST_SKIP() << "onnxruntime-node is not installed in bench/onnx (scripts/install-deps.sh installs it)";
+    std::string why;
+    runner = OnnxRuntimeRunner::find(std::filesystem::path(EFGNN_SOURCE_DIR) / "bench" / "onnx" / "run.js", why);
+    if (!runner) GTEST_SKIP() << why;
     TempDirTest::SetUp();
   }
 
   /// The logits ONNX Runtime computes with `model` (ONNX bytes) on `g`.
   std::vector<float> onnxRuntimeLogits(const std::string& model, const RandomGraph& g) const {
     std::ofstream(dir / "model.onnx", std::ios::binary) << model;
-    writeGraph(g, dir);
-    const std::string command = "node " + (onnx_dir / "run.js").string() + " " + (dir / "model.onnx").string() + " " +
-                                dir.string() + " 1 1 > " + (dir / "ort.json").string() + " 2>&1";
-    EXPECT_EQ(std::system(command.c_str()), 0) << std::ifstream(dir / "ort.json").rdbuf();
-    std::vector<float> ort(g.edges);
-    std::ifstream(dir / "output.bin", std::ios::binary)
-        .read(reinterpret_cast<char*>(ort.data()), static_cast<std::streamsize>(ort.size() * 4));
-    return ort;
+    return runner->run(dir / "model.onnx", g.input(), 1, 1).logits;
   }
 
-  const std::filesystem::path onnx_dir = std::filesystem::path(EFGNN_SOURCE_DIR) / "bench" / "onnx";
+  std::optional<OnnxRuntimeRunner> runner;
 };
 
 TEST_F(OnnxExportTest, OnnxRuntimeComputesWhatTheRuntimeComputes) {
