@@ -88,6 +88,13 @@ void intAttribute(onnx::NodeProto* n, const std::string& name, std::int64_t v) {
   a->set_i(v);
 }
 
+void intsAttribute(onnx::NodeProto* n, const std::string& name, const std::vector<std::int64_t>& v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (const auto x : v) a->add_ints(x);
+}
+
 void floatAttribute(onnx::NodeProto* n, const std::string& name, float v) {
   auto* a = n->add_attribute();
   a->set_name(name);
@@ -245,8 +252,29 @@ class OnnxModelBuilder {
       y = n->output(0);
       if (a_.quant.norm_bits) y = quantize(y, prefix + ".norm_quant" + index, 1, a_.quant.norm_bits, true);
     }
+    if (a_.batchnorm && (!last || a_.output_norm)) y = batchNorm(y, prefix + ".norm" + index, width);
     return quantize(activate(y, last ? a_.output_activation : a_.activation), prefix + ".act_quant" + index, 1,
                     a_.quant.activation_bits, false);
+  }
+
+  /// BatchNorm on the graph's own statistics (the runtime's batchNormalizeAndActivate): each
+  /// column's mean and biased variance over all rows, then the scale and shift of `name`.
+  std::string batchNorm(const std::string& y, const std::string& name, int width) {
+    const auto* w = file_.find(name + ".weight");
+    const auto* b = file_.find(name + ".bias");
+    if (!w || !b || w->f32.size() != static_cast<std::size_t>(width) || b->f32.size() != static_cast<std::size_t>(width))
+      throw Error(source_ + ": missing " + name + ".weight or .bias of a BatchNorm model");
+    const auto columnMean = [&](const std::string& x) {
+      onnx::NodeProto* n = g_.node("ReduceMean", {x});
+      intsAttribute(n, "axes", {0});
+      intAttribute(n, "keepdims", 1);
+      return n->output(0);
+    };
+    const std::string centred = g_.op("Sub", {y, columnMean(y)});
+    const std::string variance = columnMean(g_.op("Mul", {centred, centred}));
+    const std::string scale = g_.op("Sqrt", {g_.op("Add", {variance, g_.floats("eps", {}, {a_.batchnorm_eps})})});
+    return g_.op("Add", {g_.op("Mul", {g_.op("Div", {centred, scale}), g_.floats("bn_weight", {width}, w->f32)}),
+                         g_.floats("bn_bias", {width}, b->f32)});
   }
 
   std::string activate(const std::string& y, const std::string& activation) {
@@ -377,9 +405,6 @@ std::string onnxModelOf(const ModelFile& file, const std::string& source, const 
   onnx::GraphProto& graph = *model.mutable_graph();
   graph.set_name("InteractionGNN2");
   const Architecture a = Architecture::of(file, source);
-  if (a.batchnorm)
-    throw Error(source + ": ONNX export of BatchNorm on batch statistics (each graph's own) is not written; models "
-                         "with running statistics export (folded into the Linear layers)");
   // The builder's graph uses the ACTS names; other names lead onto them through Identity nodes.
   const OnnxNames internal;
   {

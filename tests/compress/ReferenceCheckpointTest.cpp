@@ -10,9 +10,11 @@
 #include "compress/Pruning.hpp"
 #include "core/Error.hpp"
 #include "core/Process.hpp"
+#include "benchmark/OnnxRuntimeRunner.hpp"
 #include "io/TorchFile.hpp"
 #include "model/InteractionGnn.hpp"
 #include "model/ModelExport.hpp"
+#include "model/OnnxExport.hpp"
 #include "runtime/EdgeClassifier.hpp"
 #include "train/ReferenceCheckpoint.hpp"
 
@@ -126,6 +128,24 @@ TEST_F(ReferenceCheckpoint, ImportedModelsScoreAsPyTorchDoes) {
       RecordProperty(variant + "_runtime_" + runtime::nameOf(isa) + "_max_logit_difference", text);
       EXPECT_LT(runtime_difference, 1e-5) << runtime::nameOf(isa);
     }
+#ifdef EFGNN_HAVE_ONNX
+    // ONNX Runtime on the ONNX export, where it is installed (as the ACTS plugin would run it).
+    std::string why;
+    if (const auto ort = OnnxRuntimeRunner::find(std::filesystem::path(EFGNN_SOURCE_DIR) / "bench/onnx/run.js", why)) {
+      std::ofstream(dir / "model.onnx", std::ios::binary) << onnxModelOf(file, c.checkpoint.string());
+      const int edge_features = imported.config.edge_features;
+      const auto got = ort->run(dir / "model.onnx",
+                                {c.x.data(), static_cast<std::size_t>(c.nodes), 4, c.edge_index.data(),
+                                 static_cast<std::size_t>(c.edges), edge_features ? c.edge_attr.data() : nullptr,
+                                 static_cast<std::size_t>(edge_features)},
+                                1, 1);
+      const double onnx_difference = maxDifference(got.logits, c.scores.data());
+      char text[32];
+      std::snprintf(text, sizeof text, "%.3g", onnx_difference);
+      RecordProperty(variant + "_onnxruntime_max_logit_difference", text);
+      EXPECT_LT(onnx_difference, 1e-5);
+    }
+#endif
   }
 }
 

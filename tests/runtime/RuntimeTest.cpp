@@ -573,6 +573,13 @@ TEST_F(OnnxExportTest, OnnxRuntimeComputesWhatTheRuntimeComputes) {
   configs.back().concat = false;
   configs.back().in_out_diff_agg = false;
   configs.back().hidden_activation = "SiLU";
+  // BatchNorm on each graph's statistics (ReduceMean in ONNX), with the reference's block ends.
+  configs.push_back(smallConfig());
+  configs.back().layernorm = false;
+  configs.back().batchnorm = true;
+  configs.back().hidden_activation = "SiLU";
+  configs.back().output_norm = false;
+  configs.back().output_activation = "Tanh";
   for (std::size_t c = 0; c < configs.size(); ++c) {
     auto model = makeModel(configs[c]);
     const auto file = toModelFile(*model);
