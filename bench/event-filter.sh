@@ -71,6 +71,8 @@ run "$OUT/scan-bits" "$EFGNN" scan --config "$REPO/configs/scans/study-full-grap
   --set input_dir="$OUT/graphs" --set init_from="$OUT/float/best.pt"
 wait
 run "$OUT/scan-norm" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-norm.yaml" --set input_dir="$OUT/graphs"
+# The larger hidden sizes (some 5 hours on one thread).
+run "$OUT/scan-large" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-large.yaml" --set input_dir="$OUT/graphs"
 
 echo "== edge metrics on the test split (15 graphs)"
 for m in float qat6 pruned pruned90; do
