@@ -225,6 +225,10 @@ ImportedCheckpoint importReferenceCheckpoint(const std::filesystem::path& file) 
   if (linearCount(block("edge_output_transform")) != 2)
     throw Error(where + ": edge_output_transform should have 2 Linear layers (hidden, 1)");
   mapping.emplace_back("edge_output_transform", "output");
+  for (const auto& [name, modules] : blocks)
+    if (std::none_of(mapping.begin(), mapping.end(), [&](const auto& m) { return m.first == name; }))
+      throw Error(where + ": state_dict has " + prefix + name + ".*, which the model its hyper-parameters describe " +
+                  "lacks (n_graph_iters " + std::to_string(c.n_graph_iters) + ")");
   try {
     c.validate();
   } catch (const Error& e) {

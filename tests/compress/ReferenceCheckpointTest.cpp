@@ -181,6 +181,28 @@ TEST_F(ReferenceCheckpoint, WhatIsNotACheckpointIsRefusedByName) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("cut.ckpt"), std::string::npos) << e.what();
   }
+  // Weights the hyper-parameters do not describe: a fourth iteration's networks.
+  {
+    ProcessOptions o;
+    o.capture_stdout = true;
+    o.stderr_to_stdout = true;
+    const std::string script =
+        "import torch, sys\n"
+        "sys.path.insert(0, '" EFGNN_SOURCE_DIR "/tests/compress')\n"
+        "import make_reference_checkpoint as m\n"
+        "sys.modules['__main__'].AttributeDict = m.AttributeDict\n"
+        "c = torch.load(sys.argv[1])\n"
+        "c['hyper_parameters']['n_graph_iters'] = 2\n"
+        "torch.save(c, sys.argv[2])\n";
+    const auto r = runProcess({"/usr/bin/python3", "-c", script, c.checkpoint.string(), path("fewer.ckpt")}, o);
+    ASSERT_TRUE(r.ok()) << r.output;
+    try {
+      importReferenceCheckpoint(path("fewer.ckpt"));
+      ADD_FAILURE() << "imported weights its hyper-parameters do not describe";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("edge_network.2.*, which the model"), std::string::npos) << e.what();
+    }
+  }
   // The hyper-parameters and the whole tree are read: Lightning's dict subclass, integer keys,
   // lists, None.
   const TorchFile f = TorchFile::read(c.checkpoint);
