@@ -1,6 +1,7 @@
 #include "io/Pickle.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
@@ -40,19 +41,23 @@ std::string Value::describe() const {
 
 namespace {
 
-/// UTF-8 of code points below 256 (bytes as Latin-1 text).
-std::string latin1ToUtf8(std::string_view bytes) {
-  std::string out;
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b < 0x80) {
-      out += c;
-    } else {
-      out += static_cast<char>(0xc0 | (b >> 6));
-      out += static_cast<char>(0x80 | (b & 0x3f));
-    }
+/// Appends code point `code` as UTF-8.
+void appendUtf8(std::string& out, std::uint32_t code) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xc0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3f));
+  } else if (code < 0x10000) {
+    out += static_cast<char>(0xe0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (code & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (code >> 18));
+    out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (code & 0x3f));
   }
-  return out;
 }
 
 /// The bytes of UTF-8 text whose code points are all below 256 (Python's str.encode('latin1')),
@@ -78,26 +83,16 @@ std::string rawUnicodeEscape(std::string_view raw) {
   for (std::size_t i = 0; i < raw.size(); ++i) {
     const std::size_t digits = raw[i] == '\\' && i + 1 < raw.size() ? (raw[i + 1] == 'u' ? 4 : raw[i + 1] == 'U' ? 8 : 0) : 0;
     if (digits && i + 2 + digits <= raw.size()) {
-      const auto code = static_cast<std::uint32_t>(std::stoul(std::string(raw.substr(i + 2, digits)), nullptr, 16));
-      if (code < 0x80) {
-        out += static_cast<char>(code);
-      } else if (code < 0x800) {
-        out += static_cast<char>(0xc0 | (code >> 6));
-        out += static_cast<char>(0x80 | (code & 0x3f));
-      } else if (code < 0x10000) {
-        out += static_cast<char>(0xe0 | (code >> 12));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (code & 0x3f));
-      } else {
-        out += static_cast<char>(0xf0 | (code >> 18));
-        out += static_cast<char>(0x80 | ((code >> 12) & 0x3f));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3f));
-        out += static_cast<char>(0x80 | (code & 0x3f));
+      const std::string hex(raw.substr(i + 2, digits));
+      char* end = nullptr;
+      const auto code = std::strtoul(hex.c_str(), &end, 16);
+      if (end == hex.c_str() + digits) {
+        appendUtf8(out, static_cast<std::uint32_t>(code));
+        i += 1 + digits;
+        continue;
       }
-      i += 1 + digits;
-    } else {
-      out += latin1ToUtf8(raw.substr(i, 1));
     }
+    appendUtf8(out, static_cast<unsigned char>(raw[i]));
   }
   return out;
 }

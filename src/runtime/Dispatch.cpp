@@ -1,4 +1,5 @@
 // The runtime's public kernels, each forwarded to the instruction set of its Execution.
+#include "runtime/BatchStatistics.hpp"
 #include "runtime/IntegerKernels.hpp"
 #include "runtime/Kernels.hpp"
 
@@ -26,16 +27,20 @@ namespace base {
 
 void runMlp(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride, float* out,
             std::size_t out_stride, const Execution& exec) {
+  if (!mlp.batchnorms.empty()) return batch_statistics::runMlp(mlp, in, rows, in_stride, out, out_stride, exec);
   EFGNN_DISPATCH(exec.isa, runMlp(mlp, in, rows, in_stride, out, out_stride, exec));
 }
 
 void runEdgeMlp(const EdgeMlp& net, const float* e, std::size_t e_stride, const float* x, std::size_t x_stride,
                 const EdgeList& edges, float* out, std::size_t out_stride, const Execution& exec) {
+  if (!net.mlp.batchnorms.empty())
+    return batch_statistics::runEdgeMlp(net, e, e_stride, x, x_stride, edges, out, out_stride, exec);
   EFGNN_DISPATCH(exec.isa, runEdgeMlp(net, e, e_stride, x, x_stride, edges, out, out_stride, exec));
 }
 
 void runNodeMlp(const Mlp& mlp, const NodeMessages<float>& messages, const EdgeList& edges, float* x,
                 std::size_t x_stride, const Execution& exec) {
+  if (!mlp.batchnorms.empty()) return batch_statistics::runNodeMlp(mlp, messages, edges, x, x_stride, exec);
   EFGNN_DISPATCH(exec.isa, runNodeMlp(mlp, messages, edges, x, x_stride, exec));
 }
 

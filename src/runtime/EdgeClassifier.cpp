@@ -284,98 +284,11 @@ void validate(const GraphInput& g, std::size_t node_features, std::size_t edge_f
   }
 }
 
-/// An MLP with BatchNorm on batch statistics, layer by layer over all rows (every layer's
-/// statistics need all of its outputs before any is finished): `h` holds the first layer's
-/// products and bias [rows, first layer's out]; the last layer's outputs go to `out`.
-void runWithBatchStatistics(const Mlp& mlp, std::vector<float> h, std::size_t rows, float* out, std::size_t out_stride,
-                            const Execution& exec) {
-  std::vector<float> next;
-  for (std::size_t l = 0; l < mlp.layers.size(); ++l) {
-    const DenseLayer& layer = mlp.layers[l];
-    if (l > 0) {
-      next.resize(rows * static_cast<std::size_t>(layer.out));
-      runDense(layer, h.data(), rows, static_cast<std::size_t>(layer.in), next.data(), static_cast<std::size_t>(layer.out), exec);
-      std::swap(h, next);
-    }
-    const bool last = l + 1 == mlp.layers.size();
-    if (!last || mlp.shape.activate_last)
-      batchNormalizeAndActivate(h.data(), rows, static_cast<std::size_t>(layer.out), mlp.batchnorms[l],
-                                (last ? mlp.last_shape : mlp.shape).activation, exec);
-  }
-  copyColumns(h.data(), rows, static_cast<std::size_t>(mlp.layers.back().out),
-              static_cast<std::size_t>(mlp.layers.back().out), out, out_stride, exec);
-}
-
-/// The first layer's products and bias of an MLP on rows of `in`.
-std::vector<float> firstLayer(const Mlp& mlp, const float* in, std::size_t rows, std::size_t in_stride,
-                              const Execution& exec) {
-  const DenseLayer& first = mlp.layers.front();
-  std::vector<float> h(rows * static_cast<std::size_t>(first.out));
-  runDense(first, in, rows, in_stride, h.data(), static_cast<std::size_t>(first.out), exec);
-  return h;
-}
-
-/// The first layer's products and bias of an edge MLP on [e, x_src, x_dst].
-std::vector<float> firstLayer(const EdgeMlp& net, const float* e, std::size_t e_stride, const float* x,
-                              std::size_t x_stride, const EdgeList& edges, const Execution& exec) {
-  Mlp first;
-  first.layers = {net.mlp.layers.front()};
-  first.shape.activate_last = false;
-  const EdgeMlp one = EdgeMlp::of(net.edge_width, net.node_width, std::move(first));
-  const auto width = static_cast<std::size_t>(one.mlp.layers.front().out);
-  std::vector<float> h(edges.num_edges * width);
-  runEdgeMlp(one, e, e_stride, x, x_stride, edges, h.data(), width, exec);
-  return h;
-}
-
-/// The forward pass of a float model with BatchNorm on batch statistics: the pass of forward()
-/// below, each MLP layer by layer.
-std::vector<float> forwardWithBatchStatistics(const Networks<Mlp, EdgeMlp>& n, const Architecture& a,
-                                              const GraphInput& g, const Execution& exec) {
-  const std::size_t N = g.num_nodes, E = g.num_edges, h = static_cast<std::size_t>(a.hidden);
-  const EdgeList edges(g.edge_index, E, N);
-  const auto state = static_cast<std::size_t>(a.stateWidth());
-  std::vector<float> x(N * state), e(E * state);
-  runWithBatchStatistics(n.node_encoder, firstLayer(n.node_encoder, g.x, N, g.node_features, exec), N, x.data(), state,
-                         exec);
-  if (a.edge_features > 0)
-    runWithBatchStatistics(n.edge_encoder, firstLayer(n.edge_encoder, g.edge_attr, E, g.edge_features, exec), E,
-                           e.data(), state, exec);
-  else
-    runWithBatchStatistics(n.pair_encoder.mlp, firstLayer(n.pair_encoder, nullptr, 0, x.data(), state, edges, exec), E,
-                           e.data(), state, exec);
-  if (a.concat) {
-    copyColumns(x.data(), N, h, state, x.data() + h, state, exec);
-    copyColumns(e.data(), E, h, state, e.data() + h, state, exec);
-  }
-  const NodeMessages<float> messages{e.data(), h, state, a.in_out_diff_agg};
-  const std::size_t node_input = messages.columns() + state;
-  std::vector<float> node_rows(N * node_input);
-  for (int i = 0; i < a.iterations; ++i) {
-    const EdgeMlp& edge_net = n.edgeNetwork(i);
-    runWithBatchStatistics(edge_net.mlp, firstLayer(edge_net, e.data(), state, x.data(), state, edges, exec), E,
-                           e.data(), state, exec);
-    // The node network's input [messages, state], whole.
-    runMessageSums(messages, edges, node_rows.data(), node_input, exec);
-    copyColumns(x.data(), N, state, state, node_rows.data() + messages.columns(), node_input, exec);
-    const Mlp& node_net = n.nodeNetwork(i);
-    runWithBatchStatistics(node_net, firstLayer(node_net, node_rows.data(), N, node_input, exec), N, x.data(), state,
-                           exec);
-  }
-  std::vector<float> decoded(E * h), out(E);
-  runWithBatchStatistics(n.edge_decoder, firstLayer(n.edge_decoder, e.data(), E, state, exec), E, decoded.data(), h,
-                         exec);
-  runWithBatchStatistics(n.output, firstLayer(n.output, decoded.data(), E, h, exec), E, out.data(), 1, exec);
-  return out;
-}
-
 /// The forward pass, the same for float and integer networks (the kernels differ): with
 /// integer networks the states hold activation codes and the sums over edges sums of codes.
 template <class MlpT, class EdgeMlpT>
 std::vector<float> forward(const Networks<MlpT, EdgeMlpT>& n, const Architecture& a, const GraphInput& g,
                            const Execution& exec) {
-  if constexpr (std::is_same_v<MlpT, Mlp>)
-    if (a.batchnorm) return forwardWithBatchStatistics(n, a, g, exec);
   const std::size_t N = g.num_nodes, E = g.num_edges, h = static_cast<std::size_t>(a.hidden);
   const EdgeList edges(g.edge_index, E, N);
 

@@ -58,7 +58,9 @@ struct Mlp {
   std::vector<DenseLayer> layers;
   MlpShape shape;
   MlpShape last_shape;  // shape.lastLayer()
-  std::vector<BatchNorm> batchnorms;  // per layer, or empty: none in this MLP
+  // Per layer, or empty: none in this MLP. With them the MLP runs layer by layer
+  // (BatchStatistics.hpp).
+  std::vector<BatchNorm> batchnorms;
   int width() const;  // the widest layer output
 };
 

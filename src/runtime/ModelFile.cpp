@@ -98,38 +98,30 @@ bool toBool(const ModelFile& f, const std::string& key, const std::string& sourc
   if (v == "false") return false;
   throw ModelFileError(source + ": setting '" + key + "': expected true or false, got '" + v + "'");
 }
-}  // namespace
 
-namespace {
 // The architecture's settings, each key listed once: of() reads them, writeTo() writes them.
-struct IntSetting {
+template <class T, class Owner = Architecture>
+struct Setting {
   const char* key;
-  int Architecture::*member;
+  T Owner::*member;
 };
-struct BoolSetting {
-  const char* key;
-  bool Architecture::*member;
-};
-constexpr IntSetting kIntSettings[] = {{"hidden", &Architecture::hidden},
-                                       {"n_graph_iters", &Architecture::iterations},
-                                       {"node_features", &Architecture::node_features},
-                                       {"edge_features", &Architecture::edge_features},
-                                       {"nb_node_layer", &Architecture::node_layers},
-                                       {"nb_edge_layer", &Architecture::edge_layers}};
-constexpr BoolSetting kBoolSettings[] = {{"layernorm", &Architecture::layernorm},
-                                         {"batchnorm", &Architecture::batchnorm},
-                                         {"concat", &Architecture::concat},
-                                         {"in_out_diff_agg", &Architecture::in_out_diff_agg},
-                                         {"node_net_recurrent", &Architecture::node_net_recurrent},
-                                         {"edge_net_recurrent", &Architecture::edge_net_recurrent}};
-struct QuantSetting {
-  const char* key;
-  int Architecture::Quantization::*member;
-};
-constexpr QuantSetting kQuantSettings[] = {{"weight_bits", &Architecture::Quantization::weight_bits},
-                                           {"activation_bits", &Architecture::Quantization::activation_bits},
-                                           {"input_bits", &Architecture::Quantization::input_bits},
-                                           {"norm_bits", &Architecture::Quantization::norm_bits}};
+constexpr Setting<int> kIntSettings[] = {{"hidden", &Architecture::hidden},
+                                         {"n_graph_iters", &Architecture::iterations},
+                                         {"node_features", &Architecture::node_features},
+                                         {"edge_features", &Architecture::edge_features},
+                                         {"nb_node_layer", &Architecture::node_layers},
+                                         {"nb_edge_layer", &Architecture::edge_layers}};
+constexpr Setting<bool> kBoolSettings[] = {{"layernorm", &Architecture::layernorm},
+                                           {"batchnorm", &Architecture::batchnorm},
+                                           {"concat", &Architecture::concat},
+                                           {"in_out_diff_agg", &Architecture::in_out_diff_agg},
+                                           {"node_net_recurrent", &Architecture::node_net_recurrent},
+                                           {"edge_net_recurrent", &Architecture::edge_net_recurrent}};
+constexpr Setting<int, Architecture::Quantization> kQuantSettings[] = {
+    {"weight_bits", &Architecture::Quantization::weight_bits},
+    {"activation_bits", &Architecture::Quantization::activation_bits},
+    {"input_bits", &Architecture::Quantization::input_bits},
+    {"norm_bits", &Architecture::Quantization::norm_bits}};
 constexpr const char* kModelName = "InteractionGNN2";
 }  // namespace
 

@@ -79,9 +79,8 @@ class HyperParameters {
   std::string where_;
 };
 
-/// One module of an nn.Sequential: its index and its tensors by name ("weight", "bias", ...).
+/// One module of an nn.Sequential: its tensors by name ("weight", "bias", ...).
 struct Module {
-  int index = 0;
   std::map<std::string, const Value*> tensors;
   /// A Linear layer: a 2-D weight (a BatchNorm's is 1-D).
   bool linear() const {
@@ -149,9 +148,8 @@ ImportedCheckpoint importReferenceCheckpoint(const std::filesystem::path& file) 
     if (before == std::string::npos || !isIndex(name.substr(before + 1, last - before - 1)))
       throw Error(where + ": state_dict key '" + key +
                   "' is not a layer of an nn.Sequential (BLOCK.INDEX.TENSOR): not an InteractionGNN2 of the reference");
-    Module& m = blocks[name.substr(0, before)][std::stoi(name.substr(before + 1, last - before - 1))];
-    m.index = std::stoi(name.substr(before + 1, last - before - 1));
-    m.tensors[name.substr(last + 1)] = v;
+    blocks[name.substr(0, before)][std::stoi(name.substr(before + 1, last - before - 1))]
+        .tensors[name.substr(last + 1)] = v;
   }
   const auto block = [&](const std::string& name) -> const std::map<int, Module>& {
     const auto it = blocks.find(name);
