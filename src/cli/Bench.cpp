@@ -28,7 +28,7 @@
 #include "pipeline/RuntimeEdgeScorer.hpp"
 #include "runtime/EdgeClassifier.hpp"
 #include "train/Checkpoint.hpp"
-#include "train/Trainer.hpp"
+#include "train/Evaluation.hpp"
 
 namespace efgnn::cli {
 namespace {

@@ -9,7 +9,6 @@
 #include "compress/IterativePruning.hpp"
 #include "compress/Scan.hpp"
 #include "core/Error.hpp"
-#include "train/Trainer.hpp"
 
 namespace efgnn::cli {
 namespace {

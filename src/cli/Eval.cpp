@@ -11,8 +11,8 @@
 #include "io/H5File.hpp"
 #include "model/TorchThreads.hpp"
 #include "train/Checkpoint.hpp"
+#include "train/Evaluation.hpp"
 #include "train/TrainConfig.hpp"
-#include "train/Trainer.hpp"
 
 namespace efgnn::cli {
 namespace {

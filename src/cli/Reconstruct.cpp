@@ -60,10 +60,13 @@ void run(const Options& o) {
   if (!o.hard_cut_pt.empty()) graph_config.hard_cut_pt = o.hard_cut_pt[0];
   // A model trained on graphs with the cell features gets them here too.
   graph_config.cell_features = hasCellFeatures(ckpt.config.model.node_feature_names);
+  // The chain sees no truth; the metrics label each graph after it (outside the chain's timing).
+  graph_config.labels = false;
+  const auto constructor = std::make_shared<const GraphConstructor>(
+      *det, std::make_shared<ModuleMapEdgeBuilder>(map, *det, o.map_builder), graph_config);
   Pipeline::Stages stages;
   stages.detector = det;
-  stages.graph = std::make_shared<const GraphConstructor>(
-      *det, std::make_shared<ModuleMapEdgeBuilder>(map, *det, o.map_builder), graph_config);
+  stages.graph = constructor;
   stages.tracks = makeTrackBuilder(o.builder, o.walk, o.cc, "--builder");
   if (o.scorer == "runtime") {
     if (o.device != "cpu")
@@ -101,6 +104,7 @@ void run(const Options& o) {
     writeTracksCsv(fs::path(o.out) / tracksFileName(event.event_id), r.tracks, r.graph.hit_id);
     tracks_written += r.tracks.size();
     if (event.hasTruth()) {
+      constructor->addLabels(r.graph, event);
       metrics.add(event.event_id, r.tracks, r.graph, r.scored.scores, static_cast<float>(o.edge_cut));
       if (r.graph.numEdges() > 0) {
         const auto values = torch::from_blob(r.scored.scores.data(), {static_cast<long>(r.scored.scores.size())});

@@ -24,7 +24,7 @@
 #include "io/CsvTable.hpp"
 #include "model/TorchThreads.hpp"
 #include "train/Checkpoint.hpp"
-#include "train/Trainer.hpp"
+#include "train/Evaluation.hpp"
 
 namespace efgnn::cli {
 namespace {
@@ -48,8 +48,8 @@ std::pair<std::string, fs::path> labelled(const std::string& arg) {
   return {name.empty() ? arg : name, dir};
 }
 
-/// What the page knows of one model: its edge metrics (JSON, read back as
-/// YAML), size, and for a reconstruction its track metrics and timing.
+/// What the page knows of one model: its edge metrics, size, and for a reconstruction its track
+/// metrics and timing, as the JSON documents that hold them (a reconstruction's from its file).
 struct Source {
   std::string label, kind;  // kind: "run" or "reconstruction"
   fs::path dir;
@@ -88,8 +88,8 @@ Source evaluateRun(const std::string& label, const fs::path& dir, const Options&
   j["graphs"] = graphs.size();
   j["model_size"] = modelSize(*ckpt.model).json();
   const fs::path file = work / ("edge-metrics-" + label + ".json");
-  writeFileAtomically(file, j.dump(2) + "\n");
-  const YamlNode node = YamlNode::parseFile(file.string());
+  writeFileAtomically(file, j.dump(2) + "\n");  // one of the report's outputs
+  const YamlNode node = YamlNode::of(j, file.string());
   return Source{label, "run", dir, node, node["model_size"], std::nullopt, std::nullopt, ""};
 }
 
@@ -159,7 +159,7 @@ void compressionSection(ReportPage& page, const std::string& label, const fs::pa
     const YamlNode results = YamlNode::parseFile((dir / "results.json").string());
     std::vector<std::vector<std::string>> rows;
     for (std::size_t i = 0; i < results.size(); ++i) {
-      const ScanResult r = ScanResult::fromYaml(results.at(i));
+      const ScanResult r = readRecord<ScanResult>(results.at(i));
       rows.push_back({r.name, std::to_string(r.hidden), std::to_string(r.n_graph_iters), r.norm, r.quant,
                       std::to_string(r.size.nonzero_parameters), percent(r.size.pruned_fraction, 1),
                       number(r.size.weight_bytes / 1000, "%.1f"), percent(r.test.efficiency),

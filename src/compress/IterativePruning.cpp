@@ -13,30 +13,17 @@ namespace efgnn {
 
 namespace fs = std::filesystem;
 
-Json PruneRound::json() const {
-  Json j = Json::object();
-  j["round"] = round;
-  j["pruned_fraction"] = pruned_fraction;
-  j["nonzero_parameters"] = nonzero_parameters;
-  j["val_loss"] = val_loss;
-  j["edgewise_efficiency"] = efficiency;
-  j["total_purity"] = total_purity;
-  j["efficiency_at_purity"] = efficiency_at_purity;
-  j["accepted"] = accepted;
-  return j;
-}
-
-PruneRound PruneRound::fromYaml(const YamlNode& n) {
-  PruneRound r;
-  r.round = static_cast<int>(n["round"].asInt());
-  r.pruned_fraction = n["pruned_fraction"].asDouble();
-  r.nonzero_parameters = n["nonzero_parameters"].asInt();
-  r.val_loss = n["val_loss"].asDouble();
-  r.efficiency = n["edgewise_efficiency"].asDouble();
-  r.total_purity = n["total_purity"].asDouble();
-  r.efficiency_at_purity = n["efficiency_at_purity"].asDouble();
-  r.accepted = n["accepted"].asBool();
-  return r;
+const std::vector<RecordField<PruneRound>>& PruneRound::fields() {
+  static const std::vector<RecordField<PruneRound>> table{
+      recordField("round", &PruneRound::round),
+      recordField("pruned_fraction", &PruneRound::pruned_fraction),
+      recordField("nonzero_parameters", &PruneRound::nonzero_parameters),
+      recordField("val_loss", &PruneRound::val_loss),
+      recordField("edgewise_efficiency", &PruneRound::efficiency),
+      recordField("total_purity", &PruneRound::total_purity),
+      recordField("efficiency_at_purity", &PruneRound::efficiency_at_purity),
+      recordField("accepted", &PruneRound::accepted)};
+  return table;
 }
 
 std::string pruneRoundsMarkdown(const std::vector<PruneRound>& rounds) {
@@ -147,7 +134,7 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
     const fs::path dir = out / name;
     PruneRound r;
     if (fs::exists(dir / "round.json")) {
-      r = PruneRound::fromYaml(YamlNode::parseFile((dir / "round.json").string()));
+      r = readRecord<PruneRound>(YamlNode::parseFile((dir / "round.json").string()));
     } else {
       if (!fs::exists(dir / "start.pt")) {
         LoadedCheckpoint previous = loadCheckpoint(best, device);

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "compress/Pruning.hpp"
-#include "core/Json.hpp"
+#include "core/RecordFields.hpp"
 #include "train/TrainConfig.hpp"
 
 namespace efgnn {
@@ -28,8 +28,8 @@ struct PruneRound {
   double val_loss = 0, efficiency = 0, total_purity = 0, efficiency_at_purity = 0;
   bool accepted = true;
 
-  Json json() const;
-  static PruneRound fromYaml(const YamlNode& node);
+  static const std::vector<RecordField<PruneRound>>& fields();
+  Json json() const { return recordJson(*this); }
 };
 
 /// Runs (or with `resume`, continues) the rounds in `out`. `train` supplies data, optimiser

@@ -6,32 +6,18 @@
 
 namespace efgnn {
 
-Json ModelSize::json() const {
-  Json j = Json::object();
-  j["parameters"] = parameters;
-  j["nonzero_parameters"] = nonzero_parameters;
-  j["sparsity"] = sparsity;
-  j["pruned_fraction"] = pruned_fraction;
-  j["weight_bits"] = weight_bits;
-  j["bias_bits"] = bias_bits;
-  j["weight_bytes"] = weight_bytes;
-  j["macs_per_edge_per_iteration"] = macs_per_edge_per_iteration;
-  j["macs_per_node_per_iteration"] = macs_per_node_per_iteration;
-  return j;
-}
-
-ModelSize ModelSize::fromYaml(const YamlNode& n) {
-  ModelSize s;
-  s.parameters = n["parameters"].asInt();
-  s.nonzero_parameters = n["nonzero_parameters"].asInt();
-  s.sparsity = n["sparsity"].asDouble();
-  s.pruned_fraction = n["pruned_fraction"].asDouble();
-  s.weight_bits = static_cast<int>(n["weight_bits"].asInt());
-  s.bias_bits = static_cast<int>(n["bias_bits"].asInt());
-  s.weight_bytes = n["weight_bytes"].asDouble();
-  s.macs_per_edge_per_iteration = n["macs_per_edge_per_iteration"].asDouble();
-  s.macs_per_node_per_iteration = n["macs_per_node_per_iteration"].asDouble();
-  return s;
+const std::vector<RecordField<ModelSize>>& ModelSize::fields() {
+  static const std::vector<RecordField<ModelSize>> table{
+      recordField("parameters", &ModelSize::parameters),
+      recordField("nonzero_parameters", &ModelSize::nonzero_parameters),
+      recordField("sparsity", &ModelSize::sparsity),
+      recordField("pruned_fraction", &ModelSize::pruned_fraction),
+      recordField("weight_bits", &ModelSize::weight_bits),
+      recordField("bias_bits", &ModelSize::bias_bits),
+      recordField("weight_bytes", &ModelSize::weight_bytes),
+      recordField("macs_per_edge_per_iteration", &ModelSize::macs_per_edge_per_iteration),
+      recordField("macs_per_node_per_iteration", &ModelSize::macs_per_node_per_iteration)};
+  return table;
 }
 
 ModelSize modelSize(EdgeClassifierModel& model) {

@@ -2,8 +2,9 @@
 // Size accounting of a (compressed) edge classifier, for tables and `efgnn summary`.
 #include <cstdint>
 
-#include "core/Json.hpp"
-#include "core/Yaml.hpp"
+#include <vector>
+
+#include "core/RecordFields.hpp"
 #include "model/EdgeClassifierModel.hpp"
 
 namespace efgnn {
@@ -22,9 +23,8 @@ struct ModelSize {
   // of an edge (node) network, averaged over iterations.
   double macs_per_edge_per_iteration = 0, macs_per_node_per_iteration = 0;
 
-  Json json() const;
-  /// Reads what json() writes (a scan's result.json).
-  static ModelSize fromYaml(const YamlNode& node);
+  static const std::vector<RecordField<ModelSize>>& fields();
+  Json json() const { return recordJson(*this); }
 };
 
 ModelSize modelSize(EdgeClassifierModel& model);

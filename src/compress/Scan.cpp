@@ -152,49 +152,29 @@ ScanConfig ScanConfig::fromFile(const std::string& path, const std::vector<std::
   return scan;
 }
 
-Json ScanResult::json() const {
-  Json j = Json::object();
-  j["name"] = name;
-  j["hidden"] = hidden;
-  j["n_graph_iters"] = n_graph_iters;
-  j["norm"] = norm;
-  j["quant"] = quant;
-  j["recurrent"] = recurrent;
-  j["distilled"] = distilled;
-  j["pruned"] = pruned;
-  j["size"] = size.json();
-  for (const auto& [key, s] : {std::pair<const char*, const SplitResult*>{"val", &val}, {"test", &test}}) {
-    Json m = Json::object();
-    m["loss"] = s->loss;
-    m["edgewise_efficiency"] = s->efficiency;
-    m["total_purity"] = s->total_purity;
-    m["auc"] = s->auc;
-    j[key] = m;
-  }
-  j["epochs"] = epochs;
-  j["training_seconds"] = training_seconds;
-  return j;
+const std::vector<RecordField<SplitResult>>& SplitResult::fields() {
+  static const std::vector<RecordField<SplitResult>> table{
+      recordField("loss", &SplitResult::loss), recordField("edgewise_efficiency", &SplitResult::efficiency),
+      recordField("total_purity", &SplitResult::total_purity), recordField("auc", &SplitResult::auc)};
+  return table;
 }
 
-ScanResult ScanResult::fromYaml(const YamlNode& n) {
-  ScanResult r;
-  r.name = n["name"].asString();
-  r.hidden = static_cast<int>(n["hidden"].asInt());
-  r.n_graph_iters = static_cast<int>(n["n_graph_iters"].asInt());
-  r.norm = n["norm"].asString();
-  r.quant = n["quant"].asString();
-  r.recurrent = n["recurrent"].asBool();
-  r.distilled = n["distilled"].asBool();
-  r.pruned = n["pruned"].asBool();
-  r.size = ModelSize::fromYaml(n["size"]);
-  for (auto [key, split] : {std::pair<const char*, SplitResult*>{"val", &r.val}, {"test", &r.test}}) {
-    const YamlNode m = n[key];
-    *split = {m["loss"].asDouble(), m["edgewise_efficiency"].asDouble(), m["total_purity"].asDouble(),
-              m["auc"].asDouble()};
-  }
-  r.epochs = static_cast<int>(n["epochs"].asInt());
-  r.training_seconds = n["training_seconds"].asDouble();
-  return r;
+const std::vector<RecordField<ScanResult>>& ScanResult::fields() {
+  static const std::vector<RecordField<ScanResult>> table{
+      recordField("name", &ScanResult::name),
+      recordField("hidden", &ScanResult::hidden),
+      recordField("n_graph_iters", &ScanResult::n_graph_iters),
+      recordField("norm", &ScanResult::norm),
+      recordField("quant", &ScanResult::quant),
+      recordField("recurrent", &ScanResult::recurrent),
+      recordField("distilled", &ScanResult::distilled),
+      recordField("pruned", &ScanResult::pruned),
+      recordField("size", &ScanResult::size),
+      recordField("val", &ScanResult::val),
+      recordField("test", &ScanResult::test),
+      recordField("epochs", &ScanResult::epochs),
+      recordField("training_seconds", &ScanResult::training_seconds)};
+  return table;
 }
 
 namespace {
@@ -376,7 +356,7 @@ std::vector<ScanResult> runScan(const ScanConfig& scan, const fs::path& out, boo
   std::vector<ScanResult> results;
   for (const auto& run : scan.runs) {
     const fs::path result_file = out / "runs" / run.name / "result.json";
-    ScanResult r = fs::exists(result_file) ? ScanResult::fromYaml(YamlNode::parseFile(result_file.string()))
+    ScanResult r = fs::exists(result_file) ? readRecord<ScanResult>(YamlNode::parseFile(result_file.string()))
                                            : executeRun(run, out);
     if (!fs::exists(result_file)) writeFileAtomically(result_file, r.json().dump(2) + "\n");
     results.push_back(r);

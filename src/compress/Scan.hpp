@@ -29,6 +29,7 @@
 #include "compress/Distillation.hpp"
 #include "compress/ModelSize.hpp"
 #include "compress/Pruning.hpp"
+#include "core/RecordFields.hpp"
 #include "eval/StudyReference.hpp"
 #include "train/TrainConfig.hpp"
 
@@ -60,6 +61,7 @@ struct ScanConfig {
 /// Edge metrics of one split.
 struct SplitResult {
   double loss = 0, efficiency = 0, total_purity = 0, auc = 0;
+  static const std::vector<RecordField<SplitResult>>& fields();
 };
 
 struct ScanResult {
@@ -72,8 +74,8 @@ struct ScanResult {
   int epochs = 0;
   double training_seconds = 0;
 
-  Json json() const;
-  static ScanResult fromYaml(const YamlNode& node);
+  static const std::vector<RecordField<ScanResult>>& fields();
+  Json json() const { return recordJson(*this); }
   /// The study's edgewise efficiency and total purity for this model at 80 training events, where
   /// its tables have one (not for pruned or distilled runs).
   std::optional<StudyFigure> study() const;

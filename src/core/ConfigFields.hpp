@@ -21,24 +21,28 @@ struct ConfigField {
   std::function<std::string(const Config&)> print;
 };
 
+/// A YAML value as a bool, string, integer or floating point; an integer outside T's range is
+/// refused, naming the field.
+template <class T>
+T readValue(const YamlNode& n) {
+  if constexpr (std::is_same_v<T, bool>) return n.asBool();
+  else if constexpr (std::is_same_v<T, std::string>) return n.asString();
+  else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(n.asDouble());
+  else {
+    // A value beyond the member's type would wrap (hidden: 5000000000 -> 705032704).
+    const long long v = n.asInt();
+    if (std::cmp_less(v, std::numeric_limits<T>::min()) || std::cmp_greater(v, std::numeric_limits<T>::max()))
+      throw n.error("value " + std::to_string(v) + " out of range [" + std::to_string(+std::numeric_limits<T>::min()) +
+                    ", " + std::to_string(+std::numeric_limits<T>::max()) + "]");
+    return static_cast<T>(v);
+  }
+}
+
 /// A field for a member of type bool, string, integer or floating point.
 template <class Config, class T>
 ConfigField<Config> configField(const char* name, T Config::*member) {
   return {name,
-          [member](Config& c, const YamlNode& n) {
-            if constexpr (std::is_same_v<T, bool>) c.*member = n.asBool();
-            else if constexpr (std::is_same_v<T, std::string>) c.*member = n.asString();
-            else if constexpr (std::is_floating_point_v<T>) c.*member = n.asDouble();
-            else {
-              // A value beyond the member's type would wrap (hidden: 5000000000 -> 705032704).
-              const long long v = n.asInt();
-              if (std::cmp_less(v, std::numeric_limits<T>::min()) || std::cmp_greater(v, std::numeric_limits<T>::max()))
-                throw n.error("value " + std::to_string(v) + " out of range [" +
-                              std::to_string(+std::numeric_limits<T>::min()) + ", " +
-                              std::to_string(+std::numeric_limits<T>::max()) + "]");
-              c.*member = static_cast<T>(v);
-            }
-          },
+          [member](Config& c, const YamlNode& n) { c.*member = readValue<T>(n); },
           [member](const Config& c) {
             std::ostringstream out;
             if constexpr (std::is_same_v<T, bool>) {

@@ -36,9 +36,16 @@ class Json {
   void push_back(Json v);
   std::string dump(int indent = -1) const;
 
- private:
   using Object = std::vector<std::pair<std::string, Json>>;
   using Array = std::vector<Json>;
+  /// Calls `visitor` with the value (nullptr, bool, int64, uint64, double, string, Object or
+  /// Array), for readers of a document built in memory (YamlNode::of).
+  template <class Visitor>
+  decltype(auto) visit(Visitor&& visitor) const {
+    return std::visit(std::forward<Visitor>(visitor), value_);
+  }
+
+ private:
   void write(std::string& out, int indent, int depth) const;
   std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, double, std::string, Object, Array> value_;
 };

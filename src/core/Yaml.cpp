@@ -30,7 +30,35 @@ void rejectDuplicateKeys(const YAML::Node& node, const std::string& path, const 
   }
 }
 
+YAML::Node nodeOf(const Json& json) {
+  return json.visit([&json](const auto& v) -> YAML::Node {
+    using T = std::decay_t<decltype(v)>;
+    if constexpr (std::is_same_v<T, std::nullptr_t>) {
+      return YAML::Node(YAML::NodeType::Null);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      return YAML::Node(v);
+    } else if constexpr (std::is_same_v<T, Json::Object>) {
+      YAML::Node map(YAML::NodeType::Map);
+      for (const auto& [key, value] : v) map[key] = nodeOf(value);
+      return map;
+    } else if constexpr (std::is_same_v<T, Json::Array>) {
+      YAML::Node list(YAML::NodeType::Sequence);
+      for (const auto& value : v) list.push_back(nodeOf(value));
+      return list;
+    } else {
+      // Numbers and booleans as their JSON text, which is how a parsed document holds them
+      // (a NaN is written as null).
+      const std::string text = json.dump();
+      return text == "null" ? YAML::Node(YAML::NodeType::Null) : YAML::Node(text);
+    }
+  });
+}
+
 }  // namespace
+
+YamlNode YamlNode::of(const Json& json, const std::string& source) {
+  return YamlNode(nodeOf(json), "", std::make_shared<const std::string>(source));
+}
 
 YamlNode YamlNode::parse(const std::string& text, const std::string& source) {
   YAML::Node root;

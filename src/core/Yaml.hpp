@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/Error.hpp"
+#include "core/Json.hpp"
 
 namespace efgnn {
 
@@ -20,6 +21,9 @@ class YamlNode {
   /// and on a key given twice in one map.
   static YamlNode parse(const std::string& text, const std::string& source);
   static YamlNode parseFile(const std::string& path);
+  /// A document built in memory (a command's results), read as if parsed from its JSON text;
+  /// `source` names it in messages.
+  static YamlNode of(const Json& json, const std::string& source);
 
   bool has(const std::string& key) const;
   /// Required child; throws naming the missing field.

@@ -32,6 +32,21 @@ void sortPairs(std::vector<HitPair>& pairs) {
     }
 }
 
+/// The labels of a graph of an event without truth: every edge fake, no truth edges or particles.
+void clearLabels(Graph& g) {
+  const std::size_t e = g.numEdges();
+  g.node_particle.assign(g.numNodes(), 0);
+  g.y.assign(e, 0);
+  g.y_target.assign(e, 0);
+  g.edge_particle.assign(e, 0);
+  g.edge_pt.assign(e, 0.f);
+  g.edge_eta.assign(e, 0.f);
+  g.truth_edge_index.clear();
+  g.truth_target.clear();
+  g.truth_particle.clear();
+  g.particles.clear();
+}
+
 }  // namespace
 
 Event applyHardCut(const Event& event, double min_pt) {
@@ -78,11 +93,7 @@ Graph GraphConstructor::build(const Event& input, const std::string& source) con
   g.node_feature_names = nodeFeatureNames(with_clusters_, config_.cell_features);
   g.x = computeNodeFeatures(event, nodes, with_clusters_, config_.cell_features, config_.scales);
   g.hit_id.resize(n);
-  g.node_particle.assign(n, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    g.hit_id[i] = event.hits[i].hit_id;
-    if (event.hasTruth()) g.node_particle[i] = event.truth[i].particle_id;
-  }
+  for (std::size_t i = 0; i < n; ++i) g.hit_id[i] = event.hits[i].hit_id;
   g.edge_index.resize(2 * e);
   for (std::size_t k = 0; k < e; ++k) {
     g.edge_index[k] = pairs[k].first;
@@ -91,6 +102,27 @@ Graph GraphConstructor::build(const Event& input, const std::string& source) con
   g.edge_feature_names = edgeFeatureNames();
   g.edge_attr = computeEdgeFeatures(g.x, g.numNodeFeatures(), g.edge_index);
 
+  if (config_.labels) {
+    labelGraph(g, event);
+  } else {
+    clearLabels(g);
+  }
+  return g;
+}
+
+void GraphConstructor::addLabels(Graph& g, const Event& input) const {
+  const Event cut = config_.hard_cut_pt ? applyHardCut(input, *config_.hard_cut_pt) : Event{};
+  labelGraph(g, config_.hard_cut_pt ? cut : input);
+}
+
+void GraphConstructor::labelGraph(Graph& g, const Event& event) const {
+  const std::size_t n = g.numNodes(), e = g.numEdges();
+  if (event.hits.size() != n)
+    throw Error("graph labels: the event has " + std::to_string(event.hits.size()) + " hits, the graph " +
+                std::to_string(n) + " nodes (not the event the graph was built from)");
+  clearLabels(g);
+  if (event.hasTruth())
+    for (std::size_t i = 0; i < n; ++i) g.node_particle[i] = event.truth[i].particle_id;
   // Labels from the truth graph. Particles by id (the last of equal ids, as a map assignment
   // keeps), each one's target flag computed once.
   std::vector<std::pair<std::uint64_t, const Particle*>> particles;
@@ -140,13 +172,9 @@ Graph GraphConstructor::build(const Event& input, const std::string& source) con
     for (std::uint32_t k = 0; k < t; ++k)
       truth_at[fill[std::min(truth[k].from, truth[k].to)]++] = {std::max(truth[k].from, truth[k].to), k};
   }
-  g.y.assign(e, 0);
-  g.y_target.assign(e, 0);
-  g.edge_particle.assign(e, 0);
-  g.edge_pt.assign(e, 0.f);
-  g.edge_eta.assign(e, 0.f);
   for (std::size_t k = 0; k < e; ++k) {
-    const std::uint32_t lo = std::min(pairs[k].first, pairs[k].second), hi = std::max(pairs[k].first, pairs[k].second);
+    const std::uint32_t a = g.edge_index[k], b = g.edge_index[e + k];
+    const std::uint32_t lo = std::min(a, b), hi = std::max(a, b);
     const auto* const begin = truth_at.data() + truth_offsets[lo];
     const auto* const end = truth_at.data() + truth_offsets[lo + 1];
     const auto it = std::find_if(begin, end, [hi](const auto& a) { return a.first == hi; });
@@ -165,7 +193,6 @@ Graph GraphConstructor::build(const Event& input, const std::string& source) con
     g.particles.push_back({p.particle_id, static_cast<float>(p.pt()), static_cast<float>(p.eta()),
                            p.nhits, config_.targets.isTarget(p)});
   }
-  return g;
 }
 
 }  // namespace efgnn

@@ -1,6 +1,7 @@
 #pragma once
 // From an event to the graph the GNN learns from: optional hard cut, candidate edges from an
-// EdgeBuilder, node and edge features, edge labels and the truth graph.
+// EdgeBuilder, node and edge features, and (from the event's truth) edge labels and the truth
+// graph.
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,9 @@ class GraphConstructor {
     /// Append the node features cell_count and cell_charge (Features.hpp); every event with hits
     /// then needs cells (Event::cells, from a TrackML cells file).
     bool cell_features = false;
+    /// Label the graph from the event's truth (addLabels) in build(). The deployable chain
+    /// builds without: an Event Filter has no truth, and what measures the chain labels after.
+    bool labels = true;
   };
   GraphConstructor(const Detector& detector, std::shared_ptr<const EdgeBuilder> builder, Config config);
 
@@ -29,6 +33,10 @@ class GraphConstructor {
   /// the event for an event without cells when the cell features are on. An event without
   /// truth gives a graph without labels (all edges labelled fake, no truth edges).
   Graph build(const Event& event, const std::string& source) const;
+  /// The truth on a graph that build() made from `event` without labels: edge labels (y,
+  /// y_target, edge_particle, edge_pt, edge_eta), the truth graph, node particles and the
+  /// particle list. Nothing for an event without truth.
+  void addLabels(Graph& graph, const Event& event) const;
 
   /// Node features include strip clusters when the detector has stereo modules.
   bool withClusters() const { return with_clusters_; }
@@ -37,6 +45,7 @@ class GraphConstructor {
   const EdgeBuilder& edgeBuilder() const { return *builder_; }
 
  private:
+  void labelGraph(Graph& graph, const Event& event) const;  // the event after any hard cut
   const Detector& detector_;
   std::shared_ptr<const EdgeBuilder> builder_;
   Config config_;

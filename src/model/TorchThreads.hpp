@@ -1,13 +1,13 @@
 #pragma once
 // Thread settings for LibTorch on CPU. ATen parallelises each operation over `threads`
 // (OpenMP); Debian's LibTorch calls OpenBLAS, whose own thread pool would then compete with
-// OpenMP for the same cores (measured: a training step 2.5x slower), so OpenBLAS runs on one.
+// OpenMP for the same cores and slow each step several times over, so OpenBLAS runs on one.
 namespace efgnn {
 
 /// OpenBLAS (0.3.21, Debian 12) chooses its kernels from the CPU model when it loads, and on a
 /// model it does not know (recent Xeons behind a hypervisor, for one) falls back to its oldest
-/// x86-64 ones (Prescott, SSE3): SGEMM then runs 4.4x slower (16 against 72 G multiply-adds/s
-/// measured on one core of a Xeon with AVX-512). When that happened and the CPU has AVX-512 or
+/// x86-64 ones (Prescott, SSE3), with which SGEMM runs several times slower than with the
+/// kernels the CPU supports. When that happened and the CPU has AVX-512 or
 /// AVX2, this restarts the process once (execv of /proc/self/exe, same arguments) with
 /// OPENBLAS_CORETYPE naming the kernels for it; a value the user set is kept. Call it first in
 /// main(). Without OpenBLAS (a CUDA LibTorch, MKL) it does nothing.

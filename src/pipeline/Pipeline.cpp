@@ -54,6 +54,7 @@ Pipeline Pipeline::fromFiles(const Files& f) {
   const runtime::ModelFile model = runtime::ModelFile::read(f.model);
   auto scorer = std::make_shared<const RuntimeEdgeScorer>(model, f.model, f.classifier);
   GraphConstructor::Config graph;
+  graph.labels = false;  // the deployed chain has no truth (GraphConstructor::addLabels measures)
   // A model trained with the cells' node features gets them (and needs events with cells).
   graph.cell_features = hasCellFeatures(model.names("node_feature_names"));
   auto constructor = std::make_shared<const GraphConstructor>(

@@ -50,7 +50,7 @@ class QuantLinearImpl : public torch::nn::Module {
   explicit QuantLinearImpl(const QuantLinearOptions& options);
   /// x W^T + b. In evaluation mode, with quantized weights and an input on grids, computed on
   /// the codes as the integer runtime computes it (productsOnGrids from the bias), so the two
-  /// agree bit for bit; else (training: about 2x faster steps, the same values up to float
+  /// agree bit for bit; else (training: faster steps, the same values up to float
   /// rounding, the same gradients) with the fake-quantized weight.
   torch::Tensor forward(const torch::Tensor& x, const InputGrids& grids = {});
   /// Whether forward computes on the codes for such an input.

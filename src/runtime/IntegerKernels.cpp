@@ -151,7 +151,7 @@ __attribute__((always_inline)) inline simd::Bytes lowBytes(const IVec& words, st
 __attribute__((always_inline)) inline void storeRow(std::uint8_t* p, Vec v) {
   // Codes 0..255: exact, through int32 lanes. AVX-512 narrows those in one instruction, which
   // GCC emits for a conversion; below it GCC converts lane by lane (8 extractions and 16 scalar
-  // instructions for AVX2: 13 % of the sparse integer path's time), so there the low byte of
+  // instructions for AVX2, a visible share of the sparse integer path), so there the low byte of
   // each lane is picked by a shuffle (two byte shuffles and a permutation).
   const IVec words = __builtin_convertvector(v, IVec);
   simd::Bytes b;
@@ -211,8 +211,8 @@ __attribute__((always_inline)) inline void loadColumnsOf(RowOf row, std::size_t 
     }
   };
   // Bytes by kLanes x kLanes transposes of 4-byte words: 4 kLanes columns at a time, or 2 kLanes
-  // (the upper half of each row's vector zero), about 60 % of the instructions of widening
-  // kLanes bytes at a time.
+  // (the upper half of each row's vector zero): fewer instructions than widening kLanes bytes
+  // at a time.
   const auto wordBlock = [&]<int kWords>(int k0, int i0, int i1) {
     const bool whole = i1 - i0 == 4 * kWords;
     for (std::size_t r0 = 0; r0 < kBlockRows; r0 += kLanes) {

@@ -217,7 +217,7 @@ __attribute__((always_inline)) inline void denseRows(const InputRows& in, std::s
   for (std::size_t r = 0; r < rows; r += 2) {
     const bool pair = r + 1 < rows;  // an odd last row pairs with itself
     // Rows streamed from memory (states) and gathered at random (node products) are asked for
-    // ahead: the hardware's own prefetching falls short by ~10 % on the first.
+    // ahead: the hardware's own prefetching falls short on the first.
     for (std::size_t q = r + ahead; q < std::min(r + ahead + 2, rows); ++q) {
       in.forParts(k_count, [&](const float* x, std::size_t stride, int, int count) {
         if (count > 0) detail::prefetch(x + q * stride, static_cast<std::size_t>(count));

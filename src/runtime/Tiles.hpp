@@ -22,7 +22,7 @@ namespace efgnn::runtime::detail {
 /// An array for the large working data of a forward pass (states, node parts), grown, never
 /// shrunk; what it held is lost when it grows. Aligned to 2 MiB and marked for transparent huge
 /// pages: rows read at random (an edge's nodes, a node's edges) otherwise miss the TLB on nearly
-/// every row (measured: 13 against 9 ns per random 384-byte row).
+/// every row.
 class Buffer {
  public:
   Buffer() = default;
@@ -81,13 +81,11 @@ void forTiles(std::size_t rows, std::size_t tile, const Execution& exec, std::si
   {
     // Both in one Buffer, kept by the thread from call to call, each on a cache line: malloc
     // placed them 16 bytes off one, and there every other 32-byte load of a tile's column
-    // straddles two lines (a 48 x 48 integer layer at 27 % density: 1.3 against 1.0 us per tile
-    // of 32 rows with AVX2). Zeroed, as each call's arrays were.
+    // straddles two lines. Zeroed, as each call's arrays were.
     const std::size_t size = (tile * scratch + 15) / 16 * 16;  // floats, whole cache lines
     // b 320 bytes further than a's end: with a's size a multiple of 4096 bytes (64 rows x 288
     // inputs), column j of a and row j of b had the same low 12 address bits, and a load from one
-    // after a store to the other waits as if they overlapped (4K aliasing): 1.5 % of the sparse
-    // integer path, 3 % of the float one (bench_runtime, one thread).
+    // after a store to the other waits as if they overlapped (4K aliasing).
     constexpr std::size_t kPad = 80;
     float* const a = threadScratch().get(2 * size + kPad);
     float* const b = a + size + kPad;

@@ -1,7 +1,7 @@
-#include "train/LibTorchEdgeScorer.hpp"
+#include "train/Evaluation.hpp"
 
 #include "train/GraphTensors.hpp"
-#include "train/Trainer.hpp"
+#include "train/LibTorchEdgeScorer.hpp"
 
 namespace efgnn {
 

@@ -87,6 +87,37 @@ TEST(Yaml, ErrorsNameFileLineAndField) {
   }
 }
 
+TEST(Yaml, ADocumentBuiltInMemoryReadsAsItsParsedText) {
+  Json j = Json::object();
+  j["name"] = "h48";
+  j["edges"] = std::int64_t(1) << 60;
+  j["efficiency"] = 0.1 + 0.2;
+  j["accepted"] = true;
+  j["missing"] = std::nan("");
+  Json bins = Json::array();
+  for (int b = 0; b < 3; ++b) {
+    Json bin = Json::object();
+    bin["lo"] = 0.5 * b;
+    bins.push_back(bin);
+  }
+  j["bins"] = bins;
+  const YamlNode parsed = YamlNode::parse(j.dump(2), "x.json"), built = YamlNode::of(j, "x.json");
+  EXPECT_EQ(built.keys(), parsed.keys());
+  EXPECT_EQ(built["name"].asString(), parsed["name"].asString());
+  EXPECT_EQ(built["edges"].asInt(), parsed["edges"].asInt());
+  EXPECT_EQ(built["efficiency"].asDouble(), 0.1 + 0.2);
+  EXPECT_TRUE(built["accepted"].asBool());
+  EXPECT_EQ(built["missing"].raw().IsNull(), parsed["missing"].raw().IsNull());
+  ASSERT_EQ(built["bins"].size(), 3u);
+  EXPECT_EQ(built["bins"].at(2)["lo"].asDouble(), parsed["bins"].at(2)["lo"].asDouble());
+  try {
+    built["bins"].at(1)["hi"];
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("x.json"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Json, DumpsInInsertionOrder) {
   Json j = Json::object();
   j["b"] = 1;

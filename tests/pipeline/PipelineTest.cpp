@@ -111,6 +111,33 @@ TEST_F(PipelineRun, ChainsTheStagesOnTheRuntimeAndTimesThem) {
   EXPECT_NE(timing.json().dump().find("\"scoring\""), std::string::npos);
 }
 
+TEST_F(PipelineRun, TheChainSeesNoTruthAndMetricsLabelItsGraphsAfter) {
+  // The deployed chain builds graphs without looking at truth, even of a simulated event that has
+  // it; GraphConstructor::addLabels then gives the graph a labelling constructor builds.
+  const Pipeline chain = Pipeline::fromFiles(files());
+  PipelineResult r = chain.run(events[0], "event 0");
+  ASSERT_TRUE(events[0].hasTruth());
+  const Graph& g = r.graph;
+  ASSERT_EQ(g.y.size(), g.numEdges());
+  EXPECT_EQ(std::count(g.y.begin(), g.y.end(), 0), static_cast<std::ptrdiff_t>(g.numEdges()));
+  EXPECT_EQ(std::count(g.node_particle.begin(), g.node_particle.end(), 0u), static_cast<std::ptrdiff_t>(g.numNodes()));
+  EXPECT_TRUE(g.truth_edge_index.empty());
+  EXPECT_TRUE(g.particles.empty());
+  const GraphConstructor& unlabelled = *chain.stages().graph;
+  // The same edge builder, not owned here: an aliasing pointer.
+  const GraphConstructor labelled(*chain.stages().detector,
+                                  std::shared_ptr<const EdgeBuilder>(std::shared_ptr<void>(), &unlabelled.edgeBuilder()),
+                                  {});
+  const Graph want = labelled.build(events[0], "event 0");
+  ASSERT_GT(std::count(want.y.begin(), want.y.end(), 1), 100);
+  unlabelled.addLabels(r.graph, events[0]);
+  EXPECT_TRUE(r.graph == want);
+  Event other = events[0];
+  other.hits.pop_back();
+  other.truth.pop_back();
+  EXPECT_THROW(unlabelled.addLabels(r.graph, other), Error);  // not the event of the graph
+}
+
 TEST_F(PipelineRun, TracksDoNotDependOnTruthOrHowTheHitsArrive) {
   // The Event Filter gets bare hits: the event without truth, and the same hits as plain arrays,
   // give the same tracks as the simulated event with all its truth.
