@@ -40,6 +40,10 @@ rob minbias --hard-scatter none --pileup "$MU" --seed 22
 rob misalign50um --hard-scatter ttbar --pileup "$MU" --seed 21 --misalign 0.05
 rob misalign200um --hard-scatter ttbar --pileup "$MU" --seed 21 --misalign 0.2
 rob noise2x --hard-scatter ttbar --pileup "$MU" --seed 21 --noise-per-module 0.9
+# The models applied, unchanged, at <mu> = 200 (graphs of every hit of 8 events).
+sim --hard-scatter ttbar --pileup 200 --events 8 --seed 31 --first-event 500000 --out "$OUT/robust/mu200"
+[ -f "$OUT/robust/graphs-mu200/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/robust/mu200" \
+  --module-map "$OUT/module-map.h5" --tolerance $TOLERANCE --out "$OUT/robust/graphs-mu200" --threads 2 > /dev/null
 
 echo "== the headline models: float h = 48, 6-bit QAT, iterative pruning of the 6-bit model (80 training events)"
 common=(--config "$CONFIG" --set input_dir="$OUT/graphs" --set max_train_graphs=80 --threads 1)
@@ -77,6 +81,13 @@ run "$OUT/scan-large" "$EFGNN" scan --config "$REPO/configs/scans/study-full-gra
 echo "== edge metrics on the test split (15 graphs)"
 for m in float qat6 pruned pruned90; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
+done
+echo "== the same models at <mu> = 200, without retraining (8 events, split all)"
+for m in float qat6 pruned90 scan-bits/runs/w12 scan-bits/runs/w8 scan-bits/runs/w4 scan-bits/runs/w2; do
+  printf '%s: ' "$m"
+  "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/robust/graphs-mu200" --split all --threads 1 --json |
+    python3 -c "import json,sys; d=json.load(sys.stdin); print(' '.join(f'{k} {100*d[k]:.2f}' for k in
+      ('edgewise_efficiency', 'total_purity', 'target_purity', 'masked_purity')))"
 done
 for round in "$OUT"/pruned4/round-*/; do
   "$EFGNN" eval --model "$round/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json \
