@@ -77,9 +77,13 @@ wait
 run "$OUT/scan-norm" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-norm.yaml" --set input_dir="$OUT/graphs"
 # The larger hidden sizes (some 5 hours on one thread).
 run "$OUT/scan-large" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-large.yaml" --set input_dir="$OUT/graphs"
+# Distillation into the h = 48 student with the float headline's recipe: from the h = 64 model of
+# the size scan (80 x 20 x ~1.4 s = ~40 min), and from the h = 128 one of the scan above.
+run "$OUT/distill-h64" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --teacher "$OUT/scan/runs/h64/best.pt"
+run "$OUT/distill-h128" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --teacher "$OUT/scan-large/runs/h128/best.pt"
 
 echo "== edge metrics on the test split (15 graphs)"
-for m in float qat6 pruned pruned90; do
+for m in float qat6 pruned pruned90 distill-h64 distill-h128; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
 done
 echo "== the same models at <mu> = 200, without retraining (8 events, split all)"
@@ -100,7 +104,7 @@ for f in sorted(glob.glob(f"{out}/eval-pruned4-round-*.json")):
     d = json.load(open(f))
     print(f"{os.path.basename(f)[:-5]}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, "
           f"total purity {100*d['total_purity']:.2f} %")
-for m in ["float", "qat6", "pruned", "pruned90"]:
+for m in ["float", "qat6", "pruned", "pruned90", "distill-h64", "distill-h128"]:
     d = json.load(open(f"{out}/eval-{m}.json"))
     print(f"{m}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, total purity {100*d['total_purity']:.2f} %, "
           f"target purity {100*d['target_purity']:.2f} %, masked purity {100*d['masked_purity']:.2f} %")
