@@ -50,6 +50,8 @@ common=(--config "$CONFIG" --set input_dir="$OUT/graphs" --set max_train_graphs=
 resume() { [ -n "$(ls -A "$1" 2> /dev/null)" ] && echo --resume || true; }  # an interrupted run goes on
 run() { local dir=$1; shift; [ -f "$dir/done" ] || { "$@" --out "$dir" $(resume "$dir") > /dev/null && touch "$dir/done"; }; }
 run "$OUT/float" "$EFGNN" train "${common[@]}" --set max_epochs=20
+# The same with all 120 training events of the data set (~32 min).
+run "$OUT/float-120" "$EFGNN" train "${common[@]}" --set max_epochs=20 --set max_train_graphs=120
 run "$OUT/qat6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/float/best.pt" --set weight_bits=6 \
   --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4 &
 run "$OUT/scan" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs.yaml" --set input_dir="$OUT/graphs" &
@@ -83,7 +85,7 @@ run "$OUT/distill-h64" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --tea
 run "$OUT/distill-h128" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --teacher "$OUT/scan-large/runs/h128/best.pt"
 
 echo "== edge metrics on the test split (15 graphs)"
-for m in float qat6 pruned pruned90 distill-h64 distill-h128; do
+for m in float float-120 qat6 pruned pruned90 distill-h64 distill-h128; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
 done
 echo "== the same models at <mu> = 200, without retraining (8 events, split all)"
@@ -104,7 +106,7 @@ for f in sorted(glob.glob(f"{out}/eval-pruned4-round-*.json")):
     d = json.load(open(f))
     print(f"{os.path.basename(f)[:-5]}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, "
           f"total purity {100*d['total_purity']:.2f} %")
-for m in ["float", "qat6", "pruned", "pruned90", "distill-h64", "distill-h128"]:
+for m in ["float", "float-120", "qat6", "pruned", "pruned90", "distill-h64", "distill-h128"]:
     d = json.load(open(f"{out}/eval-{m}.json"))
     print(f"{m}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, total purity {100*d['total_purity']:.2f} %, "
           f"target purity {100*d['target_purity']:.2f} %, masked purity {100*d['masked_purity']:.2f} %")
