@@ -2,11 +2,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 
 #include "cli/Commands.hpp"
 #include "core/Allocator.hpp"
 #include "core/Error.hpp"
+#include "core/PeakMemory.hpp"
 #include "io/GraphStoreH5.hpp"
 #include "model/EdgeClassifierModel.hpp"
 #include "model/ModelExport.hpp"
@@ -16,18 +16,6 @@
 #include "train/GraphTensors.hpp"
 
 namespace efgnn::cli {
-namespace {
-
-/// Peak resident memory of this process [MB] (VmHWM).
-double peakRssMb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  return 0;
-}
-
-}  // namespace
 
 void addBenchTrainCommand(CLI::App& app) {
   struct Options {
@@ -74,7 +62,7 @@ void addBenchTrainCommand(CLI::App& app) {
     if (seconds.empty()) throw Error("--steps must be at least 1");
     std::sort(seconds.begin(), seconds.end());
     const double median = seconds[seconds.size() / 2];
-    const double peak_mb = peakRssMb();  // before the probes below allocate anything
+    const double peak_mb = processStatusMiB("VmHWM");  // before the probes below allocate anything
     // A step's arithmetic: the forward pass's multiply-adds, and twice as many backward (the
     // gradients of each layer's input and of its weights); recomputation is not counted.
     const double step_macs = 3 * runtime::EdgeClassifier(toModelFile(*model), o->graph, {})

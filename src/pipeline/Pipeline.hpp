@@ -39,7 +39,9 @@ struct StageTimes {
 
 /// What the chain made of one event.
 struct PipelineResult {
-  Graph graph;                // nodes are the event's hits (graph.hit_id), edges the candidates
+  // Nodes are the event's hits (graph.hit_id), edges the candidates; no truth labels (the chain
+  // reads none): GraphConstructor::addLabels adds them where the event has truth, for metrics.
+  Graph graph;
   ScoredGraph scored;         // the graph's edges with their scores: the track builder's input
   std::vector<Track> tracks;  // node indices into graph
   StageTimes ms;
