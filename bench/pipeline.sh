@@ -2,8 +2,9 @@
 # Issue 26: the deployable chain (pipeline/Pipeline, as `efgnn reconstruct` runs it) on full
 # ttbar + <mu> = 200 events of the TrackML detector: per-stage medians on one thread, events/s on
 # two, for the float h = 48 model, the 6-bit one and the >= 90 %-pruned 6-bit one; and the
-# runtime's tracks against LibTorch's (same graphs, same builder). Models and module map from
-# bench/event-filter.sh ($EF_OUT); 8 events, the first of each run untimed (warm-up).
+# runtime's tracks against LibTorch's (same graphs, same builder); the graph stage alone
+# (bench_graph). Models and module map from bench/event-filter.sh ($EF_OUT); 8 events, the first
+# of each run untimed (warm-up).
 # Usage: bench/pipeline.sh [build/efgnn]
 set -euo pipefail
 EFGNN=$(realpath "${1:-build/efgnn}")
@@ -16,6 +17,10 @@ for f in "$EF_OUT/module-map.h5" "$EF_OUT/float/best.pt" "$EF_OUT/qat6/best.pt" 
 done
 "$EFGNN" simulate --detector trackml --hard-scatter ttbar --pileup 200 --events 8 --seed 31 --first-event 500000 \
   --format h5 --threads 2 --resume --out "$OUT/events" > /dev/null
+# The graph stage alone, one thread: the edge builder and the whole stage, mean ms per event over
+# the 8 events, median of 5 repetitions after a warm-up pass.
+EFGNN_BENCH_MODULE_MAP="$EF_OUT/module-map.h5" EFGNN_BENCH_EVENTS="$OUT/events" "$(dirname "$EFGNN")/bench/bench_graph" \
+  --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>&1 | grep median
 reco() {  # MODEL NAME THREADS [options]
   "$EFGNN" reconstruct --model "$1" --events "$OUT/events" --module-map "$EF_OUT/module-map.h5" --tolerance 0.3 \
     --builder walk --threads "$3" --warmup 1 --force --out "$OUT/tracks-$2-t$3" "${@:4}" --json > "$OUT/$2-t$3.json"
