@@ -84,12 +84,28 @@ run "$OUT/scan-large" "$EFGNN" scan --config "$REPO/configs/scans/study-full-gra
 run "$OUT/distill-h64" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --teacher "$OUT/scan/runs/h64/best.pt"
 run "$OUT/distill-h128" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --teacher "$OUT/scan-large/runs/h128/best.pt"
 
+# Models trained at <mu> = 200: 60 events of every hit (48 to train, 6 to validate), float h = 48
+# (48 x 12 epochs x ~3.5 s on one thread = ~35 min), its 6-bit QAT (3 epochs, ~11 min on two
+# threads), and that pruned by 70 % of the remaining weights per round, two rounds of 2 epochs
+# (91 %, 48 x 4 x ~7 s = ~22 min); two threads each.
+sim --hard-scatter ttbar --pileup 200 --events 60 --seed 41 --first-event 600000 --out "$OUT/mu200-events"
+[ -f "$OUT/graphs-mu200/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/mu200-events" \
+  --module-map "$OUT/module-map.h5" --tolerance $TOLERANCE --out "$OUT/graphs-mu200" --threads 2 > /dev/null
+at200=(--config "$CONFIG" --set input_dir="$OUT/graphs-mu200" --set max_train_graphs=48 --threads 2)
+run "$OUT/float200" "$EFGNN" train "${at200[@]}" --set max_epochs=12
+run "$OUT/qat6-200" "$EFGNN" train "${at200[@]}" --set init_from="$OUT/float200/best.pt" --set weight_bits=6 \
+  --set activation_bits=6 --set input_bits=12 --set max_epochs=3 --set warmup=0 --set lr=3e-4
+run "$OUT/pruned-200" "$EFGNN" prune --from "$OUT/qat6-200/best.pt" "${at200[@]}" --set warmup=0 --set lr=3e-4 \
+  --set prune_fraction=0.7 --set prune_epochs=2 --set prune_max_rounds=2 --set prune_criterion=val_loss \
+  --set prune_tolerance=10
+
 echo "== edge metrics on the test split (15 graphs)"
-for m in float float-120 qat6 pruned pruned90 distill-h64 distill-h128; do
+for m in float float-120 qat6 pruned pruned90 distill-h64 distill-h128 float200 qat6-200 pruned-200; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
 done
-echo "== the same models at <mu> = 200, without retraining (8 events, split all)"
-for m in float qat6 pruned90 scan-bits/runs/w12 scan-bits/runs/w8 scan-bits/runs/w4 scan-bits/runs/w2; do
+echo "== at <mu> = 200 (8 events, split all): the models trained at 50, unchanged, and those trained at 200"
+for m in float qat6 pruned90 scan-bits/runs/w12 scan-bits/runs/w8 scan-bits/runs/w4 scan-bits/runs/w2 \
+  float200 qat6-200 pruned-200; do
   printf '%s: ' "$m"
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/robust/graphs-mu200" --split all --threads 1 --json |
     python3 -c "import json,sys; d=json.load(sys.stdin); print(' '.join(f'{k} {100*d[k]:.2f}' for k in
@@ -106,7 +122,8 @@ for f in sorted(glob.glob(f"{out}/eval-pruned4-round-*.json")):
     d = json.load(open(f))
     print(f"{os.path.basename(f)[:-5]}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, "
           f"total purity {100*d['total_purity']:.2f} %")
-for m in ["float", "float-120", "qat6", "pruned", "pruned90", "distill-h64", "distill-h128"]:
+for m in ["float", "float-120", "qat6", "pruned", "pruned90", "distill-h64", "distill-h128", "float200", "qat6-200",
+          "pruned-200"]:
     d = json.load(open(f"{out}/eval-{m}.json"))
     print(f"{m}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, total purity {100*d['total_purity']:.2f} %, "
           f"target purity {100*d['target_purity']:.2f} %, masked purity {100*d['masked_purity']:.2f} %")
@@ -123,4 +140,8 @@ for m in float qat6 pruned pruned90; do
   done
 done
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
+# Tracks at <mu> = 200 (8 events): the models trained at 50 and those trained at 200.
+for m in float qat6 pruned90 float200 qat6-200 pruned-200; do
+  reco "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
+done
 python3 "$REPO/bench/event_filter_tables.py" "$OUT"
