@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
+#include <string>
 
 #include "geometry/DetectorConfig.hpp"
 #include "graph/GraphConstructor.hpp"
@@ -95,6 +97,13 @@ int main(int argc, char** argv) {
     std::cerr << "bench_graph: set EFGNN_BENCH_MODULE_MAP (a module map, .h5) and EFGNN_BENCH_EVENTS (a directory "
                  "of HDF5 events with their detector.yaml); bench/pipeline.sh makes both\n";
     return 2;
+  }
+  try {
+    if (inputs().events.empty())
+      throw std::runtime_error(std::string(std::getenv("EFGNN_BENCH_EVENTS")) + ": no events");
+  } catch (const std::exception& e) {
+    std::cerr << "bench_graph: " << e.what() << "\n";
+    return 1;
   }
   // One untimed pass first: the builder's scratch arrays are allocated on the first events.
   for (auto* b : {benchmark::RegisterBenchmark("EdgeBuilder", BM_EdgeBuilder),
