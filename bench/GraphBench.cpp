@@ -6,6 +6,7 @@
 // them. Each iteration builds every event once; the time reported is the mean per event.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
