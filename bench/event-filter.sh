@@ -98,6 +98,10 @@ run "$OUT/qat6-200" "$EFGNN" train "${at200[@]}" --set init_from="$OUT/float200/
 run "$OUT/pruned-200" "$EFGNN" prune --from "$OUT/qat6-200/best.pt" "${at200[@]}" --set warmup=0 --set lr=3e-4 \
   --set prune_fraction=0.7 --set prune_epochs=2 --set prune_max_rounds=2 --set prune_criterion=val_loss \
   --set prune_tolerance=10
+# The same in smaller steps: 45 % per round, four rounds of 2 epochs (90.8 %, ~27 min).
+run "$OUT/pruned45-200" "$EFGNN" prune --from "$OUT/qat6-200/best.pt" "${at200[@]}" --set warmup=0 --set lr=3e-4 \
+  --set prune_fraction=0.45 --set prune_epochs=2 --set prune_max_rounds=4 --set prune_criterion=val_loss \
+  --set prune_tolerance=10
 
 echo "== edge metrics on the test split (15 graphs)"
 for m in float float-120 qat6 pruned pruned90 distill-h64 distill-h128 float200 qat6-200 pruned-200; do
@@ -105,7 +109,7 @@ for m in float float-120 qat6 pruned pruned90 distill-h64 distill-h128 float200 
 done
 echo "== at <mu> = 200 (8 events, split all): the models trained at 50, unchanged, and those trained at 200"
 for m in float qat6 pruned90 scan-bits/runs/w12 scan-bits/runs/w8 scan-bits/runs/w4 scan-bits/runs/w2 \
-  float200 qat6-200 pruned-200; do
+  float200 qat6-200 pruned-200 pruned45-200; do
   printf '%s: ' "$m"
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/robust/graphs-mu200" --split all --threads 1 --json |
     python3 -c "import json,sys; d=json.load(sys.stdin); print(' '.join(f'{k} {100*d[k]:.2f}' for k in
