@@ -95,13 +95,14 @@ at200=(--config "$CONFIG" --set input_dir="$OUT/graphs-mu200" --set max_train_gr
 run "$OUT/float200" "$EFGNN" train "${at200[@]}" --set max_epochs=12
 run "$OUT/qat6-200" "$EFGNN" train "${at200[@]}" --set init_from="$OUT/float200/best.pt" --set weight_bits=6 \
   --set activation_bits=6 --set input_bits=12 --set max_epochs=3 --set warmup=0 --set lr=3e-4
-run "$OUT/pruned-200" "$EFGNN" prune --from "$OUT/qat6-200/best.pt" "${at200[@]}" --set warmup=0 --set lr=3e-4 \
-  --set prune_fraction=0.7 --set prune_epochs=2 --set prune_max_rounds=2 --set prune_criterion=val_loss \
-  --set prune_tolerance=10
-# The same in smaller steps: 45 % per round, four rounds of 2 epochs (90.8 %, ~27 min).
-run "$OUT/pruned45-200" "$EFGNN" prune --from "$OUT/qat6-200/best.pt" "${at200[@]}" --set warmup=0 --set lr=3e-4 \
-  --set prune_fraction=0.45 --set prune_epochs=2 --set prune_max_rounds=4 --set prune_criterion=val_loss \
-  --set prune_tolerance=10
+prune200() {  # NAME FRACTION ROUNDS: the 6-bit model pruned by FRACTION per round, 2 epochs each, all kept
+  run "$OUT/$1" "$EFGNN" prune --from "$OUT/qat6-200/best.pt" "${at200[@]}" --set warmup=0 --set lr=3e-4 \
+    --set prune_fraction="$2" --set prune_epochs=2 --set prune_max_rounds="$3" --set prune_criterion=val_loss \
+    --set prune_tolerance=10
+}
+prune200 pruned-200 0.7 2
+# The same in smaller steps: 45 % per round, four rounds (90.8 %, ~27 min).
+prune200 pruned45-200 0.45 4
 
 echo "== edge metrics on the test split (15 graphs)"
 for m in float float-120 qat6 pruned pruned90 distill-h64 distill-h128 float200 qat6-200 pruned-200; do
