@@ -1,24 +1,20 @@
 // Graph construction on full events, one thread: the module-map edge builder alone and the whole
-// graph stage as the deployable chain runs it (GraphConstructor without truth labels), per
-// event. The module map and events are files (bench/pipeline.sh makes both):
+// graph stage as the deployable chain builds it (pipeline/makeGraphStage), per event. The module map and events are
+// files (bench/pipeline.sh makes both):
 //   EFGNN_BENCH_MODULE_MAP=MAP.h5 EFGNN_BENCH_EVENTS=DIR bench_graph
-// DIR holds efgnn's HDF5 event files and the detector.yaml that `efgnn simulate` writes beside
-// them. Each iteration builds every event once; the time reported is the mean per event.
+// DIR holds the events (any format --events reads) and the detector.yaml that `efgnn simulate`
+// writes beside them. Each iteration builds every event once; the time reported is the mean per event.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <stdexcept>
-#include <string>
 
 #include "geometry/DetectorConfig.hpp"
-#include "graph/GraphConstructor.hpp"
-#include "graph/ModuleMapEdgeBuilder.hpp"
 #include "graph/ModuleMapFile.hpp"
-#include "io/EventStoreH5.hpp"
+#include "io/EventSource.hpp"
+#include "pipeline/Pipeline.hpp"
 
 namespace {
 
@@ -26,32 +22,26 @@ namespace fs = std::filesystem;
 
 struct Inputs {
   efgnn::Detector detector;
-  std::shared_ptr<const efgnn::ModuleMap> map;
   std::vector<efgnn::Event> events;
+  std::shared_ptr<const efgnn::GraphConstructor> graph_stage;  // holds a reference to detector
 };
 
+/// Read once, in main (errors are reported there). The builder's settings are those of
+/// bench/pipeline.sh's `efgnn reconstruct --tolerance 0.3`.
 const Inputs& inputs() {
   static const Inputs in = [] {
     Inputs out;
     const fs::path dir = std::getenv("EFGNN_BENCH_EVENTS");
     out.detector = efgnn::loadDetector((dir / "detector.yaml").string());
-    out.map = std::make_shared<const efgnn::ModuleMap>(efgnn::readModuleMap(std::getenv("EFGNN_BENCH_MODULE_MAP")));
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(dir))
-      if (entry.path().extension() == ".h5") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& file : files)
-      for (const auto id : efgnn::listEventsH5(file)) out.events.push_back(efgnn::readEventH5(file, id));
+    const efgnn::EventDirectory events(dir);
+    for (std::size_t i = 0; i < events.size(); ++i) out.events.push_back(events.read(i));
+    efgnn::ModuleMapEdgeBuilder::Config config;
+    config.relative_tolerance = 0.3f;
+    auto map = std::make_shared<const efgnn::ModuleMap>(efgnn::readModuleMap(std::getenv("EFGNN_BENCH_MODULE_MAP")));
+    out.graph_stage = efgnn::makeGraphStage(out.detector, std::move(map), config);
     return out;
   }();
   return in;
-}
-
-// The chain's builder settings (efgnn reconstruct --tolerance 0.3).
-std::shared_ptr<const efgnn::ModuleMapEdgeBuilder> builder() {
-  efgnn::ModuleMapEdgeBuilder::Config config;
-  config.relative_tolerance = 0.3f;
-  return std::make_shared<const efgnn::ModuleMapEdgeBuilder>(inputs().map, inputs().detector, config);
 }
 
 /// Runs build(event) on every event per iteration; the iteration's time is the mean per event.
@@ -71,7 +61,7 @@ void perEvent(benchmark::State& state, Build build) {
 }
 
 void BM_EdgeBuilder(benchmark::State& state) {
-  const auto edge_builder = builder();
+  const efgnn::EdgeBuilder& edge_builder = inputs().graph_stage->edgeBuilder();
   std::vector<std::vector<std::uint32_t>> modules;
   std::vector<efgnn::HitCoordinates> coordinates;
   for (const auto& e : inputs().events) {
@@ -79,15 +69,12 @@ void BM_EdgeBuilder(benchmark::State& state) {
     coordinates.emplace_back(e);
   }
   perEvent(state, [&](std::size_t i) {
-    return edge_builder->build({inputs().events[i], modules[i], coordinates[i]}).size();
+    return edge_builder.build({inputs().events[i], modules[i], coordinates[i]}).size();
   });
 }
 
 void BM_GraphStage(benchmark::State& state) {
-  efgnn::GraphConstructor::Config config;
-  config.labels = false;
-  const efgnn::GraphConstructor constructor(inputs().detector, builder(), config);
-  perEvent(state, [&](std::size_t i) { return constructor.build(inputs().events[i], "bench").numEdges(); });
+  perEvent(state, [](std::size_t i) { return inputs().graph_stage->build(inputs().events[i], "bench").numEdges(); });
 }
 
 }  // namespace
@@ -100,8 +87,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (inputs().events.empty())
-      throw std::runtime_error(std::string(std::getenv("EFGNN_BENCH_EVENTS")) + ": no events");
+    inputs();
   } catch (const std::exception& e) {
     std::cerr << "bench_graph: " << e.what() << "\n";
     return 1;

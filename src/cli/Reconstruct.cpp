@@ -61,9 +61,7 @@ void run(const Options& o) {
   // A model trained on graphs with the cell features gets them here too.
   graph_config.cell_features = hasCellFeatures(ckpt.config.model.node_feature_names);
   // The chain sees no truth; the metrics label each graph after it (outside the chain's timing).
-  graph_config.labels = false;
-  const auto constructor = std::make_shared<const GraphConstructor>(
-      *det, std::make_shared<ModuleMapEdgeBuilder>(map, *det, o.map_builder), graph_config);
+  const auto constructor = makeGraphStage(*det, map, o.map_builder, graph_config);
   Pipeline::Stages stages;
   stages.detector = det;
   stages.graph = constructor;

@@ -54,13 +54,19 @@ Pipeline Pipeline::fromFiles(const Files& f) {
   const runtime::ModelFile model = runtime::ModelFile::read(f.model);
   auto scorer = std::make_shared<const RuntimeEdgeScorer>(model, f.model, f.classifier);
   GraphConstructor::Config graph;
-  graph.labels = false;  // the deployed chain has no truth (GraphConstructor::addLabels measures)
   // A model trained with the cells' node features gets them (and needs events with cells).
   graph.cell_features = hasCellFeatures(model.names("node_feature_names"));
-  auto constructor = std::make_shared<const GraphConstructor>(
-      *f.detector, std::make_shared<const ModuleMapEdgeBuilder>(map, *f.detector, f.map), graph);
-  return Pipeline({f.detector, std::move(constructor), std::move(scorer), makeTrackBuilder(f.builder, f.walk, f.cc)},
+  return Pipeline({f.detector, makeGraphStage(*f.detector, std::move(map), f.map, graph), std::move(scorer),
+                   makeTrackBuilder(f.builder, f.walk, f.cc)},
                   f.pipeline);
+}
+
+std::shared_ptr<const GraphConstructor> makeGraphStage(const Detector& detector, std::shared_ptr<const ModuleMap> map,
+                                                       const ModuleMapEdgeBuilder::Config& builder,
+                                                       GraphConstructor::Config graph) {
+  graph.labels = false;
+  return std::make_shared<const GraphConstructor>(
+      detector, std::make_shared<const ModuleMapEdgeBuilder>(std::move(map), detector, builder), graph);
 }
 
 PipelineResult Pipeline::run(const Event& event, const std::string& source) const {

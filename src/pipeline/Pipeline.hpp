@@ -107,6 +107,14 @@ class Pipeline {
   Config config_;
 };
 
+/// The chain's graph stage: the module-map edge builder with `map` (checked against `detector`,
+/// which the constructor keeps a reference to) and `graph`'s settings, without truth labels
+/// whatever `graph.labels` says (the deployed chain reads no truth; GraphConstructor::addLabels
+/// adds the labels for metrics, outside the chain).
+std::shared_ptr<const GraphConstructor> makeGraphStage(const Detector& detector, std::shared_ptr<const ModuleMap> map,
+                                                       const ModuleMapEdgeBuilder::Config& builder,
+                                                       GraphConstructor::Config graph = {});
+
 /// The track builder called `name`, walk or cc, with its config; throws Error naming `what` (the
 /// option or setting that chose it) and the choices for any other name.
 std::shared_ptr<const TrackBuilder> makeTrackBuilder(const std::string& name, const WalkthroughBuilder::Config& walk,
