@@ -105,7 +105,8 @@ prune200 pruned-200 0.7 2
 prune200 pruned45-200 0.45 4
 
 echo "== edge metrics on the test split (15 graphs)"
-for m in float float-120 qat6 pruned pruned90 distill-h64 distill-h128 float200 qat6-200 pruned-200; do
+tested=(float float-120 qat6 pruned pruned90 distill-h64 distill-h128 float200 qat6-200 pruned-200 pruned45-200)
+for m in "${tested[@]}"; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
 done
 echo "== at <mu> = 200 (8 events, split all): the models trained at 50, unchanged, and those trained at 200"
@@ -120,15 +121,14 @@ for round in "$OUT"/pruned4/round-*/; do
   "$EFGNN" eval --model "$round/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json \
     > "$OUT/eval-pruned4-$(basename "$round").json"
 done
-python3 - "$OUT" <<'PY'
+python3 - "$OUT" "${tested[@]}" <<'PY'
 import json, sys, glob, os
-out = sys.argv[1]
+out, tested = sys.argv[1], sys.argv[2:]
 for f in sorted(glob.glob(f"{out}/eval-pruned4-round-*.json")):
     d = json.load(open(f))
     print(f"{os.path.basename(f)[:-5]}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, "
           f"total purity {100*d['total_purity']:.2f} %")
-for m in ["float", "float-120", "qat6", "pruned", "pruned90", "distill-h64", "distill-h128", "float200", "qat6-200",
-          "pruned-200"]:
+for m in tested:
     d = json.load(open(f"{out}/eval-{m}.json"))
     print(f"{m}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, total purity {100*d['total_purity']:.2f} %, "
           f"target purity {100*d['target_purity']:.2f} %, masked purity {100*d['masked_purity']:.2f} %")
@@ -146,7 +146,7 @@ for m in float qat6 pruned pruned90; do
 done
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
 # Tracks at <mu> = 200 (8 events): the models trained at 50 and those trained at 200.
-for m in float qat6 pruned90 float200 qat6-200 pruned-200; do
+for m in float qat6 pruned90 float200 qat6-200 pruned-200 pruned45-200; do
   reco "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
 done
 python3 "$REPO/bench/event_filter_tables.py" "$OUT"
