@@ -10,15 +10,19 @@ namespace {
 
 constexpr const char* kCellFeatureNames[] = {"cell_count", "cell_charge"};
 
-void appendScaled(std::vector<float>& out, float x, float y, float z, const FeatureScales& s) {
-  const float r = std::sqrt(x * x + y * y);
-  out.push_back(static_cast<float>(r / s.r));
-  out.push_back(static_cast<float>(std::atan2(y, x) / s.phi));
-  out.push_back(static_cast<float>(z / s.z));
-  out.push_back(static_cast<float>((r > 0 ? std::asinh(z / r) : 0.f) / s.eta));
+void appendScaled(std::vector<float>& out, const std::array<float, 4>& c, const FeatureScales& s) {
+  out.push_back(static_cast<float>(c[0] / s.r));
+  out.push_back(static_cast<float>(c[1] / s.phi));
+  out.push_back(static_cast<float>(c[2] / s.z));
+  out.push_back(static_cast<float>(c[3] / s.eta));
 }
 
 }  // namespace
+
+std::array<float, 4> HitCoordinates::of(float x, float y, float z) {
+  const float r = std::hypot(x, y);  // as SpacePoint::r
+  return {r, std::atan2(y, x), z, r == 0 ? 0.f : std::asinh(z / r)};
+}
 
 HitCoordinates::HitCoordinates(const Event& event) {
   const std::size_t n = event.hits.size();
@@ -28,10 +32,11 @@ HitCoordinates::HitCoordinates(const Event& event) {
   eta.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& h = event.hits[i];
-    r[i] = h.r();
-    phi[i] = h.phi();
-    z[i] = h.z;
-    eta[i] = r[i] == 0 ? 0.f : std::asinh(h.z / r[i]);  // SpacePoint::eta() without computing r again
+    const auto c = of(h.x, h.y, h.z);
+    r[i] = c[0];
+    phi[i] = c[1];
+    z[i] = c[2];
+    eta[i] = c[3];
   }
 }
 
@@ -53,20 +58,25 @@ std::vector<std::string> edgeFeatureNames() {
   return {"dr", "dphi", "dz", "deta", "phislope", "rphislope"};
 }
 
-std::vector<float> computeNodeFeatures(const Event& event, const std::vector<std::uint32_t>& nodes,
-                                       bool with_clusters, bool with_cells, const FeatureScales& scales) {
+std::vector<float> computeNodeFeatures(const Event& event, const HitCoordinates& coordinates,
+                                       const std::vector<std::uint32_t>& nodes, bool with_clusters, bool with_cells,
+                                       const FeatureScales& scales) {
   if (with_cells && !nodes.empty() && !event.hasCells())
     throw Error("event " + std::to_string(event.event_id) +
                 ": no cells, which the cell features (cell_count, cell_charge) need");
+  if (coordinates.r.size() != event.hits.size())
+    throw Error("event " + std::to_string(event.event_id) + ": coordinates of " + std::to_string(coordinates.r.size()) +
+                " hits for " + std::to_string(event.hits.size()) + " hits");
   std::vector<float> x;
   x.reserve(nodes.size() * ((with_clusters ? 12 : 4) + (with_cells ? 2 : 0)));
   for (const auto i : nodes) {
     const auto& h = event.hits[i];
-    appendScaled(x, h.x, h.y, h.z, scales);
+    appendScaled(x, {coordinates.r[i], coordinates.phi[i], coordinates.z[i], coordinates.eta[i]}, scales);
     if (with_clusters)
       for (int k = 0; k < 2; ++k) {
         if (h.clusters) {
-          appendScaled(x, (*h.clusters)[k][0], (*h.clusters)[k][1], (*h.clusters)[k][2], scales);
+          const auto& c = (*h.clusters)[k];
+          appendScaled(x, HitCoordinates::of(c[0], c[1], c[2]), scales);
         } else {  // the hit's own four features again
           const std::size_t own = x.size() - 4 * (k + 1);
           for (std::size_t f = 0; f < 4; ++f) {

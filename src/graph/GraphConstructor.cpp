@@ -91,7 +91,7 @@ Graph GraphConstructor::build(const Event& input, const std::string& source) con
   std::vector<std::uint32_t> nodes(n);
   for (std::uint32_t i = 0; i < n; ++i) nodes[i] = i;  // every hit is a node, in hit order
   g.node_feature_names = nodeFeatureNames(with_clusters_, config_.cell_features);
-  g.x = computeNodeFeatures(event, nodes, with_clusters_, config_.cell_features, config_.scales);
+  g.x = computeNodeFeatures(event, coordinates, nodes, with_clusters_, config_.cell_features, config_.scales);
   g.hit_id.resize(n);
   for (std::size_t i = 0; i < n; ++i) g.hit_id[i] = event.hits[i].hit_id;
   g.edge_index.resize(2 * e);

@@ -123,7 +123,7 @@ bool ModuleMapEdgeBuilder::passesTriplet(const Range& diff_dzdr, const Range& di
 
 ModuleMapEdgeBuilder::ModuleMapEdgeBuilder(std::shared_ptr<const ModuleMap> map, const Detector& detector,
                                            Config config)
-    : map_(std::move(map)), config_(config) {
+    : map_(std::move(map)), config_(config), isa_(runtime::resolve(config.instruction_set)) {
   map_->checkDetector(detector, "module map");
   resolution_.reserve(detector.modules.size());
   for (const Module& m : detector.modules) resolution_.push_back(resolutionOf(detector, m));
@@ -562,6 +562,33 @@ void ModuleMapEdgeBuilder::findTriplets(const EdgeBuilderInput& in, Workspace& w
 }
 
 std::vector<HitPair> ModuleMapEdgeBuilder::build(const EdgeBuilderInput& in) const {
+  switch (isa_) {
+    case runtime::Isa::Avx512:
+      return searchAvx512(in);
+    case runtime::Isa::Avx2:
+      return searchAvx2(in);
+    default:
+      return searchBase(in);
+  }
+}
+
+// The search compiled for each instruction set with everything it calls inlined (flatten), so
+// that all of it uses that set's instructions. The graph library is compiled without fused
+// multiply-adds (-ffp-contract=off) and every operation here rounds as IEEE 754 says on any
+// set, so the edges are the same on each (a test checks).
+[[gnu::flatten]] std::vector<HitPair> ModuleMapEdgeBuilder::searchBase(const EdgeBuilderInput& in) const {
+  return search(in);
+}
+[[gnu::target("arch=x86-64-v3"), gnu::flatten]] std::vector<HitPair> ModuleMapEdgeBuilder::searchAvx2(
+    const EdgeBuilderInput& in) const {
+  return search(in);
+}
+[[gnu::target("arch=x86-64-v4"), gnu::flatten]] std::vector<HitPair> ModuleMapEdgeBuilder::searchAvx512(
+    const EdgeBuilderInput& in) const {
+  return search(in);
+}
+
+std::vector<HitPair> ModuleMapEdgeBuilder::search(const EdgeBuilderInput& in) const {
   // The scratch arrays of a busy event take tens of MB; fresh pages for them on every event
   // cost more than the search itself, so they are reused: each call takes a workspace from
   // the pool (a new one when all are in use) and returns it.

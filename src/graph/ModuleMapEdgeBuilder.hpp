@@ -11,6 +11,7 @@
 #include "graph/EdgeBuilder.hpp"
 #include "geometry/Detector.hpp"
 #include "graph/ModuleMap.hpp"
+#include "runtime/Isa.hpp"
 
 namespace efgnn {
 
@@ -33,8 +34,12 @@ class ModuleMapEdgeBuilder final : public EdgeBuilder {
     /// pairs with conservative bounds before the exact cuts; both give the same edges in the
     /// same order.
     bool all_pairs = false;
+    /// The instruction set the search runs on (the best this CPU has by default); the edges
+    /// are the same on each.
+    runtime::Isa instruction_set = runtime::Isa::Best;
   };
-  /// `detector`: the one the map was built for (checked).
+  /// `detector`: the one the map was built for (checked). Throws std::invalid_argument for an
+  /// instruction set this CPU does not have.
   ModuleMapEdgeBuilder(std::shared_ptr<const ModuleMap> map, const Detector& detector, Config config);
   ~ModuleMapEdgeBuilder() override;
   std::string name() const override { return "module-map"; }
@@ -43,6 +48,13 @@ class ModuleMapEdgeBuilder final : public EdgeBuilder {
  private:
   std::shared_ptr<const ModuleMap> map_;
   Config config_;
+  runtime::Isa isa_;  // config_.instruction_set resolved
+  /// The whole search: indexPhi, findDoublets, findTriplets, the edges in doublet order.
+  std::vector<HitPair> search(const EdgeBuilderInput& input) const;
+  /// search() compiled for one instruction set each (see build()).
+  std::vector<HitPair> searchBase(const EdgeBuilderInput& input) const;
+  std::vector<HitPair> searchAvx2(const EdgeBuilderInput& input) const;
+  std::vector<HitPair> searchAvx512(const EdgeBuilderInput& input) const;
   /// Resolution of a module's space points in cylindrical coordinates [mm], its material.
   struct Resolution {
     float sigma_rphi, rphi_leak, sigma_r, sigma_z, x0;

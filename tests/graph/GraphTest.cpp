@@ -152,7 +152,7 @@ TEST(Features, CellFeaturesComeAfterThePositionFeatures) {
   addHit(e, 8, 2, 1, 30, 0, 10, 0);
   addHit(e, 8, 4, 1, 0, 70, 20, 0);
   e.cells = {{4, 2.5f}, {0, 0.f}};
-  const auto x = computeNodeFeatures(e, {1, 0}, false, true);
+  const auto x = computeNodeFeatures(e, HitCoordinates(e), {1, 0}, false, true);
   ASSERT_EQ(x.size(), 12u);
   EXPECT_FLOAT_EQ(x[0], 0.07f);  // r of hit 1 / 1000 mm
   EXPECT_FLOAT_EQ(x[4], 0.f);    // hit 1 has no cells
@@ -163,22 +163,22 @@ TEST(Features, CellFeaturesComeAfterThePositionFeatures) {
   FeatureScales scales;
   scales.cell_count = 2;
   scales.cell_charge = 5;
-  const auto y = computeNodeFeatures(e, {0}, true, true, scales);
+  const auto y = computeNodeFeatures(e, HitCoordinates(e), {0}, true, true, scales);
   ASSERT_EQ(y.size(), 14u);
   EXPECT_FLOAT_EQ(y[12], 2.f);
   EXPECT_FLOAT_EQ(y[13], 0.5f);
   // The position features do not change.
-  EXPECT_EQ(std::vector<float>(x.begin(), x.begin() + 4), computeNodeFeatures(e, {1}, false));
+  EXPECT_EQ(std::vector<float>(x.begin(), x.begin() + 4), computeNodeFeatures(e, HitCoordinates(e), {1}, false));
 
   e.cells.clear();
   try {
-    computeNodeFeatures(e, {0, 1}, false, true);
+    computeNodeFeatures(e, HitCoordinates(e), {0, 1}, false, true);
     ADD_FAILURE() << "cell features of an event without cells";
   } catch (const Error& error) {
     EXPECT_NE(std::string(error.what()).find("event 42"), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("no cells"), std::string::npos) << error.what();
   }
-  EXPECT_TRUE(computeNodeFeatures(e, {}, false, true).empty());
+  EXPECT_TRUE(computeNodeFeatures(e, HitCoordinates(e), {}, false, true).empty());
 }
 
 std::vector<Event> gunEvents(std::uint64_t seed, int n, bool scattering, double pt_min = 1.0,

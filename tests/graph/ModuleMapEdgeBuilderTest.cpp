@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "core/Parallel.hpp"
 #include "core/Units.hpp"
@@ -159,6 +160,41 @@ TEST(ModuleMapEdgeBuilder, PhiWindowSearchGivesTheSameEdgesAsAllPairs) {
           EXPECT_GT(acrossTheWrap(expected, event), 0u);
         }
       }
+  }
+}
+
+TEST(ModuleMapEdgeBuilder, EveryInstructionSetGivesTheSameEdges) {
+  // The search is compiled for each instruction set; it must round the same on each, odd hits
+  // and the all-pairs reference included. A set the CPU lacks is refused by name.
+  const auto& [map, sparse_map, events] = data();
+  const Event odd = withOddHits(events[0]);
+  for (const bool all_pairs : {false, true})
+    for (const float tolerance : {0.f, 0.3f}) {
+      ModuleMapEdgeBuilder::Config config;
+      config.relative_tolerance = tolerance;
+      config.all_pairs = all_pairs;
+      config.instruction_set = runtime::Isa::Base;
+      for (const auto* event : {&events[1], &odd}) {
+        const auto base = edges(map, config, *event);
+        EXPECT_GT(base.size(), 3000u);
+        for (const runtime::Isa isa : runtime::supportedIsas()) {
+          SCOPED_TRACE(runtime::nameOf(isa) + (all_pairs ? ", all pairs" : "") + ", tolerance " +
+                       std::to_string(tolerance) + (event == &odd ? ", odd hits" : ""));
+          ModuleMapEdgeBuilder::Config on = config;
+          on.instruction_set = isa;
+          EXPECT_EQ(edges(map, on, *event), base);
+        }
+      }
+    }
+  if (runtime::supportedIsas().back() != runtime::Isa::Avx512) {
+    ModuleMapEdgeBuilder::Config config;
+    config.instruction_set = runtime::Isa::Avx512;
+    try {
+      const ModuleMapEdgeBuilder builder(map, trackml(), config);
+      ADD_FAILURE() << "an instruction set this CPU lacks was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("avx512"), std::string::npos) << e.what();
+    }
   }
 }
 
