@@ -1,7 +1,7 @@
 // Graph construction on full events, one thread: the module-map edge builder alone and the whole
 // graph stage as the deployable chain builds it (pipeline/makeGraphStage), per event. The module map and events are
 // files (bench/pipeline.sh makes both):
-//   EFGNN_BENCH_MODULE_MAP=MAP.h5 EFGNN_BENCH_EVENTS=DIR bench_graph
+//   EFGNN_BENCH_MODULE_MAP=MAP.h5 EFGNN_BENCH_EVENTS=DIR [EFGNN_BENCH_ISA=base|avx2|avx512] bench_graph
 // DIR holds the events (any format --events reads) and the detector.yaml that `efgnn simulate`
 // writes beside them. Each iteration builds every event once; the time reported is the mean per event.
 #include <benchmark/benchmark.h>
@@ -37,6 +37,7 @@ const Inputs& inputs() {
     for (std::size_t i = 0; i < events.size(); ++i) out.events.push_back(events.read(i));
     efgnn::ModuleMapEdgeBuilder::Config config;
     config.relative_tolerance = 0.3f;
+    if (const char* isa = std::getenv("EFGNN_BENCH_ISA")) config.instruction_set = efgnn::runtime::isaNamed(isa);
     auto map = std::make_shared<const efgnn::ModuleMap>(efgnn::readModuleMap(std::getenv("EFGNN_BENCH_MODULE_MAP")));
     out.graph_stage = efgnn::makeGraphStage(out.detector, std::move(map), config);
     return out;

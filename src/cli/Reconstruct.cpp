@@ -36,7 +36,7 @@ namespace fs = std::filesystem;
 
 struct Options {
   std::string model, events, module_map, out, detector, builder = "cc", device = "cpu", scorer = "runtime";
-  std::string walk_continue = "straightest";
+  std::string walk_continue = "helix";
   std::vector<double> hard_cut_pt;
   ModuleMapEdgeBuilder::Config map_builder;
   ConnectedComponentsBuilder::Config cc;
@@ -182,8 +182,9 @@ void addReconstructCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--walk-drop", o->walk.drop_cut, "walk: drop edges at or below this score")->capture_default_str();
   cmd->add_option("--walk-continue", o->walk_continue,
-                  "walk: continue to the straightest neighbour above --walk-follow, or along the longest path "
-                  "(the reference's walk, with --walk-branch)")
+                  "walk: continue to the neighbour above --walk-follow that bends least from a helix through "
+                  "the last hits (helix) or from the last step (straightest), or along the longest path "
+                  "(longest: the reference's walk, with --walk-branch)")
       ->capture_default_str();
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
   cmd->add_option("--min-hits", o->cc.min_hits, "Shortest track built")->capture_default_str();
@@ -209,7 +210,8 @@ void addReconstructCommand(CLI::App& app) {
     o->walk.min_hits = o->cc.min_hits;
     if (o->walk_continue == "straightest") o->walk.continuation = WalkthroughBuilder::Continuation::straightest;
     else if (o->walk_continue == "longest") o->walk.continuation = WalkthroughBuilder::Continuation::longest;
-    else throw Error("--walk-continue: expected straightest or longest, got '" + o->walk_continue + "'");
+    else if (o->walk_continue == "helix") o->walk.continuation = WalkthroughBuilder::Continuation::helix;
+    else throw Error("--walk-continue: expected helix, straightest or longest, got '" + o->walk_continue + "'");
     run(*o);
   });
 }

@@ -58,6 +58,28 @@ float bend(const std::vector<float>& positions, std::uint32_t a, std::uint32_t b
   return uu > 0 && vv > 0 ? static_cast<float>(1 - uv / std::sqrt(uu * vv)) : 0.f;
 }
 
+/// 1 - cos of the angle between the step b -> c and the direction a helix through p, a, b
+/// predicts at b: the transverse direction of a -> b turned as much per unit of transverse length
+/// as p -> a -> b turned, and the polar angle of a -> b. The bend from a -> b where the steps
+/// have no transverse length.
+float helixBend(const std::vector<float>& positions, std::uint32_t p, std::uint32_t a, std::uint32_t b,
+                std::uint32_t c) {
+  const auto at = [&](std::uint32_t n) { return &positions[3 * std::size_t{n}]; };
+  const float *xp = at(p), *xa = at(a), *xb = at(b), *xc = at(c);
+  const double ux = xa[0] - xp[0], uy = xa[1] - xp[1];                     // p -> a
+  const double vx = xb[0] - xa[0], vy = xb[1] - xa[1], vz = xb[2] - xa[2];  // a -> b
+  const double wx = xc[0] - xb[0], wy = xc[1] - xb[1], wz = xc[2] - xb[2];  // b -> c
+  const double lu = std::hypot(ux, uy), lv = std::hypot(vx, vy), lw = std::hypot(wx, wy);
+  if (!(lu > 0 && lv > 0 && lw > 0)) return bend(positions, a, b, c);
+  const double turn = std::atan2(ux * vy - uy * vx, ux * vx + uy * vy) * (lv + lw) / (lu + lv);
+  // The predicted direction per unit of transverse length.
+  const double dx = (vx * std::cos(turn) - vy * std::sin(turn)) / lv;
+  const double dy = (vx * std::sin(turn) + vy * std::cos(turn)) / lv;
+  const double dz = vz / lv;
+  const double dw = dx * wx + dy * wy + dz * wz;
+  return static_cast<float>(1 - dw / std::sqrt((dx * dx + dy * dy + dz * dz) * (wx * wx + wy * wy + wz * wz)));
+}
+
 }  // namespace
 
 std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
@@ -84,7 +106,8 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
   std::vector<std::uint32_t> length(g.num_nodes), next(g.num_nodes), rank(g.num_nodes);
   std::vector<char> ordered(g.num_nodes, 0);
   const std::vector<std::uint32_t> degree_in = in_degree;
-  const bool straightest = config_.continuation == Continuation::straightest && !g.positions.empty();
+  const bool straightest = config_.continuation != Continuation::longest && !g.positions.empty();
+  const bool helix = config_.continuation == Continuation::helix;
   for (const Track& nodes : componentsOf(sets, g.num_nodes, min_hits)) {
     const bool simple = std::all_of(nodes.begin(), nodes.end(),
                                     [&](std::uint32_t n) { return degree_in[n] <= 1 && out[n].size() <= 1; });
@@ -99,13 +122,15 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
         if (used[start]) continue;
         Track path{start};
         used[start] = 1;
-        for (std::uint32_t n = start, previous = UINT32_MAX;;) {
+        for (std::uint32_t n = start, previous = UINT32_MAX, before = UINT32_MAX;;) {
           std::uint32_t choice = UINT32_MAX;
           float least = 0;
           for (const auto& e : out[n]) {  // best-scored first
             if (used[e.to] || rank[e.to] <= rank[n]) continue;
             if (!(e.score > config_.follow_cut)) break;
-            const float b = previous == UINT32_MAX ? 0.f : bend(g.positions, previous, n, e.to);
+            const float b = previous == UINT32_MAX ? 0.f
+                            : helix && before != UINT32_MAX ? helixBend(g.positions, before, previous, n, e.to)
+                                                            : bend(g.positions, previous, n, e.to);
             if (choice == UINT32_MAX || b < least) {
               choice = e.to;
               least = b;
@@ -114,6 +139,7 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
           if (choice == UINT32_MAX) break;
           path.push_back(choice);
           used[choice] = 1;
+          before = previous;
           previous = n;
           n = choice;
         }

@@ -12,21 +12,27 @@
 // that bends the track least (the smallest angle between its last step and the next); from the
 // first hit, to the best-scored one. Close-by particles of a jet give each hit several
 // neighbours scored alike; the longest path then readily crosses from one particle to the other,
-// while the straightest stays on a particle.
+// while the straightest stays on a particle. `helix` (the default) measures the bend from the
+// third hit on against the direction a helix through the last three hits predicts (the same
+// turn per unit of transverse length, the same polar angle): a curling low-pT particle then
+// keeps its own next hit rather than a straighter one of a neighbour.
 #include "reco/TrackBuilder.hpp"
 
 namespace efgnn {
 
 class WalkthroughBuilder final : public TrackBuilder {
  public:
-  enum class Continuation { longest, straightest };
+  enum class Continuation { longest, straightest, helix };
   struct Config {
     float drop_cut = 0.01f;
-    float follow_cut = 0.1f;
+    // Well above drop_cut: in dense events a weakly scored edge to another particle's hit is
+    // often the straightest continuation (the choice is measured in BENCHMARKS.md).
+    float follow_cut = 0.3f;
     float branch_cut = 0.6f;  // longest only
     std::size_t min_hits = 3;
-    // straightest needs node positions; a graph without them is walked by the longest path
-    Continuation continuation = Continuation::straightest;
+    // straightest and helix need node positions; a graph without them is walked by the longest
+    // path
+    Continuation continuation = Continuation::helix;
   };
   explicit WalkthroughBuilder(Config config) : config_(config) {}
   std::string name() const override { return "walk"; }

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 
 #include "core/Error.hpp"
 #include "reco/ConnectedComponents.hpp"
@@ -125,6 +127,33 @@ TEST(TrackBuilders, TheStraightestWalkStaysOnACloseByParticle) {
   EXPECT_EQ(walk.build(g)[0], (Track{0, 1, 2, 9, 10, 11, 12}));
   g.positions.resize(38);
   EXPECT_THROW(walk.build(g), Error) << "positions for 13 nodes need 39 values";
+}
+
+TEST(TrackBuilders, TheHelixWalkFollowsACurlingParticle) {
+  // A (nodes 0-5) on a circle of radius 100 mm, turning 0.1 rad per 10 mm step; a hit of another
+  // particle (node 6) lies straight ahead of A's fourth hit, its edge scored as A's own.
+  ScoredGraph g;
+  const auto at = [](double s) {
+    return std::array<float, 3>{static_cast<float>(50 + 100 * std::sin(s / 100)),
+                                static_cast<float>(100 * (1 - std::cos(s / 100))), 0.f};
+  };
+  for (int i = 0; i < 6; ++i) {
+    const auto p = at(10.0 * (i + 1));
+    g.positions.insert(g.positions.end(), p.begin(), p.end());
+  }
+  const auto a2 = at(30), a3 = at(40);
+  const float dx = a3[0] - a2[0], dy = a3[1] - a2[1], norm = std::hypot(dx, dy);
+  g.positions.insert(g.positions.end(), {a3[0] + 10 * dx / norm, a3[1] + 10 * dy / norm, 0.f});
+  g.num_nodes = 7;
+  for (const auto& [a, b] : {std::pair{0u, 1u}, {1u, 2u}, {2u, 3u}, {3u, 4u}, {4u, 5u}, {3u, 6u}}) {
+    g.src.push_back(a);
+    g.dst.push_back(b);
+    g.scores.push_back(0.9f);
+  }
+  // The straightest walk takes the other particle's hit and leaves A's last two behind.
+  const WalkthroughBuilder straightest({.continuation = WalkthroughBuilder::Continuation::straightest});
+  EXPECT_EQ(straightest.build(g), (std::vector<Track>{{0, 1, 2, 3, 6}}));
+  EXPECT_EQ(walk.build(g), (std::vector<Track>{{0, 1, 2, 3, 4, 5}}));
 }
 
 TEST(TrackBuilders, EmptyGraphsAndBadInput) {
