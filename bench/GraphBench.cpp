@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/Allocator.hpp"
 #include "geometry/DetectorConfig.hpp"
 #include "graph/ModuleMapFile.hpp"
 #include "io/EventSource.hpp"
@@ -81,6 +82,9 @@ void BM_GraphStage(benchmark::State& state) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As every efgnn command, so that the stage is timed as `efgnn reconstruct` runs it.
+  const efgnn::AllocatorSettings allocator = efgnn::keepFreedMemoryForReuse();
+  benchmark::AddCustomContext("allocator", allocator.how);
   benchmark::Initialize(&argc, argv);
   if (!std::getenv("EFGNN_BENCH_MODULE_MAP") || !std::getenv("EFGNN_BENCH_EVENTS")) {
     std::cerr << "bench_graph: set EFGNN_BENCH_MODULE_MAP (a module map, .h5) and EFGNN_BENCH_EVENTS (a directory "
