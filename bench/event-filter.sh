@@ -155,7 +155,7 @@ for m in float qat6 pruned pruned90; do
 done
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
 # Tracks at <mu> = 200 (8 events): the models trained at 50 and those trained at 200.
-for m in float qat6 pruned90 float200 qat6-200 pruned-200 pruned45-200; do
+for m in float qat6 pruned90 float200 qat6-200 pruned-200 pruned45-200 gradual-200 gradual2-200; do
   reco "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
 done
 python3 "$REPO/bench/event_filter_tables.py" "$OUT"

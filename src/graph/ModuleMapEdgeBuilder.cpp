@@ -123,7 +123,8 @@ bool ModuleMapEdgeBuilder::passesTriplet(const Range& diff_dzdr, const Range& di
 
 ModuleMapEdgeBuilder::ModuleMapEdgeBuilder(std::shared_ptr<const ModuleMap> map, const Detector& detector,
                                            Config config)
-    : map_(std::move(map)), config_(config), isa_(runtime::resolve(config.instruction_set)) {
+    : map_(std::move(map)), config_(config) {
+  config_.instruction_set = runtime::resolve(config.instruction_set);
   map_->checkDetector(detector, "module map");
   resolution_.reserve(detector.modules.size());
   for (const Module& m : detector.modules) resolution_.push_back(resolutionOf(detector, m));
@@ -562,7 +563,7 @@ void ModuleMapEdgeBuilder::findTriplets(const EdgeBuilderInput& in, Workspace& w
 }
 
 std::vector<HitPair> ModuleMapEdgeBuilder::build(const EdgeBuilderInput& in) const {
-  switch (isa_) {
+  switch (config_.instruction_set) {
     case runtime::Isa::Avx512:
       return searchAvx512(in);
     case runtime::Isa::Avx2:

@@ -47,8 +47,7 @@ class ModuleMapEdgeBuilder final : public EdgeBuilder {
 
  private:
   std::shared_ptr<const ModuleMap> map_;
-  Config config_;
-  runtime::Isa isa_;  // config_.instruction_set resolved
+  Config config_;  // instruction_set resolved (never Best)
   /// The whole search: indexPhi, findDoublets, findTriplets, the edges in doublet order.
   std::vector<HitPair> search(const EdgeBuilderInput& input) const;
   /// search() compiled for one instruction set each (see build()).

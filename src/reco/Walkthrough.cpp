@@ -58,27 +58,58 @@ float bend(const std::vector<float>& positions, std::uint32_t a, std::uint32_t b
   return uu > 0 && vv > 0 ? static_cast<float>(1 - uv / std::sqrt(uu * vv)) : 0.f;
 }
 
-/// 1 - cos of the angle between the step b -> c and the direction a helix through p, a, b
-/// predicts at b: the transverse direction of a -> b turned as much per unit of transverse length
-/// as p -> a -> b turned, and the polar angle of a -> b. The bend from a -> b where the steps
-/// have no transverse length.
-float helixBend(const std::vector<float>& positions, std::uint32_t p, std::uint32_t a, std::uint32_t b,
-                std::uint32_t c) {
-  const auto at = [&](std::uint32_t n) { return &positions[3 * std::size_t{n}]; };
-  const float *xp = at(p), *xa = at(a), *xb = at(b), *xc = at(c);
-  const double ux = xa[0] - xp[0], uy = xa[1] - xp[1];                     // p -> a
-  const double vx = xb[0] - xa[0], vy = xb[1] - xa[1], vz = xb[2] - xa[2];  // a -> b
-  const double wx = xc[0] - xb[0], wy = xc[1] - xb[1], wz = xc[2] - xb[2];  // b -> c
-  const double lu = std::hypot(ux, uy), lv = std::hypot(vx, vy), lw = std::hypot(wx, wy);
-  if (!(lu > 0 && lv > 0 && lw > 0)) return bend(positions, a, b, c);
-  const double turn = std::atan2(ux * vy - uy * vx, ux * vx + uy * vy) * (lv + lw) / (lu + lv);
-  // The predicted direction per unit of transverse length.
-  const double dx = (vx * std::cos(turn) - vy * std::sin(turn)) / lv;
-  const double dy = (vx * std::sin(turn) + vy * std::cos(turn)) / lv;
-  const double dz = vz / lv;
-  const double dw = dx * wx + dy * wy + dz * wz;
-  return static_cast<float>(1 - dw / std::sqrt((dx * dx + dy * dy + dz * dz) * (wx * wx + wy * wy + wz * wz)));
-}
+constexpr std::uint32_t kNone = UINT32_MAX;
+
+/// How much each candidate next hit c bends a track that reached hit b from a (after p): 0 on the
+/// first step (no a), else 1 - cos of the angle between b -> c and the expected direction. That is
+/// the direction of a -> b, or with `helix` and a hit p before a, the direction a helix through
+/// p, a, b predicts at b. It keeps the polar angle of a -> b and turns the transverse direction as
+/// much per unit of transverse length as p -> a -> b turned. Where a step has no transverse length
+/// the last step's direction is used. What depends only on p, a, b is computed once per step.
+class StepBend {
+ public:
+  StepBend(const std::vector<float>& positions, bool helix, std::uint32_t p, std::uint32_t a, std::uint32_t b)
+      : positions_(positions), a_(a), b_(b) {
+    if (a == kNone || !helix || p == kNone) return;
+    const float *xp = at(p), *xa = at(a), *xb = at(b);
+    const double ux = xa[0] - xp[0], uy = xa[1] - xp[1];  // p -> a
+    vx_ = xb[0] - xa[0];                                   // a -> b
+    vy_ = xb[1] - xa[1];
+    vz_ = xb[2] - xa[2];
+    const double lu = std::hypot(ux, uy);
+    lv_ = std::hypot(vx_, vy_);
+    if (!(lu > 0 && lv_ > 0)) return;
+    turn_ = std::atan2(ux * vy_ - uy * vx_, ux * vx_ + uy * vy_);
+    arc_ = lu + lv_;
+    helix_ = true;
+  }
+
+  float operator()(std::uint32_t c) const {
+    if (a_ == kNone) return 0.f;
+    if (helix_) {
+      const float *xb = at(b_), *xc = at(c);
+      const double wx = xc[0] - xb[0], wy = xc[1] - xb[1], wz = xc[2] - xb[2];  // b -> c
+      const double lw = std::hypot(wx, wy);
+      if (lw > 0) {
+        const double turn = turn_ * (lv_ + lw) / arc_;
+        // The predicted direction per unit of transverse length.
+        const double dx = (vx_ * std::cos(turn) - vy_ * std::sin(turn)) / lv_;
+        const double dy = (vx_ * std::sin(turn) + vy_ * std::cos(turn)) / lv_;
+        const double dz = vz_ / lv_;
+        const double dw = dx * wx + dy * wy + dz * wz;
+        return static_cast<float>(1 - dw / std::sqrt((dx * dx + dy * dy + dz * dz) * (wx * wx + wy * wy + wz * wz)));
+      }
+    }
+    return bend(positions_, a_, b_, c);
+  }
+
+ private:
+  const float* at(std::uint32_t n) const { return &positions_[3 * std::size_t{n}]; }
+  const std::vector<float>& positions_;
+  std::uint32_t a_, b_;
+  bool helix_ = false;
+  double vx_ = 0, vy_ = 0, vz_ = 0, lv_ = 0, turn_ = 0, arc_ = 0;
+};
 
 }  // namespace
 
@@ -106,7 +137,8 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
   std::vector<std::uint32_t> length(g.num_nodes), next(g.num_nodes), rank(g.num_nodes);
   std::vector<char> ordered(g.num_nodes, 0);
   const std::vector<std::uint32_t> degree_in = in_degree;
-  const bool straightest = config_.continuation != Continuation::longest && !g.positions.empty();
+  // straightest and helix walk by the bend of each step; without positions, the longest path.
+  const bool by_bend = config_.continuation != Continuation::longest && !g.positions.empty();
   const bool helix = config_.continuation == Continuation::helix;
   for (const Track& nodes : componentsOf(sets, g.num_nodes, min_hits)) {
     const bool simple = std::all_of(nodes.begin(), nodes.end(),
@@ -117,26 +149,25 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
       tracks.emplace_back(order.begin(), order.end());
       continue;
     }
-    if (straightest) {
+    if (by_bend) {
       for (const auto start : order) {
         if (used[start]) continue;
         Track path{start};
         used[start] = 1;
-        for (std::uint32_t n = start, previous = UINT32_MAX, before = UINT32_MAX;;) {
-          std::uint32_t choice = UINT32_MAX;
+        for (std::uint32_t n = start, previous = kNone, before = kNone;;) {
+          const StepBend bendTo(g.positions, helix, before, previous, n);
+          std::uint32_t choice = kNone;
           float least = 0;
           for (const auto& e : out[n]) {  // best-scored first
             if (used[e.to] || rank[e.to] <= rank[n]) continue;
             if (!(e.score > config_.follow_cut)) break;
-            const float b = previous == UINT32_MAX ? 0.f
-                            : helix && before != UINT32_MAX ? helixBend(g.positions, before, previous, n, e.to)
-                                                            : bend(g.positions, previous, n, e.to);
-            if (choice == UINT32_MAX || b < least) {
+            const float b = bendTo(e.to);
+            if (choice == kNone || b < least) {
               choice = e.to;
               least = b;
             }
           }
-          if (choice == UINT32_MAX) break;
+          if (choice == kNone) break;
           path.push_back(choice);
           used[choice] = 1;
           before = previous;
