@@ -254,9 +254,6 @@ struct ModuleMapEdgeBuilder::Workspace {
   std::vector<OutGroup> out_groups;
   std::vector<Incoming> incoming;
   std::vector<char> keep;
-  // The edges with their doublets, for putting them in doublet order.
-  std::vector<std::pair<std::uint32_t, HitPair>> kept;
-  std::vector<std::uint32_t> doublet_offsets;
 };
 
 ModuleMapEdgeBuilder::~ModuleMapEdgeBuilder() = default;
@@ -347,7 +344,7 @@ void ModuleMapEdgeBuilder::findDoublets(std::size_t hits, Workspace& ws) const {
   };
   const std::uint32_t* const module_offsets = ws.module_offsets.data();
   // Module by module, hit by hit, so that the candidates of a first hit are contiguous (the
-  // triplet stage reads them so); build() puts them back in doublet order.
+  // triplet stage reads them so, and search() returns them so).
   for (std::size_t m = 0; m < map_->modules.size(); ++m) {
     const std::uint32_t a0 = module_offsets[m], a1 = module_offsets[m + 1];
     if (a0 == a1) continue;
@@ -613,18 +610,21 @@ std::vector<HitPair> ModuleMapEdgeBuilder::search(const EdgeBuilderInput& in) co
   // Doublet cuts: only hits on the two modules of a doublet are ever paired.
   findDoublets(in.module.size(), *ws);
   if (config_.use_triplets) findTriplets(in, *ws);
-  // The edges in doublet order, then by first hit, then by second hit: a stable counting sort
-  // by doublet of the candidates (kept by the triplet stage), which are in first-hit order.
-  auto& kept = ws->kept;
-  kept.clear();
-  for (std::size_t e = 0; e < ws->candidates.size(); ++e)
-    if (!config_.use_triplets || ws->keep[e]) kept.emplace_back(ws->candidates[e].doublet, ws->pairs[e]);
-  auto& offsets = ws->doublet_offsets;
-  offsets.assign(map_->doublets.size() + 1, 0);
-  for (const auto& [doublet, hits] : kept) ++offsets[doublet + 1];
-  for (std::size_t d = 0; d < map_->doublets.size(); ++d) offsets[d + 1] += offsets[d];
-  std::vector<HitPair> edges(kept.size());
-  for (const auto& [doublet, hits] : kept) edges[offsets[doublet]++] = hits;
+  // The edges sorted by first hit, then by second hit (the order of a graph's edges, which
+  // its constructor then need not sort): the kept candidates of each first hit are contiguous,
+  // a few per hit, sorted in place.
+  const bool all = !config_.use_triplets;
+  const std::size_t hits = in.module.size();
+  std::size_t kept = ws->candidates.size();
+  if (!all) kept = static_cast<std::size_t>(std::count(ws->keep.begin(), ws->keep.end(), char(1)));
+  std::vector<HitPair> edges;
+  edges.reserve(kept);
+  for (std::size_t h = 0; h < hits; ++h) {
+    const std::size_t first = edges.size();
+    for (auto e = ws->out_begin[h]; e != ws->out_end[h]; ++e)
+      if (all || ws->keep[e]) edges.push_back(ws->pairs[e]);
+    if (edges.size() - first > 1) std::sort(edges.begin() + first, edges.end());
+  }
   const std::lock_guard lock(pool_mutex_);
   pool_.push_back(std::move(ws));
   return edges;

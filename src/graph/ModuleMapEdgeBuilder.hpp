@@ -48,7 +48,8 @@ class ModuleMapEdgeBuilder final : public EdgeBuilder {
  private:
   std::shared_ptr<const ModuleMap> map_;
   Config config_;  // instruction_set resolved (never Best)
-  /// The whole search: indexPhi, findDoublets, findTriplets, the edges in doublet order.
+  /// The whole search: indexPhi, findDoublets, findTriplets; the edges sorted (by first hit,
+  /// then second hit).
   std::vector<HitPair> search(const EdgeBuilderInput& input) const;
   /// search() compiled for one instruction set each (see build()).
   std::vector<HitPair> searchBase(const EdgeBuilderInput& input) const;
