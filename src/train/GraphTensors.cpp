@@ -43,7 +43,7 @@ GraphTensors GraphTensors::from(const Graph& g, const TrainConfig& config, const
   t.y_target = tensorOf(g.y_target, torch::kFloat32, {e}).to(device);
   t.edge_pt = tensorOf(g.edge_pt, torch::kFloat32, {e}).to(device);
   t.edge_eta = tensorOf(g.edge_eta, torch::kFloat32, {e}).to(device);
-  t.weight = edgeWeights(t.y, t.y_target, config);
+  t.weight = edgeWeights(t.y, t.y_target, t.edge_pt, config);
   // Midpoint eta from the r and z node features (same scale, so their ratio is physical).
   const auto column = [&](const char* name) -> std::int64_t {
     const auto it = std::find(g.node_feature_names.begin(), g.node_feature_names.end(), name);
@@ -59,8 +59,11 @@ GraphTensors GraphTensors::from(const Graph& g, const TrainConfig& config, const
   return t;
 }
 
-torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target, const TrainConfig& c) {
-  auto w = torch::where(y_target > 0.5, torch::full_like(y, c.target_weight),
+torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target, const torch::Tensor& edge_pt,
+                          const TrainConfig& c) {
+  auto target = torch::full_like(y, c.target_weight);
+  if (c.target_pt_exponent > 0) target = target * edge_pt.clamp(1.0, c.target_pt_max).pow(c.target_pt_exponent);
+  auto w = torch::where(y_target > 0.5, target,
                         torch::where(y > 0.5, torch::full_like(y, c.non_target_true_weight),
                                      torch::full_like(y, c.fake_weight)));
   if (c.balance == "none") return w;

@@ -32,7 +32,8 @@ std::vector<GraphTensors> trainingGraphsOf(const Graph& graph, const TrainConfig
 /// Loss weights: fake edges `fake_weight`, target edges `target_weight`, other true edges
 /// `non_target_true_weight`, then the balance: "proportional" scales all weights so their
 /// mean over weighted edges is 1, "equal" gives true and fake edges half the total each.
-torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target, const TrainConfig& config);
+torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target, const torch::Tensor& edge_pt,
+                          const TrainConfig& config);
 
 /// Weighted binary cross-entropy with logits against the truth label y, averaged over edges.
 torch::Tensor edgeLoss(const torch::Tensor& logits, const GraphTensors& graph);

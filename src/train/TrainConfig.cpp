@@ -26,6 +26,8 @@ const std::vector<Field>& fields() {
       configField("fake_weight", &TrainConfig::fake_weight),
       configField("target_weight", &TrainConfig::target_weight),
       configField("non_target_true_weight", &TrainConfig::non_target_true_weight),
+      configField("target_pt_exponent", &TrainConfig::target_pt_exponent),
+      configField("target_pt_max", &TrainConfig::target_pt_max),
       configField("balance", &TrainConfig::balance),
       configField("lr", &TrainConfig::lr),
       configField("weight_decay", &TrainConfig::weight_decay),
@@ -122,6 +124,9 @@ void TrainConfig::validate() const {
                 closestKey(metric_to_monitor, metrics) + "'?)");
   if (device != "cpu" && device.rfind("cuda", 0) != 0) throw Error("device must be cpu or cuda[:N], got '" + device + "'");
   if (fake_weight < 0 || target_weight < 0 || non_target_true_weight < 0) throw Error("loss weights must be >= 0");
+  if (!(target_pt_exponent >= 0 && target_pt_exponent <= 4) || !(target_pt_max >= 1))
+    throw Error("target_pt_exponent must be in [0, 4] and target_pt_max >= 1 [GeV], got " +
+                std::to_string(target_pt_exponent) + " and " + std::to_string(target_pt_max));
   if (max_train_graphs < 0 || max_val_graphs < 0)
     throw Error("max_train_graphs and max_val_graphs must be >= 0 (0: all), got " + std::to_string(max_train_graphs) +
                 " and " + std::to_string(max_val_graphs));

@@ -24,6 +24,10 @@ struct TrainConfig {
   double sector_halo = 0.1;              // how far sectors overlap, in η and in φ [rad]
   // Loss weighting (REFERENCE.md section 3) and balance: none, proportional or equal
   double fake_weight = 0.1, target_weight = 1.0, non_target_true_weight = 0.0;
+  // Target edges weighted by target_weight (pT / 1 GeV)^target_pt_exponent, pT clipped to
+  // [1, target_pt_max] GeV: high-pT particles leave few edges, and they are the ones an Event
+  // Filter looks for. 0: every target edge alike.
+  double target_pt_exponent = 0.0, target_pt_max = 20.0;
   std::string balance = "none";
   // Optimiser and schedule: AdamW, linear warm-up, then StepLR with a floor
   double lr = 5e-4, weight_decay = 0.01, factor = 0.9, min_lr = 5e-6;

@@ -45,13 +45,26 @@ TEST(EdgeMetrics, KnownScores) {
 TEST(Loss, ReferenceWeightingAndBalance) {
   TrainConfig c;
   const auto y = torch::tensor({1.f, 1.f, 0.f, 0.f, 0.f}), t = torch::tensor({1.f, 0.f, 0.f, 0.f, 0.f});
-  EXPECT_TRUE(torch::allclose(edgeWeights(y, t, c), torch::tensor({1.f, 0.f, 0.1f, 0.1f, 0.1f})));
+  const auto pt = torch::tensor({9.f, 9.f, 0.f, 0.f, 0.f});
+  EXPECT_TRUE(torch::allclose(edgeWeights(y, t, pt, c), torch::tensor({1.f, 0.f, 0.1f, 0.1f, 0.1f})));
   c.balance = "proportional";
-  const auto p = edgeWeights(y, t, c);
+  const auto p = edgeWeights(y, t, pt, c);
   EXPECT_NEAR(p.sum().item<double>(), 4.0, 1e-5);  // mean 1 over the four weighted edges
   c.balance = "equal";
-  const auto q = edgeWeights(y, t, c);
+  const auto q = edgeWeights(y, t, pt, c);
   EXPECT_NEAR(q[0].item<double>(), q.slice(0, 2).sum().item<double>(), 1e-6);
+}
+
+TEST(Loss, TargetEdgesWeightedByPtUpToTheClip) {
+  TrainConfig c;
+  c.target_pt_exponent = 0.5;
+  c.target_pt_max = 16;
+  const auto y = torch::tensor({1.f, 1.f, 1.f, 1.f, 0.f}), t = torch::tensor({1.f, 1.f, 1.f, 0.f, 0.f});
+  const auto pt = torch::tensor({0.5f, 4.f, 100.f, 100.f, 0.f});
+  // Below 1 GeV as at 1 GeV, above the clip as at the clip; non-target and fake edges unchanged.
+  EXPECT_TRUE(torch::allclose(edgeWeights(y, t, pt, c), torch::tensor({1.f, 2.f, 4.f, 0.f, 0.1f})));
+  c.target_pt_exponent = -1;
+  EXPECT_THROW(c.validate(), Error);
 }
 
 TEST(TrainConfig, UnknownKeysAndSchedule) {
