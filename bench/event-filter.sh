@@ -158,4 +158,19 @@ reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-
 for m in float qat6 pruned90 float200 qat6-200 pruned-200 pruned45-200 gradual-200 gradual2-200; do
   reco "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
 done
+# Robustness of the models trained at <mu> = 200 (item 4 in the study's regime): 6 events per
+# sample, seed 51, the study's pile-up 140 and 250, minimum bias, 50 um misalignment, twice the
+# noise; models, map and cuts unchanged (simulation ~1 min, reconstruction ~3 x 6 x 6 x ~2 s).
+rob200() { local name=$1; shift; sim --events 6 --first-event 700000 --out "$OUT/robust200/$name" "$@"; }
+rob200 nominal --hard-scatter ttbar --pileup 200 --seed 51
+rob200 mu140 --hard-scatter ttbar --pileup 140 --seed 51
+rob200 mu250 --hard-scatter ttbar --pileup 250 --seed 51
+rob200 minbias --hard-scatter none --pileup 200 --seed 52
+rob200 misalign50um --hard-scatter ttbar --pileup 200 --seed 51 --misalign 0.05
+rob200 noise2x --hard-scatter ttbar --pileup 200 --seed 51 --noise-per-module 0.9
+for m in float200 qat6-200 gradual-200; do
+  for s in nominal mu140 mu250 minbias misalign50um noise2x; do
+    reco "$OUT/$m/best.pt" "$OUT/robust200/$s" "$OUT/robust200/tracks-$m-$s"
+  done
+done
 python3 "$REPO/bench/event_filter_tables.py" "$OUT"

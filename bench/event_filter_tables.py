@@ -46,15 +46,13 @@ def causes():
               f"{u['mixed']:.0f} | {u['noise']:.0f} |")
 
 
-def robustness():
-    samples = ["nominal", "mu35", "mu65", "minbias", "misalign50um", "misalign200um", "noise2x"]
+def robustness(directory, models, samples):
+    """One row per model and sample: RUN/tracks-MODEL-SAMPLE.json of `efgnn reconstruct`."""
     print("\n| model | sample | edgewise eff. % | total purity % | track eff. % | track eff. pT > 5 GeV % | fake % (two-way) | mixed + noise % |")
     print("|---|---|---|---|---|---|---|---|")
     for key, label in models:
-        if key == "float-longest":
-            continue
         for s in samples:
-            j = load(f"{out}/robust/tracks-{key}-{s}.json")
+            j = load(f"{directory}/tracks-{key}-{s}.json")
             m, e = j["metrics"], j["edge_metrics"]
             hi = [b for b in m["efficiency_vs_pt"] if b["lo"] >= 5]
             total, passed = sum(b["total"] for b in hi), sum(b["passed"] for b in hi)
@@ -67,4 +65,9 @@ def robustness():
 
 pt_table()
 causes()
-robustness()
+robustness(f"{out}/robust", [m for m in models if m[0] != "float-longest"],
+           ["nominal", "mu35", "mu65", "minbias", "misalign50um", "misalign200um", "noise2x"])
+# The models trained at <mu> = 200, on samples around <mu> = 200 (6 events each).
+robustness(f"{out}/robust200", [("float200", "h48 float"), ("qat6-200", "h48 6-bit QAT"),
+                                ("gradual-200", "h48 6-bit, 64 % pruned")],
+           ["nominal", "mu140", "mu250", "minbias", "misalign50um", "noise2x"])
