@@ -82,7 +82,7 @@ Graph GraphConstructor::build(const Event& input, const std::string& source) con
   const auto module = moduleIndices(event, detector_, source);
   const HitCoordinates coordinates(event);
   std::vector<HitPair> pairs = builder_->build({event, module, coordinates});
-  if (!std::is_sorted(pairs.begin(), pairs.end())) sortPairs(pairs);  // the module-map builder's are
+  if (!std::is_sorted(pairs.begin(), pairs.end())) sortPairs(pairs);  // the module-map builder sorts its own
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
 
   Graph g;

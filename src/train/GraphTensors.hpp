@@ -29,7 +29,8 @@ struct GraphTensors {
 std::vector<GraphTensors> trainingGraphsOf(const Graph& graph, const TrainConfig& config, const torch::Device& device,
                                            const std::string& source);
 
-/// Loss weights: fake edges `fake_weight`, target edges `target_weight`, other true edges
+/// Loss weights: fake edges `fake_weight`, target edges `target_weight` (times their particle's
+/// pT / 1 GeV, clipped to [1, target_pt_max], to the power target_pt_exponent), other true edges
 /// `non_target_true_weight`, then the balance: "proportional" scales all weights so their
 /// mean over weighted edges is 1, "equal" gives true and fake edges half the total each.
 torch::Tensor edgeWeights(const torch::Tensor& y, const torch::Tensor& y_target, const torch::Tensor& edge_pt,
