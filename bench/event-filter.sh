@@ -121,16 +121,17 @@ run "$OUT/layer45-200" "$EFGNN" prune --from "$OUT/qat6-200/best.pt" "${at200[@]
 run "$OUT/hybrid-200" "$EFGNN" prune --from "$OUT/gradual-200/round-01/best.pt" "${at200[@]}" --set warmup=0 \
   --set lr=3e-4 --set prune_fraction=0.5 --set prune_epochs=3 --set prune_max_rounds=2 --set prune_criterion=val_loss \
   --set prune_tolerance=10 --set prune_scope=layer
+# The models trained at <mu> = 200 that the tables below evaluate.
+models200=(float200 qat6-200 pruned-200 pruned45-200 gradual-200 gradual2-200 hybrid-200)
 
 echo "== edge metrics on the test split (15 graphs)"
-tested=(float float-120 qat6 pruned pruned90 distill-h64 distill-h128 float200 qat6-200 pruned-200 pruned45-200
-  gradual-200 gradual2-200 hybrid-200)
+tested=(float float-120 qat6 pruned pruned90 distill-h64 distill-h128 "${models200[@]}")
 for m in "${tested[@]}"; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
 done
 echo "== at <mu> = 200 (8 events, split all): the models trained at 50, unchanged, and those trained at 200"
 for m in float qat6 pruned90 scan-bits/runs/w12 scan-bits/runs/w8 scan-bits/runs/w4 scan-bits/runs/w2 \
-  float200 qat6-200 pruned-200 pruned45-200 gradual-200 gradual2-200 hybrid-200; do
+  "${models200[@]}"; do
   printf '%s: ' "$m"
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/robust/graphs-mu200" --split all --threads 1 --json |
     python3 -c "import json,sys; d=json.load(sys.stdin); print(' '.join(f'{k} {100*d[k]:.2f}' for k in
@@ -165,7 +166,7 @@ for m in float qat6 pruned pruned90; do
 done
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
 # Tracks at <mu> = 200 (8 events): the models trained at 50 and those trained at 200.
-for m in float qat6 pruned90 float200 qat6-200 pruned-200 pruned45-200 gradual-200 gradual2-200 hybrid-200; do
+for m in float qat6 pruned90 "${models200[@]}"; do
   reco "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
 done
 # Robustness of the models trained at <mu> = 200 (item 4 in the study's regime): 6 events per
