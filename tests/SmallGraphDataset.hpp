@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <vector>
 
 #include "core/AtomicFile.hpp"
 #include "core/Random.hpp"
@@ -89,7 +90,11 @@ class SmallGraphDataset : public ::testing::Test {
     }
     writeFileAtomically(dir_ / "manifest.json", m.json().dump(2));
   }
-  static void TearDownTestSuite() { fs::remove_all(dir_); }
+  static void TearDownTestSuite() {
+    fs::remove_all(dir_);
+    for (const auto& p : runs_) fs::remove_all(p);
+    runs_.clear();
+  }
 
   TrainConfig config(int epochs) const {
     TrainConfig c;
@@ -106,9 +111,11 @@ class SmallGraphDataset : public ::testing::Test {
   fs::path run(const std::string& name) const {
     const auto p = fs::temp_directory_path() / ("efgnn-run-" + name + "-" + std::to_string(::getpid()));
     fs::remove_all(p);
+    runs_.push_back(p);  // removed with the data set, so that test runs leave nothing in the temp folder
     return p;
   }
   static inline fs::path dir_;
+  static inline std::vector<fs::path> runs_;
   static constexpr std::uint64_t kValidationIdOffset = 100;
 };
 
