@@ -60,12 +60,13 @@ float bend(const std::vector<float>& positions, std::uint32_t a, std::uint32_t b
 
 constexpr std::uint32_t kNone = UINT32_MAX;
 
-/// How much each candidate next hit c bends a track that reached hit b from a (after p): 0 on the
-/// first step (no a), else 1 - cos of the angle between b -> c and the expected direction. That is
-/// the direction of a -> b, or with `helix` and a hit p before a, the direction a helix through
-/// p, a, b predicts at b. It keeps the polar angle of a -> b and turns the transverse direction as
-/// much per unit of transverse length as p -> a -> b turned. Where a step has no transverse length
-/// the last step's direction is used. What depends only on p, a, b is computed once per step.
+/// How much each candidate next hit c bends a track whose last hit is b: 0 on the first step (no
+/// a), else 1 - cos of the angle between b -> c and the expected direction. That is the direction
+/// of a -> b, or with `helix` and a hit p before a, the direction a helix through p, a, b (earlier
+/// hits of the track, not necessarily the ones just before b) predicts at b. It keeps the polar
+/// angle of a -> b and turns the transverse direction as much per unit of transverse length as
+/// p -> a -> b turned. Where a step has no transverse length the direction of a -> b is used.
+/// What depends only on p, a, b is computed once per step.
 class StepBend {
  public:
   StepBend(const std::vector<float>& positions, bool helix, std::uint32_t p, std::uint32_t a, std::uint32_t b)
@@ -154,8 +155,16 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
         if (used[start]) continue;
         Track path{start};
         used[start] = 1;
-        for (std::uint32_t n = start, previous = kNone, before = kNone;;) {
-          const StepBend bendTo(g.positions, helix, before, previous, n);
+        for (std::uint32_t n = start;;) {
+          // The expected direction at n, the path's last hit: from the step before it, or with
+          // `helix` from the circle through the path's first, middle and last hits. Over a long
+          // lever arm one hit's measurement error tilts that circle much less than it tilts the
+          // circle through the last three hits, which matters where a jet's particles run a
+          // fraction of a millimetre apart.
+          const std::size_t m = path.size();
+          const auto first = helix && m >= 3 ? path[0] : kNone;
+          const auto middle = m < 2 ? kNone : helix && m >= 3 ? path[(m - 1) / 2] : path[m - 2];
+          const StepBend bendTo(g.positions, helix, first, middle, n);
           std::uint32_t choice = kNone;
           float least = 0;
           for (const auto& e : out[n]) {  // best-scored first
@@ -170,8 +179,6 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
           if (choice == kNone) break;
           path.push_back(choice);
           used[choice] = 1;
-          before = previous;
-          previous = n;
           n = choice;
         }
         if (path.size() >= min_hits) tracks.push_back(std::move(path));

@@ -13,9 +13,11 @@
 // first hit, to the best-scored one. Close-by particles of a jet give each hit several
 // neighbours scored alike; the longest path then readily crosses from one particle to the other,
 // while the straightest stays on a particle. `helix` (the default) measures the bend from the
-// third hit on against the direction a helix through the last three hits predicts (the same
-// turn per unit of transverse length, the same polar angle): a curling low-pT particle then
-// keeps its own next hit rather than a straighter one of a neighbour.
+// third hit on against the direction that a helix through the track's first, middle and last
+// hits predicts (the same turn per unit of transverse length, the same polar angle): a curling
+// low-pT particle then keeps its own next hit rather than a straighter one of a neighbour, and
+// in a jet core the long lever arm keeps one hit's measurement error from steering the track
+// onto a particle a fraction of a millimetre away.
 #include "reco/TrackBuilder.hpp"
 
 namespace efgnn {

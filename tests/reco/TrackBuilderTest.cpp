@@ -156,6 +156,26 @@ TEST(TrackBuilders, TheHelixWalkFollowsACurlingParticle) {
   EXPECT_EQ(walk.build(g), (std::vector<Track>{{0, 1, 2, 3, 4, 5}}));
 }
 
+TEST(TrackBuilders, TheHelixWalkKeepsItsParticleInAJetCore) {
+  // Two straight particles from one vertex 1.5 mrad apart, as in a jet core: A (nodes 0-6) along
+  // the x axis, B (nodes 7-13) above it, hits at the radii of 7 layers. A's fifth hit is measured
+  // 0.1 mm off its line, towards B. Every hit has an edge to both particles' next hits, all scored
+  // alike. The circle through A's last three hits bends towards B and takes B's sixth hit; the
+  // circle through the first, middle and last hits keeps A's direction.
+  ScoredGraph g;
+  const std::array<float, 7> radii{30, 70, 110, 170, 260, 360, 500};
+  for (int i = 0; i < 7; ++i) g.positions.insert(g.positions.end(), {radii[i], i == 4 ? 0.1f : 0.f, 0.f});
+  for (int i = 0; i < 7; ++i) g.positions.insert(g.positions.end(), {radii[i], 1.5e-3f * radii[i], 0.f});
+  g.num_nodes = 14;
+  for (std::uint32_t i = 0; i < 6; ++i)
+    for (const auto [from, to] : {std::pair{i, i + 1}, {i, i + 8}, {i + 7, i + 8}, {i + 7, i + 1}}) {
+      g.src.push_back(from);
+      g.dst.push_back(to);
+      g.scores.push_back(0.9f);
+    }
+  EXPECT_EQ(sorted(walk.build(g)), (std::vector<Track>{{0, 1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12, 13}}));
+}
+
 TEST(TrackBuilders, EmptyGraphsAndBadInput) {
   EXPECT_TRUE(cc.build(graphOf({}, {})).empty());
   EXPECT_TRUE(walk.build(graphOf({1, 2, 3}, {})).empty());
