@@ -5,7 +5,8 @@ import sys
 
 out = sys.argv[1]
 models = [("float", "h48 float"), ("float-longest", "h48 float, the reference walk (longest path)"),
-          ("qat6", "h48 6-bit QAT"), ("pruned", "h48 6-bit, 64 % pruned"), ("pruned90", "h48 6-bit, 91.4 % pruned")]
+          ("qat6", "h48 6-bit QAT"), ("pruned", "h48 6-bit, 64 % pruned"), ("pruned90", "h48 6-bit, 91.4 % pruned"),
+          ("hybrid", "h48 6-bit, 90.1 % pruned (global to 64 %, then each layer)")]
 
 
 def load(path):
