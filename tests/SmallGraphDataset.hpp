@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <vector>
 
 #include "core/AtomicFile.hpp"
 #include "core/Random.hpp"
@@ -63,9 +62,11 @@ inline EventSimulator gunEventSimulator(int particles, std::uint64_t seed) {
 class SmallGraphDataset : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    // Per process: ctest runs tests of one suite in parallel processes.
-    dir_ = fs::temp_directory_path() / ("efgnn-graph-data-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
+    // Per process: ctest runs tests of one suite in parallel processes. The data set and the
+    // tests' training runs share one folder, removed with the suite.
+    root_ = fs::temp_directory_path() / ("efgnn-test-" + std::to_string(::getpid()));
+    dir_ = root_ / "graphs";
+    fs::remove_all(root_);
     fs::create_directories(dir_);
     const Detector& det = trackmlDetector();
     const EventSimulator sim = gunEventSimulator(15, 4);
@@ -90,11 +91,7 @@ class SmallGraphDataset : public ::testing::Test {
     }
     writeFileAtomically(dir_ / "manifest.json", m.json().dump(2));
   }
-  static void TearDownTestSuite() {
-    fs::remove_all(dir_);
-    for (const auto& p : runs_) fs::remove_all(p);
-    runs_.clear();
-  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
 
   TrainConfig config(int epochs) const {
     TrainConfig c;
@@ -109,13 +106,11 @@ class SmallGraphDataset : public ::testing::Test {
     return c;
   }
   fs::path run(const std::string& name) const {
-    const auto p = fs::temp_directory_path() / ("efgnn-run-" + name + "-" + std::to_string(::getpid()));
+    const auto p = root_ / ("run-" + name);
     fs::remove_all(p);
-    runs_.push_back(p);  // removed with the data set, so that test runs leave nothing in the temp folder
     return p;
   }
-  static inline fs::path dir_;
-  static inline std::vector<fs::path> runs_;
+  static inline fs::path root_, dir_;
   static constexpr std::uint64_t kValidationIdOffset = 100;
 };
 

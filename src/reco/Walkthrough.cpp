@@ -162,9 +162,9 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
           // circle through the last three hits, which matters where a jet's particles run a
           // fraction of a millimetre apart.
           const std::size_t m = path.size();
-          const auto first = helix && m >= 3 ? path[0] : kNone;
-          const auto middle = m < 2 ? kNone : helix && m >= 3 ? path[(m - 1) / 2] : path[m - 2];
-          const StepBend bendTo(g.positions, helix, first, middle, n);
+          const bool circle = helix && m >= 3;
+          const auto from = circle ? path[(m - 1) / 2] : m >= 2 ? path[m - 2] : kNone;
+          const StepBend bendTo(g.positions, helix, circle ? path[0] : kNone, from, n);
           std::uint32_t choice = kNone;
           float least = 0;
           for (const auto& e : out[n]) {  // best-scored first
