@@ -171,6 +171,8 @@ for m in float qat6 pruned pruned90 hybrid; do
   done
 done
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
+# High-pT target particles found, by the angle to their nearest charged neighbour (jet cores).
+/usr/bin/python3 "$REPO/bench/close_pairs.py" "$OUT/test-events" "$OUT/tracks-float"
 # Tracks at <mu> = 200 (8 events): the models trained at 50 and those trained at 200.
 for m in float qat6 pruned90 "${models200[@]}"; do
   reco "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
