@@ -89,6 +89,21 @@ run "$OUT/scan-large" "$EFGNN" scan --config "$REPO/configs/scans/study-full-gra
 # the size scan (80 x 20 x ~1.4 s = ~40 min), and from the h = 128 one of the scan above.
 run "$OUT/distill-h64" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --teacher "$OUT/scan/runs/h64/best.pt"
 run "$OUT/distill-h128" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --teacher "$OUT/scan-large/runs/h128/best.pt"
+# The h = 128 model pruned by 69 % of its remaining weights per round, two rounds of 3 epochs
+# (90.4 %; 80 x 6 x ~5.6 s = ~45 min).
+run "$OUT/pruned90-h128" "$EFGNN" prune --from "$OUT/scan-large/runs/h128/best.pt" "${common[@]}" --set warmup=0 \
+  --set lr=3e-4 --set prune_fraction=0.69 --set prune_epochs=3 --set prune_max_rounds=2 --set prune_criterion=val_loss \
+  --set prune_tolerance=10
+# The compression chain again from the distilled model: 6-bit QAT, two global rounds of 40 % (64 %),
+# then 35 % of each layer per round, 6 epochs, 3 rounds (90.1 %), as `hybrid` (~60 min).
+run "$OUT/qat6-d" "$EFGNN" train "${common[@]}" --set init_from="$OUT/distill-h128/best.pt" --set weight_bits=6 \
+  --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4
+run "$OUT/pruned-d" "$EFGNN" prune --from "$OUT/qat6-d/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
+  --set prune_fraction=0.4 --set prune_epochs=3 --set prune_max_rounds=2 --set prune_criterion=val_loss \
+  --set prune_tolerance=10
+run "$OUT/hybrid-d" "$EFGNN" prune --from "$OUT/pruned-d/round-02/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
+  --set prune_fraction=0.35 --set prune_epochs=6 --set prune_max_rounds=3 --set prune_criterion=val_loss \
+  --set prune_tolerance=10 --set prune_scope=layer
 
 # Models trained at <mu> = 200: 60 events of every hit (48 to train, 6 to validate), float h = 48
 # (48 x 12 epochs x ~3.5 s on one thread = ~35 min), its 6-bit QAT (3 epochs, ~11 min on two
@@ -131,7 +146,8 @@ run "$OUT/hybrid-200" "$EFGNN" prune --from "$OUT/gradual-200/round-01/best.pt" 
 models200=(float200 qat6-200 pruned-200 pruned45-200 gradual-200 gradual2-200 hybrid-200)
 
 echo "== edge metrics on the test split (15 graphs)"
-tested=(float float-120 qat6 pruned pruned90 hybrid distill-h64 distill-h128 "${models200[@]}")
+tested=(float float-120 qat6 pruned pruned90 hybrid distill-h64 distill-h128 pruned90-h128 qat6-d pruned-d hybrid-d
+  "${models200[@]}")
 for m in "${tested[@]}"; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
 done
@@ -164,8 +180,16 @@ for scan in scan scan-bits scan-norm; do cat "$OUT/$scan/results.md"; done
 echo "== tracks: 20 test events, and each robustness sample (runtime scoring, walk)"
 reco() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "$OUT/module-map.h5" --tolerance $TOLERANCE \
   --builder walk --threads 1 --force --out "$3" "${@:4}" --json > "$3.json"; }
-for m in float qat6 pruned pruned90 hybrid; do
+# 60 more test events (seed 15, ~5 s to simulate): per-bin track targets need more high-pT
+# particles than 20 events hold.
+sim --hard-scatter ttbar --pileup "$MU" --events 60 --seed 15 --first-event 220000 --out "$OUT/more-events"
+mkdir -p "$OUT/more"
+for m in float qat6 hybrid distill-h128 hybrid-d; do
+  reco "$OUT/$m/best.pt" "$OUT/more-events" "$OUT/more/tracks-$m"
+done
+for m in float qat6 pruned pruned90 hybrid distill-h128 hybrid-d; do
   reco "$OUT/$m/best.pt" "$OUT/test-events" "$OUT/tracks-$m"
+  [[ $m == distill-h128 || $m == hybrid-d ]] && continue
   for s in nominal mu35 mu65 minbias misalign50um misalign200um noise2x; do
     reco "$OUT/$m/best.pt" "$OUT/robust/$s" "$OUT/robust/tracks-$m-$s"
   done

@@ -183,7 +183,8 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_option("--walk-drop", o->walk.drop_cut, "walk: drop edges at or below this score")->capture_default_str();
   cmd->add_option("--walk-continue", o->walk_continue,
                   "walk: continue to the neighbour above --walk-follow that bends least from a helix through "
-                  "the last hits (helix) or from the last step (straightest), or along the longest path "
+                  "the track's first, middle and last hits, starting from the beam line (helix), or from the "
+                  "last step (straightest), or along the longest path "
                   "(longest: the reference's walk, with --walk-branch)")
       ->capture_default_str();
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");

@@ -18,8 +18,9 @@ struct ScoredGraph {
   std::vector<std::uint32_t> src, dst;
   std::vector<float> scores;
   std::vector<float> r, z;
-  // Optional node positions [N, 3] (x, y, z in any one length unit), for builders that weigh how
-  // straight a track continues; they do not change the edges' direction.
+  // Optional node positions [N, 3] (x, y, z, the beam line along z; the walk's defaults are in
+  // mm), for builders that weigh how straight a track continues; they do not change the edges'
+  // direction.
   std::vector<float> positions;
   /// Checks sizes and node indices; throws Error naming what is wrong.
   void validate() const;

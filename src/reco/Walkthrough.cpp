@@ -60,56 +60,102 @@ float bend(const std::vector<float>& positions, std::uint32_t a, std::uint32_t b
 
 constexpr std::uint32_t kNone = UINT32_MAX;
 
-/// How much each candidate next hit c bends a track whose last hit is b: 0 on the first step (no
-/// a), else 1 - cos of the angle between b -> c and the expected direction. That is the direction
-/// of a -> b, or with `helix` and a hit p before a, the direction a helix through p, a, b (earlier
-/// hits of the track, not necessarily the ones just before b) predicts at b. It keeps the polar
-/// angle of a -> b and turns the transverse direction as much per unit of transverse length as
-/// p -> a -> b turned. Where a step has no transverse length the direction of a -> b is used.
-/// What depends only on p, a, b is computed once per step.
+/// How much each candidate next hit c bends a track whose last hit is b: 1 - cos of the angle
+/// between b -> c and the direction the track so far predicts at b.
+///
+/// Without `helix` that is the direction of the track's last step (0 on its first step). With
+/// `helix` it is the tangent at b of the circle, in the transverse plane, through the track's
+/// first hit, the hit that halves its transverse length, and b; the polar angle is that of the
+/// second half (multiple scattering makes an older one a worse guess for a low-pT particle). The
+/// circle turns each step as much per unit of transverse length as the track turned so far. Over
+/// a long lever arm one hit's measurement error tilts the prediction much less than the last few
+/// hits would, which matters where a jet's particles run a fraction of a millimetre apart.
+///
+/// Two hits closer than `shortest_arm` (the module overlaps of one layer) do not fix a direction.
+/// A track without two such arms takes the beam line, the transverse origin, as the circle's
+/// first point; one whose hits all lie on one layer predicts the radial direction and is compared
+/// in the transverse plane only. Target particles come from the beam line, and without it the
+/// first steps of a track in a jet core would go to the best-scored neighbour, often another
+/// particle's.
 class StepBend {
  public:
-  StepBend(const std::vector<float>& positions, bool helix, std::uint32_t p, std::uint32_t a, std::uint32_t b)
-      : positions_(positions), a_(a), b_(b) {
-    if (a == kNone || !helix || p == kNone) return;
-    const float *xp = at(p), *xa = at(a), *xb = at(b);
-    const double ux = xa[0] - xp[0], uy = xa[1] - xp[1];  // p -> a
-    vx_ = xb[0] - xa[0];                                   // a -> b
-    vy_ = xb[1] - xa[1];
-    vz_ = xb[2] - xa[2];
-    const double lu = std::hypot(ux, uy);
-    lv_ = std::hypot(vx_, vy_);
-    if (!(lu > 0 && lv_ > 0)) return;
-    turn_ = std::atan2(ux * vy_ - uy * vx_, ux * vx_ + uy * vy_);
-    arc_ = lu + lv_;
+  StepBend(const std::vector<float>& positions, bool helix, double shortest_arm, const Track& path)
+      : positions_(positions), b_(path.back()) {
+    const std::size_t m = path.size();
+    if (!helix) {
+      if (m >= 2) a_ = path[m - 2];
+      return;
+    }
     helix_ = true;
+    const float* xb = at(b_);
+    const float* first = at(path.front());
+    const double reach = std::hypot(xb[0] - first[0], xb[1] - first[1]);
+    // The circle's first two points: the first and middle hits, or the origin and the first
+    // hit, or (no arm yet) the origin alone.
+    double p[2] = {0, 0}, a[2] = {0, 0};
+    bool circle = false;
+    if (reach >= shortest_arm) {
+      const auto middle = m >= 3 ? middleHit(path) : path.front();
+      const float* xm = at(middle);
+      const double arm1 = std::hypot(xm[0] - first[0], xm[1] - first[1]);
+      const double arm2 = std::hypot(xb[0] - xm[0], xb[1] - xm[1]);
+      if (std::min(arm1, arm2) >= shortest_arm) {
+        p[0] = first[0], p[1] = first[1], a[0] = xm[0], a[1] = xm[1];
+        slope_ = (xb[2] - xm[2]) / arm2;
+      } else {  // the origin, then the first hit
+        a[0] = first[0], a[1] = first[1];
+        slope_ = (xb[2] - first[2]) / reach;
+      }
+      has_slope_ = true;
+      circle = true;
+    }
+    const double ux = a[0] - p[0], uy = a[1] - p[1];  // p -> a
+    vx_ = xb[0] - a[0];                                // a -> b
+    vy_ = xb[1] - a[1];
+    lv_ = std::hypot(vx_, vy_);
+    const double lu = std::hypot(ux, uy);
+    if (circle && lu > 0 && lv_ > 0) rate_ = std::atan2(ux * vy_ - uy * vx_, ux * vx_ + uy * vy_) / (lu + lv_);
+    if (!(lv_ > 0)) helix_ = false;  // a hit on the beam line: no direction
   }
 
   float operator()(std::uint32_t c) const {
-    if (a_ == kNone) return 0.f;
-    if (helix_) {
-      const float *xb = at(b_), *xc = at(c);
-      const double wx = xc[0] - xb[0], wy = xc[1] - xb[1], wz = xc[2] - xb[2];  // b -> c
-      const double lw = std::hypot(wx, wy);
-      if (lw > 0) {
-        const double turn = turn_ * (lv_ + lw) / arc_;
-        // The predicted direction per unit of transverse length.
-        const double dx = (vx_ * std::cos(turn) - vy_ * std::sin(turn)) / lv_;
-        const double dy = (vx_ * std::sin(turn) + vy_ * std::cos(turn)) / lv_;
-        const double dz = vz_ / lv_;
-        const double dw = dx * wx + dy * wy + dz * wz;
-        return static_cast<float>(1 - dw / std::sqrt((dx * dx + dy * dy + dz * dz) * (wx * wx + wy * wy + wz * wz)));
-      }
-    }
-    return bend(positions_, a_, b_, c);
+    if (!helix_) return a_ == kNone ? 0.f : bend(positions_, a_, b_, c);
+    const float *xb = at(b_), *xc = at(c);
+    const double wx = xc[0] - xb[0], wy = xc[1] - xb[1], wz = xc[2] - xb[2];  // b -> c
+    const double lw = std::hypot(wx, wy);
+    if (!(lw > 0)) return 0.f;
+    const double turn = rate_ * (lv_ + lw);
+    // The predicted direction per unit of transverse length.
+    const double dx = (vx_ * std::cos(turn) - vy_ * std::sin(turn)) / lv_;
+    const double dy = (vx_ * std::sin(turn) + vy_ * std::cos(turn)) / lv_;
+    if (!has_slope_) return static_cast<float>(1 - (dx * wx + dy * wy) / lw);
+    const double dw = dx * wx + dy * wy + slope_ * wz;
+    return static_cast<float>(1 - dw / std::sqrt((1 + slope_ * slope_) * (lw * lw + wz * wz)));
   }
 
  private:
   const float* at(std::uint32_t n) const { return &positions_[3 * std::size_t{n}]; }
+  /// The hit of the path (not its first or last) that splits the transverse distance from the
+  /// first hit to the last most evenly.
+  std::uint32_t middleHit(const Track& path) const {
+    const float *first = at(path.front()), *last = at(path.back());
+    const double half = std::hypot(last[0] - first[0], last[1] - first[1]) / 2;
+    std::uint32_t best = path[1];
+    double gap = -1;
+    for (std::size_t i = 1; i + 1 < path.size(); ++i) {
+      const float* x = at(path[i]);
+      const double d = std::abs(std::hypot(x[0] - first[0], x[1] - first[1]) - half);
+      if (gap < 0 || d < gap) {
+        gap = d;
+        best = path[i];
+      }
+    }
+    return best;
+  }
   const std::vector<float>& positions_;
-  std::uint32_t a_, b_;
-  bool helix_ = false;
-  double vx_ = 0, vy_ = 0, vz_ = 0, lv_ = 0, turn_ = 0, arc_ = 0;
+  std::uint32_t a_ = kNone, b_;
+  bool helix_ = false, has_slope_ = false;
+  double vx_ = 0, vy_ = 0, lv_ = 0, rate_ = 0, slope_ = 0;
 };
 
 }  // namespace
@@ -156,15 +202,7 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
         Track path{start};
         used[start] = 1;
         for (std::uint32_t n = start;;) {
-          // The expected direction at n, the path's last hit: from the step before it, or with
-          // `helix` from the circle through the path's first, middle and last hits. Over a long
-          // lever arm one hit's measurement error tilts that circle much less than it tilts the
-          // circle through the last three hits, which matters where a jet's particles run a
-          // fraction of a millimetre apart.
-          const std::size_t m = path.size();
-          const bool circle = helix && m >= 3;
-          const auto from = circle ? path[(m - 1) / 2] : m >= 2 ? path[m - 2] : kNone;
-          const StepBend bendTo(g.positions, helix, circle ? path[0] : kNone, from, n);
+          const StepBend bendTo(g.positions, helix, config_.shortest_arm, path);
           std::uint32_t choice = kNone;
           float least = 0;
           for (const auto& e : out[n]) {  // best-scored first

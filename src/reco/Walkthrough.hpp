@@ -12,12 +12,12 @@
 // that bends the track least (the smallest angle between its last step and the next); from the
 // first hit, to the best-scored one. Close-by particles of a jet give each hit several
 // neighbours scored alike; the longest path then readily crosses from one particle to the other,
-// while the straightest stays on a particle. `helix` (the default) measures the bend from the
-// third hit on against the direction that a helix through the track's first, middle and last
-// hits predicts (the same turn per unit of transverse length, the same polar angle): a curling
-// low-pT particle then keeps its own next hit rather than a straighter one of a neighbour, and
-// in a jet core the long lever arm keeps one hit's measurement error from steering the track
-// onto a particle a fraction of a millimetre away.
+// while the straightest stays on a particle. `helix` (the default) measures the bend against the
+// direction that a helix through the track's first, middle and last hits predicts (the same turn
+// per unit of transverse length), with the beam line standing in for the first hit while the
+// track is shorter than two layers: a curling low-pT particle then keeps its own next hit rather
+// than a straighter one of a neighbour, and in a jet core the long lever arm keeps one hit's
+// measurement error from steering the track onto a particle a fraction of a millimetre away.
 #include "reco/TrackBuilder.hpp"
 
 namespace efgnn {
@@ -35,6 +35,10 @@ class WalkthroughBuilder final : public TrackBuilder {
     // straightest and helix need node positions; a graph without them is walked by the longest
     // path
     Continuation continuation = Continuation::helix;
+    // helix: hits closer than this in the transverse plane, in the positions' unit (module
+    // overlaps on one layer, 1-6 mm apart; layers are 40 mm or more apart), do not fix a
+    // direction
+    float shortest_arm = 20.f;
   };
   explicit WalkthroughBuilder(Config config) : config_(config) {}
   std::string name() const override { return "walk"; }

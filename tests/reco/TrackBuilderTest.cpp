@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 #include <cmath>
 
 #include "core/Error.hpp"
@@ -129,21 +130,28 @@ TEST(TrackBuilders, TheStraightestWalkStaysOnACloseByParticle) {
   EXPECT_THROW(walk.build(g), Error) << "positions for 13 nodes need 39 values";
 }
 
+/// The transverse position at radius r of a particle from the beam line whose circle, of radius
+/// `bending` (mm, signed), starts along the x axis.
+std::array<float, 3> onCircle(double bending, double r) {
+  const double phi = 2 * std::asin(r / (2 * bending));
+  return {static_cast<float>(bending * std::sin(phi)), static_cast<float>(bending * (1 - std::cos(phi))), 0.f};
+}
+
+/// Radii of the barrel layers of a TrackML-like detector, mm.
+constexpr std::array<double, 7> kLayers{30, 70, 110, 170, 260, 360, 500};
+
 TEST(TrackBuilders, TheHelixWalkFollowsACurlingParticle) {
-  // A (nodes 0-5) on a circle of radius 100 mm, turning 0.1 rad per 10 mm step; a hit of another
-  // particle (node 6) lies straight ahead of A's fourth hit, its edge scored as A's own.
+  // A (nodes 0-5) curls on a circle of radius 1 m (some 0.6 GeV in 2 T) through six layers; a
+  // hit of another particle (node 6) lies on the next layer straight ahead of A's fourth hit, its
+  // edge scored as A's own.
   ScoredGraph g;
-  const auto at = [](double s) {
-    return std::array<float, 3>{static_cast<float>(50 + 100 * std::sin(s / 100)),
-                                static_cast<float>(100 * (1 - std::cos(s / 100))), 0.f};
-  };
   for (int i = 0; i < 6; ++i) {
-    const auto p = at(10.0 * (i + 1));
+    const auto p = onCircle(1000, kLayers[i]);
     g.positions.insert(g.positions.end(), p.begin(), p.end());
   }
-  const auto a2 = at(30), a3 = at(40);
+  const auto a2 = onCircle(1000, kLayers[2]), a3 = onCircle(1000, kLayers[3]);
   const float dx = a3[0] - a2[0], dy = a3[1] - a2[1], norm = std::hypot(dx, dy);
-  g.positions.insert(g.positions.end(), {a3[0] + 10 * dx / norm, a3[1] + 10 * dy / norm, 0.f});
+  g.positions.insert(g.positions.end(), {a3[0] + 90 * dx / norm, a3[1] + 90 * dy / norm, 0.f});
   g.num_nodes = 7;
   for (const auto& [a, b] : {std::pair{0u, 1u}, {1u, 2u}, {2u, 3u}, {3u, 4u}, {4u, 5u}, {3u, 6u}}) {
     g.src.push_back(a);
@@ -156,24 +164,44 @@ TEST(TrackBuilders, TheHelixWalkFollowsACurlingParticle) {
   EXPECT_EQ(walk.build(g), (std::vector<Track>{{0, 1, 2, 3, 4, 5}}));
 }
 
-TEST(TrackBuilders, TheHelixWalkKeepsItsParticleInAJetCore) {
-  // Two straight particles from one vertex 1.5 mrad apart, as in a jet core: A (nodes 0-6) along
-  // the x axis, B (nodes 7-13) above it, hits at the radii of 7 layers. A's fifth hit is measured
-  // 0.1 mm off its line, towards B. Every hit has an edge to both particles' next hits, all scored
-  // alike. The circle through A's last three hits bends towards B and takes B's sixth hit; the
-  // circle through the first, middle and last hits keeps A's direction.
+/// Two straight particles from the beam line as in a jet core: A (nodes 0-6) along the x axis, B
+/// (nodes 7-13) `angle` above it, hits on the seven layers; `off` moves A's hit on layer
+/// `off_layer` that far towards B. Every hit has an edge to both particles' next hits, those to
+/// the other particle scored `cross`, the true ones 0.8.
+ScoredGraph jetCore(float angle, float cross, int off_layer = -1, float off = 0) {
   ScoredGraph g;
-  const std::array<float, 7> radii{30, 70, 110, 170, 260, 360, 500};
-  for (int i = 0; i < 7; ++i) g.positions.insert(g.positions.end(), {radii[i], i == 4 ? 0.1f : 0.f, 0.f});
-  for (int i = 0; i < 7; ++i) g.positions.insert(g.positions.end(), {radii[i], 1.5e-3f * radii[i], 0.f});
+  for (int i = 0; i < 7; ++i)
+    g.positions.insert(g.positions.end(), {static_cast<float>(kLayers[i]), i == off_layer ? off : 0.f, 0.f});
+  for (int i = 0; i < 7; ++i)
+    g.positions.insert(g.positions.end(), {static_cast<float>(kLayers[i]), static_cast<float>(angle * kLayers[i]), 0.f});
   g.num_nodes = 14;
   for (std::uint32_t i = 0; i < 6; ++i)
-    for (const auto [from, to] : {std::pair{i, i + 1}, {i, i + 8}, {i + 7, i + 8}, {i + 7, i + 1}}) {
+    for (const auto [from, to, score] : {std::tuple{i, i + 1, 0.8f}, {i, i + 8, cross}, {i + 7, i + 8, 0.8f}, {i + 7, i + 1, cross}}) {
       g.src.push_back(from);
       g.dst.push_back(to);
-      g.scores.push_back(0.9f);
+      g.scores.push_back(score);
     }
+  return g;
+}
+
+TEST(TrackBuilders, TheHelixWalkKeepsItsParticleInAJetCore) {
+  // B is 1.5 mrad from A, and A's hit on the sixth layer is measured 0.1 mm off its line. The
+  // circle through A's last three hits bends towards B and takes B's last hit; the circle through
+  // the first, middle and last hits keeps A's direction.
+  const auto g = jetCore(1.5e-3f, 0.8f, 5, 0.1f);
   EXPECT_EQ(sorted(walk.build(g)), (std::vector<Track>{{0, 1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12, 13}}));
+}
+
+TEST(TrackBuilders, TheHelixWalkStartsFromTheBeamLine) {
+  // B is 3 mrad from A, and the edges to the other particle's hits score higher than the true
+  // ones. From a track's first hit the best-scored edge leads onto the other particle; the
+  // direction from the beam line does not.
+  const auto g = jetCore(3e-3f, 0.95f);
+  EXPECT_EQ(sorted(walk.build(g)), (std::vector<Track>{{0, 1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12, 13}}));
+  // Where the beam line is not the origin of the positions, the first step goes astray.
+  auto shifted = g;
+  for (std::size_t n = 0; n < shifted.num_nodes; ++n) shifted.positions[3 * n + 1] += 5;
+  EXPECT_NE(sorted(walk.build(shifted)), sorted(walk.build(g)));
 }
 
 TEST(TrackBuilders, EmptyGraphsAndBadInput) {
