@@ -37,6 +37,7 @@ namespace fs = std::filesystem;
 struct Options {
   std::string model, events, module_map, out, detector, builder = "cc", device = "cpu", scorer = "runtime";
   std::string walk_continue = "helix";
+  bool walk_inner_first = false;
   std::vector<double> hard_cut_pt;
   ModuleMapEdgeBuilder::Config map_builder;
   ConnectedComponentsBuilder::Config cc;
@@ -124,7 +125,10 @@ void run(const Options& o) {
   Json j = Json::object();
   j["events"] = events.size();
   j["builder"] = pipeline.stages().tracks->name();
-  if (o.builder == "walk") j["walk_continue"] = o.walk_continue;
+  if (o.builder == "walk") {
+    j["walk_continue"] = o.walk_continue;
+    j["walk_order"] = o.walk_inner_first ? "inner first" : "longest first";
+  }
   j["scorer"] = o.scorer;
   j["model"] = o.model;
   j["model_size"] = modelSize(*ckpt.model).json();
@@ -187,6 +191,9 @@ void addReconstructCommand(CLI::App& app) {
                   "last step (straightest), or along the longest path "
                   "(longest: the reference's walk, with --walk-branch)")
       ->capture_default_str();
+  cmd->add_flag("--walk-inner-first", o->walk_inner_first,
+                "walk (helix, straightest): build tracks from the innermost unused hit in turn instead of "
+                "keeping the longest walk first");
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
   cmd->add_option("--min-hits", o->cc.min_hits, "Shortest track built")->capture_default_str();
   cmd->add_option("--hard-cut-pt", o->hard_cut_pt, "Keep hits of particles above this pT [GeV] (as the graphs)")
@@ -209,6 +216,7 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     o->walk.min_hits = o->cc.min_hits;
+    o->walk.longest_first = !o->walk_inner_first;
     if (o->walk_continue == "straightest") o->walk.continuation = WalkthroughBuilder::Continuation::straightest;
     else if (o->walk_continue == "longest") o->walk.continuation = WalkthroughBuilder::Continuation::longest;
     else if (o->walk_continue == "helix") o->walk.continuation = WalkthroughBuilder::Continuation::helix;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <queue>
 
 #include "reco/ConnectedComponents.hpp"
 
@@ -197,10 +198,10 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
       continue;
     }
     if (by_bend) {
-      for (const auto start : order) {
-        if (used[start]) continue;
-        Track path{start};
-        used[start] = 1;
+      // The walk from `start` over unused hits; the sum of its steps' bends.
+      const auto walkFrom = [&](std::uint32_t start, Track& path) {
+        path.assign(1, start);
+        double bends = 0;
         for (std::uint32_t n = start;;) {
           const StepBend bendTo(g.positions, helix, config_.shortest_arm, path);
           std::uint32_t choice = kNone;
@@ -216,10 +217,53 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
           }
           if (choice == kNone) break;
           path.push_back(choice);
-          used[choice] = 1;
+          bends += least;
           n = choice;
         }
-        if (path.size() >= min_hits) tracks.push_back(std::move(path));
+        return bends;
+      };
+      if (!config_.longest_first) {
+        Track path;
+        for (const auto start : order) {
+          if (used[start]) continue;
+          walkFrom(start, path);
+          for (const auto n : path) used[n] = 1;
+          if (path.size() >= min_hits) tracks.push_back(path);
+        }
+        continue;
+      }
+      // The longest walk first (ties: the straighter, then the inner start). A walk popped from
+      // the queue is walked again over the hits still unused and kept if it still ranks first,
+      // else queued again as it is now.
+      struct Candidate {
+        std::size_t hits;
+        double bends;
+        std::uint32_t start;
+        bool operator<(const Candidate& o) const {  // priority_queue: top is the largest
+          if (hits != o.hits) return hits < o.hits;
+          if (bends != o.bends) return bends > o.bends;
+          return o.start < start;
+        }
+      };
+      std::priority_queue<Candidate> queue;
+      Track path;
+      for (const auto start : order) {
+        const double b = walkFrom(start, path);
+        queue.push({path.size(), b, rank[start]});
+      }
+      while (!queue.empty()) {
+        const auto top = queue.top();
+        queue.pop();
+        const auto start = order[top.start];
+        if (used[start]) continue;
+        const double b = walkFrom(start, path);
+        const Candidate now{path.size(), b, top.start};
+        if (!queue.empty() && now < queue.top()) {
+          queue.push(now);
+          continue;
+        }
+        for (const auto n : path) used[n] = 1;
+        if (path.size() >= min_hits) tracks.push_back(path);
       }
       continue;
     }

@@ -18,6 +18,8 @@
 // track is shorter than two layers: a curling low-pT particle then keeps its own next hit rather
 // than a straighter one of a neighbour, and in a jet core the long lever arm keeps one hit's
 // measurement error from steering the track onto a particle a fraction of a millimetre away.
+// These two walk from every hit and keep the longest walk first (`longest_first`), so that a
+// particle that stops early cannot run on over the outer hits of a neighbour that goes on.
 #include "reco/TrackBuilder.hpp"
 
 namespace efgnn {
@@ -39,6 +41,11 @@ class WalkthroughBuilder final : public TrackBuilder {
     // overlaps on one layer, 1-6 mm apart; layers are 40 mm or more apart), do not fix a
     // direction
     float shortest_arm = 20.f;
+    // straightest and helix: walk from every hit, keep the longest walk, walk the rest again,
+    // and so on; else walk from each unused hit in turn, innermost first. Inner first, a short
+    // particle of a jet core that ends (or a track that starts on the wrong particle) runs on
+    // over a neighbour's outer hits and leaves that neighbour split.
+    bool longest_first = true;
   };
   explicit WalkthroughBuilder(Config config) : config_(config) {}
   std::string name() const override { return "walk"; }

@@ -204,6 +204,25 @@ TEST(TrackBuilders, TheHelixWalkStartsFromTheBeamLine) {
   EXPECT_NE(sorted(walk.build(shifted)), sorted(walk.build(g)));
 }
 
+TEST(TrackBuilders, TheLongestWalkGoesFirst) {
+  // A (nodes 0-2) stops after three layers, 5 mrad from B (nodes 3-9), which goes on through
+  // seven; A's last hit has an edge to B's fourth. Walked innermost first, A's track runs on
+  // over B's outer hits and leaves B three; the longest (and straighter) walk first keeps both.
+  ScoredGraph g;
+  for (int i = 0; i < 3; ++i)
+    g.positions.insert(g.positions.end(), {static_cast<float>(kLayers[i]), static_cast<float>(5e-3 * kLayers[i]), 0.f});
+  for (int i = 0; i < 7; ++i) g.positions.insert(g.positions.end(), {static_cast<float>(kLayers[i]), 0.f, 0.f});
+  g.num_nodes = 10;
+  for (const auto& [a, b] : {std::pair{0u, 1u}, {1u, 2u}, {2u, 6u}, {3u, 4u}, {4u, 5u}, {5u, 6u}, {6u, 7u}, {7u, 8u}, {8u, 9u}}) {
+    g.src.push_back(a);
+    g.dst.push_back(b);
+    g.scores.push_back(0.9f);
+  }
+  const WalkthroughBuilder inner_first({.longest_first = false});
+  EXPECT_EQ(sorted(inner_first.build(g)), (std::vector<Track>{{0, 1, 2, 6, 7, 8, 9}, {3, 4, 5}}));
+  EXPECT_EQ(sorted(walk.build(g)), (std::vector<Track>{{0, 1, 2}, {3, 4, 5, 6, 7, 8, 9}}));
+}
+
 TEST(TrackBuilders, EmptyGraphsAndBadInput) {
   EXPECT_TRUE(cc.build(graphOf({}, {})).empty());
   EXPECT_TRUE(walk.build(graphOf({1, 2, 3}, {})).empty());
