@@ -49,6 +49,12 @@ echo "== the headline models: float h = 48, 6-bit QAT, iterative pruning of the 
 common=(--config "$CONFIG" --set input_dir="$OUT/graphs" --set max_train_graphs=80 --threads 1)
 resume() { [ -n "$(ls -A "$1" 2> /dev/null)" ] && echo --resume || true; }  # an interrupted run goes on
 run() { local dir=$1; shift; [ -f "$dir/done" ] || { "$@" --out "$dir" $(resume "$dir") > /dev/null && touch "$dir/done"; }; }
+# prune DIR FROM FRACTION EPOCHS ROUNDS [--set ...]: FRACTION of the remaining weights per round,
+# EPOCHS of fine-tuning each, every round kept.
+prune_all() {
+  run "$1" "$EFGNN" prune --from "$2" "${common[@]}" --set warmup=0 --set lr=3e-4 --set prune_fraction="$3" \
+    --set prune_epochs="$4" --set prune_max_rounds="$5" --set prune_criterion=val_loss --set prune_tolerance=10 "${@:6}"
+}
 run "$OUT/float" "$EFGNN" train "${common[@]}" --set max_epochs=20
 # The same with all 120 training events of the data set (~32 min).
 run "$OUT/float-120" "$EFGNN" train "${common[@]}" --set max_epochs=20 --set max_train_graphs=120
@@ -65,20 +71,14 @@ run "$OUT/pruned" "$EFGNN" prune --from "$OUT/qat6/best.pt" "${common[@]}" --set
 run "$OUT/pruned2" "$EFGNN" prune --from "$OUT/pruned/round-02/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
   --set prune_fraction=0.3 --set prune_epochs=4 --set prune_max_rounds=4 --set prune_criterion=edge_metrics \
   --set prune_tolerance=0.005 --set prune_reference="$OUT/qat6/best.pt"
-run "$OUT/pruned90" "$EFGNN" prune --from "$OUT/pruned2/round-01/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
-  --set prune_fraction=0.3 --set prune_epochs=4 --set prune_max_rounds=3 --set prune_criterion=val_loss \
-  --set prune_tolerance=10
+prune_all "$OUT/pruned90" "$OUT/pruned2/round-01/best.pt" 0.3 4 3
 # A fourth stage with twice the fine-tuning: 20 % of the remaining weights per round, 8 epochs
 # each, from the 64 % model through 90.6 %, every round kept (about 6 x 8 x 80 x ~1.5 s = ~100 min).
-run "$OUT/pruned4" "$EFGNN" prune --from "$OUT/pruned/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
-  --set prune_fraction=0.2 --set prune_epochs=8 --set prune_max_rounds=6 --set prune_criterion=val_loss \
-  --set prune_tolerance=10
+prune_all "$OUT/pruned4" "$OUT/pruned/best.pt" 0.2 8 6
 # A fifth stage, the allocation that helped at <mu> = 200: from the 64 % model, 35 % of each
 # layer's remaining weights per round (prune_scope=layer), 6 epochs each, 3 rounds (90.1 %;
 # 18 x 80 x ~1.4 s = ~35 min).
-run "$OUT/hybrid" "$EFGNN" prune --from "$OUT/pruned/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
-  --set prune_fraction=0.35 --set prune_epochs=6 --set prune_max_rounds=3 --set prune_criterion=val_loss \
-  --set prune_tolerance=10 --set prune_scope=layer
+prune_all "$OUT/hybrid" "$OUT/pruned/best.pt" 0.35 6 3 --set prune_scope=layer
 run "$OUT/scan-bits" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-bits.yaml" \
   --set input_dir="$OUT/graphs" --set init_from="$OUT/float/best.pt"
 wait
@@ -91,19 +91,13 @@ run "$OUT/distill-h64" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --tea
 run "$OUT/distill-h128" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --teacher "$OUT/scan-large/runs/h128/best.pt"
 # The h = 128 model pruned by 69 % of its remaining weights per round, two rounds of 3 epochs
 # (90.4 %; 80 x 6 x ~5.6 s = ~45 min).
-run "$OUT/pruned90-h128" "$EFGNN" prune --from "$OUT/scan-large/runs/h128/best.pt" "${common[@]}" --set warmup=0 \
-  --set lr=3e-4 --set prune_fraction=0.69 --set prune_epochs=3 --set prune_max_rounds=2 --set prune_criterion=val_loss \
-  --set prune_tolerance=10
+prune_all "$OUT/pruned90-h128" "$OUT/scan-large/runs/h128/best.pt" 0.69 3 2
 # The compression chain again from the distilled model: 6-bit QAT, two global rounds of 40 % (64 %),
 # then 35 % of each layer per round, 6 epochs, 3 rounds (90.1 %), as `hybrid` (~60 min).
 run "$OUT/qat6-d" "$EFGNN" train "${common[@]}" --set init_from="$OUT/distill-h128/best.pt" --set weight_bits=6 \
   --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4
-run "$OUT/pruned-d" "$EFGNN" prune --from "$OUT/qat6-d/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
-  --set prune_fraction=0.4 --set prune_epochs=3 --set prune_max_rounds=2 --set prune_criterion=val_loss \
-  --set prune_tolerance=10
-run "$OUT/hybrid-d" "$EFGNN" prune --from "$OUT/pruned-d/round-02/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
-  --set prune_fraction=0.35 --set prune_epochs=6 --set prune_max_rounds=3 --set prune_criterion=val_loss \
-  --set prune_tolerance=10 --set prune_scope=layer
+prune_all "$OUT/pruned-d" "$OUT/qat6-d/best.pt" 0.4 3 2
+prune_all "$OUT/hybrid-d" "$OUT/pruned-d/round-02/best.pt" 0.35 6 3 --set prune_scope=layer
 
 # Models trained at <mu> = 200: 60 events of every hit (48 to train, 6 to validate), float h = 48
 # (48 x 12 epochs x ~3.5 s on one thread = ~35 min), its 6-bit QAT (3 epochs, ~11 min on two
