@@ -238,11 +238,11 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
       struct Candidate {
         std::size_t hits;
         double bends;
-        std::uint32_t start;
+        std::uint32_t start_rank;  // the start's place in the topological order
         bool operator<(const Candidate& o) const {  // priority_queue: top is the largest
           if (hits != o.hits) return hits < o.hits;
           if (bends != o.bends) return bends > o.bends;
-          return o.start < start;
+          return o.start_rank < start_rank;
         }
       };
       std::priority_queue<Candidate> queue;
@@ -254,10 +254,10 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
       while (!queue.empty()) {
         const auto top = queue.top();
         queue.pop();
-        const auto start = order[top.start];
+        const auto start = order[top.start_rank];
         if (used[start]) continue;
         const double b = walkFrom(start, path);
-        const Candidate now{path.size(), b, top.start};
+        const Candidate now{path.size(), b, top.start_rank};
         if (!queue.empty() && now < queue.top()) {
           queue.push(now);
           continue;
