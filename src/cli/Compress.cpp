@@ -19,7 +19,7 @@ bool terminal() { return isatty(STDERR_FILENO) != 0; }
 
 void addCompressCommands(CLI::App& app) {
   struct Options {
-    std::string from, config, out;
+    std::string from, config, out, teacher;
     std::vector<std::string> sets;
     int threads = -1;
     bool resume = false, json = false;
@@ -31,13 +31,18 @@ void addCompressCommands(CLI::App& app) {
     cmd->add_option("--config", o->config, "YAML: data, optimiser and prune_* keys")->required();
     cmd->add_option("--set", o->sets, "Override a key: key=value (repeatable)");
     cmd->add_option("--out", o->out, "Output directory (rounds, rounds.csv, best.pt)")->required();
+    cmd->add_option("--teacher", o->teacher,
+                    "Fine-tune each round by distillation from this model (a checkpoint; distill_* keys)");
     cmd->add_option("--threads", o->threads, "Threads (0 = all cores)");
     cmd->add_flag("--resume", o->resume, "Continue the run in --out");
     cmd->add_flag("--json", o->json, "One JSON object on stdout at the end");
     cmd->callback([o] {
       const TrainConfig train = trainConfigFromCommandLine(o->config, o->sets, "", o->threads);
       const auto prune = compressionConfigFromCommandLine<PruneConfig>(o->config, o->sets);
-      const auto rounds = runIterativePruning(o->from, train, prune, o->out, o->resume, [](const PruneRound& r) {
+      std::optional<TeacherSpec> teacher;
+      if (!o->teacher.empty())
+        teacher = TeacherSpec{o->teacher, compressionConfigFromCommandLine<DistillConfig>(o->config, o->sets)};
+      const auto rounds = runIterativePruning(o->from, train, prune, o->out, o->resume, teacher, [](const PruneRound& r) {
         if (terminal())
           std::fprintf(stderr, "round %2d: %.1f%% pruned, val loss %.5f, eff %.4f, purity %.4f -> %s\n", r.round,
                        100 * r.pruned_fraction, r.val_loss, r.efficiency, r.total_purity,

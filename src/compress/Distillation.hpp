@@ -47,4 +47,10 @@ class Teacher {
 /// The training loss of a student taught by `teacher`.
 TrainingLoss distillationTrainingLoss(std::shared_ptr<Teacher> teacher, DistillConfig config);
 
+/// A teacher named by its checkpoint, with the distillation settings: what a run records of it.
+struct TeacherSpec {
+  std::string checkpoint;
+  DistillConfig distillation;
+};
+
 }  // namespace efgnn

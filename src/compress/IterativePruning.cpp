@@ -98,7 +98,7 @@ void writeTables(const fs::path& out, const std::vector<PruneRound>& rounds) {
 }  // namespace
 
 std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig train, const PruneConfig& prune,
-                                            const fs::path& out, bool resume,
+                                            const fs::path& out, bool resume, const std::optional<TeacherSpec>& teacher,
                                             const std::function<void(const PruneRound&)>& on_round) {
   prune.validate();
   const torch::Device device = parseDevice(train.device);
@@ -108,8 +108,14 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
   train.init_from.clear();
   train.validate();
 
-  const std::string settings = "parent: " + fs::absolute(parent).lexically_normal().string() + "\n" +
-                               train.toYaml() + prune.toYaml();
+  std::string settings = "parent: " + fs::absolute(parent).lexically_normal().string() + "\n" + train.toYaml() +
+                         prune.toYaml();
+  TrainingLoss loss;
+  if (teacher) {
+    settings += "teacher: " + fs::absolute(teacher->checkpoint).lexically_normal().string() + "\n" +
+                teacher->distillation.toYaml();
+    loss = distillationTrainingLoss(std::make_shared<Teacher>(teacher->checkpoint, train, device), teacher->distillation);
+  }
   if (fs::exists(out / "prune.yaml")) {
     if (!resume) throw Error(out.string() + ": already holds a pruning run; use --resume to continue it or another --out");
     const std::string changes = configChanges(readFile(out / "prune.yaml"), settings);
@@ -144,7 +150,7 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
       }
       TrainConfig round_config = train;
       round_config.init_from = (dir / "start.pt").string();
-      Trainer trainer(round_config, dir, fs::exists(dir / "last.pt"));
+      Trainer trainer(round_config, dir, fs::exists(dir / "last.pt"), loss);
       trainer.run();
       LoadedCheckpoint tuned = loadCheckpoint(dir / "best.pt", device);
       r = measure(*tuned.model, val, train.edge_cut, reference.total_purity);

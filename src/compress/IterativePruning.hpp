@@ -13,8 +13,10 @@
 //   best.pt         the most pruned accepted model
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <vector>
 
+#include "compress/Distillation.hpp"
 #include "compress/Pruning.hpp"
 #include "core/RecordFields.hpp"
 #include "train/TrainConfig.hpp"
@@ -34,9 +36,11 @@ struct PruneRound {
 
 /// Runs (or with `resume`, continues) the rounds in `out`. `train` supplies data, optimiser
 /// and schedule (its max_epochs is replaced by prune_epochs and its model by the parent's).
-/// `on_round` sees each finished round.
+/// With a `teacher`, each round's fine-tuning is distillation from it (the pruned model learns
+/// the teacher's scores besides the truth). `on_round` sees each finished round.
 std::vector<PruneRound> runIterativePruning(const std::filesystem::path& parent, TrainConfig train,
                                             const PruneConfig& prune, const std::filesystem::path& out, bool resume,
+                                            const std::optional<TeacherSpec>& teacher = std::nullopt,
                                             const std::function<void(const PruneRound&)>& on_round = {});
 
 /// The rounds of a pruning run's directory (its rounds.csv); throws Error naming a malformed row.

@@ -202,7 +202,9 @@ ScanResult executeRun(const ScanRun& spec, const fs::path& out) {
   double seconds = 0;
   int epochs = 0;
   if (spec.prune) {
-    const auto rounds = runIterativePruning(train.init_from, train, pruning, dir, fs::exists(dir / "prune.yaml"));
+    std::optional<TeacherSpec> teacher;
+    if (!spec.teacher.empty()) teacher = TeacherSpec{resolve(spec.teacher, out), spec.distillation};
+    runIterativePruning(train.init_from, train, pruning, dir, fs::exists(dir / "prune.yaml"), teacher);
     for (const auto& entry : fs::directory_iterator(dir))
       if (entry.is_directory())
         for (const auto& r : readMetricsCsv(entry.path() / "metrics.csv")) {

@@ -337,6 +337,18 @@ TEST_F(CliWithGraphs, PruneDistillScanAndSummaryOfACompressedModel) {
           path("student") + " --json");
   ASSERT_EQ(r.status, 0) << r.out;
 
+  // Pruning whose fine-tuning is distillation: another fine-tuning than the plain one, its
+  // teacher recorded, and a resume with another teacher refused.
+  const std::string taught = "prune --from " + path("float/best.pt") + " --config " + path("tiny.yaml") + " --out " +
+                             path("pruned-taught") + " --teacher ";
+  r = run(taught + path("float/best.pt"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(readFile(dir / "pruned-taught" / "prune.yaml").find("teacher: "), std::string::npos);
+  EXPECT_NE(readFile(dir / "pruned-taught" / "rounds.csv"), readFile(dir / "pruned" / "rounds.csv"));
+  r = run(taught + path("student/best.pt") + " --resume");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("teacher: "), std::string::npos) << r.out;
+
   {
     std::ofstream f(path("scan.yaml"));
     f << "train: tiny.yaml\nruns:\n  - name: float\n  - name: w8\n    set: {weight_bits: 8, init_from: '@float'}\n";
