@@ -92,12 +92,14 @@ run "$OUT/distill-h128" "$EFGNN" distill "${common[@]}" --set max_epochs=20 --te
 # The h = 128 model pruned by 69 % of its remaining weights per round, two rounds of 3 epochs
 # (90.4 %; 80 x 6 x ~5.6 s = ~45 min).
 prune_all "$OUT/pruned90-h128" "$OUT/scan-large/runs/h128/best.pt" 0.69 3 2
-# The compression chain again from the distilled model: 6-bit QAT, two global rounds of 40 % (64 %),
-# then 35 % of each layer per round, 6 epochs, 3 rounds (90.1 %), as `hybrid` (~60 min).
-run "$OUT/qat6-d" "$EFGNN" train "${common[@]}" --set init_from="$OUT/distill-h128/best.pt" --set weight_bits=6 \
-  --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4
-prune_all "$OUT/pruned-d" "$OUT/qat6-d/best.pt" 0.4 3 2
-prune_all "$OUT/hybrid-d" "$OUT/pruned-d/round-02/best.pt" 0.35 6 3 --set prune_scope=layer
+# The compression chain taught by the h = 128 model: 6-bit QAT of the distilled model by
+# distillation (80 x 6 x ~1.6 s = ~13 min), then 54 % of each layer's remaining weights per round,
+# 4 epochs of distillation each, 3 rounds (90.3 %; 80 x 12 x ~1.6 s = ~26 min).
+run "$OUT/qat6-kd" "$EFGNN" distill "${common[@]}" --teacher "$OUT/scan-large/runs/h128/best.pt" \
+  --set init_from="$OUT/distill-h128/best.pt" --set weight_bits=6 --set activation_bits=6 --set input_bits=12 \
+  --set max_epochs=6 --set warmup=0 --set lr=3e-4
+prune_all "$OUT/pruned-kd" "$OUT/qat6-kd/best.pt" 0.54 4 3 --set prune_scope=layer \
+  --teacher "$OUT/scan-large/runs/h128/best.pt"
 
 # Models trained at <mu> = 200: 60 events of every hit (48 to train, 6 to validate), float h = 48
 # (48 x 12 epochs x ~3.5 s on one thread = ~35 min), its 6-bit QAT (3 epochs, ~11 min on two
@@ -140,7 +142,7 @@ run "$OUT/hybrid-200" "$EFGNN" prune --from "$OUT/gradual-200/round-01/best.pt" 
 models200=(float200 qat6-200 pruned-200 pruned45-200 gradual-200 gradual2-200 hybrid-200)
 
 echo "== edge metrics on the test split (15 graphs)"
-tested=(float float-120 qat6 pruned pruned90 hybrid distill-h64 distill-h128 pruned90-h128 qat6-d pruned-d hybrid-d
+tested=(float float-120 qat6 pruned pruned90 hybrid distill-h64 distill-h128 pruned90-h128 qat6-kd pruned-kd
   "${models200[@]}")
 for m in "${tested[@]}"; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
@@ -178,12 +180,12 @@ reco() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "$OUT/modu
 # particles than 20 events hold.
 sim --hard-scatter ttbar --pileup "$MU" --events 60 --seed 15 --first-event 220000 --out "$OUT/more-events"
 mkdir -p "$OUT/more"
-for m in float qat6 hybrid distill-h128 hybrid-d; do
+for m in float qat6 hybrid distill-h128 pruned-kd; do
   reco "$OUT/$m/best.pt" "$OUT/more-events" "$OUT/more/tracks-$m"
 done
-for m in float qat6 pruned pruned90 hybrid distill-h128 hybrid-d; do
+for m in float qat6 pruned pruned90 hybrid distill-h128 pruned-kd; do
   reco "$OUT/$m/best.pt" "$OUT/test-events" "$OUT/tracks-$m"
-  [[ $m == distill-h128 || $m == hybrid-d ]] && continue
+  [[ $m == distill-h128 || $m == pruned-kd ]] && continue
   for s in nominal mu35 mu65 minbias misalign50um misalign200um noise2x; do
     reco "$OUT/$m/best.pt" "$OUT/robust/$s" "$OUT/robust/tracks-$m-$s"
   done

@@ -8,8 +8,8 @@ models = [("float", "h48 float"), ("float-longest", "h48 float, the reference wa
           ("qat6", "h48 6-bit QAT"), ("pruned", "h48 6-bit, 64 % pruned"), ("pruned90", "h48 6-bit, 91.4 % pruned"),
           ("hybrid", "h48 6-bit, 90.1 % pruned (global to 64 %, then each layer)"),
           ("distill-h128", "h48 float, distilled from h128"),
-          ("hybrid-d", "h48 6-bit, 90.1 % pruned as above, from the distilled model")]
-more_models = ["float", "qat6", "hybrid", "distill-h128", "hybrid-d"]
+          ("pruned-kd", "h48 6-bit, 90.3 % pruned, QAT and pruning taught by h128")]
+more_models = ["float", "qat6", "hybrid", "distill-h128", "pruned-kd"]
 
 
 def load(path):
@@ -81,7 +81,7 @@ pt_table([out])
 print("\nTracks on 80 test events (seeds 13 and 15):\n")
 pt_table([out, f"{out}/more"], keys=more_models)
 causes()
-robustness(f"{out}/robust", [m for m in models if m[0] not in ("float-longest", "distill-h128", "hybrid-d")],
+robustness(f"{out}/robust", [m for m in models if m[0] not in ("float-longest", "distill-h128", "pruned-kd")],
            ["nominal", "mu35", "mu65", "minbias", "misalign50um", "misalign200um", "noise2x"])
 # The models trained at <mu> = 200, on samples around <mu> = 200 (6 events each).
 robustness(f"{out}/robust200", [("float200", "h48 float"), ("qat6-200", "h48 6-bit QAT"),
