@@ -42,12 +42,13 @@ void addCompressCommands(CLI::App& app) {
       std::optional<TeacherSpec> teacher;
       if (!o->teacher.empty())
         teacher = TeacherSpec{o->teacher, compressionConfigFromCommandLine<DistillConfig>(o->config, o->sets)};
-      const auto rounds = runIterativePruning(o->from, train, prune, o->out, o->resume, teacher, [](const PruneRound& r) {
-        if (terminal())
-          std::fprintf(stderr, "round %2d: %.1f%% pruned, val loss %.5f, eff %.4f, purity %.4f -> %s\n", r.round,
-                       100 * r.pruned_fraction, r.val_loss, r.efficiency, r.total_purity,
-                       r.accepted ? "accepted" : "rejected, stop");
-      });
+      const auto rounds =
+          runIterativePruning(o->from, train, prune, o->out, o->resume, teacher, [](const PruneRound& r) {
+            if (terminal())
+              std::fprintf(stderr, "round %2d: %.1f%% pruned, val loss %.5f, eff %.4f, purity %.4f -> %s\n", r.round,
+                           100 * r.pruned_fraction, r.val_loss, r.efficiency, r.total_purity,
+                           r.accepted ? "accepted" : "rejected, stop");
+          });
       if (o->json) {
         Json j = Json::object();
         Json list = Json::array();

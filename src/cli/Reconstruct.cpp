@@ -37,7 +37,6 @@ namespace fs = std::filesystem;
 struct Options {
   std::string model, events, module_map, out, detector, builder = "cc", device = "cpu", scorer = "runtime";
   std::string walk_continue = "helix";
-  bool walk_inner_first = false;
   std::vector<double> hard_cut_pt;
   ModuleMapEdgeBuilder::Config map_builder;
   ConnectedComponentsBuilder::Config cc;
@@ -127,7 +126,7 @@ void run(const Options& o) {
   j["builder"] = pipeline.stages().tracks->name();
   if (o.builder == "walk") {
     j["walk_continue"] = o.walk_continue;
-    j["walk_order"] = o.walk_inner_first ? "inner first" : "longest first";
+    j["walk_order"] = o.walk.longest_first ? "longest first" : "inner first";
   }
   j["scorer"] = o.scorer;
   j["model"] = o.model;
@@ -191,7 +190,7 @@ void addReconstructCommand(CLI::App& app) {
                   "last step (straightest), or along the longest path "
                   "(longest: the reference's walk, with --walk-branch)")
       ->capture_default_str();
-  cmd->add_flag("--walk-inner-first", o->walk_inner_first,
+  cmd->add_flag("!--walk-inner-first", o->walk.longest_first,
                 "walk (helix, straightest): build tracks from the innermost unused hit in turn instead of "
                 "keeping the longest walk first");
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
@@ -216,7 +215,6 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     o->walk.min_hits = o->cc.min_hits;
-    o->walk.longest_first = !o->walk_inner_first;
     if (o->walk_continue == "straightest") o->walk.continuation = WalkthroughBuilder::Continuation::straightest;
     else if (o->walk_continue == "longest") o->walk.continuation = WalkthroughBuilder::Continuation::longest;
     else if (o->walk_continue == "helix") o->walk.continuation = WalkthroughBuilder::Continuation::helix;

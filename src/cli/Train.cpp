@@ -79,8 +79,8 @@ void addDistillCommand(CLI::App& app) {
   cmd->callback([o] {
     const TrainConfig config = trainConfigFromCommandLine(o->config, o->sets, o->device, o->threads);
     const auto distill = compressionConfigFromCommandLine<DistillConfig>(o->config, o->sets);
-    auto teacher = std::make_shared<Teacher>(o->teacher, config, parseDevice(config.device));
-    trainAndReport(*o, config, distillationTrainingLoss(teacher, distill));
+    trainAndReport(*o, config,
+                   distillationTrainingLoss(TeacherSpec{o->teacher, distill}, config, parseDevice(config.device)));
   });
 }
 

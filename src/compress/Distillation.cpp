@@ -95,4 +95,9 @@ TrainingLoss distillationTrainingLoss(std::shared_ptr<Teacher> teacher, DistillC
   };
 }
 
+TrainingLoss distillationTrainingLoss(const TeacherSpec& spec, const TrainConfig& student,
+                                      const torch::Device& device) {
+  return distillationTrainingLoss(std::make_shared<Teacher>(spec.checkpoint, student, device), spec.distillation);
+}
+
 }  // namespace efgnn

@@ -53,4 +53,7 @@ struct TeacherSpec {
   DistillConfig distillation;
 };
 
+/// The training loss of a `student` taught by the teacher `spec` names, loaded on `device`.
+TrainingLoss distillationTrainingLoss(const TeacherSpec& spec, const TrainConfig& student, const torch::Device& device);
+
 }  // namespace efgnn

@@ -108,20 +108,19 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
   train.init_from.clear();
   train.validate();
 
-  std::string settings = "parent: " + fs::absolute(parent).lexically_normal().string() + "\n" + train.toYaml() +
-                         prune.toYaml();
-  TrainingLoss loss;
-  if (teacher) {
+  std::string settings =
+      "parent: " + fs::absolute(parent).lexically_normal().string() + "\n" + train.toYaml() + prune.toYaml();
+  if (teacher)
     settings += "teacher: " + fs::absolute(teacher->checkpoint).lexically_normal().string() + "\n" +
                 teacher->distillation.toYaml();
-    loss = distillationTrainingLoss(std::make_shared<Teacher>(teacher->checkpoint, train, device), teacher->distillation);
-  }
   if (fs::exists(out / "prune.yaml")) {
     if (!resume) throw Error(out.string() + ": already holds a pruning run; use --resume to continue it or another --out");
     const std::string changes = configChanges(readFile(out / "prune.yaml"), settings);
     if (!changes.empty())
       throw Error(out.string() + ": the settings differ from the run being resumed (start a new --out):\n" + changes);
   }
+  // Loaded before the run folder is made: a teacher whose inputs are not the model's is refused.
+  const TrainingLoss loss = teacher ? distillationTrainingLoss(*teacher, train, device) : TrainingLoss{};
   fs::create_directories(out);
   writeFileAtomically(out / "prune.yaml", settings);
 

@@ -201,9 +201,9 @@ ScanResult executeRun(const ScanRun& spec, const fs::path& out) {
   const torch::Device device = parseDevice(train.device);
   double seconds = 0;
   int epochs = 0;
+  std::optional<TeacherSpec> teacher;
+  if (!spec.teacher.empty()) teacher = TeacherSpec{resolve(spec.teacher, out), spec.distillation};
   if (spec.prune) {
-    std::optional<TeacherSpec> teacher;
-    if (!spec.teacher.empty()) teacher = TeacherSpec{resolve(spec.teacher, out), spec.distillation};
     runIterativePruning(train.init_from, train, pruning, dir, fs::exists(dir / "prune.yaml"), teacher);
     for (const auto& entry : fs::directory_iterator(dir))
       if (entry.is_directory())
@@ -212,11 +212,8 @@ ScanResult executeRun(const ScanRun& spec, const fs::path& out) {
           ++epochs;
         }
   } else {
-    TrainingLoss loss;
-    if (!spec.teacher.empty())
-      loss = distillationTrainingLoss(std::make_shared<Teacher>(resolve(spec.teacher, out), train, device),
-                                      spec.distillation);
-    Trainer trainer(train, dir, fs::exists(dir / "last.pt"), loss);
+    Trainer trainer(train, dir, fs::exists(dir / "last.pt"),
+                    teacher ? distillationTrainingLoss(*teacher, train, device) : TrainingLoss{});
     for (const auto& r : trainer.run()) {
       seconds += r.seconds;
       ++epochs;

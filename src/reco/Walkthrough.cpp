@@ -94,7 +94,6 @@ class StepBend {
     // The circle's first two points: the first and middle hits, or the origin and the first
     // hit, or (no arm yet) the origin alone.
     double p[2] = {0, 0}, a[2] = {0, 0};
-    bool circle = false;
     if (reach >= shortest_arm) {
       const auto middle = m >= 3 ? middleHit(path) : path.front();
       const float* xm = at(middle);
@@ -108,14 +107,13 @@ class StepBend {
         slope_ = (xb[2] - first[2]) / reach;
       }
       has_slope_ = true;
-      circle = true;
     }
     const double ux = a[0] - p[0], uy = a[1] - p[1];  // p -> a
-    vx_ = xb[0] - a[0];                                // a -> b
+    vx_ = xb[0] - a[0];                               // a -> b
     vy_ = xb[1] - a[1];
     lv_ = std::hypot(vx_, vy_);
     const double lu = std::hypot(ux, uy);
-    if (circle && lu > 0 && lv_ > 0) rate_ = std::atan2(ux * vy_ - uy * vx_, ux * vx_ + uy * vy_) / (lu + lv_);
+    if (has_slope_ && lu > 0 && lv_ > 0) rate_ = std::atan2(ux * vy_ - uy * vx_, ux * vx_ + uy * vy_) / (lu + lv_);
     if (!(lv_ > 0)) helix_ = false;  // a hit on the beam line: no direction
   }
 
@@ -159,6 +157,100 @@ class StepBend {
   double vx_ = 0, vy_ = 0, lv_ = 0, rate_ = 0, slope_ = 0;
 };
 
+/// The walks of `straightest` and `helix` in one component: from a start hit, over unused hits,
+/// each step to the outward neighbour scored above follow_cut that bends the track least.
+class BendWalk {
+ public:
+  BendWalk(const ScoredGraph& g, const std::vector<std::vector<OutEdge>>& out, const std::vector<std::uint32_t>& rank,
+           std::vector<char>& used, const WalkthroughBuilder::Config& config, std::size_t min_hits,
+           std::vector<Track>& tracks)
+      : g_(g), out_(out), rank_(rank), used_(used), config_(config), min_hits_(min_hits), tracks_(tracks) {}
+
+  /// From each unused hit in turn, innermost first.
+  void innerFirst(const std::vector<std::uint32_t>& order) {
+    Track path;
+    for (const auto start : order)
+      if (!used_[start]) {
+        walk(start, path);
+        keep(path);
+      }
+  }
+
+  /// The longest walk first (ties: the straighter, then the inner start). A walk popped from the
+  /// queue is walked again over the hits still unused and kept if it still ranks first, else
+  /// queued again as it is now.
+  void longestFirst(const std::vector<std::uint32_t>& order) {
+    struct Candidate {
+      std::size_t hits;
+      double bends;
+      std::uint32_t start_rank;                   // the start's place in the topological order
+      bool operator<(const Candidate& o) const {  // priority_queue: top is the largest
+        if (hits != o.hits) return hits < o.hits;
+        if (bends != o.bends) return bends > o.bends;
+        return o.start_rank < start_rank;
+      }
+    };
+    std::priority_queue<Candidate> queue;
+    Track path;
+    for (const auto start : order) {
+      const double bends = walk(start, path);
+      queue.push({path.size(), bends, rank_[start]});
+    }
+    while (!queue.empty()) {
+      const auto top = queue.top();
+      queue.pop();
+      const auto start = order[top.start_rank];
+      if (used_[start]) continue;
+      const double bends = walk(start, path);
+      const Candidate now{path.size(), bends, top.start_rank};
+      if (!queue.empty() && now < queue.top())
+        queue.push(now);
+      else
+        keep(path);
+    }
+  }
+
+ private:
+  /// The walk from `start` into `path`; the sum of its steps' bends.
+  double walk(std::uint32_t start, Track& path) const {
+    path.assign(1, start);
+    double bends = 0;
+    const bool helix = config_.continuation == WalkthroughBuilder::Continuation::helix;
+    for (std::uint32_t n = start;;) {
+      const StepBend bendTo(g_.positions, helix, config_.shortest_arm, path);
+      std::uint32_t choice = kNone;
+      float least = 0;
+      for (const auto& e : out_[n]) {  // best-scored first
+        if (used_[e.to] || rank_[e.to] <= rank_[n]) continue;
+        if (!(e.score > config_.follow_cut)) break;
+        const float b = bendTo(e.to);
+        if (choice == kNone || b < least) {
+          choice = e.to;
+          least = b;
+        }
+      }
+      if (choice == kNone) return bends;
+      path.push_back(choice);
+      bends += least;
+      n = choice;
+    }
+  }
+
+  /// Uses the path's hits up; a track if long enough.
+  void keep(const Track& path) {
+    for (const auto n : path) used_[n] = 1;
+    if (path.size() >= min_hits_) tracks_.push_back(path);
+  }
+
+  const ScoredGraph& g_;
+  const std::vector<std::vector<OutEdge>>& out_;
+  const std::vector<std::uint32_t>& rank_;
+  std::vector<char>& used_;
+  const WalkthroughBuilder::Config& config_;
+  std::size_t min_hits_;
+  std::vector<Track>& tracks_;
+};
+
 }  // namespace
 
 std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
@@ -187,7 +279,6 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
   const std::vector<std::uint32_t> degree_in = in_degree;
   // straightest and helix walk by the bend of each step; without positions, the longest path.
   const bool by_bend = config_.continuation != Continuation::longest && !g.positions.empty();
-  const bool helix = config_.continuation == Continuation::helix;
   for (const Track& nodes : componentsOf(sets, g.num_nodes, min_hits)) {
     const bool simple = std::all_of(nodes.begin(), nodes.end(),
                                     [&](std::uint32_t n) { return degree_in[n] <= 1 && out[n].size() <= 1; });
@@ -198,73 +289,11 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
       continue;
     }
     if (by_bend) {
-      // The walk from `start` over unused hits; the sum of its steps' bends.
-      const auto walkFrom = [&](std::uint32_t start, Track& path) {
-        path.assign(1, start);
-        double bends = 0;
-        for (std::uint32_t n = start;;) {
-          const StepBend bendTo(g.positions, helix, config_.shortest_arm, path);
-          std::uint32_t choice = kNone;
-          float least = 0;
-          for (const auto& e : out[n]) {  // best-scored first
-            if (used[e.to] || rank[e.to] <= rank[n]) continue;
-            if (!(e.score > config_.follow_cut)) break;
-            const float b = bendTo(e.to);
-            if (choice == kNone || b < least) {
-              choice = e.to;
-              least = b;
-            }
-          }
-          if (choice == kNone) break;
-          path.push_back(choice);
-          bends += least;
-          n = choice;
-        }
-        return bends;
-      };
-      if (!config_.longest_first) {
-        Track path;
-        for (const auto start : order) {
-          if (used[start]) continue;
-          walkFrom(start, path);
-          for (const auto n : path) used[n] = 1;
-          if (path.size() >= min_hits) tracks.push_back(path);
-        }
-        continue;
-      }
-      // The longest walk first (ties: the straighter, then the inner start). A walk popped from
-      // the queue is walked again over the hits still unused and kept if it still ranks first,
-      // else queued again as it is now.
-      struct Candidate {
-        std::size_t hits;
-        double bends;
-        std::uint32_t start_rank;  // the start's place in the topological order
-        bool operator<(const Candidate& o) const {  // priority_queue: top is the largest
-          if (hits != o.hits) return hits < o.hits;
-          if (bends != o.bends) return bends > o.bends;
-          return o.start_rank < start_rank;
-        }
-      };
-      std::priority_queue<Candidate> queue;
-      Track path;
-      for (const auto start : order) {
-        const double b = walkFrom(start, path);
-        queue.push({path.size(), b, rank[start]});
-      }
-      while (!queue.empty()) {
-        const auto top = queue.top();
-        queue.pop();
-        const auto start = order[top.start_rank];
-        if (used[start]) continue;
-        const double b = walkFrom(start, path);
-        const Candidate now{path.size(), b, top.start_rank};
-        if (!queue.empty() && now < queue.top()) {
-          queue.push(now);
-          continue;
-        }
-        for (const auto n : path) used[n] = 1;
-        if (path.size() >= min_hits) tracks.push_back(path);
-      }
+      BendWalk walks(g, out, rank, used, config_, min_hits, tracks);
+      if (config_.longest_first)
+        walks.longestFirst(order);
+      else
+        walks.innerFirst(order);
       continue;
     }
     for (const auto start : order) {

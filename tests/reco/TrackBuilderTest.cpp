@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <tuple>
 #include <cmath>
+#include <tuple>
 
 #include "core/Error.hpp"
 #include "reco/ConnectedComponents.hpp"
@@ -173,10 +173,12 @@ ScoredGraph jetCore(float angle, float cross, int off_layer = -1, float off = 0)
   for (int i = 0; i < 7; ++i)
     g.positions.insert(g.positions.end(), {static_cast<float>(kLayers[i]), i == off_layer ? off : 0.f, 0.f});
   for (int i = 0; i < 7; ++i)
-    g.positions.insert(g.positions.end(), {static_cast<float>(kLayers[i]), static_cast<float>(angle * kLayers[i]), 0.f});
+    g.positions.insert(g.positions.end(),
+                       {static_cast<float>(kLayers[i]), static_cast<float>(angle * kLayers[i]), 0.f});
   g.num_nodes = 14;
   for (std::uint32_t i = 0; i < 6; ++i)
-    for (const auto [from, to, score] : {std::tuple{i, i + 1, 0.8f}, {i, i + 8, cross}, {i + 7, i + 8, 0.8f}, {i + 7, i + 1, cross}}) {
+    for (const auto& [from, to, score] :
+         {std::tuple{i, i + 1, 0.8f}, {i, i + 8, cross}, {i + 7, i + 8, 0.8f}, {i + 7, i + 1, cross}}) {
       g.src.push_back(from);
       g.dst.push_back(to);
       g.scores.push_back(score);
@@ -213,7 +215,8 @@ TEST(TrackBuilders, TheLongestWalkGoesFirst) {
     g.positions.insert(g.positions.end(), {static_cast<float>(kLayers[i]), static_cast<float>(5e-3 * kLayers[i]), 0.f});
   for (int i = 0; i < 7; ++i) g.positions.insert(g.positions.end(), {static_cast<float>(kLayers[i]), 0.f, 0.f});
   g.num_nodes = 10;
-  for (const auto& [a, b] : {std::pair{0u, 1u}, {1u, 2u}, {2u, 6u}, {3u, 4u}, {4u, 5u}, {5u, 6u}, {6u, 7u}, {7u, 8u}, {8u, 9u}}) {
+  for (const auto& [a, b] :
+       {std::pair{0u, 1u}, {1u, 2u}, {2u, 6u}, {3u, 4u}, {4u, 5u}, {5u, 6u}, {6u, 7u}, {7u, 8u}, {8u, 9u}}) {
     g.src.push_back(a);
     g.dst.push_back(b);
     g.scores.push_back(0.9f);
