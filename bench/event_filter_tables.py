@@ -1,6 +1,7 @@
 """Tables of bench/event-filter.sh: track efficiency per pT bin, losses by cause, unmatched tracks,
 robustness. Usage: event_filter_tables.py OUT"""
 import json
+import os
 import sys
 
 out = sys.argv[1]
@@ -9,7 +10,6 @@ models = [("float", "h48 float"), ("float-longest", "h48 float, the reference wa
           ("hybrid", "h48 6-bit, 90.1 % pruned (global to 64 %, then each layer)"),
           ("distill-h128", "h48 float, distilled from h128"),
           ("pruned-kd", "h48 6-bit, 90.3 % pruned, QAT and pruning taught by h128")]
-more_models = ["float", "qat6", "hybrid", "distill-h128", "pruned-kd"]
 
 
 def load(path):
@@ -17,12 +17,12 @@ def load(path):
         return json.load(f)
 
 
-def pt_table(samples, keys=None):
+def pt_table(samples):
     """Track efficiency per pT bin, summed over the samples: folders whose tracks-MODEL.json
-    `efgnn reconstruct` wrote."""
+    `efgnn reconstruct` wrote; the models that every sample has."""
     header = None
     for key, label in models:
-        if keys is not None and key not in keys:
+        if not all(os.path.exists(f"{sample}/tracks-{key}.json") for sample in samples):
             continue
         runs = [load(f"{sample}/tracks-{key}.json")["metrics"] for sample in samples]
         bins = [[sum(r["efficiency_vs_pt"][i][k] for r in runs) for k in ("passed", "total")]
@@ -33,8 +33,7 @@ def pt_table(samples, keys=None):
             print("| " + " | ".join(header) + " |")
             print("|" + "---|" * len(header))
         tracks = sum(r["tracks"] for r in runs)
-        targets = sum(total for _, total in bins)
-        found = sum(r["track_efficiency"] * sum(b["total"] for b in r["efficiency_vs_pt"]) for r in runs)
+        found, targets = (sum(column) for column in zip(*bins))
         fakes = sum(r["fake_rate"] * r["tracks"] for r in runs)
         mixed = sum(r["unmatched_tracks"]["mixed"] + r["unmatched_tracks"]["noise"] for r in runs)
         cells = [label, f"{100 * found / targets:.2f}"]
@@ -59,7 +58,9 @@ def causes():
 
 
 def robustness(directory, models, samples):
-    """One row per model and sample: RUN/tracks-MODEL-SAMPLE.json of `efgnn reconstruct`."""
+    """One row per model and sample: RUN/tracks-MODEL-SAMPLE.json of `efgnn reconstruct`, for the
+    models that have the first sample."""
+    models = [m for m in models if os.path.exists(f"{directory}/tracks-{m[0]}-{samples[0]}.json")]
     print("\n| model | sample | edgewise eff. % | total purity % | track eff. % | track eff. pT > 5 GeV % | fake % (two-way) | mixed + noise % |")
     print("|---|---|---|---|---|---|---|---|")
     for key, label in models:
@@ -79,9 +80,9 @@ pt_table([out])
 # 60 more test events (seed 15) and the 20 above together: the high-pT bins hold a few dozen
 # particles in 20 events, too few for per-bin targets of 99 %.
 print("\nTracks on 80 test events (seeds 13 and 15):\n")
-pt_table([out, f"{out}/more"], keys=more_models)
+pt_table([out, f"{out}/more"])
 causes()
-robustness(f"{out}/robust", [m for m in models if m[0] not in ("float-longest", "distill-h128", "pruned-kd")],
+robustness(f"{out}/robust", models,
            ["nominal", "mu35", "mu65", "minbias", "misalign50um", "misalign200um", "noise2x"])
 # The models trained at <mu> = 200, on samples around <mu> = 200 (6 events each).
 robustness(f"{out}/robust200", [("float200", "h48 float"), ("qat6-200", "h48 6-bit QAT"),
