@@ -127,6 +127,7 @@ void run(const Options& o) {
   if (o.builder == "walk") {
     j["walk_continue"] = o.walk_continue;
     j["walk_order"] = o.walk.longest_first ? "longest first" : "inner first";
+    j["walk_exchange_hits"] = o.walk.exchange_hits;
   }
   j["scorer"] = o.scorer;
   j["model"] = o.model;
@@ -193,6 +194,9 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_flag("!--walk-inner-first", o->walk.longest_first,
                 "walk (helix, straightest): build tracks from the innermost unused hit in turn instead of "
                 "keeping the longest walk first");
+  cmd->add_flag("!--walk-keep-hits", o->walk.exchange_hits,
+                "walk (helix, straightest): do not let close tracks exchange hits where helix fits of both "
+                "improve");
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
   cmd->add_option("--min-hits", o->cc.min_hits, "Shortest track built")->capture_default_str();
   cmd->add_option("--hard-cut-pt", o->hard_cut_pt, "Keep hits of particles above this pT [GeV] (as the graphs)")

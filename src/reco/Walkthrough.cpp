@@ -323,6 +323,7 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
       if (path.size() >= min_hits) tracks.push_back(std::move(path));
     }
   }
+  if (by_bend && config_.exchange_hits) HitExchange(config_.exchange).apply(tracks, g);
   return tracks;
 }
 

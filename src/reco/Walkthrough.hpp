@@ -20,6 +20,8 @@
 // measurement error from steering the track onto a particle a fraction of a millimetre away.
 // These two walk from every hit and keep the longest walk first (`longest_first`), so that a
 // particle that stops early cannot run on over the outer hits of a neighbour that goes on.
+// Then close tracks exchange hits where whole-track fits say the walk went astray (HitExchange).
+#include "reco/HitExchange.hpp"
 #include "reco/TrackBuilder.hpp"
 
 namespace efgnn {
@@ -46,6 +48,9 @@ class WalkthroughBuilder final : public TrackBuilder {
     // particle of a jet core that ends (or a track that starts on the wrong particle) runs on
     // over a neighbour's outer hits and leaves that neighbour split.
     bool longest_first = true;
+    // straightest and helix: tracks exchange hits afterwards (HitExchange)
+    bool exchange_hits = true;
+    HitExchange::Config exchange{};
   };
   explicit WalkthroughBuilder(Config config) : config_(config) {}
   std::string name() const override { return "walk"; }

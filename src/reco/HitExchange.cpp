@@ -1,0 +1,410 @@
+#include "reco/HitExchange.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+#include "reco/ConnectedComponents.hpp"
+
+namespace efgnn {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// Solves the symmetric 3x3 system a x = b by Gaussian elimination with pivoting; false if
+/// singular.
+bool solve3(std::array<std::array<double, 3>, 3> a, std::array<double, 3> b, std::array<double, 3>& x) {
+  for (int c = 0; c < 3; ++c) {
+    int p = c;
+    for (int r = c + 1; r < 3; ++r)
+      if (std::abs(a[r][c]) > std::abs(a[p][c])) p = r;
+    if (!(std::abs(a[p][c]) > 1e-12)) return false;
+    std::swap(a[p], a[c]);
+    std::swap(b[p], b[c]);
+    for (int r = c + 1; r < 3; ++r) {
+      const double f = a[r][c] / a[c][c];
+      for (int k = c; k < 3; ++k) a[r][k] -= f * a[c][k];
+      b[r] -= f * b[c];
+    }
+  }
+  for (int c = 2; c >= 0; --c) {
+    double s = b[c];
+    for (int k = c + 1; k < 3; ++k) s -= a[c][k] * x[k];
+    x[c] = s / a[c][c];
+  }
+  return true;
+}
+
+struct ClosePair {
+  std::uint32_t track_a, track_b;  // track_a < track_b
+  std::uint32_t slot_a, slot_b;    // places in the tracks
+  float distance;
+};
+
+/// Items at points, in cubic cells `size` wide: those within `size` of a point are in the 27
+/// cells around it.
+template <typename Item>
+class Grid {
+ public:
+  Grid(const std::vector<float>& positions, double size) : positions_(positions), size_(size) {}
+  void insert(std::uint32_t node, Item item) { cells_[key(node, 0, 0, 0)].push_back(item); }
+  template <typename Visit>
+  void visitNear(std::uint32_t node, Visit visit) const {
+    for (int dx = -1; dx <= 1; ++dx)
+      for (int dy = -1; dy <= 1; ++dy)
+        for (int dz = -1; dz <= 1; ++dz) {
+          const auto it = cells_.find(key(node, dx, dy, dz));
+          if (it != cells_.end())
+            for (const auto& item : it->second) visit(item);
+        }
+  }
+
+ private:
+  std::uint64_t key(std::uint32_t node, int dx, int dy, int dz) const {
+    const float* p = &positions_[3 * std::size_t{node}];
+    const auto c = [&](int i, int o) {
+      return static_cast<std::uint64_t>(static_cast<std::int64_t>(std::floor(p[i] / size_)) + o + (1 << 20)) & 0x1fffff;
+    };
+    return c(0, dx) << 42 | c(1, dy) << 21 | c(2, dz);
+  }
+  const std::vector<float>& positions_;
+  double size_;
+  std::unordered_map<std::uint64_t, std::vector<Item>> cells_;
+};
+
+double separation(const std::vector<float>& positions, std::uint32_t a, std::uint32_t b) {
+  const float *p = &positions[3 * std::size_t{a}], *q = &positions[3 * std::size_t{b}];
+  return std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+}
+
+/// Squared distance from the origin: the outward order of ConnectedComponents' pointsOutward.
+double reach(const std::vector<float>& positions, std::uint32_t n) {
+  const float* p = &positions[3 * std::size_t{n}];
+  return double{p[0]} * p[0] + double{p[1]} * p[1] + double{p[2]} * p[2];
+}
+
+}  // namespace
+
+double HitExchange::chiSquare(const Track& hits, const std::vector<float>& positions) const {
+  const auto at = [&](std::uint32_t n) { return &positions[3 * std::size_t{n}]; };
+  if (hits.size() < std::max<std::size_t>(config_.min_hits, 4)) return kNaN;
+  // A frame along the transverse chord from the innermost hit to the outermost: u along it, v
+  // across, both scaled by half its length so that the fit's columns are of order one.
+  std::uint32_t inner = hits[0], outer = hits[0];
+  for (const auto n : hits) {
+    const float* p = at(n);
+    const double r2 = double{p[0]} * p[0] + double{p[1]} * p[1];
+    if (r2 < double{at(inner)[0]} * at(inner)[0] + double{at(inner)[1]} * at(inner)[1]) inner = n;
+    if (r2 > double{at(outer)[0]} * at(outer)[0] + double{at(outer)[1]} * at(outer)[1]) outer = n;
+  }
+  const float *pi = at(inner), *po = at(outer);
+  const double cx = (pi[0] + po[0]) / 2.0, cy = (pi[1] + po[1]) / 2.0;
+  const double half = std::hypot(po[0] - pi[0], po[1] - pi[1]) / 2;
+  if (!(half > config_.pair_distance)) return kNaN;  // all on one layer
+  const double ux = (po[0] - pi[0]) / (2 * half), uy = (po[1] - pi[1]) / (2 * half);
+
+  // Transverse: v = alpha + beta u + gamma (u^2 + v^2) is a circle (gamma = 0: a straight line);
+  // weighted least squares in v, the distance across the track while it turns little.
+  std::array<std::array<double, 3>, 3> m{};
+  std::array<double, 3> rhs{}, coef{};
+  const double wt = 1.0 / (double{config_.sigma_transverse} * config_.sigma_transverse);
+  const auto frame = [&](std::uint32_t n, double& u, double& v) {
+    const float* p = at(n);
+    u = ((p[0] - cx) * ux + (p[1] - cy) * uy) / half;
+    v = (-(p[0] - cx) * uy + (p[1] - cy) * ux) / half;
+  };
+  for (const auto n : hits) {
+    double u, v;
+    frame(n, u, v);
+    const std::array<double, 3> f{1, u, u * u + v * v};
+    for (int i = 0; i < 3; ++i) {
+      for (int k = 0; k < 3; ++k) m[i][k] += f[i] * f[k];
+      rhs[i] += f[i] * v;
+    }
+  }
+  if (!solve3(m, rhs, coef)) return kNaN;
+  double chi2 = 0;
+  for (const auto n : hits) {
+    double u, v;
+    frame(n, u, v);
+    const double d = (v - coef[0] - coef[1] * u - coef[2] * (u * u + v * v)) * half;
+    chi2 += wt * d * d;
+  }
+
+  // Longitudinal: z is linear in the transverse length travelled, the arc from the innermost hit
+  // (2 asin(c k / 2) / k for a chord c on the fitted circle of curvature k, which stays finite as
+  // k goes to 0). The straight line in (arc, z) closest to the hits, each weighted by its error
+  // across the line (orthogonal regression: the normal is the weighted scatter's weakest axis).
+  const double curvature =
+      2 * std::abs(coef[2]) / std::sqrt(std::max(1e-12, 1 + coef[1] * coef[1] - 4 * coef[0] * coef[2])) / half;
+  const double w_inner = 1 / (double{config_.sigma_longitudinal_inner} * config_.sigma_longitudinal_inner);
+  const double w_outer = 1 / (double{config_.sigma_longitudinal_outer} * config_.sigma_longitudinal_outer);
+  const auto longitudinal = [&](std::uint32_t n, double& w, double& u, double& z) {
+    const float* p = at(n);
+    const double chord = std::hypot(p[0] - pi[0], p[1] - pi[1]);
+    const double x = chord * curvature / 2;
+    u = x < 1e-6 ? chord : 2 * std::asin(std::min(1.0, x)) / curvature;
+    z = p[2];
+    w = std::hypot(p[0], p[1]) < config_.precise_radius ? w_inner : w_outer;
+  };
+  double sw = 0, su = 0, sz = 0;
+  for (const auto n : hits) {
+    double w, u, z;
+    longitudinal(n, w, u, z);
+    sw += w;
+    su += w * u;
+    sz += w * z;
+  }
+  const double mu = su / sw, mz = sz / sw;
+  double cuu = 0, czz = 0, cuz = 0;
+  for (const auto n : hits) {
+    double w, u, z;
+    longitudinal(n, w, u, z);
+    cuu += w * (u - mu) * (u - mu);
+    czz += w * (z - mz) * (z - mz);
+    cuz += w * (u - mu) * (z - mz);
+  }
+  // The smaller eigenvalue of [[cuu, cuz], [cuz, czz]]: the weighted sum of squared distances.
+  const double mean = (cuu + czz) / 2, diff = (cuu - czz) / 2;
+  chi2 += std::max(0.0, mean - std::hypot(diff, cuz));
+  return chi2;
+}
+
+bool HitExchange::accepts(double before_a, double before_b, const Track& a, const Track& b,
+                          const std::vector<float>& positions, double& after) const {
+  const double after_a = chiSquare(a, positions), after_b = chiSquare(b, positions);
+  after = after_a + after_b;
+  if (std::isnan(after) || !(after < before_a + before_b)) return false;
+  // Neither track may get worse beyond what a good track of its length scores: a poor track
+  // (another particle's hits, noise) would otherwise trade its worst hits for a good track's.
+  const auto fine = [&](double before, double after, std::size_t hits) {
+    return after <= std::max(before, config_.good_chi2_per_dof * degreesOfFreedom(hits));
+  };
+  return fine(before_a, after_a, a.size()) && fine(before_b, after_b, b.size());
+}
+
+double HitExchange::degreesOfFreedom(std::size_t hits) {
+  return 2.0 * static_cast<double>(hits) - 5;  // three transverse and two longitudinal parameters
+}
+
+std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions,
+                                       Changes& changes) const {
+  struct Slot {
+    std::uint32_t track, slot;
+  };
+  Grid<Slot> grid(positions, config_.pair_distance);
+  for (std::uint32_t t = 0; t < tracks.size(); ++t)
+    if (tracks[t].size() >= config_.min_hits)
+      for (std::uint32_t s = 0; s < tracks[t].size(); ++s) grid.insert(tracks[t][s], {t, s});
+  std::vector<ClosePair> pairs;
+  for (std::uint32_t t = 0; t < tracks.size(); ++t) {
+    if (tracks[t].size() < config_.min_hits) continue;
+    for (std::uint32_t s = 0; s < tracks[t].size(); ++s)
+      grid.visitNear(tracks[t][s], [&](const Slot& o) {
+        if (o.track <= t) return;
+        const double d = separation(positions, tracks[t][s], tracks[o.track][o.slot]);
+        if (d < config_.pair_distance) pairs.push_back({t, o.track, s, o.slot, static_cast<float>(d)});
+      });
+  }
+  // Per two tracks, each hit in one pair only: the closest pairs first.
+  std::sort(pairs.begin(), pairs.end(), [](const ClosePair& a, const ClosePair& b) {
+    return std::tie(a.track_a, a.track_b, a.distance, a.slot_a, a.slot_b) <
+           std::tie(b.track_a, b.track_b, b.distance, b.slot_a, b.slot_b);
+  });
+  std::size_t swaps = 0;
+  for (std::size_t begin = 0; begin < pairs.size();) {
+    std::size_t end = begin;
+    while (end < pairs.size() && pairs[end].track_a == pairs[begin].track_a &&
+           pairs[end].track_b == pairs[begin].track_b)
+      ++end;
+    const auto ta = pairs[begin].track_a, tb = pairs[begin].track_b;
+    if (!changes.since(ta, tb)) {
+      begin = end;
+      continue;
+    }
+    Track& a = tracks[ta];
+    Track& b = tracks[tb];
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> slots;  // (slot in a, slot in b)
+    std::vector<char> taken_a(a.size(), 0), taken_b(b.size(), 0);
+    for (std::size_t i = begin; i < end; ++i)
+      if (!taken_a[pairs[i].slot_a] && !taken_b[pairs[i].slot_b]) {
+        taken_a[pairs[i].slot_a] = taken_b[pairs[i].slot_b] = 1;
+        slots.emplace_back(pairs[i].slot_a, pairs[i].slot_b);
+      }
+    begin = end;
+    // Outward along track a: a stretch of pairs is a run of consecutive ones.
+    std::sort(slots.begin(), slots.end());
+    const auto swapStretch = [&](std::size_t i, std::size_t j) {
+      for (std::size_t k = i; k < j; ++k) std::swap(a[slots[k].first], b[slots[k].second]);
+    };
+    // The accepted stretch that lowers the summed chi-square most; again until none is accepted.
+    for (std::size_t round = 0; round < slots.size(); ++round) {
+      const double now_a = chiSquare(a, positions), now_b = chiSquare(b, positions);
+      if (std::isnan(now_a + now_b)) break;
+      double best = now_a + now_b;
+      std::size_t best_i = 0, best_j = 0;
+      for (std::size_t i = 0; i < slots.size(); ++i)
+        for (std::size_t j = i + 1; j <= slots.size(); ++j) {
+          swapStretch(i, j);
+          double then;
+          if (accepts(now_a, now_b, a, b, positions, then)) {
+            if (then < best) {
+              best = then;
+              best_i = i;
+              best_j = j;
+            }
+          }
+          swapStretch(i, j);
+        }
+      if (best_j == 0) break;
+      swapStretch(best_i, best_j);
+      changes.mark(ta, tb);
+      ++swaps;
+    }
+  }
+  return swaps;
+}
+
+std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredGraph& g, const OutwardEdges& out,
+                                       Changes& changes) const {
+  constexpr std::uint32_t kNone = UINT32_MAX;
+  std::vector<std::uint32_t> track_of(g.num_nodes, kNone), slot_of(g.num_nodes, 0);
+  const auto index = [&](std::uint32_t t) {
+    for (std::uint32_t s = 0; s < tracks[t].size(); ++s) {
+      track_of[tracks[t][s]] = t;
+      slot_of[tracks[t][s]] = s;
+    }
+  };
+  for (std::uint32_t t = 0; t < tracks.size(); ++t) index(t);
+  // a's hits up to slot l, then b's from slot k; b's hits before k, then a's after l.
+  Track a2, b2;
+  const auto exchange = [&](const Track& a, const Track& b, std::uint32_t l, std::uint32_t k) {
+    a2.assign(a.begin(), a.begin() + l + 1);
+    a2.insert(a2.end(), b.begin() + k, b.end());
+    b2.assign(b.begin(), b.begin() + k);
+    b2.insert(b2.end(), a.begin() + l + 1, a.end());
+  };
+  std::size_t exchanges = 0;
+  for (std::uint32_t ta = 0; ta < tracks.size(); ++ta) {
+    // The best exchange of track ta's tail after some hit for the tail of another track that an
+    // edge from that hit leads into; again until none is accepted.
+    for (;;) {
+      Track& a = tracks[ta];
+      if (a.size() < config_.min_hits) break;
+      const double now_a = chiSquare(a, g.positions);
+      if (std::isnan(now_a)) break;
+      double best = 0;
+      std::uint32_t best_tb = kNone, best_l = 0, best_k = 0;
+      for (std::uint32_t l = 0; l < a.size(); ++l)
+        for (const auto n : out[a[l]]) {
+          const auto tb = track_of[n];
+          if (tb == kNone || tb == ta || tracks[tb].size() < config_.min_hits || !changes.since(ta, tb)) continue;
+          const Track& b = tracks[tb];
+          const double now_b = chiSquare(b, g.positions);
+          if (std::isnan(now_b)) continue;
+          exchange(a, b, l, slot_of[n]);
+          if (a2.size() < config_.min_hits || b2.size() < config_.min_hits) continue;
+          double then;
+          if (!accepts(now_a, now_b, a2, b2, g.positions, then)) continue;
+          const double gain = now_a + now_b - then;
+          if (gain > best) {
+            best = gain;
+            best_tb = tb;
+            best_l = l;
+            best_k = slot_of[n];
+          }
+        }
+      if (best_tb == kNone) break;
+      Track& b = tracks[best_tb];
+      exchange(a, b, best_l, best_k);
+      a = a2;
+      b = b2;
+      index(ta);
+      index(best_tb);
+      changes.mark(ta, best_tb);
+      ++exchanges;
+    }
+  }
+  return exchanges;
+}
+
+std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGraph& g, const OutwardEdges& out,
+                                    Changes& changes) const {
+  constexpr std::uint32_t kNone = UINT32_MAX;
+  std::vector<std::uint32_t> starts(g.num_nodes, kNone);  // the track a hit starts
+  const bool near = config_.join_distance > 0 && !g.positions.empty();
+  Grid<std::uint32_t> firsts(g.positions, near ? config_.join_distance : 1.0);
+  for (std::uint32_t t = 0; t < tracks.size(); ++t)
+    if (!tracks[t].empty()) {
+      starts[tracks[t].front()] = t;
+      if (near && tracks[t].size() >= config_.min_hits) firsts.insert(tracks[t].front(), t);
+    }
+  std::size_t joins = 0;
+  Track joined;
+  std::vector<std::uint32_t> candidates;
+  for (std::uint32_t ta = 0; ta < tracks.size(); ++ta) {
+    for (;;) {
+      Track& a = tracks[ta];
+      if (a.empty()) break;
+      // Tracks starting where an edge from a's last hit leads, and, a being long enough to fit,
+      // tracks as long starting further out within join_distance.
+      candidates.clear();
+      for (const auto n : out[a.back()])
+        if (starts[n] != kNone && starts[n] != ta) candidates.push_back(starts[n]);
+      if (near && a.size() >= config_.min_hits)
+        firsts.visitNear(a.back(), [&](std::uint32_t tb) {
+          if (tb != ta && !tracks[tb].empty() &&
+              reach(g.positions, tracks[tb].front()) > reach(g.positions, a.back()) &&
+              separation(g.positions, a.back(), tracks[tb].front()) < config_.join_distance)
+            candidates.push_back(tb);
+        });
+      double best = 0;
+      std::uint32_t best_tb = kNone;
+      for (const auto tb : candidates) {
+        if (!changes.since(ta, tb)) continue;
+        joined = a;
+        joined.insert(joined.end(), tracks[tb].begin(), tracks[tb].end());
+        const double per_dof = chiSquare(joined, g.positions) / degreesOfFreedom(joined.size());
+        if (per_dof <= config_.join_chi2_per_dof && (best_tb == kNone || per_dof < best)) {
+          best = per_dof;
+          best_tb = tb;
+        }
+      }
+      if (best_tb == kNone) break;
+      Track& b = tracks[best_tb];
+      starts[b.front()] = kNone;
+      a.insert(a.end(), b.begin(), b.end());
+      b.clear();
+      changes.mark(ta, best_tb);
+      ++joins;
+    }
+  }
+  return joins;
+}
+
+std::size_t HitExchange::apply(std::vector<Track>& tracks, const ScoredGraph& graph) const {
+  if (graph.positions.empty()) return 0;
+  OutwardEdges out(graph.num_nodes);
+  for (std::size_t k = 0; k < graph.scores.size(); ++k)
+    if (graph.scores[k] > config_.edge_cut && graph.src[k] != graph.dst[k]) {
+      const bool outward = pointsOutward(graph, k);
+      out[outward ? graph.src[k] : graph.dst[k]].push_back(outward ? graph.dst[k] : graph.src[k]);
+    }
+  std::size_t moves = 0;
+  Changes changes{std::vector<char>(tracks.size(), 1), std::vector<char>(tracks.size(), 0)};
+  for (int pass = 0; pass < config_.max_passes; ++pass) {
+    std::size_t now = swapStretches(tracks, graph.positions, changes);
+    if (config_.exchange_tails) now += exchangeTails(tracks, graph, out, changes);
+    if (config_.join_chi2_per_dof > 0) now += joinPieces(tracks, graph, out, changes);
+    moves += now;
+    if (now == 0) break;
+    changes.before.swap(changes.now);
+    std::fill(changes.now.begin(), changes.now.end(), 0);
+  }
+  std::erase_if(tracks, [](const Track& t) { return t.empty(); });  // joined into others
+  return moves;
+}
+
+}  // namespace efgnn

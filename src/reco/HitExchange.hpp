@@ -1,0 +1,76 @@
+#pragma once
+// Hit exchange between built tracks. A track builder decides hit by hit; in a jet core two
+// particles run 0.1-2 mm apart over several layers, and one wrong step puts a track on the other
+// particle, often back again a few layers later (two tracks each half one particle and half the
+// other), or carries a particle that stops on over another's outer hits while that one's inner
+// hits make a track of their own. Whole tracks tell them apart: a helix fitted to each. Three
+// moves, each kept only where the fits say so:
+// - swap: two tracks with hits close together (on one layer) swap the stretch of such pairs
+//   that lowers their summed chi-square most;
+// - tails: a track continues over an edge into another track, which takes its tail instead;
+// - join: a track ending where another one starts (over an edge, or within join_distance) is
+//   joined with it if the joined track fits well, mending a particle split by a missing edge.
+// A swap or tail exchange must lower the two tracks' summed chi-square and may not make either
+// track worse than a good track of its length (`good_chi2_per_dof`), so that a poor track does
+// not trade its worst hits for a good track's.
+#include "reco/TrackBuilder.hpp"
+
+namespace efgnn {
+
+class HitExchange {
+ public:
+  struct Config {
+    // Errors [mm] weighing each hit in a track's fit: across the track in the transverse plane,
+    // and across its line in (transverse length, z) for hits inside `precise_radius` (pixels)
+    // and outside it (strips, measuring z or radius coarsely).
+    float sigma_transverse = 0.1f;
+    float sigma_longitudinal_inner = 0.1f;
+    float sigma_longitudinal_outer = 2.f;
+    float precise_radius = 200.f;
+    std::size_t min_hits = 4;  // shortest track fitted (three transverse parameters)
+    float good_chi2_per_dof = 3.f;
+    // swap: hits of two tracks closer than this [mm] may change places. Within a jet core
+    // particles run a fraction of a millimetre to a few apart; layers are 40 mm or more apart.
+    float pair_distance = 5.f;
+    // tails and join: edges scored above this lead from one track into another
+    bool exchange_tails = true;
+    float edge_cut = 0.01f;
+    // join: the joined track's chi-square per degree of freedom at most this (0: no joins); two
+    // pieces without an edge between them, each at least min_hits long, may be this far apart
+    // [mm] (0: only over edges), about two layers of the strip barrels.
+    float join_chi2_per_dof = 1.f;
+    float join_distance = 600.f;
+    int max_passes = 3;  // of all three moves, until nothing changes
+  };
+  explicit HitExchange(Config config) : config_(config) {}
+  /// Applies the moves to `tracks` (ordered outward, as the builders give them; node indices of
+  /// `graph`, whose positions are in mm) in place. Returns how many moves were made; nothing
+  /// without positions.
+  std::size_t apply(std::vector<Track>& tracks, const ScoredGraph& graph) const;
+  /// The chi-square of a helix through the hits (circle in the transverse plane, line in
+  /// transverse length and z); NaN for fewer than min_hits or hits too close to fit.
+  double chiSquare(const Track& hits, const std::vector<float>& positions) const;
+  static double degreesOfFreedom(std::size_t hits);
+
+ private:
+  using OutwardEdges = std::vector<std::vector<std::uint32_t>>;
+  /// The tracks that moves changed in the pass before and in this one: a move between two tracks
+  /// that neither changed since it was last tried would be refused again.
+  struct Changes {
+    std::vector<char> before, now;
+    bool since(std::uint32_t a, std::uint32_t b) const { return before[a] || before[b]; }
+    void mark(std::uint32_t a, std::uint32_t b) { now[a] = now[b] = 1; }
+  };
+  std::size_t swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions, Changes& changes) const;
+  std::size_t exchangeTails(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
+                            Changes& changes) const;
+  std::size_t joinPieces(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
+                         Changes& changes) const;
+  /// Whether tracks a and b (before: their chi-squares) may replace the tracks before; `after`
+  /// their summed chi-square.
+  bool accepts(double before_a, double before_b, const Track& a, const Track& b, const std::vector<float>& positions,
+               double& after) const;
+  Config config_;
+};
+
+}  // namespace efgnn

@@ -1,0 +1,163 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "reco/HitExchange.hpp"
+
+namespace efgnn {
+namespace {
+
+/// Radii of the barrel layers of a TrackML-like detector, mm (pixels, then short strips).
+constexpr std::array<double, 10> kLayers{32, 72, 116, 172, 260, 360, 500, 660, 820, 1020};
+
+/// A particle from the beam line: its transverse circle of radius `bending` (mm, signed: the
+/// turning direction) leaves the origin at azimuth `phi0`; z grows by `slope` per mm of
+/// transverse length.
+struct Helix {
+  double bending, phi0, slope;
+  std::array<float, 3> at(double r) const {
+    const double turn = 2 * std::asin(r / (2 * bending));  // signed with the bending
+    const double phi = phi0 + turn / 2;                    // the chord's azimuth
+    const double length = bending * turn;                  // transverse length travelled
+    return {static_cast<float>(r * std::cos(phi)), static_cast<float>(r * std::sin(phi)),
+            static_cast<float>(slope * length)};
+  }
+};
+
+/// Hits of the helices on the layers: hit n is helix n / layers on layer n % layers.
+ScoredGraph hitsOf(const std::vector<Helix>& helices, std::size_t layers = kLayers.size()) {
+  ScoredGraph g;
+  for (const auto& h : helices)
+    for (std::size_t l = 0; l < layers; ++l) {
+      const auto p = h.at(kLayers[l]);
+      g.positions.insert(g.positions.end(), p.begin(), p.end());
+      g.r.push_back(static_cast<float>(kLayers[l]));
+      g.z.push_back(p[2]);
+    }
+  g.num_nodes = g.r.size();
+  return g;
+}
+
+Track range(std::uint32_t first, std::uint32_t end) {
+  Track t;
+  for (auto n = first; n < end; ++n) t.push_back(n);
+  return t;
+}
+
+Track joined(Track a, const Track& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::vector<Track> sorted(std::vector<Track> tracks) {
+  std::sort(tracks.begin(), tracks.end());
+  return tracks;
+}
+
+// Two particles of a jet core from one vertex in one direction, 6 and 10 GeV (bending 10 and
+// 16.7 m in 2 T), the same polar angle: 0.02-0.6 mm apart on the pixel layers (0-3), 1.4-2.6 mm
+// on the next two, 5-21 mm on the last four.
+const std::vector<Helix> kJet{{10'000, 0.0, 0.3}, {16'700, 0.0, 0.3}};
+const HitExchange exchange({});
+
+TEST(HitExchange, AHelixFitsItsOwnHitsAndNotAKinkedTrack) {
+  const auto g = hitsOf({{2'000, 0.3, -1.2}, {-30'000, 1.0, 0.1}, {16'700, 0.002, 3}});
+  EXPECT_LT(exchange.chiSquare(range(0, 10), g.positions), 1e-3) << "a 1.2 GeV particle";
+  EXPECT_LT(exchange.chiSquare(range(10, 20), g.positions), 1e-3) << "a 20 GeV particle of the other charge";
+  EXPECT_LT(exchange.chiSquare(range(20, 30), g.positions), 1e-3) << "a forward 10 GeV particle";
+  // The 6 GeV particle's first five hits with the 10 GeV one's last five: poor, well beyond
+  // good_chi2_per_dof.
+  const auto jet = hitsOf(kJet);
+  const auto kinked = joined(range(0, 5), range(15, 20));
+  EXPECT_GT(exchange.chiSquare(kinked, jet.positions), 5 * HitExchange::degreesOfFreedom(10));
+  EXPECT_TRUE(std::isnan(exchange.chiSquare(range(0, 3), jet.positions))) << "too few hits to fit";
+}
+
+TEST(HitExchange, TwoTracksThatCrossedOverSwapBack) {
+  // Each track took the other particle's hits on layers 3-5 (0.6-2.6 mm away): both swap back.
+  const auto g = hitsOf(kJet);
+  const std::vector<Track> crossed{joined(joined(range(0, 3), range(13, 16)), range(6, 10)),
+                                   joined(joined(range(10, 13), range(3, 6)), range(16, 20))};
+  auto tracks = crossed;
+  EXPECT_GT(exchange.apply(tracks, g), 0u);
+  EXPECT_EQ(sorted(tracks), (std::vector<Track>{range(0, 10), range(10, 20)}));
+  // With pairs allowed only 0.01 mm apart there are none, and nothing else moves them.
+  tracks = crossed;
+  EXPECT_EQ(HitExchange({.pair_distance = 0.01f}).apply(tracks, g), 0u);
+  EXPECT_EQ(tracks, crossed);
+}
+
+TEST(HitExchange, ATrackRunningOnOverAnotherParticleGivesItItsTail) {
+  // Particle A (hits 0-5) stops after six layers; its track ran on over B's outer hits (16-19),
+  // and B's track holds only its inner ones (10-15). An edge leads from B's last hit to its
+  // next. Swapping the close inner stretches would mend this too; with pairs too close for any,
+  // the edge does.
+  auto g = hitsOf(kJet);
+  g.src = {15};
+  g.dst = {16};
+  g.scores = {0.2f};
+  const std::vector<Track> ran_on{joined(range(0, 6), range(16, 20)), range(10, 16)};
+  const HitExchange::Config tails_only{.pair_distance = 0.01f};
+  auto tracks = ran_on;
+  EXPECT_GT(HitExchange(tails_only).apply(tracks, g), 0u);
+  EXPECT_EQ(sorted(tracks), (std::vector<Track>{range(0, 6), range(10, 20)}));
+  // Without that edge, or with tails not exchanged, it stays.
+  auto no_tails = tails_only;
+  no_tails.exchange_tails = false;
+  tracks = ran_on;
+  HitExchange(no_tails).apply(tracks, g);
+  EXPECT_EQ(tracks, ran_on);
+  auto without_edge = g;
+  without_edge.src.clear(), without_edge.dst.clear(), without_edge.scores.clear();
+  tracks = ran_on;
+  HitExchange(tails_only).apply(tracks, without_edge);
+  EXPECT_EQ(tracks, ran_on);
+}
+
+TEST(HitExchange, PiecesOfOneParticleAreJoined) {
+  // A 3 GeV particle split after its fifth hit (a missing edge), beside a 1.5 GeV one of the
+  // other charge split the same way; their pieces are 10-30 mm apart. Each particle's pieces
+  // join, not the other's.
+  const auto g = hitsOf({{5'000, 0.1, 0.5}, {-2'500, 0.12, 0.5}});
+  std::vector<Track> tracks{range(0, 5), range(5, 10), range(10, 15), range(15, 20)};
+  EXPECT_EQ(exchange.apply(tracks, g), 2u);
+  EXPECT_EQ(sorted(tracks), (std::vector<Track>{range(0, 10), range(10, 20)}));
+  // Pieces further apart than join_distance stay apart.
+  std::vector<Track> apart{range(0, 5), range(6, 10)};
+  EXPECT_EQ(HitExchange({.join_distance = 150}).apply(apart, g), 0u);
+  EXPECT_EQ(apart.size(), 2u);
+}
+
+TEST(HitExchange, APoorTrackDoesNotTakeAGoodTracksHits) {
+  // A good track G (the 6 GeV particle) and a poor one P: G's hits moved 3 mm across it, except
+  // on layer 4, where P's hit lies 1 mm beyond G's, on the far side from P. Swapping the two
+  // hits there lowers the summed chi-square (P loses a 4 mm outlier, G gains a 1 mm one) by
+  // making the good track poor; it is refused.
+  const auto g = hitsOf({kJet[0], kJet[0]});
+  auto moved = g;
+  for (std::uint32_t n = 10; n < 20; ++n) moved.positions[3 * n + 1] += n == 14 ? -1.f : 3.f;
+  const std::vector<Track> before{range(0, 10), range(10, 20)};
+  const HitExchange::Config config{.pair_distance = 2.f};
+  auto tracks = before;
+  HitExchange(config).apply(tracks, moved);
+  EXPECT_EQ(tracks, before);
+  // Allowed to get as poor as it likes, the good track takes P's hit.
+  auto any = config;
+  any.good_chi2_per_dof = 1e9f;
+  HitExchange(any).apply(tracks, moved);
+  EXPECT_EQ(tracks[0], (Track{0, 1, 2, 3, 14, 5, 6, 7, 8, 9}));
+}
+
+TEST(HitExchange, NoPositionsNoMoves) {
+  auto g = hitsOf(kJet);
+  g.positions.clear();
+  std::vector<Track> tracks{joined(range(0, 5), range(15, 20)), joined(range(10, 15), range(5, 10))};
+  const auto before = tracks;
+  EXPECT_EQ(exchange.apply(tracks, g), 0u);
+  EXPECT_EQ(tracks, before);
+}
+
+}  // namespace
+}  // namespace efgnn
