@@ -339,7 +339,7 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
   for (std::uint32_t t = 0; t < tracks.size(); ++t)
     if (!tracks[t].empty()) {
       starts[tracks[t].front()] = t;
-      if (near && tracks[t].size() >= config_.min_hits) firsts.insert(tracks[t].front(), t);
+      if (near && tracks[t].size() >= config_.join_min_hits) firsts.insert(tracks[t].front(), t);
     }
   std::size_t joins = 0;
   Track joined;
@@ -348,12 +348,12 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
     for (;;) {
       Track& a = tracks[ta];
       if (a.empty()) break;
-      // Tracks starting where an edge from a's last hit leads, and, a being long enough to fit,
+      // Tracks starting where an edge from a's last hit leads, and, a being join_min_hits long,
       // tracks as long starting further out within join_distance.
       candidates.clear();
       for (const auto n : out[a.back()])
         if (starts[n] != kNone && starts[n] != ta) candidates.push_back(starts[n]);
-      if (near && a.size() >= config_.min_hits)
+      if (near && a.size() >= config_.join_min_hits)
         firsts.visitNear(a.back(), [&](std::uint32_t tb) {
           if (tb != ta && !tracks[tb].empty() &&
               reach(g.positions, tracks[tb].front()) > reach(g.positions, a.back()) &&

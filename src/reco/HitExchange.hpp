@@ -36,10 +36,12 @@ class HitExchange {
     bool exchange_tails = true;
     float edge_cut = 0.01f;
     // join: the joined track's chi-square per degree of freedom at most this (0: no joins); two
-    // pieces without an edge between them, each at least min_hits long, may be this far apart
-    // [mm] (0: only over edges), about two layers of the strip barrels.
+    // pieces without an edge between them, each at least join_min_hits long, may be this far
+    // apart [mm] (0: only over edges), about two layers of the strip barrels. Shorter pieces
+    // of two low-pT particles (4 + 4 hits) can fit one helix.
     float join_chi2_per_dof = 1.f;
     float join_distance = 600.f;
+    std::size_t join_min_hits = 5;
     int max_passes = 3;  // of all three moves, until nothing changes
   };
   explicit HitExchange(Config config) : config_(config) {}

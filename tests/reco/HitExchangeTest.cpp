@@ -124,10 +124,14 @@ TEST(HitExchange, PiecesOfOneParticleAreJoined) {
   std::vector<Track> tracks{range(0, 5), range(5, 10), range(10, 15), range(15, 20)};
   EXPECT_EQ(exchange.apply(tracks, g), 2u);
   EXPECT_EQ(sorted(tracks), (std::vector<Track>{range(0, 10), range(10, 20)}));
-  // Pieces further apart than join_distance stay apart.
-  std::vector<Track> apart{range(0, 5), range(6, 10)};
-  EXPECT_EQ(HitExchange({.join_distance = 150}).apply(apart, g), 0u);
+  // Pieces further apart than join_distance (the hits on layers 4 and 5 are 112 mm apart), or shorter than
+  // join_min_hits, stay apart.
+  std::vector<Track> apart{range(0, 5), range(5, 10)};
+  EXPECT_EQ(HitExchange({.join_distance = 90}).apply(apart, g), 0u);
+  EXPECT_EQ(HitExchange({.join_min_hits = 6}).apply(apart, g), 0u);
   EXPECT_EQ(apart.size(), 2u);
+  EXPECT_EQ(HitExchange({.join_distance = 130}).apply(apart, g), 1u);
+  EXPECT_EQ(apart, (std::vector<Track>{range(0, 10)}));
 }
 
 TEST(HitExchange, APoorTrackDoesNotTakeAGoodTracksHits) {
