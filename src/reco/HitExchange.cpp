@@ -43,31 +43,37 @@ struct ClosePair {
   float distance;
 };
 
-/// Items at points, in cubic cells `size` wide: those within `size` of a point are in the 27
-/// cells around it.
+/// Items at points, in cubic cells twice `reach` wide: those within `reach` of a point are in
+/// its own cell and the seven beside the corner it is nearest to.
 template <typename Item>
 class Grid {
  public:
-  Grid(const std::vector<float>& positions, double size) : positions_(positions), size_(size) {}
-  void insert(std::uint32_t node, Item item) { cells_[key(node, 0, 0, 0)].push_back(item); }
+  Grid(const std::vector<float>& positions, double reach) : positions_(positions), size_(2 * reach) {}
+  void insert(std::uint32_t node, Item item) { cells_[key(cell(node), {0, 0, 0})].push_back(item); }
   template <typename Visit>
   void visitNear(std::uint32_t node, Visit visit) const {
-    for (int dx = -1; dx <= 1; ++dx)
-      for (int dy = -1; dy <= 1; ++dy)
-        for (int dz = -1; dz <= 1; ++dz) {
-          const auto it = cells_.find(key(node, dx, dy, dz));
+    const auto c = cell(node);
+    std::array<int, 3> side{};
+    const float* p = &positions_[3 * std::size_t{node}];
+    for (int i = 0; i < 3; ++i) side[i] = p[i] - static_cast<double>(c[i]) * size_ < size_ / 2 ? -1 : 1;
+    for (int dx = 0; dx < 2; ++dx)
+      for (int dy = 0; dy < 2; ++dy)
+        for (int dz = 0; dz < 2; ++dz) {
+          const auto it = cells_.find(key(c, {dx * side[0], dy * side[1], dz * side[2]}));
           if (it != cells_.end())
             for (const auto& item : it->second) visit(item);
         }
   }
 
  private:
-  std::uint64_t key(std::uint32_t node, int dx, int dy, int dz) const {
+  std::array<std::int64_t, 3> cell(std::uint32_t node) const {
     const float* p = &positions_[3 * std::size_t{node}];
-    const auto c = [&](int i, int o) {
-      return static_cast<std::uint64_t>(static_cast<std::int64_t>(std::floor(p[i] / size_)) + o + (1 << 20)) & 0x1fffff;
-    };
-    return c(0, dx) << 42 | c(1, dy) << 21 | c(2, dz);
+    return {static_cast<std::int64_t>(std::floor(p[0] / size_)), static_cast<std::int64_t>(std::floor(p[1] / size_)),
+            static_cast<std::int64_t>(std::floor(p[2] / size_))};
+  }
+  static std::uint64_t key(const std::array<std::int64_t, 3>& c, const std::array<int, 3>& o) {
+    const auto k = [&](int i) { return static_cast<std::uint64_t>(c[i] + o[i] + (1 << 20)) & 0x1fffff; };
+    return k(0) << 42 | k(1) << 21 | k(2);
   }
   const std::vector<float>& positions_;
   double size_;
@@ -198,14 +204,20 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
   for (std::uint32_t t = 0; t < tracks.size(); ++t)
     if (tracks[t].size() >= config_.min_hits)
       for (std::uint32_t s = 0; s < tracks[t].size(); ++s) grid.insert(tracks[t][s], {t, s});
+  // Pairs with a track changed since the pass before, each found once: from the changed track
+  // (from the first of two changed ones).
   std::vector<ClosePair> pairs;
   for (std::uint32_t t = 0; t < tracks.size(); ++t) {
-    if (tracks[t].size() < config_.min_hits) continue;
+    if (tracks[t].size() < config_.min_hits || !changes.before[t]) continue;
     for (std::uint32_t s = 0; s < tracks[t].size(); ++s)
       grid.visitNear(tracks[t][s], [&](const Slot& o) {
-        if (o.track <= t) return;
+        if (o.track == t || (changes.before[o.track] && o.track < t)) return;
         const double d = separation(positions, tracks[t][s], tracks[o.track][o.slot]);
-        if (d < config_.pair_distance) pairs.push_back({t, o.track, s, o.slot, static_cast<float>(d)});
+        if (!(d < config_.pair_distance)) return;
+        if (t < o.track)
+          pairs.push_back({t, o.track, s, o.slot, static_cast<float>(d)});
+        else
+          pairs.push_back({o.track, t, o.slot, s, static_cast<float>(d)});
       });
   }
   // Per two tracks, each hit in one pair only: the closest pairs first.
