@@ -195,6 +195,18 @@ double HitExchange::degreesOfFreedom(std::size_t hits) {
   return 2.0 * static_cast<double>(hits) - 5;  // three transverse and two longitudinal parameters
 }
 
+bool HitExchange::wellFitted(double chi2, std::size_t hits) const {
+  return chi2 <= config_.well_fitted_chi2_per_dof * degreesOfFreedom(hits);
+}
+
+double HitExchange::FitCache::of(std::uint32_t t) {
+  if (!known_[t]) {
+    chi2_[t] = exchange_.chiSquare(tracks_[t], positions_);
+    known_[t] = 1;
+  }
+  return chi2_[t];
+}
+
 std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions,
                                        Changes& changes) const {
   struct Slot {
@@ -226,6 +238,7 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
            std::tie(b.track_a, b.track_b, b.distance, b.slot_a, b.slot_b);
   });
   std::size_t swaps = 0;
+  FitCache fits(*this, tracks, positions);
   for (std::size_t begin = 0; begin < pairs.size();) {
     std::size_t end = begin;
     while (end < pairs.size() && pairs[end].track_a == pairs[begin].track_a &&
@@ -253,7 +266,7 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
     };
     // The accepted stretch that lowers the summed chi-square most; again until none is accepted.
     for (std::size_t round = 0; round < slots.size(); ++round) {
-      const double now_a = chiSquare(a, positions), now_b = chiSquare(b, positions);
+      const double now_a = fits.of(ta), now_b = fits.of(tb);
       if (std::isnan(now_a + now_b)) break;
       double best = now_a + now_b;
       std::size_t best_i = 0, best_j = 0;
@@ -272,6 +285,8 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
         }
       if (best_j == 0) break;
       swapStretch(best_i, best_j);
+      fits.forget(ta);
+      fits.forget(tb);
       changes.mark(ta, tb);
       ++swaps;
     }
@@ -299,13 +314,14 @@ std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredG
     b2.insert(b2.end(), a.begin() + l + 1, a.end());
   };
   std::size_t exchanges = 0;
+  FitCache fits(*this, tracks, g.positions);
   for (std::uint32_t ta = 0; ta < tracks.size(); ++ta) {
     // The best exchange of track ta's tail after some hit for the tail of another track that an
     // edge from that hit leads into; again until none is accepted.
     for (;;) {
       Track& a = tracks[ta];
       if (a.size() < config_.min_hits) break;
-      const double now_a = chiSquare(a, g.positions);
+      const double now_a = fits.of(ta);
       if (std::isnan(now_a)) break;
       double best = 0;
       std::uint32_t best_tb = kNone, best_l = 0, best_k = 0;
@@ -314,8 +330,8 @@ std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredG
           const auto tb = track_of[n];
           if (tb == kNone || tb == ta || tracks[tb].size() < config_.min_hits || !changes.since(ta, tb)) continue;
           const Track& b = tracks[tb];
-          const double now_b = chiSquare(b, g.positions);
-          if (std::isnan(now_b)) continue;
+          const double now_b = fits.of(tb);
+          if (std::isnan(now_b) || (wellFitted(now_a, a.size()) && wellFitted(now_b, b.size()))) continue;
           exchange(a, b, l, slot_of[n]);
           if (a2.size() < config_.min_hits || b2.size() < config_.min_hits) continue;
           double then;
@@ -335,6 +351,8 @@ std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredG
       b = b2;
       index(ta);
       index(best_tb);
+      fits.forget(ta);
+      fits.forget(best_tb);
       changes.mark(ta, best_tb);
       ++exchanges;
     }
@@ -365,13 +383,30 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
       candidates.clear();
       for (const auto n : out[a.back()])
         if (starts[n] != kNone && starts[n] != ta) candidates.push_back(starts[n]);
-      if (near && a.size() >= config_.join_min_hits)
+      if (near && a.size() >= config_.join_min_hits) {
+        const auto direction = [&](std::uint32_t from, std::uint32_t to, std::array<double, 3>& d) {
+          const float *p = &g.positions[3 * std::size_t{from}], *q = &g.positions[3 * std::size_t{to}];
+          for (int i = 0; i < 3; ++i) d[i] = q[i] - p[i];
+          const double norm = std::hypot(d[0], d[1], d[2]);
+          for (auto& x : d) x /= norm;
+        };
+        std::array<double, 3> along_a, gap, along_b;
+        direction(a.front(), a.back(), along_a);
         firsts.visitNear(a.back(), [&](std::uint32_t tb) {
-          if (tb != ta && !tracks[tb].empty() &&
-              reach(g.positions, tracks[tb].front()) > reach(g.positions, a.back()) &&
-              separation(g.positions, a.back(), tracks[tb].front()) < config_.join_distance)
-            candidates.push_back(tb);
+          if (!changes.since(ta, tb) || tb == ta || tracks[tb].empty() ||
+              !(reach(g.positions, tracks[tb].front()) > reach(g.positions, a.back())) ||
+              !(separation(g.positions, a.back(), tracks[tb].front()) < config_.join_distance))
+            return;
+          // The pieces and the gap between them point the same way (within ~25 degrees, a
+          // 1 GeV particle's turn over a metre) before any fit.
+          direction(a.back(), tracks[tb].front(), gap);
+          direction(tracks[tb].front(), tracks[tb].back(), along_b);
+          const auto cosine = [](const std::array<double, 3>& u, const std::array<double, 3>& v) {
+            return u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+          };
+          if (cosine(along_a, gap) > 0.9 && cosine(gap, along_b) > 0.9) candidates.push_back(tb);
         });
+      }
       double best = 0;
       std::uint32_t best_tb = kNone;
       for (const auto tb : candidates) {

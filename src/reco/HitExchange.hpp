@@ -29,6 +29,8 @@ class HitExchange {
     float precise_radius = 200.f;
     std::size_t min_hits = 4;  // shortest track fitted (three transverse parameters)
     float good_chi2_per_dof = 3.f;
+    // tails: two tracks that both fit this well keep their tails
+    float well_fitted_chi2_per_dof = 1.f;
     // swap: hits of two tracks closer than this [mm] may change places. Within a jet core
     // particles run a fraction of a millimetre to a few apart; layers are 40 mm or more apart.
     float pair_distance = 5.f;
@@ -63,6 +65,22 @@ class HitExchange {
     bool since(std::uint32_t a, std::uint32_t b) const { return before[a] || before[b]; }
     void mark(std::uint32_t a, std::uint32_t b) { now[a] = now[b] = 1; }
   };
+  /// The tracks' chi-squares, each computed when first asked for after a change.
+  class FitCache {
+   public:
+    FitCache(const HitExchange& exchange, const std::vector<Track>& tracks, const std::vector<float>& positions)
+        : exchange_(exchange), tracks_(tracks), positions_(positions), chi2_(tracks.size()), known_(tracks.size(), 0) {}
+    double of(std::uint32_t t);
+    void forget(std::uint32_t t) { known_[t] = 0; }
+
+   private:
+    const HitExchange& exchange_;
+    const std::vector<Track>& tracks_;
+    const std::vector<float>& positions_;
+    std::vector<double> chi2_;
+    std::vector<char> known_;
+  };
+  bool wellFitted(double chi2, std::size_t hits) const;
   std::size_t swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions, Changes& changes) const;
   std::size_t exchangeTails(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
                             Changes& changes) const;
