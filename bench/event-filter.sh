@@ -58,6 +58,9 @@ prune_all() {
 run "$OUT/float" "$EFGNN" train "${common[@]}" --set max_epochs=20
 # The same with all 120 training events of the data set (~32 min).
 run "$OUT/float-120" "$EFGNN" train "${common[@]}" --set max_epochs=20 --set max_train_graphs=120
+# Its 6-bit QAT on the same 120 events (120 x 6 x ~1.5 s = ~18 min).
+run "$OUT/qat6-120" "$EFGNN" train "${common[@]}" --set max_train_graphs=120 --set init_from="$OUT/float-120/best.pt" \
+  --set weight_bits=6 --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4
 run "$OUT/qat6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/float/best.pt" --set weight_bits=6 \
   --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4 &
 run "$OUT/scan" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs.yaml" --set input_dir="$OUT/graphs" &
@@ -100,6 +103,9 @@ run "$OUT/qat6-kd" "$EFGNN" distill "${common[@]}" --teacher "$OUT/scan-large/ru
   --set max_epochs=6 --set warmup=0 --set lr=3e-4
 prune_all "$OUT/pruned-kd" "$OUT/qat6-kd/best.pt" 0.54 4 3 --set prune_scope=layer \
   --teacher "$OUT/scan-large/runs/h128/best.pt"
+# The fourth stage's schedule with the same teacher: from the 64 % model, 20 % of the remaining
+# weights per round, 8 epochs of distillation each, 6 rounds (90.6 %; 6 x 8 x 80 x ~1.6 s = ~100 min).
+prune_all "$OUT/pruned4-kd" "$OUT/pruned/best.pt" 0.2 8 6 --teacher "$OUT/scan-large/runs/h128/best.pt"
 
 # Models trained at <mu> = 200: 60 events of every hit (48 to train, 6 to validate), float h = 48
 # (48 x 12 epochs x ~3.5 s on one thread = ~35 min), its 6-bit QAT (3 epochs, ~11 min on two
@@ -142,7 +148,7 @@ run "$OUT/hybrid-200" "$EFGNN" prune --from "$OUT/gradual-200/round-01/best.pt" 
 models200=(float200 qat6-200 pruned-200 pruned45-200 gradual-200 gradual2-200 hybrid-200)
 
 echo "== edge metrics on the test split (15 graphs)"
-tested=(float float-120 qat6 pruned pruned90 hybrid distill-h64 distill-h128 pruned90-h128 qat6-kd pruned-kd
+tested=(float float-120 qat6 qat6-120 pruned pruned90 hybrid distill-h64 distill-h128 pruned90-h128 qat6-kd pruned-kd
   "${models200[@]}")
 for m in "${tested[@]}"; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
@@ -155,14 +161,16 @@ for m in float qat6 pruned90 scan-bits/runs/w12 scan-bits/runs/w8 scan-bits/runs
     python3 -c "import json,sys; d=json.load(sys.stdin); print(' '.join(f'{k} {100*d[k]:.2f}' for k in
       ('edgewise_efficiency', 'total_purity', 'target_purity', 'masked_purity')))"
 done
-for round in "$OUT"/pruned4/round-*/; do
-  "$EFGNN" eval --model "$round/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json \
-    > "$OUT/eval-pruned4-$(basename "$round").json"
+for stage in pruned4 pruned4-kd; do
+  for round in "$OUT/$stage"/round-*/; do
+    "$EFGNN" eval --model "$round/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json \
+      > "$OUT/eval-$stage-$(basename "$round").json"
+  done
 done
 python3 - "$OUT" "${tested[@]}" <<'PY'
 import json, sys, glob, os
 out, tested = sys.argv[1], sys.argv[2:]
-for f in sorted(glob.glob(f"{out}/eval-pruned4-round-*.json")):
+for f in sorted(glob.glob(f"{out}/eval-pruned4-round-*.json") + glob.glob(f"{out}/eval-pruned4-kd-round-*.json")):
     d = json.load(open(f))
     print(f"{os.path.basename(f)[:-5]}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, "
           f"total purity {100*d['total_purity']:.2f} %")
