@@ -12,6 +12,7 @@ namespace efgnn {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::uint32_t kNone = UINT32_MAX;  // no track
 
 /// Solves the symmetric 3x3 system a x = b by Gaussian elimination with pivoting; false if
 /// singular.
@@ -285,9 +286,7 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
         }
       if (best_j == 0) break;
       swapStretch(best_i, best_j);
-      fits.forget(ta);
-      fits.forget(tb);
-      changes.mark(ta, tb);
+      changes.mark(ta, tb, &fits);
       ++swaps;
     }
   }
@@ -296,7 +295,6 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
 
 std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredGraph& g, const OutwardEdges& out,
                                        Changes& changes) const {
-  constexpr std::uint32_t kNone = UINT32_MAX;
   std::vector<std::uint32_t> track_of(g.num_nodes, kNone), slot_of(g.num_nodes, 0);
   const auto index = [&](std::uint32_t t) {
     for (std::uint32_t s = 0; s < tracks[t].size(); ++s) {
@@ -351,9 +349,7 @@ std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredG
       b = b2;
       index(ta);
       index(best_tb);
-      fits.forget(ta);
-      fits.forget(best_tb);
-      changes.mark(ta, best_tb);
+      changes.mark(ta, best_tb, &fits);
       ++exchanges;
     }
   }
@@ -362,7 +358,6 @@ std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredG
 
 std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGraph& g, const OutwardEdges& out,
                                     Changes& changes) const {
-  constexpr std::uint32_t kNone = UINT32_MAX;
   std::vector<std::uint32_t> starts(g.num_nodes, kNone);  // the track a hit starts
   const bool near = config_.join_distance > 0 && !g.positions.empty();
   Grid<std::uint32_t> firsts(g.positions, near ? config_.join_distance : 1.0);

@@ -58,13 +58,6 @@ class HitExchange {
 
  private:
   using OutwardEdges = std::vector<std::vector<std::uint32_t>>;
-  /// The tracks that moves changed in the pass before and in this one: a move between two tracks
-  /// that neither changed since it was last tried would be refused again.
-  struct Changes {
-    std::vector<char> before, now;
-    bool since(std::uint32_t a, std::uint32_t b) const { return before[a] || before[b]; }
-    void mark(std::uint32_t a, std::uint32_t b) { now[a] = now[b] = 1; }
-  };
   /// The tracks' chi-squares, each computed when first asked for after a change.
   class FitCache {
    public:
@@ -79,6 +72,17 @@ class HitExchange {
     const std::vector<float>& positions_;
     std::vector<double> chi2_;
     std::vector<char> known_;
+  };
+  /// The tracks that moves changed in the pass before and in this one: a move between two tracks
+  /// that neither changed since it was last tried would be refused again.
+  struct Changes {
+    std::vector<char> before, now;
+    bool since(std::uint32_t a, std::uint32_t b) const { return before[a] || before[b]; }
+    /// Tracks a and b changed (and so did their fits).
+    void mark(std::uint32_t a, std::uint32_t b, FitCache* fits = nullptr) {
+      now[a] = now[b] = 1;
+      if (fits) fits->forget(a), fits->forget(b);
+    }
   };
   bool wellFitted(double chi2, std::size_t hits) const;
   std::size_t swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions, Changes& changes) const;
