@@ -1,6 +1,7 @@
 #include "reco/ConnectedComponents.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "core/Error.hpp"
@@ -17,6 +18,11 @@ void ScoredGraph::validate() const {
   if (!positions.empty() && positions.size() != 3 * num_nodes)
     throw Error("scored graph: " + std::to_string(positions.size()) + " position values, expected 3 per node for " +
                 std::to_string(num_nodes) + " nodes");
+  // The walk and the hit exchange bin and fit positions: a NaN or infinity would place a hit
+  // nowhere.
+  for (std::size_t i = 0; i < positions.size(); ++i)
+    if (!std::isfinite(positions[i]))
+      throw Error("scored graph: node " + std::to_string(i / 3) + " has a non-finite position");
   for (std::size_t k = 0; k < src.size(); ++k)
     if (src[k] >= num_nodes || dst[k] >= num_nodes)
       throw Error("scored graph: edge " + std::to_string(k) + " joins nodes " + std::to_string(src[k]) + " and " +

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <tuple>
 
 #include "core/Error.hpp"
@@ -237,6 +238,9 @@ TEST(TrackBuilders, EmptyGraphsAndBadInput) {
   EXPECT_THROW(cc.build(g), Error) << "one score per edge";
   auto h = graphOf({10, 20, 30}, {{0, 1, 0.9f}, {1, 7, 0.9f}});
   EXPECT_THROW(walk.build(h), Error) << "node index out of range";
+  auto p = graphOf({10, 20, 30}, {{0, 1, 0.9f}, {1, 2, 0.9f}});
+  p.positions = {10, 0, 0, 20, std::numeric_limits<float>::quiet_NaN(), 0, 30, 0, 0};
+  EXPECT_THROW(walk.build(p), Error) << "a non-finite position";
 }
 
 }  // namespace
