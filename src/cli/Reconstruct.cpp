@@ -195,8 +195,8 @@ void addReconstructCommand(CLI::App& app) {
                 "walk (helix, straightest): build tracks from the innermost unused hit in turn instead of "
                 "keeping the longest walk first");
   cmd->add_flag("!--walk-keep-hits", o->walk.exchange_hits,
-                "walk (helix, straightest): do not let close tracks exchange hits where helix fits of both "
-                "improve");
+                "walk (helix, straightest): keep the walk's tracks as built, without the hit exchange (close "
+                "tracks swapping hits, taking tails, joining pieces where helix fits say so)");
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
   cmd->add_option("--min-hits", o->cc.min_hits, "Shortest track built")->capture_default_str();
   cmd->add_option("--hard-cut-pt", o->hard_cut_pt, "Keep hits of particles above this pT [GeV] (as the graphs)")

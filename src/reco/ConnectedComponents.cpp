@@ -73,6 +73,19 @@ bool pointsOutward(const ScoredGraph& g, std::size_t k) {
   return ra != rb ? ra < rb : a < b;
 }
 
+OutwardEdges outwardEdges(const ScoredGraph& g, float cut) {
+  OutwardEdges out(g.num_nodes);
+  for (std::size_t k = 0; k < g.scores.size(); ++k) {
+    if (!(g.scores[k] > cut) || g.src[k] == g.dst[k]) continue;
+    const bool outward = pointsOutward(g, k);
+    out[outward ? g.src[k] : g.dst[k]].push_back({outward ? g.dst[k] : g.src[k], g.scores[k]});
+  }
+  for (auto& edges : out)
+    std::sort(edges.begin(), edges.end(),
+              [](const OutEdge& a, const OutEdge& b) { return a.score != b.score ? a.score > b.score : a.to < b.to; });
+  return out;
+}
+
 std::vector<Track> ConnectedComponentsBuilder::build(const ScoredGraph& g) const {
   g.validate();
   std::vector<std::size_t> kept;

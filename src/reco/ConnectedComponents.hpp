@@ -43,4 +43,15 @@ std::vector<Track> componentsOf(DisjointSets& sets, std::size_t num_nodes, std::
 /// r^2 + z^2, also orders the two hits of overlapping modules at the same radius and z.
 bool pointsOutward(const ScoredGraph& graph, std::size_t k);
 
+/// An edge leaving a node outward (pointsOutward), with its score.
+struct OutEdge {
+  std::uint32_t to;
+  float score;
+};
+using OutwardEdges = std::vector<std::vector<OutEdge>>;
+
+/// Each node's edges scored above `cut` (self-loops left out), oriented outward, best-scored
+/// first (ties by node index, so that walks over them do not depend on the edge order).
+OutwardEdges outwardEdges(const ScoredGraph& graph, float cut);
+
 }  // namespace efgnn

@@ -200,7 +200,7 @@ bool HitExchange::wellFitted(double chi2, std::size_t hits) const {
   return chi2 <= config_.well_fitted_chi2_per_dof * degreesOfFreedom(hits);
 }
 
-double HitExchange::FitCache::of(std::uint32_t t) {
+double HitExchange::TrackStates::chiSquare(std::uint32_t t) {
   if (!known_[t]) {
     chi2_[t] = exchange_.chiSquare(tracks_[t], positions_);
     known_[t] = 1;
@@ -208,8 +208,18 @@ double HitExchange::FitCache::of(std::uint32_t t) {
   return chi2_[t];
 }
 
+void HitExchange::TrackStates::changed(std::uint32_t a, std::uint32_t b) {
+  now_[a] = now_[b] = 1;
+  known_[a] = known_[b] = 0;
+}
+
+void HitExchange::TrackStates::nextPass() {
+  before_.swap(now_);
+  std::fill(now_.begin(), now_.end(), 0);
+}
+
 std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions,
-                                       Changes& changes) const {
+                                       TrackStates& states) const {
   struct Slot {
     std::uint32_t track, slot;
   };
@@ -221,10 +231,10 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
   // (from the first of two changed ones).
   std::vector<ClosePair> pairs;
   for (std::uint32_t t = 0; t < tracks.size(); ++t) {
-    if (tracks[t].size() < config_.min_hits || !changes.before[t]) continue;
+    if (tracks[t].size() < config_.min_hits || !states.changedBefore(t)) continue;
     for (std::uint32_t s = 0; s < tracks[t].size(); ++s)
       grid.visitNear(tracks[t][s], [&](const Slot& o) {
-        if (o.track == t || (changes.before[o.track] && o.track < t)) return;
+        if (o.track == t || (states.changedBefore(o.track) && o.track < t)) return;
         const double d = separation(positions, tracks[t][s], tracks[o.track][o.slot]);
         if (!(d < config_.pair_distance)) return;
         if (t < o.track)
@@ -239,17 +249,12 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
            std::tie(b.track_a, b.track_b, b.distance, b.slot_a, b.slot_b);
   });
   std::size_t swaps = 0;
-  FitCache fits(*this, tracks, positions);
   for (std::size_t begin = 0; begin < pairs.size();) {
     std::size_t end = begin;
     while (end < pairs.size() && pairs[end].track_a == pairs[begin].track_a &&
            pairs[end].track_b == pairs[begin].track_b)
       ++end;
     const auto ta = pairs[begin].track_a, tb = pairs[begin].track_b;
-    if (!changes.since(ta, tb)) {
-      begin = end;
-      continue;
-    }
     Track& a = tracks[ta];
     Track& b = tracks[tb];
     std::vector<std::pair<std::uint32_t, std::uint32_t>> slots;  // (slot in a, slot in b)
@@ -267,7 +272,7 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
     };
     // The accepted stretch that lowers the summed chi-square most; again until none is accepted.
     for (std::size_t round = 0; round < slots.size(); ++round) {
-      const double now_a = fits.of(ta), now_b = fits.of(tb);
+      const double now_a = states.chiSquare(ta), now_b = states.chiSquare(tb);
       if (std::isnan(now_a + now_b)) break;
       double best = now_a + now_b;
       std::size_t best_i = 0, best_j = 0;
@@ -286,7 +291,7 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
         }
       if (best_j == 0) break;
       swapStretch(best_i, best_j);
-      changes.mark(ta, tb, &fits);
+      states.changed(ta, tb);
       ++swaps;
     }
   }
@@ -294,7 +299,7 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
 }
 
 std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredGraph& g, const OutwardEdges& out,
-                                       Changes& changes) const {
+                                       TrackStates& states) const {
   std::vector<std::uint32_t> track_of(g.num_nodes, kNone), slot_of(g.num_nodes, 0);
   const auto index = [&](std::uint32_t t) {
     for (std::uint32_t s = 0; s < tracks[t].size(); ++s) {
@@ -312,23 +317,23 @@ std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredG
     b2.insert(b2.end(), a.begin() + l + 1, a.end());
   };
   std::size_t exchanges = 0;
-  FitCache fits(*this, tracks, g.positions);
   for (std::uint32_t ta = 0; ta < tracks.size(); ++ta) {
     // The best exchange of track ta's tail after some hit for the tail of another track that an
     // edge from that hit leads into; again until none is accepted.
     for (;;) {
       Track& a = tracks[ta];
       if (a.size() < config_.min_hits) break;
-      const double now_a = fits.of(ta);
+      const double now_a = states.chiSquare(ta);
       if (std::isnan(now_a)) break;
       double best = 0;
       std::uint32_t best_tb = kNone, best_l = 0, best_k = 0;
       for (std::uint32_t l = 0; l < a.size(); ++l)
-        for (const auto n : out[a[l]]) {
-          const auto tb = track_of[n];
-          if (tb == kNone || tb == ta || tracks[tb].size() < config_.min_hits || !changes.since(ta, tb)) continue;
+        for (const auto& e : out[a[l]]) {
+          const auto n = e.to, tb = track_of[n];
+          if (tb == kNone || tb == ta || tracks[tb].size() < config_.min_hits || !states.eitherChangedBefore(ta, tb))
+            continue;
           const Track& b = tracks[tb];
-          const double now_b = fits.of(tb);
+          const double now_b = states.chiSquare(tb);
           if (std::isnan(now_b) || (wellFitted(now_a, a.size()) && wellFitted(now_b, b.size()))) continue;
           exchange(a, b, l, slot_of[n]);
           if (a2.size() < config_.min_hits || b2.size() < config_.min_hits) continue;
@@ -349,7 +354,7 @@ std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredG
       b = b2;
       index(ta);
       index(best_tb);
-      changes.mark(ta, best_tb, &fits);
+      states.changed(ta, best_tb);
       ++exchanges;
     }
   }
@@ -357,9 +362,9 @@ std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredG
 }
 
 std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGraph& g, const OutwardEdges& out,
-                                    Changes& changes) const {
+                                    TrackStates& states) const {
   std::vector<std::uint32_t> starts(g.num_nodes, kNone);  // the track a hit starts
-  const bool near = config_.join_distance > 0 && !g.positions.empty();
+  const bool near = config_.join_distance > 0;
   Grid<std::uint32_t> firsts(g.positions, near ? config_.join_distance : 1.0);
   for (std::uint32_t t = 0; t < tracks.size(); ++t)
     if (!tracks[t].empty()) {
@@ -376,8 +381,8 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
       // Tracks starting where an edge from a's last hit leads, and, a being join_min_hits long,
       // tracks as long starting further out within join_distance.
       candidates.clear();
-      for (const auto n : out[a.back()])
-        if (starts[n] != kNone && starts[n] != ta) candidates.push_back(starts[n]);
+      for (const auto& e : out[a.back()])
+        if (starts[e.to] != kNone && starts[e.to] != ta) candidates.push_back(starts[e.to]);
       if (near && a.size() >= config_.join_min_hits) {
         const auto direction = [&](std::uint32_t from, std::uint32_t to, std::array<double, 3>& d) {
           const float *p = &g.positions[3 * std::size_t{from}], *q = &g.positions[3 * std::size_t{to}];
@@ -388,7 +393,7 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
         std::array<double, 3> along_a, gap, along_b;
         direction(a.front(), a.back(), along_a);
         firsts.visitNear(a.back(), [&](std::uint32_t tb) {
-          if (!changes.since(ta, tb) || tb == ta || tracks[tb].empty() ||
+          if (tb == ta || tracks[tb].empty() ||
               !(reach(g.positions, tracks[tb].front()) > reach(g.positions, a.back())) ||
               !(separation(g.positions, a.back(), tracks[tb].front()) < config_.join_distance))
             return;
@@ -405,7 +410,7 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
       double best = 0;
       std::uint32_t best_tb = kNone;
       for (const auto tb : candidates) {
-        if (!changes.since(ta, tb)) continue;
+        if (!states.eitherChangedBefore(ta, tb)) continue;
         joined = a;
         joined.insert(joined.end(), tracks[tb].begin(), tracks[tb].end());
         const double per_dof = chiSquare(joined, g.positions) / degreesOfFreedom(joined.size());
@@ -419,31 +424,24 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
       starts[b.front()] = kNone;
       a.insert(a.end(), b.begin(), b.end());
       b.clear();
-      changes.mark(ta, best_tb);
+      states.changed(ta, best_tb);
       ++joins;
     }
   }
   return joins;
 }
 
-std::size_t HitExchange::apply(std::vector<Track>& tracks, const ScoredGraph& graph) const {
+std::size_t HitExchange::apply(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out) const {
   if (graph.positions.empty()) return 0;
-  OutwardEdges out(graph.num_nodes);
-  for (std::size_t k = 0; k < graph.scores.size(); ++k)
-    if (graph.scores[k] > config_.edge_cut && graph.src[k] != graph.dst[k]) {
-      const bool outward = pointsOutward(graph, k);
-      out[outward ? graph.src[k] : graph.dst[k]].push_back(outward ? graph.dst[k] : graph.src[k]);
-    }
   std::size_t moves = 0;
-  Changes changes{std::vector<char>(tracks.size(), 1), std::vector<char>(tracks.size(), 0)};
+  TrackStates states(*this, tracks, graph.positions);
   for (int pass = 0; pass < config_.max_passes; ++pass) {
-    std::size_t now = swapStretches(tracks, graph.positions, changes);
-    if (config_.exchange_tails) now += exchangeTails(tracks, graph, out, changes);
-    if (config_.join_chi2_per_dof > 0) now += joinPieces(tracks, graph, out, changes);
+    std::size_t now = swapStretches(tracks, graph.positions, states);
+    if (config_.exchange_tails) now += exchangeTails(tracks, graph, out, states);
+    if (config_.join_chi2_per_dof > 0) now += joinPieces(tracks, graph, out, states);
     moves += now;
     if (now == 0) break;
-    changes.before.swap(changes.now);
-    std::fill(changes.now.begin(), changes.now.end(), 0);
+    states.nextPass();
   }
   std::erase_if(tracks, [](const Track& t) { return t.empty(); });  // joined into others
   return moves;

@@ -13,6 +13,7 @@
 // A swap or tail exchange must lower the two tracks' summed chi-square and may not make either
 // track worse than a good track of its length (`good_chi2_per_dof`), so that a poor track does
 // not trade its worst hits for a good track's.
+#include "reco/ConnectedComponents.hpp"
 #include "reco/TrackBuilder.hpp"
 
 namespace efgnn {
@@ -34,9 +35,8 @@ class HitExchange {
     // swap: hits of two tracks closer than this [mm] may change places. Within a jet core
     // particles run a fraction of a millimetre to a few apart; layers are 40 mm or more apart.
     float pair_distance = 5.f;
-    // tails and join: edges scored above this lead from one track into another
+    // tails: over the edges given to apply (the walk's), a track may run into another's tail
     bool exchange_tails = true;
-    float edge_cut = 0.01f;
     // join: the joined track's chi-square per degree of freedom at most this (0: no joins); two
     // pieces without an edge between them, each at least join_min_hits long, may be this far
     // apart [mm] (0: only over edges), about two layers of the strip barrels. Shorter pieces
@@ -48,48 +48,42 @@ class HitExchange {
   };
   explicit HitExchange(Config config) : config_(config) {}
   /// Applies the moves to `tracks` (ordered outward, as the builders give them; node indices of
-  /// `graph`, whose positions are in mm) in place. Returns how many moves were made; nothing
-  /// without positions.
-  std::size_t apply(std::vector<Track>& tracks, const ScoredGraph& graph) const;
+  /// `graph`, whose positions are in mm) in place; tails and joins follow the edges in `out`
+  /// (the builder's, outwardEdges). Returns how many moves were made; nothing without positions.
+  std::size_t apply(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out) const;
   /// The chi-square of a helix through the hits (circle in the transverse plane, line in
   /// transverse length and z); NaN for fewer than min_hits or hits too close to fit.
   double chiSquare(const Track& hits, const std::vector<float>& positions) const;
   static double degreesOfFreedom(std::size_t hits);
 
  private:
-  using OutwardEdges = std::vector<std::vector<std::uint32_t>>;
-  /// The tracks' chi-squares, each computed when first asked for after a change.
-  class FitCache {
+  /// What the moves know of each track: its chi-square, computed when first asked for after the
+  /// track last changed, and whether it changed in the pass before (a move between two tracks
+  /// that neither changed since it was last tried would be refused again) or in this one.
+  class TrackStates {
    public:
-    FitCache(const HitExchange& exchange, const std::vector<Track>& tracks, const std::vector<float>& positions)
-        : exchange_(exchange), tracks_(tracks), positions_(positions), chi2_(tracks.size()), known_(tracks.size(), 0) {}
-    double of(std::uint32_t t);
-    void forget(std::uint32_t t) { known_[t] = 0; }
+    TrackStates(const HitExchange& exchange, const std::vector<Track>& tracks, const std::vector<float>& positions)
+        : exchange_(exchange), tracks_(tracks), positions_(positions), chi2_(tracks.size()),
+          known_(tracks.size(), 0), before_(tracks.size(), 1), now_(tracks.size(), 0) {}
+    double chiSquare(std::uint32_t t);
+    bool changedBefore(std::uint32_t t) const { return before_[t]; }
+    bool eitherChangedBefore(std::uint32_t a, std::uint32_t b) const { return before_[a] || before_[b]; }
+    void changed(std::uint32_t a, std::uint32_t b);
+    void nextPass();
 
    private:
     const HitExchange& exchange_;
     const std::vector<Track>& tracks_;
     const std::vector<float>& positions_;
     std::vector<double> chi2_;
-    std::vector<char> known_;
-  };
-  /// The tracks that moves changed in the pass before and in this one: a move between two tracks
-  /// that neither changed since it was last tried would be refused again.
-  struct Changes {
-    std::vector<char> before, now;
-    bool since(std::uint32_t a, std::uint32_t b) const { return before[a] || before[b]; }
-    /// Tracks a and b changed (and so did their fits).
-    void mark(std::uint32_t a, std::uint32_t b, FitCache* fits = nullptr) {
-      now[a] = now[b] = 1;
-      if (fits) fits->forget(a), fits->forget(b);
-    }
+    std::vector<char> known_, before_, now_;
   };
   bool wellFitted(double chi2, std::size_t hits) const;
-  std::size_t swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions, Changes& changes) const;
+  std::size_t swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions, TrackStates& states) const;
   std::size_t exchangeTails(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
-                            Changes& changes) const;
+                            TrackStates& states) const;
   std::size_t joinPieces(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
-                         Changes& changes) const;
+                         TrackStates& states) const;
   /// Whether tracks a and b (before: their chi-squares) may replace the tracks before; `after`
   /// their summed chi-square.
   bool accepts(double before_a, double before_b, const Track& a, const Track& b, const std::vector<float>& positions,

@@ -9,15 +9,10 @@
 namespace efgnn {
 namespace {
 
-struct OutEdge {
-  std::uint32_t to;
-  float score;
-};
-
 /// Kahn's order of a component's nodes along the outward edges. Edges given in their own
 /// direction can close a cycle (a graph holding both a->b and b->a): when no node is ready, the
 /// smallest unordered node goes next, and edges pointing back in the order are not walked.
-std::vector<std::uint32_t> topologicalOrder(const Track& nodes, const std::vector<std::vector<OutEdge>>& out,
+std::vector<std::uint32_t> topologicalOrder(const Track& nodes, const OutwardEdges& out,
                                             std::vector<std::uint32_t>& in_degree, std::vector<char>& ordered) {
   std::vector<std::uint32_t> order, ready;
   for (const auto n : nodes)
@@ -161,7 +156,7 @@ class StepBend {
 /// each step to the outward neighbour scored above follow_cut that bends the track least.
 class BendWalk {
  public:
-  BendWalk(const ScoredGraph& g, const std::vector<std::vector<OutEdge>>& out, const std::vector<std::uint32_t>& rank,
+  BendWalk(const ScoredGraph& g, const OutwardEdges& out, const std::vector<std::uint32_t>& rank,
            std::vector<char>& used, const WalkthroughBuilder::Config& config, std::size_t min_hits,
            std::vector<Track>& tracks)
       : g_(g), out_(out), rank_(rank), used_(used), config_(config), min_hits_(min_hits), tracks_(tracks) {}
@@ -243,7 +238,7 @@ class BendWalk {
   }
 
   const ScoredGraph& g_;
-  const std::vector<std::vector<OutEdge>>& out_;
+  const OutwardEdges& out_;
   const std::vector<std::uint32_t>& rank_;
   std::vector<char>& used_;
   const WalkthroughBuilder::Config& config_;
@@ -255,21 +250,15 @@ class BendWalk {
 
 std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
   g.validate();
-  std::vector<std::vector<OutEdge>> out(g.num_nodes);
+  // Best neighbour first (ties by node index), so the walk's choices are deterministic.
+  const OutwardEdges out = outwardEdges(g, config_.drop_cut);
   std::vector<std::uint32_t> in_degree(g.num_nodes, 0);
   DisjointSets sets(g.num_nodes);
-  for (std::size_t k = 0; k < g.scores.size(); ++k) {
-    if (!(g.scores[k] > config_.drop_cut) || g.src[k] == g.dst[k]) continue;
-    const bool outward = pointsOutward(g, k);
-    const auto from = outward ? g.src[k] : g.dst[k], to = outward ? g.dst[k] : g.src[k];
-    out[from].push_back({to, g.scores[k]});
-    ++in_degree[to];
-    sets.unite(from, to);
-  }
-  // Best neighbour first (ties by node index), so the walk's choices are deterministic.
-  for (auto& edges : out)
-    std::sort(edges.begin(), edges.end(),
-              [](const OutEdge& a, const OutEdge& b) { return a.score != b.score ? a.score > b.score : a.to < b.to; });
+  for (std::uint32_t from = 0; from < g.num_nodes; ++from)
+    for (const auto& e : out[from]) {
+      ++in_degree[e.to];
+      sets.unite(from, e.to);
+    }
 
   const std::size_t min_hits = std::max<std::size_t>(config_.min_hits, 2);
   std::vector<Track> tracks;
@@ -323,7 +312,7 @@ std::vector<Track> WalkthroughBuilder::build(const ScoredGraph& g) const {
       if (path.size() >= min_hits) tracks.push_back(std::move(path));
     }
   }
-  if (by_bend && config_.exchange_hits) HitExchange(config_.exchange).apply(tracks, g);
+  if (by_bend && config_.exchange_hits) HitExchange(config_.exchange).apply(tracks, g, out);
   return tracks;
 }
 

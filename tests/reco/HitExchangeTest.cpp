@@ -51,6 +51,11 @@ Track joined(Track a, const Track& b) {
   return a;
 }
 
+/// The moves over the graph's edges above the walk's drop cut, as the walk applies them.
+std::size_t applied(const HitExchange& exchange, std::vector<Track>& tracks, const ScoredGraph& g) {
+  return exchange.apply(tracks, g, outwardEdges(g, 0.01f));
+}
+
 std::vector<Track> sorted(std::vector<Track> tracks) {
   std::sort(tracks.begin(), tracks.end());
   return tracks;
@@ -81,11 +86,11 @@ TEST(HitExchange, TwoTracksThatCrossedOverSwapBack) {
   const std::vector<Track> crossed{joined(joined(range(0, 3), range(13, 16)), range(6, 10)),
                                    joined(joined(range(10, 13), range(3, 6)), range(16, 20))};
   auto tracks = crossed;
-  EXPECT_GT(exchange.apply(tracks, g), 0u);
+  EXPECT_GT(applied(exchange, tracks, g), 0u);
   EXPECT_EQ(sorted(tracks), (std::vector<Track>{range(0, 10), range(10, 20)}));
   // With pairs allowed only 0.01 mm apart there are none, and nothing else moves them.
   tracks = crossed;
-  EXPECT_EQ(HitExchange({.pair_distance = 0.01f}).apply(tracks, g), 0u);
+  EXPECT_EQ(applied(HitExchange({.pair_distance = 0.01f}), tracks, g), 0u);
   EXPECT_EQ(tracks, crossed);
 }
 
@@ -101,18 +106,18 @@ TEST(HitExchange, ATrackRunningOnOverAnotherParticleGivesItItsTail) {
   const std::vector<Track> ran_on{joined(range(0, 6), range(16, 20)), range(10, 16)};
   const HitExchange::Config tails_only{.pair_distance = 0.01f};
   auto tracks = ran_on;
-  EXPECT_GT(HitExchange(tails_only).apply(tracks, g), 0u);
+  EXPECT_GT(applied(HitExchange(tails_only), tracks, g), 0u);
   EXPECT_EQ(sorted(tracks), (std::vector<Track>{range(0, 6), range(10, 20)}));
   // Without that edge, or with tails not exchanged, it stays.
   auto no_tails = tails_only;
   no_tails.exchange_tails = false;
   tracks = ran_on;
-  HitExchange(no_tails).apply(tracks, g);
+  applied(HitExchange(no_tails), tracks, g);
   EXPECT_EQ(tracks, ran_on);
   auto without_edge = g;
   without_edge.src.clear(), without_edge.dst.clear(), without_edge.scores.clear();
   tracks = ran_on;
-  HitExchange(tails_only).apply(tracks, without_edge);
+  applied(HitExchange(tails_only), tracks, without_edge);
   EXPECT_EQ(tracks, ran_on);
 }
 
@@ -122,15 +127,15 @@ TEST(HitExchange, PiecesOfOneParticleAreJoined) {
   // join, not the other's.
   const auto g = hitsOf({{5'000, 0.1, 0.5}, {-2'500, 0.12, 0.5}});
   std::vector<Track> tracks{range(0, 5), range(5, 10), range(10, 15), range(15, 20)};
-  EXPECT_EQ(exchange.apply(tracks, g), 2u);
+  EXPECT_EQ(applied(exchange, tracks, g), 2u);
   EXPECT_EQ(sorted(tracks), (std::vector<Track>{range(0, 10), range(10, 20)}));
   // Pieces further apart than join_distance (the hits on layers 4 and 5 are 112 mm apart), or shorter than
   // join_min_hits, stay apart.
   std::vector<Track> apart{range(0, 5), range(5, 10)};
-  EXPECT_EQ(HitExchange({.join_distance = 90}).apply(apart, g), 0u);
-  EXPECT_EQ(HitExchange({.join_min_hits = 6}).apply(apart, g), 0u);
+  EXPECT_EQ(applied(HitExchange({.join_distance = 90}), apart, g), 0u);
+  EXPECT_EQ(applied(HitExchange({.join_min_hits = 6}), apart, g), 0u);
   EXPECT_EQ(apart.size(), 2u);
-  EXPECT_EQ(HitExchange({.join_distance = 130}).apply(apart, g), 1u);
+  EXPECT_EQ(applied(HitExchange({.join_distance = 130}), apart, g), 1u);
   EXPECT_EQ(apart, (std::vector<Track>{range(0, 10)}));
 }
 
@@ -145,12 +150,12 @@ TEST(HitExchange, APoorTrackDoesNotTakeAGoodTracksHits) {
   const std::vector<Track> before{range(0, 10), range(10, 20)};
   const HitExchange::Config config{.pair_distance = 2.f};
   auto tracks = before;
-  HitExchange(config).apply(tracks, moved);
+  applied(HitExchange(config), tracks, moved);
   EXPECT_EQ(tracks, before);
   // Allowed to get as poor as it likes, the good track takes P's hit.
   auto any = config;
   any.good_chi2_per_dof = 1e9f;
-  HitExchange(any).apply(tracks, moved);
+  applied(HitExchange(any), tracks, moved);
   EXPECT_EQ(tracks[0], (Track{0, 1, 2, 3, 14, 5, 6, 7, 8, 9}));
 }
 
@@ -159,7 +164,7 @@ TEST(HitExchange, NoPositionsNoMoves) {
   g.positions.clear();
   std::vector<Track> tracks{joined(range(0, 5), range(15, 20)), joined(range(10, 15), range(5, 10))};
   const auto before = tracks;
-  EXPECT_EQ(exchange.apply(tracks, g), 0u);
+  EXPECT_EQ(applied(exchange, tracks, g), 0u);
   EXPECT_EQ(tracks, before);
 }
 
