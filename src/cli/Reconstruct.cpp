@@ -128,6 +128,7 @@ void run(const Options& o) {
     j["walk_continue"] = o.walk_continue;
     j["walk_order"] = o.walk.longest_first ? "longest first" : "inner first";
     j["walk_exchange_hits"] = o.walk.exchange_hits;
+    j["walk_extend_chi2"] = o.walk.exchange.extend_chi2;
   }
   j["scorer"] = o.scorer;
   j["model"] = o.model;
@@ -197,6 +198,10 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_flag("!--walk-keep-hits", o->walk.exchange_hits,
                 "walk (helix, straightest): keep the walk's tracks as built, without the hit exchange (close "
                 "tracks swapping hits, taking tails, joining pieces where helix fits say so)");
+  cmd->add_option("--walk-extend", o->walk.exchange.extend_chi2,
+                  "walk (helix, straightest): a track's ends take hits no track holds over the edges where the "
+                  "track's chi-square grows by at most this (0: not)")
+      ->capture_default_str();
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
   cmd->add_option("--min-hits", o->cc.min_hits, "Shortest track built")->capture_default_str();
   cmd->add_option("--hard-cut-pt", o->hard_cut_pt, "Keep hits of particles above this pT [GeV] (as the graphs)")

@@ -431,6 +431,56 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
   return joins;
 }
 
+std::size_t HitExchange::extendEnds(std::vector<Track>& tracks, const ScoredGraph& g, const OutwardEdges& out,
+                                    TrackStates& states) const {
+  std::vector<char> held(g.num_nodes, 0);
+  for (const auto& t : tracks)
+    for (const auto n : t) held[n] = 1;
+  std::vector<std::vector<std::uint32_t>> inward(g.num_nodes);  // the edges into each hit
+  for (std::uint32_t n = 0; n < g.num_nodes; ++n)
+    for (const auto& e : out[n]) inward[e.to].push_back(n);
+  std::size_t extensions = 0;
+  Track longer;
+  for (std::uint32_t t = 0; t < tracks.size(); ++t) {
+    // Only a track changed since the pass before can fit a hit it did not fit then.
+    if (!states.changedBefore(t)) continue;
+    for (;;) {
+      Track& track = tracks[t];
+      if (track.size() < config_.min_hits) break;
+      const double now = states.chiSquare(t);
+      if (std::isnan(now)) break;
+      // The hit, after the last one or before the first, that adds least to the chi-square.
+      double best = config_.extend_chi2;
+      std::uint32_t best_hit = kNone;
+      bool best_outward = true;
+      const auto consider = [&](std::uint32_t n, bool outward) {
+        if (held[n]) return;
+        longer.clear();
+        if (!outward) longer.push_back(n);
+        longer.insert(longer.end(), track.begin(), track.end());
+        if (outward) longer.push_back(n);
+        const double added = chiSquare(longer, g.positions) - now;
+        if (added <= best) {
+          best = added;
+          best_hit = n;
+          best_outward = outward;
+        }
+      };
+      for (const auto& e : out[track.back()]) consider(e.to, true);
+      for (const auto n : inward[track.front()]) consider(n, false);
+      if (best_hit == kNone) break;
+      if (best_outward)
+        track.push_back(best_hit);
+      else
+        track.insert(track.begin(), best_hit);
+      held[best_hit] = 1;
+      states.changed(t, t);
+      ++extensions;
+    }
+  }
+  return extensions;
+}
+
 std::size_t HitExchange::apply(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out) const {
   if (graph.positions.empty()) return 0;
   std::size_t moves = 0;
@@ -439,6 +489,7 @@ std::size_t HitExchange::apply(std::vector<Track>& tracks, const ScoredGraph& gr
     std::size_t now = swapStretches(tracks, graph.positions, states);
     if (config_.exchange_tails) now += exchangeTails(tracks, graph, out, states);
     if (config_.join_chi2_per_dof > 0) now += joinPieces(tracks, graph, out, states);
+    if (config_.extend_chi2 > 0) now += extendEnds(tracks, graph, out, states);
     moves += now;
     if (now == 0) break;
     states.nextPass();

@@ -3,13 +3,15 @@
 // particles run 0.1-2 mm apart over several layers, and one wrong step puts a track on the other
 // particle, often back again a few layers later (two tracks each half one particle and half the
 // other), or carries a particle that stops on over another's outer hits while that one's inner
-// hits make a track of their own. Whole tracks tell them apart: a helix fitted to each. Three
+// hits make a track of their own. Whole tracks tell them apart: a helix fitted to each. Four
 // moves, each kept only where the fits say so:
 // - swap: two tracks with hits close together (on one layer) swap the stretch of such pairs
 //   that lowers their summed chi-square most;
 // - tails: a track continues over an edge into another track, which takes its tail instead;
 // - join: a track ending where another one starts (over an edge, or within join_distance) is
-//   joined with it if the joined track fits well, mending a particle split by a missing edge.
+//   joined with it if the joined track fits well, mending a particle split by a missing edge;
+// - extend: a track's ends take hits that no track holds (the walk drops paths too short to
+//   count) over the edges, where they continue its helix.
 // A swap or tail exchange must lower the two tracks' summed chi-square and may not make either
 // track worse than a good track of its length (`good_chi2_per_dof`), so that a poor track does
 // not trade its worst hits for a good track's.
@@ -44,7 +46,10 @@ class HitExchange {
     float join_chi2_per_dof = 1.f;
     float join_distance = 600.f;
     std::size_t join_min_hits = 5;
-    int max_passes = 3;  // of all three moves, until nothing changes
+    // extend: a hit no track holds is added at a track's end over an edge if the track's
+    // chi-square grows by at most this (two measurements; 0: no extension)
+    float extend_chi2 = 9.f;
+    int max_passes = 3;  // of all four moves, until nothing changes
   };
   explicit HitExchange(Config config) : config_(config) {}
   /// Applies the moves to `tracks` (ordered outward, as the builders give them; node indices of
@@ -83,6 +88,8 @@ class HitExchange {
   std::size_t exchangeTails(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
                             TrackStates& states) const;
   std::size_t joinPieces(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
+                         TrackStates& states) const;
+  std::size_t extendEnds(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
                          TrackStates& states) const;
   /// Whether tracks a and b (before: their chi-squares) may replace the tracks before; `after`
   /// their summed chi-square.

@@ -20,7 +20,8 @@
 // measurement error from steering the track onto a particle a fraction of a millimetre away.
 // These two walk from every hit and keep the longest walk first (`longest_first`), so that a
 // particle that stops early cannot run on over the outer hits of a neighbour that goes on.
-// Then close tracks exchange hits where whole-track fits say the walk went astray (HitExchange).
+// Then close tracks exchange hits where whole-track fits say the walk went astray, and take up
+// hits no track holds where they continue a track (HitExchange).
 #include "reco/HitExchange.hpp"
 #include "reco/TrackBuilder.hpp"
 

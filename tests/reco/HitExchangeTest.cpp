@@ -139,6 +139,37 @@ TEST(HitExchange, PiecesOfOneParticleAreJoined) {
   EXPECT_EQ(apart, (std::vector<Track>{range(0, 10)}));
 }
 
+TEST(HitExchange, ATrackTakesTheHitsNoTrackHoldsWhereTheyContinueItsHelix) {
+  // The 6 GeV particle's track holds its hits on layers 2-7; the walk left its first two and
+  // last two hits to no track (a path too short to count). Edges lead on from both ends, and
+  // from its last hit also to a stray hit 3 mm off its next one (node 20) and to the other
+  // particle's hit on layer 8, which that particle's track holds.
+  auto g = hitsOf(kJet);
+  const std::array<float, 3> next{g.positions[3 * 8], g.positions[3 * 8 + 1], g.positions[3 * 8 + 2]};
+  g.positions.insert(g.positions.end(), {next[0], next[1] + 3.f, next[2]});
+  g.r.push_back(g.r[8]);
+  g.z.push_back(next[2]);
+  g.num_nodes = 21;
+  g.src = {0, 1, 7, 8, 7, 7};
+  g.dst = {1, 2, 8, 9, 20, 18};
+  g.scores = {0.2f, 0.2f, 0.2f, 0.2f, 0.9f, 0.9f};
+  const std::vector<Track> before{range(2, 8), range(10, 20)};
+  auto tracks = before;
+  EXPECT_EQ(applied(exchange, tracks, g), 4u);
+  EXPECT_EQ(tracks, (std::vector<Track>{range(0, 10), range(10, 20)}));
+  // The stray hit alone continues it: 3 mm off, refused.
+  auto stray = g;
+  stray.src = {7};
+  stray.dst = {20};
+  stray.scores = {0.9f};
+  tracks = before;
+  EXPECT_EQ(applied(exchange, tracks, stray), 0u);
+  // No extension asked for.
+  tracks = before;
+  EXPECT_EQ(applied(HitExchange({.extend_chi2 = 0}), tracks, g), 0u);
+  EXPECT_EQ(tracks, before);
+}
+
 TEST(HitExchange, APoorTrackDoesNotTakeAGoodTracksHits) {
   // A good track G (the 6 GeV particle) and a poor one P: G's hits moved 3 mm across it, except
   // on layer 4, where P's hit lies 1 mm beyond G's, on the far side from P. Swapping the two
