@@ -199,6 +199,9 @@ for m in float qat6 pruned pruned90 hybrid distill-h128 pruned-kd; do
   done
 done
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
+# The hit exchange without its extension of tracks over hits no track holds (thirteenth session).
+reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-no-extend" --walk-extend 0
+reco "$OUT/float/best.pt" "$OUT/more-events" "$OUT/more/tracks-float-no-extend" --walk-extend 0
 # High-pT target particles found, by the angle to their nearest charged neighbour (jet cores).
 /usr/bin/python3 "$REPO/bench/close_pairs.py" "$OUT/test-events" "$OUT/tracks-float"
 # Tracks at <mu> = 200 (8 events): the models trained at 50 and those trained at 200.
