@@ -208,9 +208,9 @@ double HitExchange::TrackStates::chiSquare(std::uint32_t t) {
   return chi2_[t];
 }
 
-void HitExchange::TrackStates::changed(std::uint32_t a, std::uint32_t b) {
-  now_[a] = now_[b] = 1;
-  known_[a] = known_[b] = 0;
+void HitExchange::TrackStates::changed(std::uint32_t t) {
+  now_[t] = 1;
+  known_[t] = 0;
 }
 
 void HitExchange::TrackStates::nextPass() {
@@ -432,13 +432,10 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
 }
 
 std::size_t HitExchange::extendEnds(std::vector<Track>& tracks, const ScoredGraph& g, const OutwardEdges& out,
-                                    TrackStates& states) const {
+                                    const InwardEdges& inward, TrackStates& states) const {
   std::vector<char> held(g.num_nodes, 0);
   for (const auto& t : tracks)
     for (const auto n : t) held[n] = 1;
-  std::vector<std::vector<std::uint32_t>> inward(g.num_nodes);  // the edges into each hit
-  for (std::uint32_t n = 0; n < g.num_nodes; ++n)
-    for (const auto& e : out[n]) inward[e.to].push_back(n);
   std::size_t extensions = 0;
   Track longer;
   for (std::uint32_t t = 0; t < tracks.size(); ++t) {
@@ -474,7 +471,7 @@ std::size_t HitExchange::extendEnds(std::vector<Track>& tracks, const ScoredGrap
       else
         track.insert(track.begin(), best_hit);
       held[best_hit] = 1;
-      states.changed(t, t);
+      states.changed(t);
       ++extensions;
     }
   }
@@ -485,11 +482,17 @@ std::size_t HitExchange::apply(std::vector<Track>& tracks, const ScoredGraph& gr
   if (graph.positions.empty()) return 0;
   std::size_t moves = 0;
   TrackStates states(*this, tracks, graph.positions);
+  InwardEdges inward;  // the edges into each hit, for extensions at a track's first hit
+  if (config_.extend_chi2 > 0) {
+    inward.resize(graph.num_nodes);
+    for (std::uint32_t n = 0; n < graph.num_nodes; ++n)
+      for (const auto& e : out[n]) inward[e.to].push_back(n);
+  }
   for (int pass = 0; pass < config_.max_passes; ++pass) {
     std::size_t now = swapStretches(tracks, graph.positions, states);
     if (config_.exchange_tails) now += exchangeTails(tracks, graph, out, states);
     if (config_.join_chi2_per_dof > 0) now += joinPieces(tracks, graph, out, states);
-    if (config_.extend_chi2 > 0) now += extendEnds(tracks, graph, out, states);
+    if (config_.extend_chi2 > 0) now += extendEnds(tracks, graph, out, inward, states);
     moves += now;
     if (now == 0) break;
     states.nextPass();

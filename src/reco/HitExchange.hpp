@@ -73,7 +73,8 @@ class HitExchange {
     double chiSquare(std::uint32_t t);
     bool changedBefore(std::uint32_t t) const { return before_[t]; }
     bool eitherChangedBefore(std::uint32_t a, std::uint32_t b) const { return before_[a] || before_[b]; }
-    void changed(std::uint32_t a, std::uint32_t b);
+    void changed(std::uint32_t t);
+    void changed(std::uint32_t a, std::uint32_t b) { changed(a), changed(b); }
     void nextPass();
 
    private:
@@ -89,8 +90,9 @@ class HitExchange {
                             TrackStates& states) const;
   std::size_t joinPieces(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
                          TrackStates& states) const;
+  using InwardEdges = std::vector<std::vector<std::uint32_t>>;  // per hit, the hits with an edge into it
   std::size_t extendEnds(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
-                         TrackStates& states) const;
+                         const InwardEdges& inward, TrackStates& states) const;
   /// Whether tracks a and b (before: their chi-squares) may replace the tracks before; `after`
   /// their summed chi-square.
   bool accepts(double before_a, double before_b, const Track& a, const Track& b, const std::vector<float>& positions,
