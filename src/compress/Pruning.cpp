@@ -24,8 +24,8 @@ void PruneConfig::validate() const {
   if (!(prune_fraction > 0 && prune_fraction < 1))
     throw Error("prune_fraction must be in (0, 1), got " + std::to_string(prune_fraction));
   if (prune_epochs < 1) throw Error("prune_epochs must be at least 1");
-  if (prune_scope != "global" && prune_scope != "layer")
-    throw Error("prune_scope must be global or layer, got '" + prune_scope + "'");
+  if (prune_scope != "global" && prune_scope != "layer" && prune_scope != "lamp")
+    throw Error("prune_scope must be global, layer or lamp, got '" + prune_scope + "'");
   if (prune_criterion != "val_loss" && prune_criterion != "efficiency_at_purity" && prune_criterion != "edge_metrics")
     throw Error("prune_criterion must be val_loss, efficiency_at_purity or edge_metrics, got '" + prune_criterion + "'");
   if (!(prune_tolerance >= 0)) throw Error("prune_tolerance must be >= 0");
@@ -81,6 +81,25 @@ Units unitsOf(const std::vector<QuantLinear>& layers, bool structured) {
   return u;
 }
 
+/// LAMP scores (Lee et al., ICLR 2021) of one layer's units: with the unit magnitudes s sorted
+/// ascending, unit i scores s_i^2 / sum_{j >= i} s_j^2. Ranking these over all layers at once
+/// sets each layer's share by how its weights are spread, not by their scale, which LayerNorm
+/// after each Linear leaves arbitrary; a layer's largest unit scores 1 and always survives.
+torch::Tensor lampScores(const torch::Tensor& score) {
+  torch::NoGradGuard no_grad;
+  const auto alive = torch::isfinite(score);
+  const auto values = score.masked_select(alive);
+  auto out = torch::full_like(score, INFINITY);
+  if (values.numel() == 0) return out;
+  const auto [sorted, order] = torch::sort(values, /*stable=*/true, /*dim=*/0, /*descending=*/false);
+  const auto squared = sorted.to(torch::kFloat64).pow(2);
+  const auto from_here = squared.flip({0}).cumsum(0).flip({0});
+  const auto lamp_sorted = torch::where(from_here > 0, squared / from_here, torch::zeros_like(squared));
+  const auto lamp = torch::empty_like(lamp_sorted).scatter_(0, order, lamp_sorted).to(score.scalar_type());
+  out.masked_scatter_(alive, lamp);
+  return out;
+}
+
 /// Masks the `count` units of smallest score among `scores` (concatenated over layers).
 std::int64_t removeSmallest(const std::vector<QuantLinear>& layers, const std::vector<torch::Tensor>& scores,
                             std::int64_t count, bool structured) {
@@ -124,11 +143,13 @@ std::int64_t pruneStep(EdgeClassifierModel& model, double fraction, const std::s
   const auto layers = hiddenLayers(model);
   if (layers.empty()) throw Error("the model has no hidden Linear layers to prune");
   const auto count = [&](std::int64_t remaining) { return std::llround(fraction * static_cast<double>(remaining)); };
-  if (scope == "global") {
-    const Units u = unitsOf(layers, structured);
+  if (scope == "global" || scope == "lamp") {
+    Units u = unitsOf(layers, structured);
+    if (scope == "lamp")
+      for (auto& s : u.scores) s = lampScores(s);
     return removeSmallest(layers, u.scores, count(u.remaining), structured);
   }
-  if (scope != "layer") throw Error("pruning scope must be global or layer, got '" + scope + "'");
+  if (scope != "layer") throw Error("pruning scope must be global, layer or lamp, got '" + scope + "'");
   std::int64_t removed = 0;
   for (const auto& l : layers) {
     const Units u = unitsOf({l}, structured);

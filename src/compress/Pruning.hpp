@@ -3,7 +3,8 @@
 // Hidden layers are those that neither read the input features (first encoder layers) nor
 // produce the logits (last output layer). A pruning step removes a fraction of the weights
 // that remain: unstructured (the smallest |w|) or structured (whole output neurons, the rows of
-// smallest mean |w|), over all hidden layers at once (global) or layer by layer. Removed
+// smallest mean |w|), over all hidden layers at once (global), layer by layer, or over all at
+// once ranked by LAMP score, each unit's magnitude relative to the larger ones of its layer. Removed
 // weights are masked (QuantLinear::setMask) and stay zero through later training.
 #include <cstdint>
 #include <string>
@@ -17,7 +18,7 @@ namespace efgnn {
 struct PruneConfig {
   double prune_fraction = 0.2;              // of the remaining hidden weights per round, in (0, 1)
   int prune_epochs = 2;                     // fine-tuning epochs after each step
-  std::string prune_scope = "global";       // global or layer
+  std::string prune_scope = "global";       // global, layer or lamp (global on LAMP scores)
   bool prune_structured = false;            // whole neurons instead of single weights
   std::string prune_criterion = "val_loss";  // val_loss, efficiency_at_purity or edge_metrics
   // val_loss: relative increase allowed; efficiency_at_purity: absolute efficiency drop at the

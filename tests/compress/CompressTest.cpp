@@ -196,6 +196,49 @@ TEST(Pruning, FractionsAreExactAndMasksStayZeroThroughTraining) {
   EXPECT_THROW(bad.validate(), Error);
 }
 
+TEST(Pruning, LampRanksEachWeightAgainstItsOwnLayerSoALayersScaleDoesNotMatter) {
+  torch::manual_seed(5);
+  // LayerNorm follows each hidden Linear, so a layer's scale is arbitrary. Two copies of one
+  // model, every other layer scaled by 10^4 in the second.
+  auto model = makeModel(smallModel());
+  auto scaled = makeModel(smallModel());
+  auto plain = makeModel(smallModel());
+  const auto layers = linearLayers(*model), copies = linearLayers(*scaled), globals = linearLayers(*plain);
+  {
+    torch::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      copies[i].layer->weight.copy_(layers[i].layer->weight * (i % 2 ? 1e4 : 1.0));
+      globals[i].layer->weight.copy_(copies[i].layer->weight);
+    }
+  }
+  const auto total = hiddenWeights(*model).total;
+  EXPECT_EQ(pruneStep(*model, 0.6, "lamp", false), std::llround(0.6 * total));
+  pruneStep(*scaled, 0.6, "lamp", false);
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const auto& l = layers[i].layer;
+    if (!l->hasMask()) continue;
+    EXPECT_TRUE(torch::equal(l->mask(), copies[i].layer->mask())) << layers[i].name << ": the scale changed the choice";
+    const auto w = l->weight.detach().abs(), m = l->mask();
+    ASSERT_GT(m.sum().item<float>(), 0) << layers[i].name << " keeps its largest weight";
+    if ((m == 0).any().item<bool>()) {
+      EXPECT_LE(w.masked_select(m == 0).max().item<float>(), w.masked_select(m > 0).min().item<float>())
+          << layers[i].name << ": the smallest of a layer go first";
+    }
+  }
+  // Global magnitude on the scaled copy takes from the unscaled layers only, until they are empty.
+  const auto removed = pruneStep(*plain, 0.6, "global", false);
+  std::int64_t unscaled_left = 0, scaled_removed = 0;
+  for (std::size_t i = 0; i < globals.size(); ++i) {
+    const auto& l = globals[i].layer;
+    if (!l->hasMask()) continue;
+    const auto left = l->mask().sum().item<std::int64_t>();
+    if (i % 2) scaled_removed += l->weight.numel() - left;
+    else unscaled_left += left;
+  }
+  EXPECT_GT(removed, 0);
+  EXPECT_EQ(std::min(unscaled_left, scaled_removed), 0) << unscaled_left << " left, " << scaled_removed << " removed";
+}
+
 TEST(ModelSize, CountsNonZeroWeightsAndBits) {
   ModelConfig m = smallModel();
   m.quant.weight_bits = 4;
