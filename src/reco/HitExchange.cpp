@@ -94,9 +94,10 @@ double reach(const std::vector<float>& positions, std::uint32_t n) {
 
 }  // namespace
 
-double HitExchange::chiSquare(const Track& hits, const std::vector<float>& positions) const {
+HitExchange::HelixFit HitExchange::fit(const Track& hits, const std::vector<float>& positions) const {
   const auto at = [&](std::uint32_t n) { return &positions[3 * std::size_t{n}]; };
-  if (hits.size() < std::max<std::size_t>(config_.min_hits, 4)) return kNaN;
+  constexpr HelixFit kNoFit{kNaN, kNaN};
+  if (hits.size() < std::max<std::size_t>(config_.min_hits, 4)) return kNoFit;
   // A frame along the transverse chord from the innermost hit to the outermost: u along it, v
   // across, both scaled by half its length so that the fit's columns are of order one.
   std::uint32_t inner = hits[0], outer = hits[0];
@@ -109,7 +110,7 @@ double HitExchange::chiSquare(const Track& hits, const std::vector<float>& posit
   const float *pi = at(inner), *po = at(outer);
   const double cx = (pi[0] + po[0]) / 2.0, cy = (pi[1] + po[1]) / 2.0;
   const double half = std::hypot(po[0] - pi[0], po[1] - pi[1]) / 2;
-  if (!(half > config_.pair_distance)) return kNaN;  // all on one layer
+  if (!(half > config_.pair_distance)) return kNoFit;  // all on one layer
   const double ux = (po[0] - pi[0]) / (2 * half), uy = (po[1] - pi[1]) / (2 * half);
 
   // Transverse: v = alpha + beta u + gamma (u^2 + v^2) is a circle (gamma = 0: a straight line);
@@ -131,7 +132,7 @@ double HitExchange::chiSquare(const Track& hits, const std::vector<float>& posit
       rhs[i] += f[i] * v;
     }
   }
-  if (!solve3(m, rhs, coef)) return kNaN;
+  if (!solve3(m, rhs, coef)) return kNoFit;
   double chi2 = 0;
   for (const auto n : hits) {
     double u, v;
@@ -176,14 +177,20 @@ double HitExchange::chiSquare(const Track& hits, const std::vector<float>& posit
   // The smaller eigenvalue of [[cuu, cuz], [cuz, czz]]: the weighted sum of squared distances.
   const double mean = (cuu + czz) / 2, diff = (cuu - czz) / 2;
   chi2 += std::max(0.0, mean - std::hypot(diff, cuz));
-  return chi2;
+  return {chi2, curvature};
 }
 
 bool HitExchange::accepts(double before_a, double before_b, const Track& a, const Track& b,
                           const std::vector<float>& positions, double& after) const {
-  const double after_a = chiSquare(a, positions), after_b = chiSquare(b, positions);
+  const HelixFit fit_a = fit(a, positions), fit_b = fit(b, positions);
+  const double after_a = fit_a.chi2, after_b = fit_b.chi2;
   after = after_a + after_b;
   if (std::isnan(after) || !(after < before_a + before_b)) return false;
+  const auto poor = [&](double chi2, std::size_t hits) { return chi2 > config_.good_chi2_per_dof * degreesOfFreedom(hits); };
+  const auto straight = [&](const HelixFit& f) { return f.curvature * config_.untangle_radius < 1; };
+  if (config_.untangle_radius > 0 && poor(before_a, a.size()) && poor(before_b, b.size()) && straight(fit_a) &&
+      straight(fit_b))
+    return true;
   // Neither track may get worse beyond what a good track of its length scores: a poor track
   // (another particle's hits, noise) would otherwise trade its worst hits for a good track's.
   const auto fine = [&](double before, double after, std::size_t hits) {

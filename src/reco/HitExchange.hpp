@@ -14,7 +14,10 @@
 //   count) over the edges, where they continue its helix.
 // A swap or tail exchange must lower the two tracks' summed chi-square and may not make either
 // track worse than a good track of its length (`good_chi2_per_dof`), so that a poor track does
-// not trade its worst hits for a good track's.
+// not trade its worst hits for a good track's. Two poor tracks that both bend little (a jet core
+// of several particles, where each track holds stretches of two or three of them) trade on the
+// summed chi-square alone: there is no good track to protect, and the way out of such a tangle
+// often makes one track worse before the next trade mends it.
 #include "reco/ConnectedComponents.hpp"
 #include "reco/TrackBuilder.hpp"
 
@@ -34,6 +37,11 @@ class HitExchange {
     float good_chi2_per_dof = 3.f;
     // tails: two tracks that both fit this well keep their tails
     float well_fitted_chi2_per_dof = 1.f;
+    // swap, tails: two poor tracks may trade on their summed chi-square alone where both bend
+    // less than this radius [mm] after the trade (0: never); 5 m is pT = 3 GeV in a 2 T field.
+    // Below that, multiple scattering, which the fit's errors leave out, makes genuine tracks fit
+    // poorly too, and the summed chi-square of two of them does not say which hits are whose.
+    float untangle_radius = 5000.f;
     // swap: hits of two tracks closer than this [mm] may change places. Within a jet core
     // particles run a fraction of a millimetre to a few apart; layers are 40 mm or more apart.
     float pair_distance = 5.f;
@@ -56,9 +64,14 @@ class HitExchange {
   /// `graph`, whose positions are in mm) in place; tails and joins follow the edges in `out`
   /// (the builder's, outwardEdges). Returns how many moves were made; nothing without positions.
   std::size_t apply(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out) const;
-  /// The chi-square of a helix through the hits (circle in the transverse plane, line in
-  /// transverse length and z); NaN for fewer than min_hits or hits too close to fit.
-  double chiSquare(const Track& hits, const std::vector<float>& positions) const;
+  /// A helix through the hits (circle in the transverse plane, line in transverse length and z):
+  /// its chi-square and the circle's curvature [1/mm]; NaN for fewer than min_hits or hits too
+  /// close to fit.
+  struct HelixFit {
+    double chi2, curvature;
+  };
+  HelixFit fit(const Track& hits, const std::vector<float>& positions) const;
+  double chiSquare(const Track& hits, const std::vector<float>& positions) const { return fit(hits, positions).chi2; }
   static double degreesOfFreedom(std::size_t hits);
 
  private:

@@ -190,6 +190,30 @@ TEST(HitExchange, APoorTrackDoesNotTakeAGoodTracksHits) {
   EXPECT_EQ(tracks[0], (Track{0, 1, 2, 3, 14, 5, 6, 7, 8, 9}));
 }
 
+TEST(HitExchange, PoorTracksOfAJetCoreUntangleThroughATradeThatMakesOneWorse) {
+  // Three particles of a jet core: the 6 and 10 GeV ones and a second 10 GeV one 4 mrad from it
+  // (P0: hits 0-9, P1: 10-19, P2: 20-29). Each track holds stretches of two or three of them.
+  // Every trade that mends a track first makes another one worse than it was, so the rule for
+  // a good track refuses them all; two poor tracks that bend little trade anyway and end right.
+  const auto g = hitsOf({kJet[0], kJet[1], {16'700, 0.004, 0.3}});
+  const std::vector<Track> tangled{joined(range(0, 7), range(17, 20)), joined(range(10, 15), range(25, 30)),
+                                   joined(joined(range(20, 25), range(15, 17)), range(7, 10))};
+  const std::vector<Track> particles{range(0, 10), range(10, 20), range(20, 30)};
+  auto tracks = tangled;
+  applied(exchange, tracks, g);
+  EXPECT_EQ(sorted(tracks), particles);
+  auto refused = tangled;
+  applied(HitExchange({.untangle_radius = 0}), refused, g);
+  EXPECT_NE(sorted(refused), particles);
+  // The same tangle of three particles below 3 GeV (1.2 and 2 GeV, bending 2 and 3.3 m): their
+  // tracks bend more than untangle_radius, and the rule for a good track holds.
+  const auto soft = hitsOf({{2'000, 0.0, 0.3}, {3'340, 0.0, 0.3}, {3'340, 0.004, 0.3}});
+  auto curved = tangled, curved_refused = tangled;
+  applied(exchange, curved, soft);
+  applied(HitExchange({.untangle_radius = 0}), curved_refused, soft);
+  EXPECT_EQ(curved, curved_refused);
+}
+
 TEST(HitExchange, NoPositionsNoMoves) {
   auto g = hitsOf(kJet);
   g.positions.clear();
