@@ -129,7 +129,7 @@ void run(const Options& o) {
     j["walk_order"] = o.walk.longest_first ? "longest first" : "inner first";
     j["walk_exchange_hits"] = o.walk.exchange_hits;
     j["walk_extend_chi2"] = o.walk.exchange.extend_chi2;
-    j["walk_untangle_radius_mm"] = o.walk.exchange.untangle_radius;
+    j["walk_straight_radius_mm"] = o.walk.exchange.straight_radius;
   }
   j["scorer"] = o.scorer;
   j["model"] = o.model;
@@ -203,9 +203,10 @@ void addReconstructCommand(CLI::App& app) {
                   "walk (helix, straightest): a track's ends take hits no track holds over the edges where the "
                   "track's chi-square grows by at most this (0: not)")
       ->capture_default_str();
-  cmd->add_option("--walk-untangle-radius", o->walk.exchange.untangle_radius,
-                  "walk (helix, straightest): two poorly fitted tracks that both bend less than this radius [mm] "
-                  "trade hits where their summed chi-square falls (0: not)")
+  cmd->add_option("--walk-straight-radius", o->walk.exchange.straight_radius,
+                  "walk (helix, straightest): tracks bending less than this radius [mm] are straight: two poorly "
+                  "fitted straight tracks trade hits where their summed chi-square falls, and pieces of 3-4 hits "
+                  "join a straight track without an edge (0: not)")
       ->capture_default_str();
   cmd->add_flag("--remove-junctions", o->cc.remove_junctions, "cc: keep one edge in and one out per hit");
   cmd->add_option("--min-hits", o->cc.min_hits, "Shortest track built")->capture_default_str();

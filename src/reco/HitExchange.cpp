@@ -187,9 +187,7 @@ bool HitExchange::accepts(double before_a, double before_b, const Track& a, cons
   after = after_a + after_b;
   if (std::isnan(after) || !(after < before_a + before_b)) return false;
   const auto poor = [&](double chi2, std::size_t hits) { return chi2 > config_.good_chi2_per_dof * degreesOfFreedom(hits); };
-  const auto straight = [&](const HelixFit& f) { return f.curvature * config_.untangle_radius < 1; };
-  if (config_.untangle_radius > 0 && poor(before_a, a.size()) && poor(before_b, b.size()) && straight(fit_a) &&
-      straight(fit_b))
+  if (poor(before_a, a.size()) && poor(before_b, b.size()) && straight(fit_a) && straight(fit_b))
     return true;
   // Neither track may get worse beyond what a good track of its length scores: a poor track
   // (another particle's hits, noise) would otherwise trade its worst hits for a good track's.
@@ -197,6 +195,10 @@ bool HitExchange::accepts(double before_a, double before_b, const Track& a, cons
     return after <= std::max(before, config_.good_chi2_per_dof * degreesOfFreedom(hits));
   };
   return fine(before_a, after_a, a.size()) && fine(before_b, after_b, b.size());
+}
+
+bool HitExchange::straight(const HelixFit& f) const {
+  return config_.straight_radius > 0 && f.curvature * config_.straight_radius < 1;
 }
 
 double HitExchange::degreesOfFreedom(std::size_t hits) {
@@ -372,11 +374,15 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
                                     TrackStates& states) const {
   std::vector<std::uint32_t> starts(g.num_nodes, kNone);  // the track a hit starts
   const bool near = config_.join_distance > 0;
+  // Pieces shorter than join_min_hits join a long one without an edge only where the joined
+  // track is straight.
+  const std::size_t shortest =
+      config_.straight_radius > 0 ? std::min(config_.join_min_hits, config_.join_short_hits) : config_.join_min_hits;
   Grid<std::uint32_t> firsts(g.positions, near ? config_.join_distance : 1.0);
   for (std::uint32_t t = 0; t < tracks.size(); ++t)
     if (!tracks[t].empty()) {
       starts[tracks[t].front()] = t;
-      if (near && tracks[t].size() >= config_.join_min_hits) firsts.insert(tracks[t].front(), t);
+      if (near && tracks[t].size() >= shortest) firsts.insert(tracks[t].front(), t);
     }
   std::size_t joins = 0;
   Track joined;
@@ -390,6 +396,7 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
       candidates.clear();
       for (const auto& e : out[a.back()])
         if (starts[e.to] != kNone && starts[e.to] != ta) candidates.push_back(starts[e.to]);
+      const std::size_t over_edges = candidates.size();
       if (near && a.size() >= config_.join_min_hits) {
         const auto direction = [&](std::uint32_t from, std::uint32_t to, std::array<double, 3>& d) {
           const float *p = &g.positions[3 * std::size_t{from}], *q = &g.positions[3 * std::size_t{to}];
@@ -416,11 +423,15 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
       }
       double best = 0;
       std::uint32_t best_tb = kNone;
-      for (const auto tb : candidates) {
+      for (std::size_t c = 0; c < candidates.size(); ++c) {
+        const auto tb = candidates[c];
         if (!states.eitherChangedBefore(ta, tb)) continue;
         joined = a;
         joined.insert(joined.end(), tracks[tb].begin(), tracks[tb].end());
-        const double per_dof = chiSquare(joined, g.positions) / degreesOfFreedom(joined.size());
+        const HelixFit f = fit(joined, g.positions);
+        const double per_dof = f.chi2 / degreesOfFreedom(joined.size());
+        const bool short_piece = c >= over_edges && tracks[tb].size() < config_.join_min_hits;
+        if (short_piece && !straight(f)) continue;
         if (per_dof <= config_.join_chi2_per_dof && (best_tb == kNone || per_dof < best)) {
           best = per_dof;
           best_tb = tb;

@@ -37,18 +37,14 @@ class HitExchange {
     float good_chi2_per_dof = 3.f;
     // tails: two tracks that both fit this well keep their tails
     float well_fitted_chi2_per_dof = 1.f;
-    // swap, tails: two poor tracks may trade on their summed chi-square alone where both bend
-    // less than this radius [mm] after the trade (0: never); 5 m is pT = 3 GeV in a 2 T field.
-    // Below that, multiple scattering, which the fit's errors leave out, makes genuine tracks fit
-    // poorly too, and the summed chi-square of two of them does not say which hits are whose.
-    float untangle_radius = 5000.f;
     // swap: hits of two tracks closer than this [mm] may change places. Within a jet core
     // particles run a fraction of a millimetre to a few apart; layers are 40 mm or more apart.
     float pair_distance = 5.f;
     // tails: over the edges given to apply (the walk's), a track may run into another's tail
     bool exchange_tails = true;
     // join: the joined track's chi-square per degree of freedom at most this (0: no joins); two
-    // pieces without an edge between them, each at least join_min_hits long, may be this far
+    // pieces without an edge between them, each at least join_min_hits long (the outer one
+    // join_short_hits where the joined track is straight, below), may be this far
     // apart [mm] (0: only over edges), about two layers of the strip barrels. Shorter pieces
     // of two low-pT particles (4 + 4 hits) can fit one helix.
     float join_chi2_per_dof = 1.f;
@@ -57,6 +53,14 @@ class HitExchange {
     // extend: a hit no track holds is added at a track's end over an edge if the track's
     // chi-square grows by at most this (two measurements; 0: no extension)
     float extend_chi2 = 9.f;
+    // Tracks bending less than this radius [mm] (5 m: pT above 3 GeV in a 2 T field) are straight:
+    // their fit is trusted beyond the rules above (0: never). Two poor straight tracks trade hits
+    // on their summed chi-square alone (swap, tails), and a piece as short as join_short_hits
+    // joins a long one without an edge where the joined track is straight. Below it, multiple
+    // scattering, which the fit's errors leave out, makes genuine tracks fit poorly too, and the
+    // chi-square does not say which hits are whose.
+    float straight_radius = 5000.f;
+    std::size_t join_short_hits = 3;
     int max_passes = 3;  // of all four moves, until nothing changes
   };
   explicit HitExchange(Config config) : config_(config) {}
@@ -98,6 +102,7 @@ class HitExchange {
     std::vector<char> known_, before_, now_;
   };
   bool wellFitted(double chi2, std::size_t hits) const;
+  bool straight(const HelixFit& fit) const;  // bends less than straight_radius
   std::size_t swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions, TrackStates& states) const;
   std::size_t exchangeTails(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
                             TrackStates& states) const;

@@ -139,6 +139,20 @@ TEST(HitExchange, PiecesOfOneParticleAreJoined) {
   EXPECT_EQ(apart, (std::vector<Track>{range(0, 10)}));
 }
 
+TEST(HitExchange, AShortPieceJoinsAStraightTrackOnly) {
+  // A 10 GeV particle whose track stops after six hits; its last three hits, a layer further
+  // out, are a track of their own (no edge between). Beside it, far off, a 1.5 GeV particle split
+  // the same way.
+  const auto g = hitsOf({kJet[1], {2'500, 1.0, 0.5}});
+  const std::vector<Track> pieces{range(0, 6), range(7, 10), range(10, 16), range(17, 20)};
+  auto tracks = pieces;
+  EXPECT_EQ(applied(exchange, tracks, g), 1u);
+  EXPECT_EQ(sorted(tracks), sorted({joined(range(0, 6), range(7, 10)), range(10, 16), range(17, 20)}));
+  // No straight tracks: the 3-hit piece stays apart too.
+  tracks = pieces;
+  EXPECT_EQ(applied(HitExchange({.straight_radius = 0}), tracks, g), 0u);
+}
+
 TEST(HitExchange, ATrackTakesTheHitsNoTrackHoldsWhereTheyContinueItsHelix) {
   // The 6 GeV particle's track holds its hits on layers 2-7; the walk left its first two and
   // last two hits to no track (a path too short to count). Edges lead on from both ends, and
@@ -203,14 +217,14 @@ TEST(HitExchange, PoorTracksOfAJetCoreUntangleThroughATradeThatMakesOneWorse) {
   applied(exchange, tracks, g);
   EXPECT_EQ(sorted(tracks), particles);
   auto refused = tangled;
-  applied(HitExchange({.untangle_radius = 0}), refused, g);
+  applied(HitExchange({.straight_radius = 0}), refused, g);
   EXPECT_NE(sorted(refused), particles);
   // The same tangle of three particles below 3 GeV (1.2 and 2 GeV, bending 2 and 3.3 m): their
-  // tracks bend more than untangle_radius, and the rule for a good track holds.
+  // tracks bend more than straight_radius, and the rule for a good track holds.
   const auto soft = hitsOf({{2'000, 0.0, 0.3}, {3'340, 0.0, 0.3}, {3'340, 0.004, 0.3}});
   auto curved = tangled, curved_refused = tangled;
   applied(exchange, curved, soft);
-  applied(HitExchange({.untangle_radius = 0}), curved_refused, soft);
+  applied(HitExchange({.straight_radius = 0}), curved_refused, soft);
   EXPECT_EQ(curved, curved_refused);
 }
 
