@@ -87,6 +87,16 @@ double separation(const std::vector<float>& positions, std::uint32_t a, std::uin
 }
 
 /// Squared distance from the origin: the outward order of ConnectedComponents' pointsOutward.
+/// The transverse curvature [1/mm] of the circle through a track's first, middle and last hits.
+double threePointCurvature(const Track& t, const std::vector<float>& positions) {
+  const float *a = &positions[3 * std::size_t{t.front()}], *b = &positions[3 * std::size_t{t[t.size() / 2]}],
+              *c = &positions[3 * std::size_t{t.back()}];
+  const double cross = (double{b[0]} - a[0]) * (double{c[1]} - a[1]) - (double{b[1]} - a[1]) * (double{c[0]} - a[0]);
+  const double sides = std::hypot(b[0] - a[0], b[1] - a[1]) * std::hypot(c[0] - b[0], c[1] - b[1]) *
+                       std::hypot(c[0] - a[0], c[1] - a[1]);
+  return sides > 0 ? 2 * std::abs(cross) / sides : kNaN;
+}
+
 double reach(const std::vector<float>& positions, std::uint32_t n) {
   const float* p = &positions[3 * std::size_t{n}];
   return double{p[0]} * p[0] + double{p[1]} * p[1] + double{p[2]} * p[2];
@@ -199,6 +209,10 @@ bool HitExchange::accepts(double before_a, double before_b, const Track& a, cons
 
 bool HitExchange::straight(const HelixFit& f) const {
   return config_.straight_radius > 0 && f.curvature * config_.straight_radius < 1;
+}
+
+bool HitExchange::straightPiece(const Track& t, const std::vector<float>& positions) const {
+  return t.size() >= 3 && straight({0, threePointCurvature(t, positions)});
 }
 
 double HitExchange::degreesOfFreedom(std::size_t hits) {
@@ -382,7 +396,9 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
   for (std::uint32_t t = 0; t < tracks.size(); ++t)
     if (!tracks[t].empty()) {
       starts[tracks[t].front()] = t;
-      if (near && tracks[t].size() >= shortest) firsts.insert(tracks[t].front(), t);
+      if (near && tracks[t].size() >= shortest &&
+          (tracks[t].size() >= config_.join_min_hits || straightPiece(tracks[t], g.positions)))
+        firsts.insert(tracks[t].front(), t);
     }
   std::size_t joins = 0;
   Track joined;

@@ -103,6 +103,9 @@ class HitExchange {
   };
   bool wellFitted(double chi2, std::size_t hits) const;
   bool straight(const HelixFit& fit) const;  // bends less than straight_radius
+  /// A piece too short to fit whose first, middle and last hits bend less than straight_radius:
+  /// at high pile-up most 3-hit pieces are curved, and trying each for a join costs.
+  bool straightPiece(const Track& piece, const std::vector<float>& positions) const;
   std::size_t swapStretches(std::vector<Track>& tracks, const std::vector<float>& positions, TrackStates& states) const;
   std::size_t exchangeTails(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
                             TrackStates& states) const;
