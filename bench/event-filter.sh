@@ -82,6 +82,9 @@ prune_all "$OUT/pruned4" "$OUT/pruned/best.pt" 0.2 8 6
 # layer's remaining weights per round (prune_scope=layer), 6 epochs each, 3 rounds (90.1 %;
 # 18 x 80 x ~1.4 s = ~35 min).
 prune_all "$OUT/hybrid" "$OUT/pruned/best.pt" 0.35 6 3 --set prune_scope=layer
+# From the 6-bit model, ranked by LAMP score (prune_scope=lamp): 32 % of the remaining weights
+# per round, 3 epochs each, 6 rounds (90.1 %)
+prune_all "$OUT/lamp" "$OUT/qat6/best.pt" 0.32 3 6 --set prune_scope=lamp
 run "$OUT/scan-bits" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-bits.yaml" \
   --set input_dir="$OUT/graphs" --set init_from="$OUT/float/best.pt"
 wait
@@ -161,7 +164,7 @@ for m in float qat6 pruned90 scan-bits/runs/w12 scan-bits/runs/w8 scan-bits/runs
     python3 -c "import json,sys; d=json.load(sys.stdin); print(' '.join(f'{k} {100*d[k]:.2f}' for k in
       ('edgewise_efficiency', 'total_purity', 'target_purity', 'masked_purity')))"
 done
-for stage in pruned4 pruned4-kd; do
+for stage in pruned4 pruned4-kd lamp; do
   for round in "$OUT/$stage"/round-*/; do
     "$EFGNN" eval --model "$round/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json \
       > "$OUT/eval-$stage-$(basename "$round").json"
@@ -170,7 +173,7 @@ done
 python3 - "$OUT" "${tested[@]}" <<'PY'
 import json, sys, glob, os
 out, tested = sys.argv[1], sys.argv[2:]
-for f in sorted(glob.glob(f"{out}/eval-pruned4-round-*.json") + glob.glob(f"{out}/eval-pruned4-kd-round-*.json")):
+for f in sorted(sum((glob.glob(f"{out}/eval-{stage}-round-*.json") for stage in ("pruned4", "pruned4-kd", "lamp")), [])):
     d = json.load(open(f))
     print(f"{os.path.basename(f)[:-5]}: edgewise efficiency {100*d['edgewise_efficiency']:.2f} %, "
           f"total purity {100*d['total_purity']:.2f} %")
