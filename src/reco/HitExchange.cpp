@@ -86,7 +86,6 @@ double separation(const std::vector<float>& positions, std::uint32_t a, std::uin
   return std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
 }
 
-/// Squared distance from the origin: the outward order of ConnectedComponents' pointsOutward.
 /// The transverse curvature [1/mm] of the circle through a track's first, middle and last hits.
 double threePointCurvature(const Track& t, const std::vector<float>& positions) {
   const float *a = &positions[3 * std::size_t{t.front()}], *b = &positions[3 * std::size_t{t[t.size() / 2]}],
@@ -97,6 +96,7 @@ double threePointCurvature(const Track& t, const std::vector<float>& positions) 
   return sides > 0 ? 2 * std::abs(cross) / sides : kNaN;
 }
 
+/// Squared distance from the origin: the outward order of ConnectedComponents' pointsOutward.
 double reach(const std::vector<float>& positions, std::uint32_t n) {
   const float* p = &positions[3 * std::size_t{n}];
   return double{p[0]} * p[0] + double{p[1]} * p[1] + double{p[2]} * p[2];
@@ -197,7 +197,8 @@ bool HitExchange::accepts(double before_a, double before_b, const Track& a, cons
   after = after_a + after_b;
   if (std::isnan(after) || !(after < before_a + before_b)) return false;
   const auto poor = [&](double chi2, std::size_t hits) { return chi2 > config_.good_chi2_per_dof * degreesOfFreedom(hits); };
-  if (poor(before_a, a.size()) && poor(before_b, b.size()) && straight(fit_a) && straight(fit_b))
+  if (poor(before_a, a.size()) && poor(before_b, b.size()) && straight(fit_a.curvature) &&
+      straight(fit_b.curvature))
     return true;
   // Neither track may get worse beyond what a good track of its length scores: a poor track
   // (another particle's hits, noise) would otherwise trade its worst hits for a good track's.
@@ -207,12 +208,12 @@ bool HitExchange::accepts(double before_a, double before_b, const Track& a, cons
   return fine(before_a, after_a, a.size()) && fine(before_b, after_b, b.size());
 }
 
-bool HitExchange::straight(const HelixFit& f) const {
-  return config_.straight_radius > 0 && f.curvature * config_.straight_radius < 1;
+bool HitExchange::straight(double curvature) const {
+  return config_.straight_radius > 0 && curvature * config_.straight_radius < 1;
 }
 
 bool HitExchange::straightPiece(const Track& t, const std::vector<float>& positions) const {
-  return t.size() >= 3 && straight({0, threePointCurvature(t, positions)});
+  return t.size() >= 3 && straight(threePointCurvature(t, positions));
 }
 
 double HitExchange::degreesOfFreedom(std::size_t hits) {
@@ -447,7 +448,7 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
         const HelixFit f = fit(joined, g.positions);
         const double per_dof = f.chi2 / degreesOfFreedom(joined.size());
         const bool short_piece = c >= over_edges && tracks[tb].size() < config_.join_min_hits;
-        if (short_piece && !straight(f)) continue;
+        if (short_piece && !straight(f.curvature)) continue;
         if (per_dof <= config_.join_chi2_per_dof && (best_tb == kNone || per_dof < best)) {
           best = per_dof;
           best_tb = tb;

@@ -102,7 +102,7 @@ class HitExchange {
     std::vector<char> known_, before_, now_;
   };
   bool wellFitted(double chi2, std::size_t hits) const;
-  bool straight(const HelixFit& fit) const;  // bends less than straight_radius
+  bool straight(double curvature) const;  // bends less than straight_radius (curvature in 1/mm)
   /// A piece too short to fit whose first, middle and last hits bend less than straight_radius:
   /// at high pile-up most 3-hit pieces are curved, and trying each for a join costs.
   bool straightPiece(const Track& piece, const std::vector<float>& positions) const;
