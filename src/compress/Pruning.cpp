@@ -6,6 +6,15 @@
 
 namespace efgnn {
 
+namespace {
+
+void requireScope(const std::string& scope) {
+  if (scope != "global" && scope != "layer" && scope != "lamp")
+    throw Error("prune_scope must be global, layer or lamp, got '" + scope + "'");
+}
+
+}  // namespace
+
 const std::vector<ConfigField<PruneConfig>>& PruneConfig::fields() {
   static const std::vector<ConfigField<PruneConfig>> f{
       configField("prune_fraction", &PruneConfig::prune_fraction),
@@ -24,8 +33,7 @@ void PruneConfig::validate() const {
   if (!(prune_fraction > 0 && prune_fraction < 1))
     throw Error("prune_fraction must be in (0, 1), got " + std::to_string(prune_fraction));
   if (prune_epochs < 1) throw Error("prune_epochs must be at least 1");
-  if (prune_scope != "global" && prune_scope != "layer" && prune_scope != "lamp")
-    throw Error("prune_scope must be global, layer or lamp, got '" + prune_scope + "'");
+  requireScope(prune_scope);
   if (prune_criterion != "val_loss" && prune_criterion != "efficiency_at_purity" && prune_criterion != "edge_metrics")
     throw Error("prune_criterion must be val_loss, efficiency_at_purity or edge_metrics, got '" + prune_criterion + "'");
   if (!(prune_tolerance >= 0)) throw Error("prune_tolerance must be >= 0");
@@ -140,6 +148,7 @@ HiddenWeights hiddenWeights(EdgeClassifierModel& model) {
 
 std::int64_t pruneStep(EdgeClassifierModel& model, double fraction, const std::string& scope, bool structured) {
   if (!(fraction > 0 && fraction < 1)) throw Error("pruning fraction must be in (0, 1), got " + std::to_string(fraction));
+  requireScope(scope);
   const auto layers = hiddenLayers(model);
   if (layers.empty()) throw Error("the model has no hidden Linear layers to prune");
   const auto count = [&](std::int64_t remaining) { return std::llround(fraction * static_cast<double>(remaining)); };
@@ -149,7 +158,7 @@ std::int64_t pruneStep(EdgeClassifierModel& model, double fraction, const std::s
       for (auto& s : u.scores) s = lampScores(s);
     return removeSmallest(layers, u.scores, count(u.remaining), structured);
   }
-  if (scope != "layer") throw Error("pruning scope must be global, layer or lamp, got '" + scope + "'");
+
   std::int64_t removed = 0;
   for (const auto& l : layers) {
     const Units u = unitsOf({l}, structured);

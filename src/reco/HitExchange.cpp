@@ -196,15 +196,12 @@ bool HitExchange::accepts(double before_a, double before_b, const Track& a, cons
   const double after_a = fit_a.chi2, after_b = fit_b.chi2;
   after = after_a + after_b;
   if (std::isnan(after) || !(after < before_a + before_b)) return false;
-  const auto poor = [&](double chi2, std::size_t hits) { return chi2 > config_.good_chi2_per_dof * degreesOfFreedom(hits); };
-  if (poor(before_a, a.size()) && poor(before_b, b.size()) && straight(fit_a.curvature) &&
+  if (!good(before_a, a.size()) && !good(before_b, b.size()) && straight(fit_a.curvature) &&
       straight(fit_b.curvature))
     return true;
   // Neither track may get worse beyond what a good track of its length scores: a poor track
   // (another particle's hits, noise) would otherwise trade its worst hits for a good track's.
-  const auto fine = [&](double before, double after, std::size_t hits) {
-    return after <= std::max(before, config_.good_chi2_per_dof * degreesOfFreedom(hits));
-  };
+  const auto fine = [&](double before, double after, std::size_t hits) { return after <= before || good(after, hits); };
   return fine(before_a, after_a, a.size()) && fine(before_b, after_b, b.size());
 }
 
@@ -218,6 +215,10 @@ bool HitExchange::straightPiece(const Track& t, const std::vector<float>& positi
 
 double HitExchange::degreesOfFreedom(std::size_t hits) {
   return 2.0 * static_cast<double>(hits) - 5;  // three transverse and two longitudinal parameters
+}
+
+bool HitExchange::good(double chi2, std::size_t hits) const {
+  return chi2 <= config_.good_chi2_per_dof * degreesOfFreedom(hits);
 }
 
 bool HitExchange::wellFitted(double chi2, std::size_t hits) const {
@@ -389,16 +390,14 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
                                     TrackStates& states) const {
   std::vector<std::uint32_t> starts(g.num_nodes, kNone);  // the track a hit starts
   const bool near = config_.join_distance > 0;
-  // Pieces shorter than join_min_hits join a long one without an edge only where the joined
-  // track is straight.
-  const std::size_t shortest =
-      config_.straight_radius > 0 ? std::min(config_.join_min_hits, config_.join_short_hits) : config_.join_min_hits;
   Grid<std::uint32_t> firsts(g.positions, near ? config_.join_distance : 1.0);
   for (std::uint32_t t = 0; t < tracks.size(); ++t)
     if (!tracks[t].empty()) {
       starts[tracks[t].front()] = t;
-      if (near && tracks[t].size() >= shortest &&
-          (tracks[t].size() >= config_.join_min_hits || straightPiece(tracks[t], g.positions)))
+      // Pieces shorter than join_min_hits are offered to joins without an edge only where they
+      // look straight; the joined track must then be straight too.
+      const auto n = tracks[t].size();
+      if (near && (n >= config_.join_min_hits || (n >= config_.join_short_hits && straightPiece(tracks[t], g.positions))))
         firsts.insert(tracks[t].front(), t);
     }
   std::size_t joins = 0;

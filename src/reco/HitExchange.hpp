@@ -101,6 +101,7 @@ class HitExchange {
     std::vector<double> chi2_;
     std::vector<char> known_, before_, now_;
   };
+  bool good(double chi2, std::size_t hits) const;  // within good_chi2_per_dof
   bool wellFitted(double chi2, std::size_t hits) const;
   bool straight(double curvature) const;  // bends less than straight_radius (curvature in 1/mm)
   /// A piece too short to fit whose first, middle and last hits bend less than straight_radius:
