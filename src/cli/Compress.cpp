@@ -43,11 +43,15 @@ void addCompressCommands(CLI::App& app) {
       if (!o->teacher.empty())
         teacher = TeacherSpec{o->teacher, compressionConfigFromCommandLine<DistillConfig>(o->config, o->sets)};
       const auto rounds =
-          runIterativePruning(o->from, train, prune, o->out, o->resume, teacher, [](const PruneRound& r) {
-            if (terminal())
-              std::fprintf(stderr, "round %2d: %.1f%% pruned, val loss %.5f, eff %.4f, purity %.4f -> %s\n", r.round,
-                           100 * r.pruned_fraction, r.val_loss, r.efficiency, r.total_purity,
-                           r.accepted ? "accepted" : "rejected, stop");
+          runIterativePruning(o->from, train, prune, o->out, o->resume, teacher, [&](const PruneRound& r) {
+            if (!terminal()) return;
+            const bool gradual = prune.prune_schedule == "gradual";
+            std::fprintf(stderr, "%s %2d: %.1f%% pruned, val loss %.5f, eff %.4f, purity %.4f -> %s\n",
+                         gradual ? "epoch" : "round", r.round, 100 * r.pruned_fraction, r.val_loss, r.efficiency,
+                         r.total_purity,
+                         r.accepted ? "accepted"
+                         : gradual  ? "not (yet) within tolerance"
+                                    : "rejected, stop");
           });
       if (o->json) {
         Json j = Json::object();

@@ -95,6 +95,51 @@ void writeTables(const fs::path& out, const std::vector<PruneRound>& rounds) {
   writeFileAtomically(out / "rounds.md", pruneRoundsMarkdown(rounds));
 }
 
+void copyBest(const fs::path& best, const fs::path& out) {
+  AtomicFile copy(out / "best.pt");
+  std::error_code ec;
+  fs::copy_file(best, copy.tempPath(), fs::copy_options::overwrite_existing, ec);
+  if (ec) throw Error((out / "best.pt").string() + ": cannot write: " + ec.message());
+  copy.commit();
+}
+
+/// The gradual schedule: one training run in out/run, pruning after optimiser steps; a row per
+/// epoch. best.pt: the run's best epoch among those at the final pruned fraction.
+std::vector<PruneRound> runGradual(const fs::path& parent, const PruneRound& parent_result, const PruneRound& reference,
+                                   TrainConfig train, const PruneConfig& prune, const TrainingLoss& loss,
+                                   const std::vector<GraphTensors>& val, const fs::path& out,
+                                   const std::function<void(const PruneRound&)>& on_round) {
+  if (parent_result.pruned_fraction >= prune.prune_target)
+    throw Error(parent.string() + ": already " + std::to_string(100 * parent_result.pruned_fraction) +
+                " % pruned, not below prune_target");
+  const fs::path dir = out / "run";
+  train.init_from = parent.string();
+  std::vector<PruneRound> rounds{parent_result};
+  if (fs::exists(out / "rounds.csv"))  // a resumed run: the epochs done so far
+    for (const auto& r : readPruneRounds(out))
+      if (r.round > 0) rounds.push_back(r);
+  EdgeClassifierModel* training = nullptr;
+  TrainingHooks hooks;
+  hooks.best_from_epoch = prune.prune_ramp_epochs;
+  hooks.after_step = [&](EdgeClassifierModel& model, double epochs_done) {
+    training = &model;
+    pruneTo(model, gradualPrunedFraction(prune, parent_result.pruned_fraction, epochs_done), prune.prune_scope,
+            prune.prune_structured);
+  };
+  Trainer trainer(train, dir, fs::exists(dir / "last.pt"), loss, hooks);
+  rounds.resize(std::min(rounds.size(), trainer.history().size() + 1));
+  trainer.run([&](const EpochRecord& e) {
+    PruneRound r = measure(*training, val, train.edge_cut, reference.total_purity);
+    r.round = e.epoch;
+    r.accepted = e.epoch >= prune.prune_ramp_epochs && withinTolerance(r, reference, prune);
+    rounds.push_back(r);
+    writeTables(out, rounds);
+    if (on_round) on_round(r);
+  });
+  copyBest(dir / "best.pt", out);
+  return rounds;
+}
+
 }  // namespace
 
 std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig train, const PruneConfig& prune,
@@ -131,6 +176,8 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
       prune.prune_reference.empty()
           ? parent_result
           : measure(*loadCheckpoint(prune.prune_reference, device).model, val, train.edge_cut, 0);
+  if (prune.prune_schedule == "gradual")
+    return runGradual(parent, parent_result, reference, train, prune, loss, val, out, on_round);
   std::vector<PruneRound> rounds{parent_result};
   fs::path best = parent;
   for (int round = 1; round <= prune.prune_max_rounds; ++round) {
@@ -164,11 +211,7 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
     best = dir / "best.pt";
   }
   // The most pruned accepted model (the parent itself if no round was accepted).
-  AtomicFile copy(out / "best.pt");
-  std::error_code ec;
-  fs::copy_file(best, copy.tempPath(), fs::copy_options::overwrite_existing, ec);
-  if (ec) throw Error((out / "best.pt").string() + ": cannot write: " + ec.message());
-  copy.commit();
+  copyBest(best, out);
   return rounds;
 }
 

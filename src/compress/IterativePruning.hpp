@@ -4,12 +4,16 @@
 // epochs and is accepted while the validation result stays within a tolerance of the parent's
 // (or of a reference model's, prune_reference);
 // the first round that fails ends the run. The most pruned accepted model is kept.
+// With prune_schedule: gradual, the run is one training instead (Pruning.hpp), a row per epoch,
+// accepted where the model is at prune_target and within the tolerance; best.pt is its best
+// epoch at prune_target, whether accepted or not.
 //
 // Layout of the output directory:
 //   prune.yaml      the settings (parent, training and pruning keys); resuming checks them
 //   round-NN/       start.pt (the pruned model before fine-tuning), the trainer's run
 //                   (metrics.csv, last.pt, best.pt) and round.json (the round's result)
-//   rounds.csv, rounds.md   one row per round, round 0 being the parent
+//   run/            gradual only: the trainer's run
+//   rounds.csv, rounds.md   one row per round (gradual: per epoch), round 0 being the parent
 //   best.pt         the most pruned accepted model
 #include <filesystem>
 #include <functional>

@@ -1,5 +1,6 @@
 #include "compress/Pruning.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/Error.hpp"
@@ -17,8 +18,12 @@ void requireScope(const std::string& scope) {
 
 const std::vector<ConfigField<PruneConfig>>& PruneConfig::fields() {
   static const std::vector<ConfigField<PruneConfig>> f{
+      configField("prune_schedule", &PruneConfig::prune_schedule),
       configField("prune_fraction", &PruneConfig::prune_fraction),
       configField("prune_epochs", &PruneConfig::prune_epochs),
+      configField("prune_target", &PruneConfig::prune_target),
+      configField("prune_ramp_epochs", &PruneConfig::prune_ramp_epochs),
+      configField("prune_steps_per_epoch", &PruneConfig::prune_steps_per_epoch),
       configField("prune_scope", &PruneConfig::prune_scope),
       configField("prune_structured", &PruneConfig::prune_structured),
       configField("prune_criterion", &PruneConfig::prune_criterion),
@@ -30,6 +35,15 @@ const std::vector<ConfigField<PruneConfig>>& PruneConfig::fields() {
 }
 
 void PruneConfig::validate() const {
+  if (prune_schedule != "rounds" && prune_schedule != "gradual")
+    throw Error("prune_schedule must be rounds or gradual, got '" + prune_schedule + "'");
+  if (!(prune_target > 0 && prune_target < 1))
+    throw Error("prune_target must be in (0, 1), got " + std::to_string(prune_target));
+  if (prune_schedule == "gradual" && (prune_ramp_epochs < 1 || prune_ramp_epochs > prune_epochs))
+    throw Error("prune_ramp_epochs must be between 1 and prune_epochs (" + std::to_string(prune_epochs) + "), got " +
+                std::to_string(prune_ramp_epochs));
+  if (prune_ramp_epochs < 1) throw Error("prune_ramp_epochs must be at least 1");
+  if (prune_steps_per_epoch < 1) throw Error("prune_steps_per_epoch must be at least 1");
   if (!(prune_fraction > 0 && prune_fraction < 1))
     throw Error("prune_fraction must be in (0, 1), got " + std::to_string(prune_fraction));
   if (prune_epochs < 1) throw Error("prune_epochs must be at least 1");
@@ -165,6 +179,20 @@ std::int64_t pruneStep(EdgeClassifierModel& model, double fraction, const std::s
     removed += removeSmallest({l}, u.scores, count(u.remaining), structured);
   }
   return removed;
+}
+
+std::int64_t pruneTo(EdgeClassifierModel& model, double pruned_fraction, const std::string& scope, bool structured) {
+  const HiddenWeights h = hiddenWeights(model);
+  const double keep = (1 - pruned_fraction) * static_cast<double>(h.total);
+  if (h.remaining == 0 || static_cast<double>(h.remaining) - keep < 0.5) return 0;
+  return pruneStep(model, 1 - keep / static_cast<double>(h.remaining), scope, structured);
+}
+
+double gradualPrunedFraction(const PruneConfig& config, double start, double epochs_done) {
+  const double steps = std::floor(epochs_done * config.prune_steps_per_epoch + 1e-9);
+  const double t =
+      std::min(1.0, steps / (config.prune_steps_per_epoch * static_cast<double>(config.prune_ramp_epochs)));
+  return config.prune_target + (start - config.prune_target) * std::pow(1 - t, 3);
 }
 
 }  // namespace efgnn

@@ -6,6 +6,11 @@
 // smallest mean |w|), over all hidden layers at once (global), layer by layer, or over all at
 // once ranked by LAMP score, each unit's magnitude relative to the larger ones of its layer. Removed
 // weights are masked (QuantLinear::setMask) and stay zero through later training.
+//
+// Two schedules: rounds (prune a fraction, fine-tune, check, repeat; IterativePruning.hpp) and
+// gradual (Zhu & Gupta 2017: one training run during which the pruned fraction rises from the
+// parent's to prune_target along s(t) = s_f + (s_0 - s_f)(1 - t/T)^3 over the first T =
+// prune_ramp_epochs, in prune_steps_per_epoch steps per epoch, then stays while training goes on).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,8 +21,12 @@
 namespace efgnn {
 
 struct PruneConfig {
-  double prune_fraction = 0.2;              // of the remaining hidden weights per round, in (0, 1)
-  int prune_epochs = 2;                     // fine-tuning epochs after each step
+  std::string prune_schedule = "rounds";    // rounds or gradual
+  double prune_fraction = 0.2;              // rounds: of the remaining hidden weights per round, in (0, 1)
+  int prune_epochs = 2;                     // rounds: fine-tuning epochs after each step; gradual: the whole run
+  double prune_target = 0.9;                // gradual: the pruned fraction of hidden weights reached
+  int prune_ramp_epochs = 6;                // gradual: epochs over which it is reached (<= prune_epochs)
+  int prune_steps_per_epoch = 8;            // gradual: pruning steps per epoch during the ramp
   std::string prune_scope = "global";       // global, layer or lamp (global on LAMP scores)
   bool prune_structured = false;            // whole neurons instead of single weights
   std::string prune_criterion = "val_loss";  // val_loss, efficiency_at_purity or edge_metrics
@@ -25,7 +34,7 @@ struct PruneConfig {
   // reference's total purity; edge_metrics: absolute drop of efficiency and of total purity
   // at the edge cut, each.
   double prune_tolerance = 0.05;
-  int prune_max_rounds = 30;
+  int prune_max_rounds = 30;  // rounds only
   // The model whose validation result the tolerance is measured from (a checkpoint, e.g. the
   // unpruned float model); empty: the model being pruned.
   std::string prune_reference;
@@ -49,5 +58,13 @@ HiddenWeights hiddenWeights(EdgeClassifierModel& model);
 /// that many, smallest magnitude first, ties broken by position. Returns how many weights were
 /// masked.
 std::int64_t pruneStep(EdgeClassifierModel& model, double fraction, const std::string& scope, bool structured);
+
+/// Prunes until `pruned_fraction` of the hidden weights are masked (a pruning step of the
+/// fraction of the remaining ones that this takes; nothing if already there).
+std::int64_t pruneTo(EdgeClassifierModel& model, double pruned_fraction, const std::string& scope, bool structured);
+
+/// The gradual schedule's pruned fraction after `epochs_done` epochs, starting from `start`
+/// (the parent's pruned fraction), in steps of 1 / prune_steps_per_epoch epoch.
+double gradualPrunedFraction(const PruneConfig& config, double start, double epochs_done);
 
 }  // namespace efgnn

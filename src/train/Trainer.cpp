@@ -37,9 +37,13 @@ double EpochRecord::metric(const std::string& name) const {
   throw Error("metric_to_monitor: unknown metric '" + name + "' (one of the columns of metrics.csv)");
 }
 
-Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss loss)
-    : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(parseDevice(config_.device)),
-      distributed_(DistributedContext::fromEnvironment(device_)), loss_(std::move(loss)) {
+Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss loss, TrainingHooks hooks)
+    : config_(std::move(config)),
+      run_dir_(std::move(run_dir)),
+      device_(parseDevice(config_.device)),
+      distributed_(DistributedContext::fromEnvironment(device_)),
+      loss_(std::move(loss)),
+      hooks_(std::move(hooks)) {
   configureTorchThreads(config_.threads);
   setTrainingKernels(trainingKernelsNamed(config_.kernels));
   torch::manual_seed(config_.seed);
@@ -149,6 +153,8 @@ double Trainer::trainEpoch(int epoch) {
     // Calibrated quantizer scales follow rank 0's, so that all processes keep one model.
     distributed_.broadcastFromMain(model_->buffers());
     total += batch_loss * static_cast<double>(end - start);
+    if (hooks_.after_step)
+      hooks_.after_step(*model_, epoch + static_cast<double>(end) / static_cast<double>(order.size()));
   }
   return total / static_cast<double>(order.size());
 }
@@ -189,7 +195,9 @@ std::vector<EpochRecord> Trainer::run(const std::function<void(const EpochRecord
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history_.push_back(r);
     const double value = r.metric(config_.metric_to_monitor);
-    const bool better = best_epoch_ < 0 || (config_.metric_mode == "min" ? value < best_metric_ : value > best_metric_);
+    const bool eligible = r.epoch >= hooks_.best_from_epoch || r.epoch == config_.max_epochs;
+    const bool better =
+        eligible && (best_epoch_ < 0 || (config_.metric_mode == "min" ? value < best_metric_ : value > best_metric_));
     if (better) {
       best_metric_ = value;
       best_epoch_ = r.epoch;

@@ -27,12 +27,24 @@ struct EpochRecord {
 /// distillation adds a term on a teacher's scores.
 using TrainingLoss = std::function<torch::Tensor(const torch::Tensor& logits, const GraphTensors& graph)>;
 
+/// What a compression method may add to a run that changes the model while it trains (gradual
+/// pruning): a call after every optimiser step, and the first epoch whose model may become best.pt.
+struct TrainingHooks {
+  /// `epochs_done`: the run's progress in epochs, e.g. 2.25 after a quarter of the third epoch.
+  /// Called on every process alike, after the masks are applied.
+  std::function<void(EdgeClassifierModel& model, double epochs_done)> after_step;
+  /// Epochs (1-based) before this one are not candidates for best.pt: the model is still being
+  /// changed and its validation result is not the final one's.
+  int best_from_epoch = 1;
+};
+
 class Trainer {
  public:
   /// Loads the graphs. With `resume`, continues the run in `run_dir` from its last.pt; without,
   /// refuses a directory that already holds a run. A fresh run starts from config.init_from
   /// when given. Pruning masks in the model stay applied through every optimiser step.
-  Trainer(TrainConfig config, std::filesystem::path run_dir, bool resume, TrainingLoss loss = {});
+  Trainer(TrainConfig config, std::filesystem::path run_dir, bool resume, TrainingLoss loss = {},
+          TrainingHooks hooks = {});
   /// Trains up to max_epochs; `on_epoch` (optional) sees each finished epoch.
   std::vector<EpochRecord> run(const std::function<void(const EpochRecord&)>& on_epoch = {});
   const std::vector<EpochRecord>& history() const { return history_; }
@@ -56,6 +68,7 @@ class Trainer {
   int best_epoch_ = -1;
   std::vector<EpochRecord> history_;
   TrainingLoss loss_;
+  TrainingHooks hooks_;
 };
 
 /// Reads a metrics.csv written by the trainer.

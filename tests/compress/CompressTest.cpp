@@ -196,6 +196,41 @@ TEST(Pruning, FractionsAreExactAndMasksStayZeroThroughTraining) {
   EXPECT_THROW(bad.validate(), Error);
 }
 
+TEST(Pruning, GradualScheduleRisesAsACubeInWholeStepsAndPruneToLandsOnTheTarget) {
+  PruneConfig c;
+  c.prune_schedule = "gradual";
+  c.prune_epochs = 3;
+  c.prune_target = 0.9;
+  c.prune_ramp_epochs = 2;
+  c.prune_steps_per_epoch = 4;
+  c.validate();
+  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 0.0), 0.4);
+  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 0.2), 0.4) << "no step before a quarter epoch";
+  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 0.25), 0.9 - 0.5 * std::pow(7.0 / 8, 3));
+  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 1.0), 0.9 - 0.5 * std::pow(0.5, 3));
+  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 2.0), 0.9);
+  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 3.0), 0.9);
+  // Faster early than late: the first quarter of the ramp removes more than the last.
+  EXPECT_GT(gradualPrunedFraction(c, 0, 0.5) - gradualPrunedFraction(c, 0, 0),
+            gradualPrunedFraction(c, 0, 2) - gradualPrunedFraction(c, 0, 1.5));
+
+  torch::manual_seed(4);
+  auto model = makeModel(smallModel());
+  const auto total = hiddenWeights(*model).total;
+  for (const double target : {0.3, 0.55, 0.9}) {
+    pruneTo(*model, target, "lamp", false);
+    EXPECT_NEAR(hiddenWeights(*model).prunedFraction(), target, 1.0 / static_cast<double>(total)) << target;
+  }
+  EXPECT_EQ(pruneTo(*model, 0.9, "lamp", false), 0) << "already there";
+  EXPECT_EQ(pruneTo(*model, 0.5, "lamp", false), 0) << "never un-prunes";
+
+  c.prune_ramp_epochs = 4;
+  EXPECT_THROW(c.validate(), Error) << "a ramp longer than the run";
+  c.prune_ramp_epochs = 2;
+  c.prune_schedule = "sudden";
+  EXPECT_THROW(c.validate(), Error);
+}
+
 TEST(Pruning, LampRanksEachWeightAgainstItsOwnLayerSoALayersScaleDoesNotMatter) {
   torch::manual_seed(5);
   // LayerNorm follows each hidden Linear, so a layer's scale is arbitrary. Two copies of one
@@ -339,6 +374,45 @@ TEST_F(SmallDataset, TeacherWhoseInputsDoNotMatchIsRefused) {
     EXPECT_NE(std::string(e.what()).find("node features [a, b, c, d]"), std::string::npos) << e.what();
   }
   fs::remove(other);
+}
+
+TEST_F(SmallDataset, GradualPruningReachesItsTargetWithinOneRunAndKeepsItsBestEpochThere) {
+  const auto parent = run("gradual-parent");
+  Trainer(config(1), parent, false).run();
+  PruneConfig prune;
+  prune.prune_schedule = "gradual";
+  prune.prune_epochs = 3;
+  prune.prune_ramp_epochs = 2;
+  prune.prune_steps_per_epoch = 3;
+  prune.prune_target = 0.8;
+  prune.prune_scope = "lamp";
+  prune.prune_tolerance = 10;
+  const auto out = run("gradual");
+  const auto rounds = runIterativePruning(parent / "best.pt", config(1), prune, out, false);
+  ASSERT_EQ(rounds.size(), 4u) << "the parent and one row per epoch";
+  EXPECT_EQ(rounds[0].pruned_fraction, 0);
+  const double after_one = gradualPrunedFraction(prune, 0, 1);
+  EXPECT_GT(after_one, 0.5);
+  EXPECT_LT(after_one, 0.8);
+  EXPECT_NEAR(rounds[1].pruned_fraction, after_one, 0.01);
+  EXPECT_FALSE(rounds[1].accepted) << "not yet at the target";
+  for (int e : {2, 3}) {
+    EXPECT_NEAR(rounds[e].pruned_fraction, 0.8, 0.01) << e;
+    EXPECT_TRUE(rounds[e].accepted) << e;
+  }
+  // best.pt: the better of the two epochs at the target (by validation loss), masks kept.
+  const auto best = loadCheckpoint(out / "best.pt", torch::kCPU);
+  EXPECT_NEAR(hiddenWeights(*best.model).prunedFraction(), 0.8, 0.01);
+  const auto val = loadSplit("val", 0, config(1), torch::kCPU);
+  EXPECT_NEAR(evaluate(*best.model, val, 0.5).loss, std::min(rounds[2].val_loss, rounds[3].val_loss), 1e-6);
+  EXPECT_EQ(readPruneRounds(out).size(), 4u);
+
+  // Resuming the finished run trains nothing and gives the same rows; changed settings are refused.
+  const auto again = runIterativePruning(parent / "best.pt", config(1), prune, out, true);
+  ASSERT_EQ(again.size(), 4u);
+  EXPECT_NEAR(again[3].val_loss, rounds[3].val_loss, 1e-8) << "read back from rounds.csv";
+  prune.prune_target = 0.7;
+  EXPECT_THROW(runIterativePruning(parent / "best.pt", config(1), prune, out, true), Error);
 }
 
 TEST_F(SmallDataset, MiniatureScanEndToEndAndResumeRefusesChangedSettings) {
