@@ -189,7 +189,9 @@ std::int64_t pruneTo(EdgeClassifierModel& model, double pruned_fraction, const s
 }
 
 double gradualPrunedFraction(const PruneConfig& config, double start, double epochs_done) {
-  const double steps = std::floor(epochs_done * config.prune_steps_per_epoch + 1e-9);
+  // Each step comes first in its period, so that the model trains a whole period after it (and an
+  // epoch's validation sees a model that has recovered from the step).
+  const double steps = std::ceil(epochs_done * config.prune_steps_per_epoch - 1e-9);
   const double t =
       std::min(1.0, steps / (config.prune_steps_per_epoch * static_cast<double>(config.prune_ramp_epochs)));
   return config.prune_target + (start - config.prune_target) * std::pow(1 - t, 3);

@@ -64,7 +64,8 @@ std::int64_t pruneStep(EdgeClassifierModel& model, double fraction, const std::s
 std::int64_t pruneTo(EdgeClassifierModel& model, double pruned_fraction, const std::string& scope, bool structured);
 
 /// The gradual schedule's pruned fraction after `epochs_done` epochs, starting from `start`
-/// (the parent's pruned fraction), in steps of 1 / prune_steps_per_epoch epoch.
+/// (the parent's pruned fraction), in steps of 1 / prune_steps_per_epoch epoch taken at the start
+/// of each step's period: the target is reached at the start of the ramp's last period.
 double gradualPrunedFraction(const PruneConfig& config, double start, double epochs_done);
 
 }  // namespace efgnn

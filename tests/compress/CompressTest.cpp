@@ -196,18 +196,24 @@ TEST(Pruning, FractionsAreExactAndMasksStayZeroThroughTraining) {
   EXPECT_THROW(bad.validate(), Error);
 }
 
-TEST(Pruning, GradualScheduleRisesAsACubeInWholeStepsAndPruneToLandsOnTheTarget) {
+PruneConfig gradualSchedule(int epochs, int ramp_epochs, int steps_per_epoch, double target) {
   PruneConfig c;
   c.prune_schedule = "gradual";
-  c.prune_epochs = 3;
-  c.prune_target = 0.9;
-  c.prune_ramp_epochs = 2;
-  c.prune_steps_per_epoch = 4;
+  c.prune_epochs = epochs;
+  c.prune_ramp_epochs = ramp_epochs;
+  c.prune_steps_per_epoch = steps_per_epoch;
+  c.prune_target = target;
   c.validate();
+  return c;
+}
+
+TEST(Pruning, GradualScheduleRisesAsACubeInWholeStepsAndPruneToLandsOnTheTarget) {
+  PruneConfig c = gradualSchedule(3, 2, 4, 0.9);
   EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 0.0), 0.4);
-  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 0.2), 0.4) << "no step before a quarter epoch";
-  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 0.25), 0.9 - 0.5 * std::pow(7.0 / 8, 3));
+  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 0.01), 0.9 - 0.5 * std::pow(7.0 / 8, 3)) << "a step starts a period";
+  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 0.25), 0.9 - 0.5 * std::pow(7.0 / 8, 3)) << "and holds through it";
   EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 1.0), 0.9 - 0.5 * std::pow(0.5, 3));
+  EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 1.76), 0.9) << "the last period of the ramp starts at the target";
   EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 2.0), 0.9);
   EXPECT_DOUBLE_EQ(gradualPrunedFraction(c, 0.4, 3.0), 0.9);
   // Faster early than late: the first quarter of the ramp removes more than the last.
@@ -379,12 +385,7 @@ TEST_F(SmallDataset, TeacherWhoseInputsDoNotMatchIsRefused) {
 TEST_F(SmallDataset, GradualPruningReachesItsTargetWithinOneRunAndKeepsItsBestEpochThere) {
   const auto parent = run("gradual-parent");
   Trainer(config(1), parent, false).run();
-  PruneConfig prune;
-  prune.prune_schedule = "gradual";
-  prune.prune_epochs = 3;
-  prune.prune_ramp_epochs = 2;
-  prune.prune_steps_per_epoch = 3;
-  prune.prune_target = 0.8;
+  PruneConfig prune = gradualSchedule(3, 2, 3, 0.8);
   prune.prune_scope = "lamp";
   prune.prune_tolerance = 10;
   const auto out = run("gradual");
