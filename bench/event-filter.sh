@@ -85,14 +85,13 @@ prune_all "$OUT/hybrid" "$OUT/pruned/best.pt" 0.35 6 3 --set prune_scope=layer
 # From the 6-bit model, ranked by LAMP score (prune_scope=lamp): 32 % of the remaining weights
 # per round, 3 epochs each, 6 rounds (90.1 %)
 prune_all "$OUT/lamp" "$OUT/qat6/best.pt" 0.32 3 6 --set prune_scope=lamp
-# Gradual pruning (prune_schedule=gradual) of the 6-bit model: one run of 14 epochs in which 90 %
-# is reached along a cubic ramp over the first 9, 8 steps per epoch, ranked by |w| or by LAMP
-# score (14 x 80 x ~4.5 s = ~85 min each on one thread).
-for scope in global lamp; do
-  run "$OUT/gmp-$scope" "$EFGNN" prune --from "$OUT/qat6/best.pt" "${common[@]}" --set warmup=0 --set lr=5e-4 \
-    --set factor=0.85 --set prune_schedule=gradual --set prune_target=0.9 --set prune_epochs=14 \
-    --set prune_ramp_epochs=9 --set prune_steps_per_epoch=8 --set prune_criterion=val_loss \
-    --set prune_tolerance=10 --set prune_scope=$scope &
+# Gradual pruning (prune_schedule=gradual) of the 6-bit model, ranked by LAMP score: one run of
+# 14 epochs in which 90 % is reached along a cubic ramp over the first 9, in 1 or 2 steps per
+# epoch (14 x 80 x ~4.5 s = ~85 min each on one thread).
+for steps in 1 2; do
+  run "$OUT/gmp-lamp-s$steps" "$EFGNN" prune --from "$OUT/qat6/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
+    --set prune_schedule=gradual --set prune_target=0.9 --set prune_epochs=14 --set prune_ramp_epochs=9 \
+    --set prune_steps_per_epoch=$steps --set prune_criterion=val_loss --set prune_tolerance=10 --set prune_scope=lamp &
 done
 wait
 run "$OUT/scan-bits" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-bits.yaml" \
@@ -161,7 +160,7 @@ run "$OUT/hybrid-200" "$EFGNN" prune --from "$OUT/gradual-200/round-01/best.pt" 
 models200=(float200 qat6-200 pruned-200 pruned45-200 gradual-200 gradual2-200 hybrid-200)
 
 echo "== edge metrics on the test split (15 graphs)"
-tested=(float float-120 qat6 qat6-120 pruned pruned90 hybrid gmp-global gmp-lamp distill-h64 distill-h128 pruned90-h128 qat6-kd pruned-kd
+tested=(float float-120 qat6 qat6-120 pruned pruned90 hybrid gmp-lamp-s1 gmp-lamp-s2 distill-h64 distill-h128 pruned90-h128 qat6-kd pruned-kd
   "${models200[@]}")
 for m in "${tested[@]}"; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
