@@ -62,8 +62,8 @@ std::vector<PruneRound> readPruneRounds(const fs::path& out) {
 
 namespace {
 
-PruneRound measure(EdgeClassifierModel& model, const std::vector<GraphTensors>& val, double cut, double reference_purity) {
-  const Evaluation e = evaluate(model, val, cut);
+/// A round's row from its model and that model's validation.
+PruneRound roundOf(EdgeClassifierModel& model, const Evaluation& e, double reference_purity) {
   PruneRound r;
   r.pruned_fraction = hiddenWeights(model).prunedFraction();
   r.nonzero_parameters = modelSize(model).nonzero_parameters;
@@ -72,6 +72,10 @@ PruneRound measure(EdgeClassifierModel& model, const std::vector<GraphTensors>& 
   r.total_purity = e.metrics.totalPurity();
   r.efficiency_at_purity = e.metrics.efficiencyAtPurity(reference_purity > 0 ? reference_purity : r.total_purity);
   return r;
+}
+
+PruneRound measure(EdgeClassifierModel& model, const std::vector<GraphTensors>& val, double cut, double reference_purity) {
+  return roundOf(model, evaluate(model, val, cut), reference_purity);
 }
 
 bool withinTolerance(const PruneRound& r, const PruneRound& reference, const PruneConfig& c) {
@@ -107,8 +111,7 @@ void copyBest(const fs::path& best, const fs::path& out) {
 /// epoch. best.pt: the run's best epoch among those at the final pruned fraction.
 std::vector<PruneRound> runGradual(const fs::path& parent, const PruneRound& parent_result, const PruneRound& reference,
                                    TrainConfig train, const PruneConfig& prune, const TrainingLoss& loss,
-                                   const std::vector<GraphTensors>& val, const fs::path& out,
-                                   const std::function<void(const PruneRound&)>& on_round) {
+                                   const fs::path& out, const std::function<void(const PruneRound&)>& on_round) {
   if (parent_result.pruned_fraction >= prune.prune_target)
     throw Error(parent.string() + ": already " + std::to_string(100 * parent_result.pruned_fraction) +
                 " % pruned, not below prune_target");
@@ -118,18 +121,19 @@ std::vector<PruneRound> runGradual(const fs::path& parent, const PruneRound& par
   if (fs::exists(out / "rounds.csv"))  // a resumed run: the epochs done so far
     for (const auto& r : readPruneRounds(out))
       if (r.round > 0) rounds.push_back(r);
-  EdgeClassifierModel* training = nullptr;
   TrainingHooks hooks;
   hooks.best_from_epoch = prune.prune_ramp_epochs;
+  double applied = -1;  // the schedule's last value: most steps keep it, and need not count masks
   hooks.after_step = [&](EdgeClassifierModel& model, double epochs_done) {
-    training = &model;
-    pruneTo(model, gradualPrunedFraction(prune, parent_result.pruned_fraction, epochs_done), prune.prune_scope,
-            prune.prune_structured);
+    const double target = gradualPrunedFraction(prune, parent_result.pruned_fraction, epochs_done);
+    if (target == applied) return;
+    pruneTo(model, target, prune.prune_scope, prune.prune_structured);
+    applied = target;
   };
   Trainer trainer(train, dir, fs::exists(dir / "last.pt"), loss, hooks);
   rounds.resize(std::min(rounds.size(), trainer.history().size() + 1));
   trainer.run([&](const EpochRecord& e) {
-    PruneRound r = measure(*training, val, train.edge_cut, reference.total_purity);
+    PruneRound r = roundOf(trainer.model(), trainer.lastValidation(), reference.total_purity);
     r.round = e.epoch;
     r.accepted = e.epoch >= prune.prune_ramp_epochs && withinTolerance(r, reference, prune);
     rounds.push_back(r);
@@ -177,7 +181,7 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
           ? parent_result
           : measure(*loadCheckpoint(prune.prune_reference, device).model, val, train.edge_cut, 0);
   if (prune.prune_schedule == "gradual")
-    return runGradual(parent, parent_result, reference, train, prune, loss, val, out, on_round);
+    return runGradual(parent, parent_result, reference, train, prune, loss, out, on_round);
   std::vector<PruneRound> rounds{parent_result};
   fs::path best = parent;
   for (int round = 1; round <= prune.prune_max_rounds; ++round) {

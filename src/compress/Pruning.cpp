@@ -39,10 +39,10 @@ void PruneConfig::validate() const {
     throw Error("prune_schedule must be rounds or gradual, got '" + prune_schedule + "'");
   if (!(prune_target > 0 && prune_target < 1))
     throw Error("prune_target must be in (0, 1), got " + std::to_string(prune_target));
-  if (prune_schedule == "gradual" && (prune_ramp_epochs < 1 || prune_ramp_epochs > prune_epochs))
-    throw Error("prune_ramp_epochs must be between 1 and prune_epochs (" + std::to_string(prune_epochs) + "), got " +
-                std::to_string(prune_ramp_epochs));
   if (prune_ramp_epochs < 1) throw Error("prune_ramp_epochs must be at least 1");
+  if (prune_schedule == "gradual" && prune_ramp_epochs > prune_epochs)
+    throw Error("prune_ramp_epochs (" + std::to_string(prune_ramp_epochs) + ") must not exceed prune_epochs (" +
+                std::to_string(prune_epochs) + ")");
   if (prune_steps_per_epoch < 1) throw Error("prune_steps_per_epoch must be at least 1");
   if (!(prune_fraction > 0 && prune_fraction < 1))
     throw Error("prune_fraction must be in (0, 1), got " + std::to_string(prune_fraction));

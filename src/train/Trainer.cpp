@@ -160,7 +160,8 @@ double Trainer::trainEpoch(int epoch) {
 }
 
 EpochRecord Trainer::validate(int epoch) {
-  const Evaluation e = evaluate(*model_, val_, config_.edge_cut);
+  last_validation_ = evaluate(*model_, val_, config_.edge_cut);
+  const Evaluation& e = last_validation_;
   const EdgeMetrics& metrics = e.metrics;
   EpochRecord r;
   r.epoch = epoch + 1;

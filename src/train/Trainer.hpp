@@ -48,6 +48,10 @@ class Trainer {
   /// Trains up to max_epochs; `on_epoch` (optional) sees each finished epoch.
   std::vector<EpochRecord> run(const std::function<void(const EpochRecord&)>& on_epoch = {});
   const std::vector<EpochRecord>& history() const { return history_; }
+  /// The model being trained, and its evaluation on the validation split at the end of the
+  /// last epoch run (what the epoch's record was made from).
+  EdgeClassifierModel& model() { return *model_; }
+  const Evaluation& lastValidation() const { return last_validation_; }
   /// Rank 0 (or the only process): the one that validates, writes and reports.
   bool isMain() const { return distributed_.isMain(); }
 
@@ -67,6 +71,7 @@ class Trainer {
   double best_metric_ = 0;
   int best_epoch_ = -1;
   std::vector<EpochRecord> history_;
+  Evaluation last_validation_;
   TrainingLoss loss_;
   TrainingHooks hooks_;
 };
