@@ -7,6 +7,7 @@
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "train/Checkpoint.hpp"
+#include "train/ResumeSettings.hpp"
 #include "train/Trainer.hpp"
 
 namespace efgnn {
@@ -164,7 +165,7 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
                 teacher->distillation.toYaml();
   if (fs::exists(out / "prune.yaml")) {
     if (!resume) throw Error(out.string() + ": already holds a pruning run; use --resume to continue it or another --out");
-    const std::string changes = configChanges(readFile(out / "prune.yaml"), settings);
+    const std::string changes = forbiddenResumeChanges(readFile(out / "prune.yaml"), settings, false);
     if (!changes.empty())
       throw Error(out.string() + ": the settings differ from the run being resumed (start a new --out):\n" + changes);
   }

@@ -3,16 +3,17 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <tuple>
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "compress/IterativePruning.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "core/Gnuplot.hpp"
 #include "train/Checkpoint.hpp"
+#include "train/ResumeSettings.hpp"
 #include "train/Trainer.hpp"
 
 namespace efgnn {
@@ -343,7 +344,7 @@ std::vector<ScanResult> runScan(const ScanConfig& scan, const fs::path& out, boo
   const fs::path settings_file = out / "settings.txt";
   if (fs::exists(settings_file)) {
     if (!resume) throw Error(out.string() + ": already holds a scan; use --resume to continue it or another --out");
-    const std::string changes = configChanges(readFile(settings_file), settings);
+    const std::string changes = forbiddenResumeChanges(readFile(settings_file), settings, false);
     if (!changes.empty())
       throw Error(out.string() + ": the scan's settings changed since it started (use another --out); changes:\n" +
                   changes);

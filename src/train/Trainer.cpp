@@ -15,6 +15,7 @@
 #include "model/TorchThreads.hpp"
 #include "ops/TrainingKernels.hpp"
 #include "train/Checkpoint.hpp"
+#include "train/ResumeSettings.hpp"
 
 namespace efgnn {
 namespace {
@@ -80,10 +81,9 @@ Trainer::Trainer(TrainConfig config, fs::path run_dir, bool resume, TrainingLoss
     // The run must go on as it started; only the length and where it runs may change.
     if (fs::exists(run_dir_ / "config.yaml")) {
       std::string changes;
-      std::istringstream lines(configChanges(readFile(run_dir_ / "config.yaml"), config_.toYaml(), true));
-      for (std::string line; std::getline(lines, line);)
-        if (line.rfind("max_epochs:", 0) != 0 && line.rfind("threads:", 0) != 0 && line.rfind("device:", 0) != 0)
-          changes += "  " + line + "\n";
+      std::istringstream lines(
+          forbiddenResumeChanges(readFile(run_dir_ / "config.yaml"), config_.toYaml(), true, {"max_epochs"}));
+      for (std::string line; std::getline(lines, line);) changes += "  " + line + "\n";
       if (!changes.empty())
         throw Error(run_dir_.string() + ": the config differs from the run being resumed:\n" + changes +
                     "(resume with the same config, or start another --out)");

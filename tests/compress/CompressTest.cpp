@@ -412,6 +412,9 @@ TEST_F(SmallDataset, GradualPruningReachesItsTargetWithinOneRunAndKeepsItsBestEp
   const auto again = runIterativePruning(parent / "best.pt", config(1), prune, out, true);
   ASSERT_EQ(again.size(), 4u);
   EXPECT_NEAR(again[3].val_loss, rounds[3].val_loss, 1e-8) << "read back from rounds.csv";
+  auto elsewhere = config(1);
+  elsewhere.threads = 2;
+  EXPECT_NO_THROW(runIterativePruning(parent / "best.pt", elsewhere, prune, out, true)) << "threads may change";
   prune.prune_target = 0.7;
   EXPECT_THROW(runIterativePruning(parent / "best.pt", config(1), prune, out, true), Error);
 }
@@ -453,6 +456,9 @@ TEST_F(SmallDataset, MiniatureScanEndToEndAndResumeRefusesChangedSettings) {
   const auto again = runScan(ScanConfig::fromFile(yaml.string()), out, true);
   EXPECT_EQ(again[1].test.efficiency, results[1].test.efficiency);
   EXPECT_THROW(runScan(scan, out, false), Error) << "without --resume";
+  auto elsewhere = ScanConfig::fromFile(yaml.string());
+  for (auto& run : elsewhere.runs) run.train.threads = 2;
+  EXPECT_NO_THROW(runScan(elsewhere, out, true)) << "the thread count says where a scan runs, not what it computes";
   write("grid:\n  hidden: [8]\n");
   auto changed = ScanConfig::fromFile(yaml.string());
   changed.runs[1].train.model.quant.weight_bits = 6;
