@@ -47,7 +47,7 @@ void addEvalCommand(CLI::App& app) {
     std::string model, graphs, split = "test", out, device = "cpu";
     double cut = 0.5;
     int threads = 0;
-    bool force = false, json = false;
+    bool force = false, json = false, as_float = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("eval", "Edge metrics of a trained model on a graph data set");
@@ -59,11 +59,20 @@ void addEvalCommand(CLI::App& app) {
   cmd->add_option("--device", o->device, "cpu or cuda")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--force", o->force, "Replace the scores an earlier eval wrote in --out (nothing else there)");
+  cmd->add_flag("--float", o->as_float,
+                "Quantization off: a quantized model's float weights (pruning masks kept), to see what its "
+                "bit widths cost");
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     configureTorchThreads(o->threads);
     const torch::Device device = parseDevice(o->device);
     LoadedCheckpoint ckpt = loadCheckpoint(o->model, device);
+    if (o->as_float) {
+      ckpt.config.model.quant = {};
+      ckpt.model = makeModel(ckpt.config.model);
+      ckpt.model->to(device);
+      initializeFromCheckpoint(*ckpt.model, o->model);
+    }
     ckpt.model->eval();
     const GraphDataset data(o->graphs);
     const auto ids = data.ids(o->split);
@@ -90,11 +99,12 @@ void addEvalCommand(CLI::App& app) {
       j["graphs"] = o->graphs;
       j["split"] = o->split;
       j["events"] = ids.size();
+      j["quantization"] = ckpt.config.model.quant.label();
       printJson(j);
       return;
     }
-    std::printf("%s on %s (%s, %zu events, cut %.2f):\n", o->model.c_str(), o->graphs.c_str(), o->split.c_str(),
-                ids.size(), o->cut);
+    std::printf("%s on %s (%s, %zu events, cut %.2f, %s):\n", o->model.c_str(), o->graphs.c_str(), o->split.c_str(),
+                ids.size(), o->cut, ckpt.config.model.quant.label().c_str());
     std::printf("  edgewise efficiency %.4f  total purity %.4f  target purity %.4f  masked purity %.4f  AUC %.4f\n",
                 metrics.efficiency(), metrics.totalPurity(), metrics.targetPurity(), metrics.maskedPurity(),
                 metrics.auc());

@@ -165,7 +165,12 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
                 teacher->distillation.toYaml();
   if (fs::exists(out / "prune.yaml")) {
     if (!resume) throw Error(out.string() + ": already holds a pruning run; use --resume to continue it or another --out");
-    const std::string changes = forbiddenResumeChanges(readFile(out / "prune.yaml"), settings, false);
+    // A gradual schedule depends on its ramp, not on the run's length: more epochs at the target
+    // continue it, as more epochs continue a training. Rounds would change length mid-way.
+    const std::vector<std::string> length = prune.prune_schedule == "gradual"
+                                                ? std::vector<std::string>{"prune_epochs", "max_epochs"}
+                                                : std::vector<std::string>{};
+    const std::string changes = forbiddenResumeChanges(readFile(out / "prune.yaml"), settings, false, length);
     if (!changes.empty())
       throw Error(out.string() + ": the settings differ from the run being resumed (start a new --out):\n" + changes);
   }

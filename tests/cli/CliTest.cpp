@@ -1,5 +1,6 @@
 // End-to-end tests of the efgnn executable: exit codes, messages, outputs on disk.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -10,11 +11,10 @@
 #include "TempDirTest.hpp"
 #include "cli/CliRun.hpp"
 #include "core/AtomicFile.hpp"
+#include "core/Yaml.hpp"
 #include "io/EventSource.hpp"
 #include "io/TrackMLCsv.hpp"
 #include "train/Checkpoint.hpp"
-
-#include <unistd.h>
 
 namespace efgnn {
 namespace {
@@ -359,6 +359,20 @@ TEST_F(CliWithGraphs, PruneDistillScanAndSummaryOfACompressedModel) {
   r = run("scan --config " + path("scan.yaml") + " --set max_epochs=2 --resume --out " + path("scan"));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("float.max_epochs: 1 -> 2"), std::string::npos) << r.out;
+
+  // The 8-bit model evaluated as it is and with quantization off: the same weights, another arithmetic.
+  const std::string eval_w8 =
+      "eval --model " + path("scan/runs/w8/best.pt") + " --graphs " + path("graphs") + " --json";
+  r = run(eval_w8);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const YamlNode as_w8 = YamlNode::parse(r.out, "eval");
+  r = run(eval_w8 + " --float");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const YamlNode as_float = YamlNode::parse(r.out, "eval --float");
+  EXPECT_EQ(as_w8["quantization"].asString(), "w8");
+  EXPECT_EQ(as_float["quantization"].asString(), "float");
+  EXPECT_NE(as_w8["auc"].asDouble(), as_float["auc"].asDouble());
+  EXPECT_NEAR(as_w8["auc"].asDouble(), as_float["auc"].asDouble(), 0.05) << "the same weights";
 
   // The report shows the pruning rounds and the scan's table and plots.
   r = run("report --run " + path("pruned") + " --run " + path("scan") + " --threads 1 --out " + path("report"));

@@ -415,6 +415,14 @@ TEST_F(SmallDataset, GradualPruningReachesItsTargetWithinOneRunAndKeepsItsBestEp
   auto elsewhere = config(1);
   elsewhere.threads = 2;
   EXPECT_NO_THROW(runIterativePruning(parent / "best.pt", elsewhere, prune, out, true)) << "threads may change";
+  // More epochs at the target continue the run: one more row, the ramp's rows unchanged.
+  PruneConfig longer = prune;
+  longer.prune_epochs = 4;
+  const auto continued = runIterativePruning(parent / "best.pt", config(1), longer, out, true);
+  ASSERT_EQ(continued.size(), 5u);
+  EXPECT_NEAR(continued[1].val_loss, rounds[1].val_loss, 1e-8);
+  EXPECT_NEAR(continued[4].pruned_fraction, 0.8, 0.01);
+  prune = longer;
   prune.prune_target = 0.7;
   EXPECT_THROW(runIterativePruning(parent / "best.pt", config(1), prune, out, true), Error);
 }
