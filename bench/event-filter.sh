@@ -94,7 +94,7 @@ for steps in 1 2; do
     --set prune_steps_per_epoch=$steps --set prune_criterion=val_loss --set prune_tolerance=10 --set prune_scope=lamp &
 done
 wait
-# The float model pruned first (a float epoch costs about a third of a QAT one), gradually, ranked
+# The float model pruned first (a float epoch costs about 0.6 of a QAT one), gradually, ranked
 # by LAMP score: 90 % reached over 20 epochs in 2 steps per epoch, 40 epochs in all (lr 3e-4 x 0.95
 # per epoch; measured 106 min on two threads), then 3 epochs of 6-bit QAT that keep its masks
 # (16 min on two threads). Run with --threads 2 for BENCHMARKS.md.
