@@ -9,6 +9,7 @@
 #include "core/Parallel.hpp"
 #include "graph/GraphDataset.hpp"
 #include "io/H5File.hpp"
+#include "model/CopyWeights.hpp"
 #include "model/TorchThreads.hpp"
 #include "train/Checkpoint.hpp"
 #include "train/Evaluation.hpp"
@@ -69,9 +70,10 @@ void addEvalCommand(CLI::App& app) {
     LoadedCheckpoint ckpt = loadCheckpoint(o->model, device);
     if (o->as_float) {
       ckpt.config.model.quant = {};
-      ckpt.model = makeModel(ckpt.config.model);
-      ckpt.model->to(device);
-      initializeFromCheckpoint(*ckpt.model, o->model);
+      auto float_model = makeModel(ckpt.config.model);
+      float_model->to(device);
+      copyWeights(*float_model, *ckpt.model, o->model);
+      ckpt.model = std::move(float_model);
     }
     ckpt.model->eval();
     const GraphDataset data(o->graphs);

@@ -7,6 +7,7 @@
 
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
+#include "model/CopyWeights.hpp"
 #include "runtime/ModelFile.hpp"
 
 namespace efgnn {
@@ -215,26 +216,7 @@ void initializeFromCheckpoint(EdgeClassifierModel& model, const std::filesystem:
   const auto parameters = model.parameters();
   const torch::Device device = parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device();
   const LoadedCheckpoint source = loadCheckpoint(file, device);
-  // Masks first, so that the mask buffers exist when buffers are copied.
-  auto source_layers = linearLayers(*source.model);
-  for (auto& l : linearLayers(model))
-    for (const auto& s : source_layers)
-      if (s.name == l.name && s.layer->hasMask()) l.layer->setMask(s.layer->mask());
-  torch::NoGradGuard no_grad;
-  const auto copy = [&](const auto& into, const auto& from) {
-    for (const auto& item : into) {
-      const torch::Tensor* value = from.find(item.key());
-      if (!value) continue;
-      if (value->sizes() != item.value().sizes())
-        throw Error(file.string() + ": '" + item.key() + "' has shape " + c10::str(value->sizes()) +
-                    ", the model being trained has " + c10::str(item.value().sizes()) +
-                    " (a different architecture; check hidden, layers and features)");
-      item.value().copy_(*value);
-    }
-  };
-  copy(model.named_parameters(), source.model->named_parameters());
-  copy(model.named_buffers(), source.model->named_buffers());
-  applyMasks(model);
+  copyWeights(model, *source.model, file.string());
 }
 
 TrainState restoreCheckpoint(const std::filesystem::path& file, EdgeClassifierModel& model,
