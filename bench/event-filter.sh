@@ -189,7 +189,7 @@ for m in "${tested[@]}"; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs" --split test --threads 2 --json > "$OUT/eval-$m.json"
 done
 echo "== at <mu> = 200 (8 events, split all): the models trained at 50, unchanged, and those trained at 200"
-for m in float qat6 pruned90 scan-bits/runs/w12 scan-bits/runs/w8 scan-bits/runs/w4 scan-bits/runs/w2 \
+for m in float qat6 pruned90 gmpf-ft-q6 gmpf-ft2-q6 scan-bits/runs/w12 scan-bits/runs/w8 scan-bits/runs/w4 scan-bits/runs/w2 \
   "${models200[@]}"; do
   printf '%s: ' "$m"
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/robust/graphs-mu200" --split all --threads 1 --json |
@@ -223,10 +223,10 @@ reco() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "$OUT/modu
 # particles than 20 events hold.
 sim --hard-scatter ttbar --pileup "$MU" --events 60 --seed 15 --first-event 220000 --out "$OUT/more-events"
 mkdir -p "$OUT/more"
-for m in float qat6 hybrid distill-h128 pruned-kd; do
+for m in float qat6 gmpf-lamp-q6 gmpf-ft-q6 gmpf-ft2-q6 hybrid distill-h128 pruned-kd; do
   reco "$OUT/$m/best.pt" "$OUT/more-events" "$OUT/more/tracks-$m"
 done
-for m in float qat6 pruned pruned90 hybrid distill-h128 pruned-kd; do
+for m in float qat6 pruned pruned90 gmpf-ft2-q6 hybrid distill-h128 pruned-kd; do
   reco "$OUT/$m/best.pt" "$OUT/test-events" "$OUT/tracks-$m"
   [[ $m == distill-h128 || $m == pruned-kd ]] && continue
   for s in nominal mu35 mu65 minbias misalign50um misalign200um noise2x; do
