@@ -17,9 +17,9 @@ void copyWeights(EdgeClassifierModel& into, EdgeClassifierModel& from, const std
       if (!value) continue;
       if (value->sizes() != item.value().sizes())
         throw Error(origin + ": '" + item.key() + "' has shape " + c10::str(value->sizes()) +
-                    ", the model being trained has " + c10::str(item.value().sizes()) +
+                    ", the model it is copied into has " + c10::str(item.value().sizes()) +
                     " (a different architecture; check hidden, layers and features)");
-      item.value().copy_(value->to(item.value().device()));
+      item.value().copy_(*value);  // copy_ crosses devices itself
     }
   };
   copy(into.named_parameters(), from.named_parameters());
