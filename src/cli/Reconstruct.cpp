@@ -128,6 +128,7 @@ void run(const Options& o) {
     j["walk_continue"] = o.walk_continue;
     j["walk_order"] = o.walk.longest_first ? "longest first" : "inner first";
     j["walk_exchange_hits"] = o.walk.exchange_hits;
+    j["walk_rebuild_cores"] = o.walk.exchange.rebuild_cores;
     j["walk_extend_chi2"] = o.walk.exchange.extend_chi2;
     j["walk_straight_radius_mm"] = o.walk.exchange.straight_radius;
   }
@@ -199,6 +200,9 @@ void addReconstructCommand(CLI::App& app) {
   cmd->add_flag("!--walk-keep-hits", o->walk.exchange_hits,
                 "walk (helix, straightest): keep the walk's tracks as built, without the hit exchange (close "
                 "tracks swapping hits, taking tails, joining pieces where helix fits say so)");
+  cmd->add_flag("!--walk-keep-cores", o->walk.exchange.rebuild_cores,
+                "walk (helix, straightest): do not rebuild jet cores (straight tracks close over several "
+                "layers, one of them fitting poorly) from helix fits alone");
   cmd->add_option("--walk-extend", o->walk.exchange.extend_chi2,
                   "walk (helix, straightest): a track's ends take hits no track holds over the edges where the "
                   "track's chi-square grows by at most this (0: not)")

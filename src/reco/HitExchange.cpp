@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "reco/ConnectedComponents.hpp"
+#include "reco/PointGrid.hpp"
 
 namespace efgnn {
 namespace {
@@ -42,43 +43,6 @@ struct ClosePair {
   std::uint32_t track_a, track_b;  // track_a < track_b
   std::uint32_t slot_a, slot_b;    // places in the tracks
   float distance;
-};
-
-/// Items at points, in cubic cells twice `reach` wide: those within `reach` of a point are in
-/// its own cell and the seven beside the corner it is nearest to.
-template <typename Item>
-class Grid {
- public:
-  Grid(const std::vector<float>& positions, double reach) : positions_(positions), size_(2 * reach) {}
-  void insert(std::uint32_t node, Item item) { cells_[key(cell(node), {0, 0, 0})].push_back(item); }
-  template <typename Visit>
-  void visitNear(std::uint32_t node, Visit visit) const {
-    const auto c = cell(node);
-    std::array<int, 3> side{};
-    const float* p = &positions_[3 * std::size_t{node}];
-    for (int i = 0; i < 3; ++i) side[i] = p[i] - static_cast<double>(c[i]) * size_ < size_ / 2 ? -1 : 1;
-    for (int dx = 0; dx < 2; ++dx)
-      for (int dy = 0; dy < 2; ++dy)
-        for (int dz = 0; dz < 2; ++dz) {
-          const auto it = cells_.find(key(c, {dx * side[0], dy * side[1], dz * side[2]}));
-          if (it != cells_.end())
-            for (const auto& item : it->second) visit(item);
-        }
-  }
-
- private:
-  std::array<std::int64_t, 3> cell(std::uint32_t node) const {
-    const float* p = &positions_[3 * std::size_t{node}];
-    return {static_cast<std::int64_t>(std::floor(p[0] / size_)), static_cast<std::int64_t>(std::floor(p[1] / size_)),
-            static_cast<std::int64_t>(std::floor(p[2] / size_))};
-  }
-  static std::uint64_t key(const std::array<std::int64_t, 3>& c, const std::array<int, 3>& o) {
-    const auto k = [&](int i) { return static_cast<std::uint64_t>(c[i] + o[i] + (1 << 20)) & 0x1fffff; };
-    return k(0) << 42 | k(1) << 21 | k(2);
-  }
-  const std::vector<float>& positions_;
-  double size_;
-  std::unordered_map<std::uint64_t, std::vector<Item>> cells_;
 };
 
 double separation(const std::vector<float>& positions, std::uint32_t a, std::uint32_t b) {
@@ -248,7 +212,7 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
   struct Slot {
     std::uint32_t track, slot;
   };
-  Grid<Slot> grid(positions, config_.pair_distance);
+  PointGrid<Slot> grid(positions, config_.pair_distance);
   for (std::uint32_t t = 0; t < tracks.size(); ++t)
     if (tracks[t].size() >= config_.min_hits)
       for (std::uint32_t s = 0; s < tracks[t].size(); ++s) grid.insert(tracks[t][s], {t, s});
@@ -390,7 +354,7 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
                                     TrackStates& states) const {
   std::vector<std::uint32_t> starts(g.num_nodes, kNone);  // the track a hit starts
   const bool near = config_.join_distance > 0;
-  Grid<std::uint32_t> firsts(g.positions, near ? config_.join_distance : 1.0);
+  PointGrid<std::uint32_t> firsts(g.positions, near ? config_.join_distance : 1.0);
   for (std::uint32_t t = 0; t < tracks.size(); ++t)
     if (!tracks[t].empty()) {
       starts[tracks[t].front()] = t;
@@ -523,7 +487,8 @@ std::size_t HitExchange::apply(std::vector<Track>& tracks, const ScoredGraph& gr
       for (const auto& e : out[n]) inward[e.to].push_back(n);
   }
   for (int pass = 0; pass < config_.max_passes; ++pass) {
-    std::size_t now = swapStretches(tracks, graph.positions, states);
+    std::size_t now = config_.rebuild_cores ? rebuildCores(tracks, graph.positions, states) : 0;
+    now += swapStretches(tracks, graph.positions, states);
     if (config_.exchange_tails) now += exchangeTails(tracks, graph, out, states);
     if (config_.join_chi2_per_dof > 0) now += joinPieces(tracks, graph, out, states);
     if (config_.extend_chi2 > 0) now += extendEnds(tracks, graph, out, inward, states);

@@ -3,8 +3,10 @@
 // particles run 0.1-2 mm apart over several layers, and one wrong step puts a track on the other
 // particle, often back again a few layers later (two tracks each half one particle and half the
 // other), or carries a particle that stops on over another's outer hits while that one's inner
-// hits make a track of their own. Whole tracks tell them apart: a helix fitted to each. Four
+// hits make a track of their own. Whole tracks tell them apart: a helix fitted to each. Five
 // moves, each kept only where the fits say so:
+// - rebuild: the straight tracks of a jet core, where at least one fits poorly, are built again
+//   together from their hits by helix fits alone (CoreRebuild.cpp);
 // - swap: two tracks with hits close together (on one layer) swap the stretch of such pairs
 //   that lowers their summed chi-square most;
 // - tails: a track continues over an edge into another track, which takes its tail instead;
@@ -61,7 +63,17 @@ class HitExchange {
     // chi-square does not say which hits are whose.
     float straight_radius = 5000.f;
     std::size_t join_short_hits = 3;
-    int max_passes = 3;  // of all four moves, until nothing changes
+    // rebuild: a poorly fitted straight track and the straight tracks within pair_distance of it
+    // (and of them, up to rebuild_max_tracks; larger groups are left alone) are built again from
+    // their pooled hits, kept if the summed chi-square, with extend_chi2 for each hit left out,
+    // falls. Hits farther apart than station_gap [mm] in distance from the origin are on
+    // different layers; a seed helix takes a layer's hit within rebuild_window errors.
+    bool rebuild_cores = true;
+    std::size_t rebuild_max_tracks = 12;
+    std::size_t core_close_hits = 3;  // hits of a track within pair_distance of a group's track's
+    float station_gap = 20.f;
+    float rebuild_window = 10.f;
+    int max_passes = 3;  // of all the moves, until nothing changes
   };
   explicit HitExchange(Config config) : config_(config) {}
   /// Applies the moves to `tracks` (ordered outward, as the builders give them; node indices of
@@ -112,6 +124,10 @@ class HitExchange {
                             TrackStates& states) const;
   std::size_t joinPieces(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
                          TrackStates& states) const;
+  /// The groups of tracks that rebuild takes up (indices into tracks).
+  std::vector<std::vector<std::uint32_t>> coreGroups(const std::vector<Track>& tracks,
+                                                     const std::vector<float>& positions, TrackStates& states) const;
+  std::size_t rebuildCores(std::vector<Track>& tracks, const std::vector<float>& positions, TrackStates& states) const;
   using InwardEdges = std::vector<std::vector<std::uint32_t>>;  // per hit, the hits with an edge into it
   std::size_t extendEnds(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
                          const InwardEdges& inward, TrackStates& states) const;

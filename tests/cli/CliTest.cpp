@@ -398,6 +398,9 @@ TEST_F(CliWithGraphs, ReconstructTracksEndToEnd) {
       EXPECT_NE(r.out.find(key), std::string::npos) << key << " in " << r.out;
     EXPECT_EQ(countFiles(out, "-tracks.csv"), 10u);
     EXPECT_EQ(readFile(fs::path(out) / "event000000000-tracks.csv").rfind("track_id,hit_id\n", 0), 0u);
+    if (std::string(builder) == "walk") {
+      EXPECT_NE(r.out.find("\"walk_rebuild_cores\": true"), std::string::npos);
+    }
     r = run(reco + "--events " + path("ev") + " --builder " + builder + " --out " + out);
     EXPECT_EQ(r.status, 1) << "refuses an existing output without --force";
     // LibTorch's scores (the training side) give the same tracks as the runtime's.
@@ -409,6 +412,10 @@ TEST_F(CliWithGraphs, ReconstructTracksEndToEnd) {
       EXPECT_EQ(readFile(fs::path(out) / name), readFile(fs::path(by_libtorch) / name)) << name;
     }
   }
+  Result kept = run(reco + "--events " + path("ev") + " --builder walk --walk-keep-cores --force --out " +
+                    path("tracks-walk") + " --json");
+  ASSERT_EQ(kept.status, 0) << kept.out;
+  EXPECT_NE(kept.out.find("\"walk_rebuild_cores\": false"), std::string::npos) << kept.out;
   EXPECT_NE(run(reco + "--events " + path("ev") + " --scorer onnx --out " + path("bad")).out.find("expected runtime or libtorch"),
             std::string::npos);
   // Events without truth: tracks are written, metrics skipped with a notice.

@@ -228,6 +228,45 @@ TEST(HitExchange, PoorTracksOfAJetCoreUntangleThroughATradeThatMakesOneWorse) {
   EXPECT_EQ(curved, curved_refused);
 }
 
+TEST(HitExchange, AJetCoreTangledBeyondPairwiseTradesIsRebuiltFromHelixFits) {
+  // Six particles of one jet core, 20-54 GeV of both charges (bending 33-90 m), leaving the
+  // vertex 1.5-7.5 mrad apart: 0.05-0.25 mm apart on the first layer, a few mm on the last.
+  // Hits measured to 0.02 mm. Each track takes the next particle every two layers, as the walk
+  // does in such a core: the trades between two tracks end elsewhere; pooled, the six helices
+  // are found again.
+  auto g = hitsOf({{33'000, 0.0, 0.3},
+                   {50'000, 0.003, 0.3},
+                   {75'000, -0.003, 0.3},
+                   {-42'000, 0.0015, 0.3},
+                   {60'000, -0.0015, 0.3},
+                   {-90'000, 0.0045, 0.3}});
+  for (std::size_t i = 0; i < g.positions.size(); ++i) g.positions[i] += 0.02f * std::sin(12.9898f * i);
+  const std::uint32_t n = 6;
+  const auto stretch = [](std::uint32_t particle, std::uint32_t first, std::uint32_t end) {
+    return range(10 * particle + first, 10 * particle + end);
+  };
+  std::vector<Track> tangled, particles;
+  for (std::uint32_t p = 0; p < n; ++p) {
+    Track t;
+    for (std::uint32_t l = 0; l < 10; l += 2) t = joined(t, stretch((p + l / 2) % n, l, l + 2));
+    tangled.push_back(t);
+    particles.push_back(stretch(p, 0, 10));
+  }
+  auto tracks = tangled;
+  EXPECT_GT(applied(exchange, tracks, g), 0u);
+  EXPECT_EQ(sorted(tracks), particles);
+  auto pairwise = tangled;
+  applied(HitExchange({.rebuild_cores = false}), pairwise, g);
+  EXPECT_NE(sorted(pairwise), particles);
+  // Tracks that already fit are not rebuilt, and a core larger than rebuild_max_tracks is left
+  // to the pairwise moves.
+  tracks = particles;
+  EXPECT_EQ(applied(exchange, tracks, g), 0u);
+  auto large = tangled;
+  applied(HitExchange({.rebuild_max_tracks = 3}), large, g);
+  EXPECT_EQ(large, pairwise);
+}
+
 TEST(HitExchange, NoPositionsNoMoves) {
   auto g = hitsOf(kJet);
   g.positions.clear();
