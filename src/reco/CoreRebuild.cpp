@@ -255,11 +255,11 @@ std::size_t HitExchange::rebuildCores(std::vector<Track>& tracks, const std::vec
     }
     const double after =
         std::accumulate(chi2.begin(), chi2.end(), 0.0) + config_.extend_chi2 * static_cast<double>(left);
-    // Every track of the group rebuilt, about all of its hits on them: a core whose particles
+    // As many tracks as the group had, at most one hit per track left out: a core whose particles
     // the seeds do not all find is left as the walk and the other moves made it.
     if (built.size() < group.size() || left > group.size() || !(after < before)) continue;
     for (std::size_t i = 0; i < group.size(); ++i) {
-      tracks[group[i]] = i < built.size() ? std::move(built[i]) : Track{};
+      tracks[group[i]] = std::move(built[i]);
       states.changed(group[i]);
     }
     ++rebuilt;
