@@ -54,8 +54,8 @@ class SeedHelix {
     const double b2 = bx * bx + by * by, c2 = cx * cx + cy * cy;
     // Collinear to within a radius far beyond any bend the fit tells apart: a line.
     line_ = std::abs(d) < 1e-9 * b2 * c2 / chord;
+    ux_ = cx / chord, uy_ = cy / chord;
     if (line_) {
-      ux_ = cx / chord, uy_ = cy / chord;
       curvature_ = 0;
     } else {
       ox_ = ax + (cy * b2 - by * c2) / d;
@@ -76,14 +76,19 @@ class SeedHelix {
   double longitudinal(const float* p) const { return p[2] - (a_[2] + slope_ * arc(p)); }
 
  private:
+  /// Transverse length from the first hit, negative for a hit behind it (a seed's first hit
+  /// need not be the track's innermost).
   double arc(const float* p) const {
-    const double chord = std::hypot(double{p[0]} - a_[0], double{p[1]} - a_[1]);
+    const double dx = double{p[0]} - a_[0], dy = double{p[1]} - a_[1];
+    const double chord = std::hypot(dx, dy);
     const double x = chord * curvature_ / 2;
-    return x < 1e-6 ? chord : 2 * std::asin(std::min(1.0, x)) / curvature_;
+    const double length = x < 1e-6 ? chord : 2 * std::asin(std::min(1.0, x)) / curvature_;
+    return dx * ux_ + dy * uy_ < 0 ? -length : length;
   }
   const float* a_ = nullptr;
   bool line_ = true;
-  double ux_ = 0, uy_ = 0, ox_ = 0, oy_ = 0, radius_ = 0, curvature_ = 0, slope_ = 0;
+  double ux_ = 0, uy_ = 0;  // the transverse direction from the first hit to the last
+  double ox_ = 0, oy_ = 0, radius_ = 0, curvature_ = 0, slope_ = 0;
 };
 
 }  // namespace
@@ -92,7 +97,8 @@ std::vector<std::vector<std::uint32_t>> HitExchange::coreGroups(const std::vecto
                                                                 const std::vector<float>& positions,
                                                                 TrackStates& states) const {
   // A group starts at a poorly fitted straight track changed since the pass before, and takes in
-  // every straight track with core_close_hits hits within pair_distance of a group track's hits.
+  // every straight track near which a group track has core_close_hits hits (within
+  // pair_distance of one of its hits).
   // Most tracks fit well and start nothing: a track's curvature is fitted when first needed.
   enum : char { unknown, no, yes };
   std::vector<char> core(tracks.size(), unknown);  // fitted and straight
@@ -181,7 +187,13 @@ std::size_t HitExchange::rebuildCores(std::vector<Track>& tracks, const std::vec
         if (!taken[i]) free.push_back(pool[i]);
       const auto stations = stationsOf(free, positions, config_.station_gap);
       const std::size_t s = stations.size();
-      if (s < config_.min_hits) break;
+      const std::size_t shortest = std::max<std::size_t>(config_.min_hits, 5);
+      if (s < shortest) break;
+      // A core holds a hit or two per particle and layer (module overlaps); a station with more
+      // is no core, and the seeds, cubic in a station's hits, would cost seconds.
+      if (std::any_of(stations.begin(), stations.end(),
+                      [&](const auto& station) { return station.size() > 2 * group.size(); }))
+        break;
       // Seeds from the two innermost and two outermost stations and the middle one or two: a
       // particle with a hit missing on one of them is still seeded.
       std::vector<std::array<std::size_t, 3>> combos;
@@ -213,8 +225,7 @@ std::size_t HitExchange::rebuildCores(std::vector<Track>& tracks, const std::vec
                 }
                 if (closest < window2) candidate.push_back(pick);
               }
-              if (candidate.size() < std::max<std::size_t>(config_.min_hits, 5) || candidate.size() < best.size())
-                continue;
+              if (candidate.size() < shortest || candidate.size() < best.size()) continue;
               const double chi2 = fit(candidate, positions).chi2;
               if (std::isnan(chi2) || !good(chi2, candidate.size())) continue;
               if (candidate.size() > best.size() || chi2 < best_chi2) best = candidate, best_chi2 = chi2;
@@ -255,7 +266,7 @@ std::size_t HitExchange::rebuildCores(std::vector<Track>& tracks, const std::vec
     }
     const double after =
         std::accumulate(chi2.begin(), chi2.end(), 0.0) + config_.extend_chi2 * static_cast<double>(left);
-    // As many tracks as the group had, at most one hit per track left out: a core whose particles
+    // As many tracks as the group had, no more hits left out than it had tracks: a core whose particles
     // the seeds do not all find is left as the walk and the other moves made it.
     if (built.size() < group.size() || left > group.size() || !(after < before)) continue;
     for (std::size_t i = 0; i < group.size(); ++i) {

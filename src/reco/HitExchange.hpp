@@ -66,11 +66,11 @@ class HitExchange {
     // rebuild: a poorly fitted straight track and the straight tracks within pair_distance of it
     // (and of them, up to rebuild_max_tracks; larger groups are left alone) are built again from
     // their pooled hits, kept if the summed chi-square, with extend_chi2 for each hit left out,
-    // falls. Hits farther apart than station_gap [mm] in distance from the origin are on
-    // different layers; a seed helix takes a layer's hit within rebuild_window errors.
+    // falls. Hits sorted by distance from the origin start a new layer where the distance jumps
+    // by more than station_gap [mm]; a seed helix takes a layer's hit within rebuild_window errors.
     bool rebuild_cores = true;
     std::size_t rebuild_max_tracks = 12;
-    std::size_t core_close_hits = 3;  // hits of a track within pair_distance of a group's track's
+    std::size_t core_close_hits = 3;  // a group track's hits within pair_distance of a track's
     float station_gap = 20.f;
     float rebuild_window = 10.f;
     int max_passes = 3;  // of all the moves, until nothing changes
