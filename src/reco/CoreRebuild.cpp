@@ -104,7 +104,7 @@ std::vector<std::vector<std::uint32_t>> HitExchange::coreGroups(const std::vecto
   std::vector<char> core(tracks.size(), unknown);  // fitted and straight
   const auto isCore = [&](std::uint32_t t) {
     if (core[t] == unknown) {
-      const HelixFit f = tracks[t].size() >= config_.min_hits ? fit(tracks[t], positions) : HelixFit{NAN, NAN};
+      const HelixFit f = fit(tracks[t], positions);  // NaN for a track too short to fit
       core[t] = !std::isnan(f.chi2) && straight(f.curvature) ? yes : no;
     }
     return core[t] == yes;
@@ -135,16 +135,13 @@ std::vector<std::vector<std::uint32_t>> HitExchange::coreGroups(const std::vecto
     // meet on one or two.
     for (std::size_t i = 0; i < group.size() && group.size() <= config_.rebuild_max_tracks; ++i) {
       std::vector<std::uint32_t> met;
-      for (const auto n : tracks[group[i]]) {
-        const float* p = at(positions, n);
+      for (const auto n : tracks[group[i]])
         grid.visitNear(n, [&](const Hit& h) {
           if (grouped[h.track] || counted[h.track] == n) return;
-          const float* q = at(positions, h.node);
-          if (!(std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]) < config_.pair_distance)) return;
+          if (!(separation(positions, n, h.node) < config_.pair_distance)) return;
           counted[h.track] = n;
           if (close[h.track]++ == 0) met.push_back(h.track);
         });
-      }
       for (const auto o : met) {
         if (close[o] >= config_.core_close_hits && isCore(o)) grouped[o] = 1, group.push_back(o);
         close[o] = 0;
@@ -169,14 +166,9 @@ std::size_t HitExchange::rebuildCores(std::vector<Track>& tracks, const std::vec
       pool.insert(pool.end(), tracks[t].begin(), tracks[t].end());
     }
     std::sort(pool.begin(), pool.end());
-    std::vector<char> taken;  // per hit of the pool
+    std::vector<char> taken(pool.size(), 0);  // per hit of the pool
     const auto slot = [&](std::uint32_t n) {
       return static_cast<std::size_t>(std::lower_bound(pool.begin(), pool.end(), n) - pool.begin());
-    };
-    taken.assign(pool.size(), 0);
-    const auto sigmaZ = [&](const float* p) {
-      return std::hypot(p[0], p[1]) < config_.precise_radius ? config_.sigma_longitudinal_inner
-                                                             : config_.sigma_longitudinal_outer;
     };
     const double window2 = double{config_.rebuild_window} * config_.rebuild_window;
 
@@ -219,7 +211,7 @@ std::size_t HitExchange::rebuildCores(std::vector<Track>& tracks, const std::vec
                 for (const auto n : station) {
                   const float* p = at(positions, n);
                   const double dt = helix.transverse(p) / config_.sigma_transverse;
-                  const double dz = helix.longitudinal(p) / sigmaZ(p);
+                  const double dz = helix.longitudinal(p) / sigmaLongitudinal(p);
                   const double d2 = dt * dt + dz * dz;
                   if (d2 < closest) closest = d2, pick = n;
                 }

@@ -4,7 +4,6 @@
 #include <array>
 #include <cmath>
 #include <limits>
-#include <unordered_map>
 
 #include "reco/ConnectedComponents.hpp"
 #include "reco/PointGrid.hpp"
@@ -44,11 +43,6 @@ struct ClosePair {
   std::uint32_t slot_a, slot_b;    // places in the tracks
   float distance;
 };
-
-double separation(const std::vector<float>& positions, std::uint32_t a, std::uint32_t b) {
-  const float *p = &positions[3 * std::size_t{a}], *q = &positions[3 * std::size_t{b}];
-  return std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
-}
 
 /// The transverse curvature [1/mm] of the circle through a track's first, middle and last hits.
 double threePointCurvature(const Track& t, const std::vector<float>& positions) {
@@ -121,15 +115,14 @@ HitExchange::HelixFit HitExchange::fit(const Track& hits, const std::vector<floa
   // across the line (orthogonal regression: the normal is the weighted scatter's weakest axis).
   const double curvature =
       2 * std::abs(coef[2]) / std::sqrt(std::max(1e-12, 1 + coef[1] * coef[1] - 4 * coef[0] * coef[2])) / half;
-  const double w_inner = 1 / (double{config_.sigma_longitudinal_inner} * config_.sigma_longitudinal_inner);
-  const double w_outer = 1 / (double{config_.sigma_longitudinal_outer} * config_.sigma_longitudinal_outer);
   const auto longitudinal = [&](std::uint32_t n, double& w, double& u, double& z) {
     const float* p = at(n);
     const double chord = std::hypot(p[0] - pi[0], p[1] - pi[1]);
     const double x = chord * curvature / 2;
     u = x < 1e-6 ? chord : 2 * std::asin(std::min(1.0, x)) / curvature;
     z = p[2];
-    w = std::hypot(p[0], p[1]) < config_.precise_radius ? w_inner : w_outer;
+    const double sigma = sigmaLongitudinal(p);
+    w = 1 / (sigma * sigma);
   };
   double sw = 0, su = 0, sz = 0;
   for (const auto n : hits) {

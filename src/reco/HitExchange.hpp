@@ -20,6 +20,8 @@
 // of several particles, where each track holds stretches of two or three of them) trade on the
 // summed chi-square alone: there is no good track to protect, and the way out of such a tangle
 // often makes one track worse before the next trade mends it.
+#include <cmath>
+
 #include "reco/ConnectedComponents.hpp"
 #include "reco/TrackBuilder.hpp"
 
@@ -63,10 +65,11 @@ class HitExchange {
     // chi-square does not say which hits are whose.
     float straight_radius = 5000.f;
     std::size_t join_short_hits = 3;
-    // rebuild: a poorly fitted straight track and the straight tracks within pair_distance of it
-    // (and of them, up to rebuild_max_tracks; larger groups are left alone) are built again from
-    // their pooled hits, kept if the summed chi-square, with extend_chi2 for each hit left out,
-    // falls. Hits sorted by distance from the origin start a new layer where the distance jumps
+    // rebuild: a poorly fitted straight track and the straight tracks close to it over
+    // core_close_hits of its hits (and to them, up to rebuild_max_tracks; larger groups are left
+    // alone) are built again from their pooled hits, kept if as many tracks come out, no more
+    // hits are left out than there are tracks, and the summed chi-square, with extend_chi2 for
+    // each hit left out, falls. Hits sorted by distance from the origin start a new layer where the distance jumps
     // by more than station_gap [mm]; a seed helix takes a layer's hit within rebuild_window errors.
     bool rebuild_cores = true;
     std::size_t rebuild_max_tracks = 12;
@@ -116,6 +119,11 @@ class HitExchange {
   bool good(double chi2, std::size_t hits) const;  // within good_chi2_per_dof
   bool wellFitted(double chi2, std::size_t hits) const;
   bool straight(double curvature) const;  // bends less than straight_radius (curvature in 1/mm)
+  /// The error of a hit at position p across its track's line in (transverse length, z).
+  float sigmaLongitudinal(const float* p) const {
+    return std::hypot(p[0], p[1]) < config_.precise_radius ? config_.sigma_longitudinal_inner
+                                                           : config_.sigma_longitudinal_outer;
+  }
   /// A piece too short to fit whose first, middle and last hits bend less than straight_radius:
   /// at high pile-up most 3-hit pieces are curved, and trying each for a join costs.
   bool straightPiece(const Track& piece, const std::vector<float>& positions) const;

@@ -1,5 +1,6 @@
 #pragma once
-// Hits near a hit, found in a hash of cubic cells: the track builders' neighbour search.
+// Hits near a hit, found in a hash of cubic cells: the track builders' neighbour search, over
+// positions stored x, y, z per node [mm].
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -7,6 +8,12 @@
 #include <vector>
 
 namespace efgnn {
+
+/// The distance between two nodes' positions.
+inline double separation(const std::vector<float>& positions, std::uint32_t a, std::uint32_t b) {
+  const float *p = &positions[3 * std::size_t{a}], *q = &positions[3 * std::size_t{b}];
+  return std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+}
 
 /// Items at points, in cubic cells twice `reach` wide: those within `reach` of a point are in
 /// its own cell and the seven beside the corner it is nearest to.
