@@ -318,8 +318,10 @@ void addSimulateCommand(CLI::App& app) {
                      ->check(numberIn(0, MinimumBiasConfig::kMaxPileup));
   cmd->add_option("--hard-scatter", o->hard_scatter, "ttbar or none")->capture_default_str();
   cmd->add_option("--events", o->events, "Number of events")->capture_default_str()->check(integerIn(1, kMaxSimulatedEvents));
-  cmd->add_option("--seed", o->seed, "Random seed; event i depends only on (seed, i)")->capture_default_str();
-  cmd->add_option("--first-event", o->first_event, "Event id of the first event")
+  cmd->add_option("--seed", o->seed, "Random seed; the event with id i depends only on (seed, i)")
+      ->capture_default_str();
+  cmd->add_option("--first-event", o->first_event,
+                  "Event id of the first event (a run split into batches gives the whole run's events)")
       ->capture_default_str()
       ->check(integerIn(0, kEventIdLimit - 1));
   cmd->add_option("--particles", o->particles_csv, "Simulate the particles of a TrackML particles.csv");

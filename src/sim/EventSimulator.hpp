@@ -1,6 +1,7 @@
 #pragma once
-// One simulated event = a particle source + the detector simulation, seeded so that event i
-// depends only on (seed, i): the same seed gives identical events for any thread count.
+// One simulated event = a particle source + the detector simulation, seeded so that the event
+// with id i depends only on (seed, i): the same seed gives identical events for any thread count
+// and for any split of a run into batches (first_event_id).
 #include <memory>
 
 #include "sim/DetectorSimulation.hpp"
