@@ -19,6 +19,8 @@
 #include "model/ModelExport.hpp"
 #include "pipeline/Pipeline.hpp"
 #include "pipeline/RuntimeEdgeScorer.hpp"
+#include "pipeline/ScoredGraphs.hpp"
+#include "reco/Walkthrough.hpp"
 #include "sim/EventSimulator.hpp"
 #include "sim/MinimumBias.hpp"
 
@@ -86,6 +88,31 @@ class PipelineFiles : public test::TempDirTest {
 };
 
 using PipelineRun = PipelineFiles;
+
+TEST(ScoredGraphs, EdgesBothWaysBetweenOverlappingModulesDoNotScrambleTheWalk) {
+  // A forward particle through eight pixel disks of the negative endcap, its hits numbered from
+  // the outermost (as TrackML numbers that endcap's layers), the two innermost on overlapping
+  // modules of one disk. The module map holds that disk's doublet both ways, so the graph holds
+  // 7 -> 6 and 6 -> 7: no hit of the particle is without an edge in, and the graph's own edge
+  // direction gives no inner-to-outer order. Oriented by distance from the origin, the walk finds
+  // the whole particle.
+  const std::vector<float> zs = {-1500, -1300, -1100, -960, -820, -700, -602, -598};
+  Event event;
+  Graph graph;
+  for (std::size_t i = 0; i < zs.size(); ++i) {
+    const float r = -0.054f * zs[i];
+    event.hits.push_back({.hit_id = i + 1, .x = r * 0.8f, .y = r * 0.6f, .z = zs[i], .clusters = {}});
+    graph.hit_id.push_back(i + 1);
+  }
+  const std::vector<std::pair<int, int>> edges = {{7, 6}, {6, 7}, {6, 5}, {5, 4}, {4, 3}, {3, 2}, {2, 1}, {1, 0}};
+  for (const auto& [a, b] : edges) graph.edge_index.push_back(a);
+  for (const auto& [a, b] : edges) graph.edge_index.push_back(b);
+  const ScoredGraph scored = scoredGraphOf(graph, event, std::vector<float>(edges.size(), 0.9f));
+  ASSERT_EQ(scored.r.size(), zs.size());
+  EXPECT_FLOAT_EQ(scored.r[0], 0.054f * 1500);
+  EXPECT_EQ(scored.z, zs);
+  EXPECT_EQ(WalkthroughBuilder({}).build(scored), (std::vector<Track>{{7, 6, 5, 4, 3, 2, 1, 0}}));
+}
 
 TEST_F(PipelineRun, ChainsTheStagesOnTheRuntimeAndTimesThem) {
   const Pipeline chain = Pipeline::fromFiles(files());
