@@ -245,6 +245,43 @@ for m in float qat6 gmpf-ft2-q6; do
     reco "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-$matching-kept-cores" "${flag[@]}" --walk-keep-cores
   done
 done
+# The module map's size (nineteenth session). The map above, from 600 events, misses rare module
+# pairs: 98.5 % graph efficiency, 88 % of target particles fully connected. Maps from 1,200, 1,800
+# and 3,000 events (seed 11: the 600 above and events 600-2999, ~3 min to simulate, ~2 min to
+# build, ~5 GB), their graphs' statistics on the test events and at <mu> = 200, the float model
+# and its 6-bit QAT trained on the 3,000-event map's graphs (80 x 20 x ~1.0 s = ~27 min,
+# 80 x 6 x ~2 s = ~16 min, one thread each), and tracks on the 400 events.
+sim --hard-scatter ttbar --pileup 200 --events 2400 --seed 11 --first-event 600 --min-propagated-pt 1 --no-noise \
+  --out "$OUT/map-events-more"
+mkdir -p "$OUT/map-events-3000"
+ln -sf "$OUT"/map-events/*.h5 "$OUT"/map-events-more/*.h5 "$OUT/map-events-3000/"
+cp "$OUT/map-events/detector.yaml" "$OUT/map-events-3000/"
+for n in 1200 1800 3000; do
+  [ -f "$OUT/module-map-$n.h5" ] || "$EFGNN" build-module-map --events "$OUT/map-events-3000" --max-events $n \
+    --out "$OUT/module-map-$n.h5" --threads 2 > /dev/null
+done
+for n in 600 1200 1800 3000; do
+  map="$OUT/module-map-$n.h5"; [[ $n == 600 ]] && map="$OUT/module-map.h5"
+  for s in test-events robust/mu200; do
+    g="$OUT/map-size/graphs-$n-${s//\//-}"
+    [ -f "$g/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/$s" --module-map "$map" --tolerance $TOLERANCE \
+      --out "$g" --threads 2 > /dev/null
+    "$EFGNN" graph-stats --graphs "$g" --json > "$g.json"
+  done
+done
+[ -f "$OUT/graphs-m3000/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/gnn-events" \
+  --module-map "$OUT/module-map-3000.h5" --tolerance $TOLERANCE --out "$OUT/graphs-m3000" --threads 2 > /dev/null
+common3000=(--config "$CONFIG" --set input_dir="$OUT/graphs-m3000" --set max_train_graphs=80 --threads 1)
+run "$OUT/float-m3000" "$EFGNN" train "${common3000[@]}" --set max_epochs=20
+run "$OUT/qat6-m3000" "$EFGNN" train "${common3000[@]}" --set init_from="$OUT/float-m3000/best.pt" --set weight_bits=6 \
+  --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4
+reco3000() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "$OUT/module-map-3000.h5" \
+  --tolerance $TOLERANCE --builder walk --threads 1 --force --out "$3" "${@:4}" --json > "$3.json"; }
+for m in float-m3000 qat6-m3000; do
+  reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-one-way" --one-way
+  reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-two-way"
+  reco3000 "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
+done
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
 # The hit exchange without its extension of tracks over hits no track holds (thirteenth session).
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-no-extend" --walk-extend 0
