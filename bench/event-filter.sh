@@ -20,6 +20,9 @@ mkdir -p "$OUT"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
 sim() { "$EFGNN" simulate --detector trackml --format h5 --threads 1 --resume "$@" > /dev/null; }
+# graphs EVENTS MAP OUT: the graphs of EVENTS by module map MAP, unless OUT holds them already.
+graphs() { [ -f "$3/manifest.json" ] || "$EFGNN" build-graphs --events "$1" --module-map "$2" --tolerance $TOLERANCE \
+  --out "$3" --threads 2 > /dev/null; }
 echo "== events: 150 for the GNN, 20 to test (ttbar + <mu> = $MU); module map from 600 events of <mu> = 200 above 1 GeV"
 sim --hard-scatter ttbar --pileup "$MU" --events 150 --seed 12 --first-event 100000 --out "$OUT/gnn-events"
 sim --hard-scatter ttbar --pileup "$MU" --events 20 --seed 13 --first-event 200000 --out "$OUT/test-events"
@@ -27,8 +30,7 @@ if [ ! -f "$OUT/module-map.h5" ]; then
   sim --hard-scatter ttbar --pileup 200 --events 600 --seed 11 --min-propagated-pt 1 --no-noise --out "$OUT/map-events"
   "$EFGNN" build-module-map --events "$OUT/map-events" --out "$OUT/module-map.h5" --threads 2 > /dev/null
 fi
-[ -f "$OUT/graphs/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/gnn-events" --module-map "$OUT/module-map.h5" \
-  --tolerance $TOLERANCE --out "$OUT/graphs" --threads 2 > /dev/null
+graphs "$OUT/gnn-events" "$OUT/module-map.h5" "$OUT/graphs"
 "$EFGNN" graph-stats --graphs "$OUT/graphs"
 
 echo "== robustness samples (10 events each, never trained on)"
@@ -42,8 +44,7 @@ rob misalign200um --hard-scatter ttbar --pileup "$MU" --seed 21 --misalign 0.2
 rob noise2x --hard-scatter ttbar --pileup "$MU" --seed 21 --noise-per-module 0.9
 # The models applied, unchanged, at <mu> = 200 (graphs of every hit of 8 events).
 sim --hard-scatter ttbar --pileup 200 --events 8 --seed 31 --first-event 500000 --out "$OUT/robust/mu200"
-[ -f "$OUT/robust/graphs-mu200/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/robust/mu200" \
-  --module-map "$OUT/module-map.h5" --tolerance $TOLERANCE --out "$OUT/robust/graphs-mu200" --threads 2 > /dev/null
+graphs "$OUT/robust/mu200" "$OUT/module-map.h5" "$OUT/robust/graphs-mu200"
 
 echo "== the headline models: float h = 48, 6-bit QAT, iterative pruning of the 6-bit model (80 training events)"
 common=(--config "$CONFIG" --set input_dir="$OUT/graphs" --set max_train_graphs=80 --threads 1)
@@ -147,8 +148,7 @@ prune_all "$OUT/pruned4-kd" "$OUT/pruned/best.pt" 0.2 8 6 --teacher "$OUT/scan-l
 # threads), and that pruned by 70 % of the remaining weights per round, two rounds of 2 epochs
 # (91 %, 48 x 4 x ~7 s = ~22 min); two threads each.
 sim --hard-scatter ttbar --pileup 200 --events 60 --seed 41 --first-event 600000 --out "$OUT/mu200-events"
-[ -f "$OUT/graphs-mu200/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/mu200-events" \
-  --module-map "$OUT/module-map.h5" --tolerance $TOLERANCE --out "$OUT/graphs-mu200" --threads 2 > /dev/null
+graphs "$OUT/mu200-events" "$OUT/module-map.h5" "$OUT/graphs-mu200"
 at200=(--config "$CONFIG" --set input_dir="$OUT/graphs-mu200" --set max_train_graphs=48 --threads 2)
 run "$OUT/float200" "$EFGNN" train "${at200[@]}" --set max_epochs=12
 run "$OUT/qat6-200" "$EFGNN" train "${at200[@]}" --set init_from="$OUT/float200/best.pt" --set weight_bits=6 \
@@ -264,13 +264,11 @@ for n in 600 1200 1800 3000; do
   map="$OUT/module-map-$n.h5"; [[ $n == 600 ]] && map="$OUT/module-map.h5"
   for s in test-events robust/mu200; do
     g="$OUT/map-size/graphs-$n-${s//\//-}"
-    [ -f "$g/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/$s" --module-map "$map" --tolerance $TOLERANCE \
-      --out "$g" --threads 2 > /dev/null
+    graphs "$OUT/$s" "$map" "$g"
     "$EFGNN" graph-stats --graphs "$g" --json > "$g.json"
   done
 done
-[ -f "$OUT/graphs-m3000/manifest.json" ] || "$EFGNN" build-graphs --events "$OUT/gnn-events" \
-  --module-map "$OUT/module-map-3000.h5" --tolerance $TOLERANCE --out "$OUT/graphs-m3000" --threads 2 > /dev/null
+graphs "$OUT/gnn-events" "$OUT/module-map-3000.h5" "$OUT/graphs-m3000"
 common3000=(--config "$CONFIG" --set input_dir="$OUT/graphs-m3000" --set max_train_graphs=80 --threads 1)
 run "$OUT/float-m3000" "$EFGNN" train "${common3000[@]}" --set max_epochs=20
 run "$OUT/qat6-m3000" "$EFGNN" train "${common3000[@]}" --set init_from="$OUT/float-m3000/best.pt" --set weight_bits=6 \
