@@ -280,6 +280,13 @@ for m in float-m3000 qat6-m3000; do
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-two-way"
   reco3000 "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
 done
+# The walk's follow cut against the fake rate (0.3 by default, chosen at <mu> = 200 with the
+# 600-event map).
+for f in 0.5 0.6; do
+  reco3000 "$OUT/float-m3000/best.pt" "$OUT/big-events" "$OUT/big/tracks-float-m3000-one-way-follow$f" --one-way \
+    --walk-follow $f
+  reco "$OUT/float/best.pt" "$OUT/big-events" "$OUT/big/tracks-float-one-way-follow$f" --one-way --walk-follow $f
+done
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
 # The hit exchange without its extension of tracks over hits no track holds (thirteenth session).
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-no-extend" --walk-extend 0
