@@ -122,6 +122,9 @@ Json simulationManifest(const SimulateOptions& o, const ParticleSource& source, 
   m["pileup"] = o.pileup;
   m["hard_scatter"] = o.hard_scatter;
   m["seed"] = o.seed;
+  // Events made before the streams were keyed by event id are other events: resuming such a run
+  // is refused (the key is not recorded there).
+  m["random_streams"] = "seed and event id";
   m["first_event"] = o.first_event;
   m["events"] = o.events;
   m["event_format"] = o.format;

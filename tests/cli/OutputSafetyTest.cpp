@@ -173,6 +173,16 @@ TEST_F(OutputSafety, ResumeRefusesOtherSettingsAndListsTheDifferences) {
   r = runEfgnn("simulate --pileup 2 --events 3 --seed 3 --resume --json --out " + path("ev"));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("\"skipped\": 2"), std::string::npos) << r.out;
+  // A run made when the random streams were keyed by the index in the run (its simulation.json
+  // does not say how): its events are not those this run would add to them.
+  const std::string keyed = readFile(dir / "ev" / "simulation.json");
+  const auto line = keyed.find("  \"random_streams\"");
+  ASSERT_NE(line, std::string::npos) << keyed;
+  write("ev/simulation.json", keyed.substr(0, line) + keyed.substr(keyed.find('\n', line) + 1));
+  r = runEfgnn("simulate --pileup 2 --events 4 --seed 3 --resume --out " + path("ev"));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("random_streams: (not recorded)"), std::string::npos) << r.out;
+  write("ev/simulation.json", keyed);
 
   // build-graphs: other events, module map or cuts.
   ASSERT_EQ(runEfgnn("build-module-map --events " + path("ev") + " --out " + path("map.h5")).status, 0);
