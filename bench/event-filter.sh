@@ -284,6 +284,9 @@ for m in float-m3000 qat6-m3000 gmp-m3000; do
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-one-way" --one-way
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-two-way"
   reco3000 "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
+  for s in test-events more-events; do  # the 80 test events (two JSONs, summed in BENCHMARKS.md)
+    reco3000 "$OUT/$m/best.pt" "$OUT/$s" "$OUT/more/tracks-$m-$s-one-way" --one-way
+  done
 done
 # The walk's follow cut against the fake rate (0.3 by default, chosen at <mu> = 200 with the
 # 600-event map).
