@@ -1,7 +1,6 @@
 #include "pipeline/ScoredGraphs.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <string>
 #include <unordered_map>
 
@@ -23,13 +22,7 @@ ScoredGraph scoredGraphOf(const Graph& g, const Event& event, std::vector<float>
   }
   s.scores = std::move(scores);
   s.positions.reserve(3 * g.numNodes());
-  s.r.reserve(g.numNodes());
-  s.z.reserve(g.numNodes());
-  const auto add = [&](const SpacePoint& h) {
-    s.positions.insert(s.positions.end(), {h.x, h.y, h.z});
-    s.r.push_back(std::hypot(h.x, h.y));
-    s.z.push_back(h.z);
-  };
+  const auto add = [&](const SpacePoint& h) { s.positions.insert(s.positions.end(), {h.x, h.y, h.z}); };
   // Graphs of every hit hold the event's hits in order; only a hard cut's subset needs a lookup.
   const bool in_hit_order = g.numNodes() == event.hits.size() &&
                             std::equal(g.hit_id.begin(), g.hit_id.end(), event.hits.begin(),

@@ -37,10 +37,17 @@ class DisjointSets {
 /// smallest node; groups smaller than `min_size` are left out.
 std::vector<Track> componentsOf(DisjointSets& sets, std::size_t num_nodes, std::size_t min_size);
 
-/// True if edge k points outward. With node coordinates: from the node nearer the origin
-/// (r^2 + z^2) to the farther one, ties broken by node index. Without: the edge's own direction
-/// (src -> dst), which for module-map graphs is the particles' order learnt from truth and, unlike
-/// r^2 + z^2, also orders the two hits of overlapping modules at the same radius and z.
+/// A node's squared distance from the origin, positions [N, 3]: the builders' outward order.
+inline double outwardReach(const std::vector<float>& positions, std::uint32_t n) {
+  const float* p = &positions[3 * std::size_t{n}];
+  return double{p[0]} * p[0] + double{p[1]} * p[1] + double{p[2]} * p[2];
+}
+
+/// True if edge k points outward: from the node nearer the origin to the farther one (by the
+/// positions, else by r and z), ties broken by node index. Without coordinates: the edge's own
+/// direction (src -> dst). A module map holds the doublets between one layer's overlapping modules
+/// both ways, so a graph's own directions can close a cycle a -> b -> a, and a particle whose first
+/// hits close one has no inner-to-outer order to walk.
 bool pointsOutward(const ScoredGraph& graph, std::size_t k);
 
 /// An edge leaving a node outward (pointsOutward), with its score.

@@ -22,8 +22,7 @@ namespace {
 const float* at(const std::vector<float>& positions, std::uint32_t n) { return &positions[3 * std::size_t{n}]; }
 
 double distanceFromOrigin(const std::vector<float>& positions, std::uint32_t n) {
-  const float* p = at(positions, n);
-  return std::hypot(double{p[0]}, double{p[1]}, double{p[2]});
+  return std::sqrt(outwardReach(positions, n));
 }
 
 /// Hits sorted outward and cut into stations where the distance from the origin jumps by more

@@ -54,12 +54,6 @@ double threePointCurvature(const Track& t, const std::vector<float>& positions) 
   return sides > 0 ? 2 * std::abs(cross) / sides : kNaN;
 }
 
-/// Squared distance from the origin: the outward order of ConnectedComponents' pointsOutward.
-double reach(const std::vector<float>& positions, std::uint32_t n) {
-  const float* p = &positions[3 * std::size_t{n}];
-  return double{p[0]} * p[0] + double{p[1]} * p[1] + double{p[2]} * p[2];
-}
-
 }  // namespace
 
 HitExchange::HelixFit HitExchange::fit(const Track& hits, const std::vector<float>& positions) const {
@@ -381,7 +375,7 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
         direction(a.front(), a.back(), along_a);
         firsts.visitNear(a.back(), [&](std::uint32_t tb) {
           if (tb == ta || tracks[tb].empty() ||
-              !(reach(g.positions, tracks[tb].front()) > reach(g.positions, a.back())) ||
+              !(outwardReach(g.positions, tracks[tb].front()) > outwardReach(g.positions, a.back())) ||
               !(separation(g.positions, a.back(), tracks[tb].front()) < config_.join_distance))
             return;
           // The pieces and the gap between them point the same way (within ~25 degrees, a

@@ -10,17 +10,16 @@
 namespace efgnn {
 
 /// A graph whose edges carry scores: edge k goes from node src[k] to dst[k]. Builders that need
-/// a direction take the edges' own (inner to outer hit, as graph construction makes them), or,
-/// when node coordinates r and z are given, orient each edge outward by r^2 + z^2 (for graphs
-/// whose edge direction means nothing).
+/// a direction orient each edge outward by distance from the origin, from the node positions or,
+/// without them, from coordinates r and z; a graph with neither is taken in its edges' own
+/// direction (pointsOutward).
 struct ScoredGraph {
   std::size_t num_nodes = 0;
   std::vector<std::uint32_t> src, dst;
   std::vector<float> scores;
   std::vector<float> r, z;
   // Optional node positions [N, 3] (x, y, z, the beam line along z; the walk's defaults are in
-  // mm), for builders that weigh how straight a track continues; they do not change the edges'
-  // direction.
+  // mm), for builders that weigh how straight a track continues; they orient the edges.
   std::vector<float> positions;
   /// Checks sizes and node indices; throws Error naming what is wrong.
   void validate() const;

@@ -20,6 +20,7 @@
 #include "pipeline/Pipeline.hpp"
 #include "pipeline/RuntimeEdgeScorer.hpp"
 #include "pipeline/ScoredGraphs.hpp"
+#include "reco/ConnectedComponents.hpp"
 #include "reco/Walkthrough.hpp"
 #include "sim/EventSimulator.hpp"
 #include "sim/MinimumBias.hpp"
@@ -108,9 +109,9 @@ TEST(ScoredGraphs, EdgesBothWaysBetweenOverlappingModulesDoNotScrambleTheWalk) {
   for (const auto& [a, b] : edges) graph.edge_index.push_back(a);
   for (const auto& [a, b] : edges) graph.edge_index.push_back(b);
   const ScoredGraph scored = scoredGraphOf(graph, event, std::vector<float>(edges.size(), 0.9f));
-  ASSERT_EQ(scored.r.size(), zs.size());
-  EXPECT_FLOAT_EQ(scored.r[0], 0.054f * 1500);
-  EXPECT_EQ(scored.z, zs);
+  ASSERT_EQ(scored.positions.size(), 3 * zs.size());
+  EXPECT_TRUE(pointsOutward(scored, 0)) << "7 -> 6 runs away from the origin";
+  EXPECT_FALSE(pointsOutward(scored, 1)) << "6 -> 7 runs towards it";
   EXPECT_EQ(WalkthroughBuilder({}).build(scored), (std::vector<Track>{{7, 6, 5, 4, 3, 2, 1, 0}}));
 }
 
