@@ -217,7 +217,8 @@ PY
 for scan in scan scan-bits scan-norm; do cat "$OUT/$scan/results.md"; done
 
 echo "== tracks: 20 test events, and each robustness sample (runtime scoring, walk)"
-reco() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "$OUT/module-map.h5" --tolerance $TOLERANCE \
+# reco MODEL EVENTS OUT [flags]: tracks by the module map $MAP (default the 600-event map).
+reco() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "${MAP:-$OUT/module-map.h5}" --tolerance $TOLERANCE \
   --builder walk --threads 1 --force --out "$3" "${@:4}" --json > "$3.json"; }
 # 60 more test events (seed 15, ~5 s to simulate): per-bin track targets need more high-pT
 # particles than 20 events hold.
@@ -278,8 +279,7 @@ run "$OUT/qat6-m3000" "$EFGNN" train "${common3000[@]}" --set init_from="$OUT/fl
 run "$OUT/gmp-m3000" "$EFGNN" prune --from "$OUT/qat6-m3000/best.pt" "${common3000[@]}" --set warmup=0 --set lr=3e-4 \
   --set prune_schedule=gradual --set prune_target=0.9 --set prune_epochs=8 --set prune_ramp_epochs=5 \
   --set prune_steps_per_epoch=2 --set prune_criterion=val_loss --set prune_tolerance=10 --set prune_scope=lamp
-reco3000() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "$OUT/module-map-3000.h5" \
-  --tolerance $TOLERANCE --builder walk --threads 1 --force --out "$3" "${@:4}" --json > "$3.json"; }
+reco3000() { MAP="$OUT/module-map-3000.h5" reco "$@"; }
 for m in float-m3000 qat6-m3000 gmp-m3000; do
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-one-way" --one-way
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-two-way"
