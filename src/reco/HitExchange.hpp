@@ -69,8 +69,9 @@ class HitExchange {
     // core_close_hits of its hits (and to them, up to rebuild_max_tracks; larger groups are left
     // alone) are built again from their pooled hits, kept if as many tracks come out, no more
     // hits are left out than there are tracks, and the summed chi-square, with extend_chi2 for
-    // each hit left out, falls. Hits sorted by distance from the origin start a new layer where the distance jumps
-    // by more than station_gap [mm]; a seed helix takes a layer's hit within rebuild_window errors.
+    // each hit left out, falls. Hits sorted by distance from the origin start a new layer where
+    // the distance jumps by more than station_gap [mm]; a seed helix takes a layer's hit within
+    // rebuild_window errors.
     bool rebuild_cores = true;
     std::size_t rebuild_max_tracks = 12;
     std::size_t core_close_hits = 3;  // a group track's hits within pair_distance of a track's
