@@ -95,29 +95,34 @@ for steps in 1 2; do
     --set prune_steps_per_epoch=$steps --set prune_criterion=val_loss --set prune_tolerance=10 --set prune_scope=lamp &
 done
 wait
-# The float model pruned first (a float epoch costs about 0.6 of a QAT one), gradually, ranked
-# by LAMP score: 90 % reached over 20 epochs in 2 steps per epoch, 40 epochs in all (lr 3e-4 x 0.95
-# per epoch; measured 106 min on two threads), then 3 epochs of 6-bit QAT that keep its masks
-# (16 min on two threads). Run with --threads 2 for BENCHMARKS.md.
-run "$OUT/gmpf-lamp" "$EFGNN" prune --from "$OUT/float/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
-  --set factor=0.95 --set prune_schedule=gradual --set prune_target=0.9 --set prune_epochs=40 \
-  --set prune_ramp_epochs=20 --set prune_steps_per_epoch=2 --set prune_scope=lamp
+# The headline pruning recipe: the float model pruned first (a float epoch costs about 0.6 of a
+# QAT one), gradually, ranked by LAMP score: 90 % reached over 20 epochs in 2 steps per epoch, 40
+# epochs in all (lr 3e-4 x 0.95 per epoch; 106 min on two threads beside other jobs, 55 min on one
+# thread alone); its 90 % float model fine-tuned again with a restarted learning rate (3e-4 x 0.9
+# per epoch, masks kept, 8 epochs); a second restart (2e-4 x 0.9 per epoch, 12 epochs); then 4
+# epochs of 6-bit QAT with learned activation scales, which keeps the masks (calibrated scales
+# cost this model 0.6-0.8 point of purity, learned ones about 0.2).
+# headline_pruning PREFIX FLOAT GRAPHS: the runs PREFIX-lamp, -ft, -ft2 and -ft2-q6 (the 6-bit,
+# 90 %-pruned model) from the float model FLOAT, trained on 80 of GRAPHS.
+headline_pruning() {
+  local p=$1 from=$2 c=(--config "$CONFIG" --set input_dir="$3" --set max_train_graphs=80 --threads 1)
+  run "$p-lamp" "$EFGNN" prune --from "$from" "${c[@]}" --set warmup=0 --set lr=3e-4 --set factor=0.95 \
+    --set prune_schedule=gradual --set prune_target=0.9 --set prune_epochs=40 --set prune_ramp_epochs=20 \
+    --set prune_steps_per_epoch=2 --set prune_scope=lamp
+  run "$p-ft" "$EFGNN" train "${c[@]}" --set init_from="$p-lamp/best.pt" --set max_epochs=8 --set warmup=0 \
+    --set lr=3e-4 --set factor=0.9
+  run "$p-ft2" "$EFGNN" train "${c[@]}" --set init_from="$p-ft/best.pt" --set max_epochs=12 --set warmup=0 \
+    --set lr=2e-4 --set factor=0.9
+  run "$p-ft2-q6" "$EFGNN" train "${c[@]}" --set init_from="$p-ft2/best.pt" --set weight_bits=6 \
+    --set activation_bits=6 --set input_bits=12 --set activation_scaling=learned --set max_epochs=4 --set warmup=0 \
+    --set lr=1e-4 --set factor=0.9
+}
+headline_pruning "$OUT/gmpf" "$OUT/float/best.pt" "$OUT/graphs"
+# The two intermediate 90 % float models, each with a few epochs of 6-bit QAT (calibrated scales).
 run "$OUT/gmpf-lamp-q6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/gmpf-lamp/best.pt" --set weight_bits=6 \
   --set activation_bits=6 --set input_bits=12 --set max_epochs=3 --set warmup=0 --set lr=1e-4
-# Its 90 % float model fine-tuned again with a restarted learning rate (3e-4 x 0.9 per epoch, masks
-# kept, 8 epochs, 18 min on two threads), then 2 epochs of 6-bit QAT (~7 min).
-run "$OUT/gmpf-ft" "$EFGNN" train "${common[@]}" --set init_from="$OUT/gmpf-lamp/best.pt" --set max_epochs=8 \
-  --set warmup=0 --set lr=3e-4 --set factor=0.9
 run "$OUT/gmpf-ft-q6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/gmpf-ft/best.pt" --set weight_bits=6 \
   --set activation_bits=6 --set input_bits=12 --set max_epochs=2 --set warmup=0 --set lr=1e-4
-# A second restart (2e-4 x 0.9 per epoch, 12 epochs; best at epoch 9; ~57 min on one thread beside
-# another run), then 4 epochs of 6-bit QAT with learned activation scales (~35 min on one thread):
-# calibrated scales cost this model 0.6-0.8 point of purity, learned ones about 0.2.
-run "$OUT/gmpf-ft2" "$EFGNN" train "${common[@]}" --set init_from="$OUT/gmpf-ft/best.pt" --set max_epochs=12 \
-  --set warmup=0 --set lr=2e-4 --set factor=0.9
-run "$OUT/gmpf-ft2-q6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/gmpf-ft2/best.pt" --set weight_bits=6 \
-  --set activation_bits=6 --set input_bits=12 --set activation_scaling=learned --set max_epochs=4 --set warmup=0 \
-  --set lr=1e-4 --set factor=0.9
 run "$OUT/scan-bits" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-bits.yaml" \
   --set input_dir="$OUT/graphs" --set init_from="$OUT/float/best.pt"
 wait
@@ -279,8 +284,17 @@ run "$OUT/qat6-m3000" "$EFGNN" train "${common3000[@]}" --set init_from="$OUT/fl
 run "$OUT/gmp-m3000" "$EFGNN" prune --from "$OUT/qat6-m3000/best.pt" "${common3000[@]}" --set warmup=0 --set lr=3e-4 \
   --set prune_schedule=gradual --set prune_target=0.9 --set prune_epochs=8 --set prune_ramp_epochs=5 \
   --set prune_steps_per_epoch=2 --set prune_criterion=val_loss --set prune_tolerance=10 --set prune_scope=lamp
+# The headline recipe on these graphs (~100 min on one thread).
+headline_pruning "$OUT/gmpf-m3000" "$OUT/float-m3000/best.pt" "$OUT/graphs-m3000"
+# The float and 6-bit models on all 120 training graphs (20 x 120 x ~1.3 s = ~55 min, then 6 epochs
+# of QAT, ~35 min, on one thread beside another run).
+run "$OUT/float-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 --set max_epochs=20
+run "$OUT/qat6-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 \
+  --set init_from="$OUT/float-m3000-120/best.pt" --set weight_bits=6 --set activation_bits=6 --set input_bits=12 \
+  --set max_epochs=6 --set warmup=0 --set lr=3e-4
 reco3000() { MAP="$OUT/module-map-3000.h5" reco "$@"; }
-for m in float-m3000 qat6-m3000 gmp-m3000; do
+for m in float-m3000 qat6-m3000 gmp-m3000 gmpf-m3000-ft2-q6 float-m3000-120 qat6-m3000-120; do
+  "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs-m3000" --split test --threads 1 --json > "$OUT/eval-$m.json"
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-one-way" --one-way
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-two-way"
   reco3000 "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
