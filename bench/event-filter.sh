@@ -228,7 +228,7 @@ reco() { "$EFGNN" reconstruct --model "$1" --events "$2" --module-map "${MAP:-$O
 # 60 more test events (seed 15, ~5 s to simulate): per-bin track targets need more high-pT
 # particles than 20 events hold.
 sim --hard-scatter ttbar --pileup "$MU" --events 60 --seed 15 --first-event 220000 --out "$OUT/more-events"
-mkdir -p "$OUT/more"
+mkdir -p "$OUT/more" "$OUT/dev"
 for m in float qat6 gmpf-lamp-q6 gmpf-ft-q6 gmpf-ft2-q6 hybrid distill-h128 pruned-kd; do
   reco "$OUT/$m/best.pt" "$OUT/more-events" "$OUT/more/tracks-$m"
 done
@@ -293,8 +293,12 @@ run "$OUT/qat6-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_grap
   --set init_from="$OUT/float-m3000-120/best.pt" --set weight_bits=6 --set activation_bits=6 --set input_bits=12 \
   --set max_epochs=6 --set warmup=0 --set lr=3e-4
 reco3000() { MAP="$OUT/module-map-3000.h5" reco "$@"; }
+# 200 more events (seed 17): a second sample beside the 400, on which the twentieth session's
+# builder variants were checked.
+sim --hard-scatter ttbar --pileup "$MU" --events 200 --seed 17 --first-event 260000 --out "$OUT/dev-events"
 for m in float-m3000 qat6-m3000 gmp-m3000 gmpf-m3000-ft2-q6 float-m3000-120 qat6-m3000-120; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs-m3000" --split test --threads 1 --json > "$OUT/eval-$m.json"
+  reco3000 "$OUT/$m/best.pt" "$OUT/dev-events" "$OUT/dev/tracks-$m-one-way" --one-way
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-one-way" --one-way
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-two-way"
   reco3000 "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
