@@ -102,10 +102,10 @@ wait
 # per epoch, masks kept, 8 epochs); a second restart (2e-4 x 0.9 per epoch, 12 epochs); then 4
 # epochs of 6-bit QAT with learned activation scales, which keeps the masks (calibrated scales
 # cost this model 0.6-0.8 point of purity, learned ones about 0.2).
-# headline_pruning PREFIX FLOAT GRAPHS: the runs PREFIX-lamp, -ft, -ft2 and -ft2-q6 (the 6-bit,
-# 90 %-pruned model) from the float model FLOAT, trained on 80 of GRAPHS.
+# headline_pruning PREFIX FLOAT GRAPHS [EVENTS]: the runs PREFIX-lamp, -ft, -ft2 and -ft2-q6 (the
+# 6-bit, 90 %-pruned model) from the float model FLOAT, trained on EVENTS (80) of GRAPHS.
 headline_pruning() {
-  local p=$1 from=$2 c=(--config "$CONFIG" --set input_dir="$3" --set max_train_graphs=80 --threads 1)
+  local p=$1 from=$2 c=(--config "$CONFIG" --set input_dir="$3" --set max_train_graphs="${4:-80}" --threads 1)
   run "$p-lamp" "$EFGNN" prune --from "$from" "${c[@]}" --set warmup=0 --set lr=3e-4 --set factor=0.95 \
     --set prune_schedule=gradual --set prune_target=0.9 --set prune_epochs=40 --set prune_ramp_epochs=20 \
     --set prune_steps_per_epoch=2 --set prune_scope=lamp
@@ -292,11 +292,18 @@ run "$OUT/float-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_gra
 run "$OUT/qat6-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 \
   --set init_from="$OUT/float-m3000-120/best.pt" --set weight_bits=6 --set activation_bits=6 --set input_bits=12 \
   --set max_epochs=6 --set warmup=0 --set lr=3e-4
+# The 6-bit QAT of the 120-event model with learned activation scales, as the pruned model's
+# last step (120 x 6 x ~2.5 s = ~30 min), and the pruning recipe on the 120-event model (~2.5 h).
+run "$OUT/qat6l-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 \
+  --set init_from="$OUT/float-m3000-120/best.pt" --set weight_bits=6 --set activation_bits=6 --set input_bits=12 \
+  --set activation_scaling=learned --set max_epochs=6 --set warmup=0 --set lr=3e-4
+headline_pruning "$OUT/gmpf-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/graphs-m3000" 120
 reco3000() { MAP="$OUT/module-map-3000.h5" reco "$@"; }
 # 200 more events (seed 17): a second sample beside the 400, on which the twentieth session's
 # builder variants were checked.
 sim --hard-scatter ttbar --pileup "$MU" --events 200 --seed 17 --first-event 260000 --out "$OUT/dev-events"
-for m in float-m3000 qat6-m3000 gmp-m3000 gmpf-m3000-ft2-q6 float-m3000-120 qat6-m3000-120; do
+for m in float-m3000 qat6-m3000 gmp-m3000 gmpf-m3000-ft2-q6 float-m3000-120 qat6-m3000-120 qat6l-m3000-120 \
+  gmpf-m3000-120-ft2-q6; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs-m3000" --split test --threads 1 --json > "$OUT/eval-$m.json"
   reco3000 "$OUT/$m/best.pt" "$OUT/dev-events" "$OUT/dev/tracks-$m-one-way" --one-way
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-one-way" --one-way
