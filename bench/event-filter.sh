@@ -16,6 +16,10 @@ OUT=${OUT:-/tmp/efgnn-event-filter}
 MU=${EF_PILEUP:-50}
 CONFIG=$REPO/configs/train/ignn2-h48.yaml
 TOLERANCE=0.3
+# Every QAT run's bit widths (weights and activations 6 bits, inputs 12), and the headline QAT
+# recipe from a float model: 6 epochs from lr 3e-4, no warm-up.
+six_bits=(--set weight_bits=6 --set activation_bits=6 --set input_bits=12)
+qat6_recipe=("${six_bits[@]}" --set max_epochs=6 --set warmup=0 --set lr=3e-4)
 mkdir -p "$OUT"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
@@ -61,9 +65,8 @@ run "$OUT/float" "$EFGNN" train "${common[@]}" --set max_epochs=20
 run "$OUT/float-120" "$EFGNN" train "${common[@]}" --set max_epochs=20 --set max_train_graphs=120
 # Its 6-bit QAT on the same 120 events (120 x 6 x ~1.5 s = ~18 min).
 run "$OUT/qat6-120" "$EFGNN" train "${common[@]}" --set max_train_graphs=120 --set init_from="$OUT/float-120/best.pt" \
-  --set weight_bits=6 --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4
-run "$OUT/qat6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/float/best.pt" --set weight_bits=6 \
-  --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4 &
+  "${qat6_recipe[@]}"
+run "$OUT/qat6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/float/best.pt" "${qat6_recipe[@]}" &
 run "$OUT/scan" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs.yaml" --set input_dir="$OUT/graphs" &
 wait %1
 run "$OUT/pruned" "$EFGNN" prune --from "$OUT/qat6/best.pt" "${common[@]}" --set warmup=0 --set lr=3e-4 \
@@ -113,16 +116,15 @@ headline_pruning() {
     --set lr=3e-4 --set factor=0.9
   run "$p-ft2" "$EFGNN" train "${c[@]}" --set init_from="$p-ft/best.pt" --set max_epochs=12 --set warmup=0 \
     --set lr=2e-4 --set factor=0.9
-  run "$p-ft2-q6" "$EFGNN" train "${c[@]}" --set init_from="$p-ft2/best.pt" --set weight_bits=6 \
-    --set activation_bits=6 --set input_bits=12 --set activation_scaling=learned --set max_epochs=4 --set warmup=0 \
-    --set lr=1e-4 --set factor=0.9
+  run "$p-ft2-q6" "$EFGNN" train "${c[@]}" --set init_from="$p-ft2/best.pt" "${six_bits[@]}" \
+    --set activation_scaling=learned --set max_epochs=4 --set warmup=0 --set lr=1e-4 --set factor=0.9
 }
 headline_pruning "$OUT/gmpf" "$OUT/float/best.pt" "$OUT/graphs"
 # The two intermediate 90 % float models, each with a few epochs of 6-bit QAT (calibrated scales).
-run "$OUT/gmpf-lamp-q6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/gmpf-lamp/best.pt" --set weight_bits=6 \
-  --set activation_bits=6 --set input_bits=12 --set max_epochs=3 --set warmup=0 --set lr=1e-4
-run "$OUT/gmpf-ft-q6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/gmpf-ft/best.pt" --set weight_bits=6 \
-  --set activation_bits=6 --set input_bits=12 --set max_epochs=2 --set warmup=0 --set lr=1e-4
+run "$OUT/gmpf-lamp-q6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/gmpf-lamp/best.pt" "${six_bits[@]}" \
+  --set max_epochs=3 --set warmup=0 --set lr=1e-4
+run "$OUT/gmpf-ft-q6" "$EFGNN" train "${common[@]}" --set init_from="$OUT/gmpf-ft/best.pt" "${six_bits[@]}" \
+  --set max_epochs=2 --set warmup=0 --set lr=1e-4
 run "$OUT/scan-bits" "$EFGNN" scan --config "$REPO/configs/scans/study-full-graphs-bits.yaml" \
   --set input_dir="$OUT/graphs" --set init_from="$OUT/float/best.pt"
 wait
@@ -140,8 +142,7 @@ prune_all "$OUT/pruned90-h128" "$OUT/scan-large/runs/h128/best.pt" 0.69 3 2
 # distillation (80 x 6 x ~1.6 s = ~13 min), then 54 % of each layer's remaining weights per round,
 # 4 epochs of distillation each, 3 rounds (90.3 %; 80 x 12 x ~1.6 s = ~26 min).
 run "$OUT/qat6-kd" "$EFGNN" distill "${common[@]}" --teacher "$OUT/scan-large/runs/h128/best.pt" \
-  --set init_from="$OUT/distill-h128/best.pt" --set weight_bits=6 --set activation_bits=6 --set input_bits=12 \
-  --set max_epochs=6 --set warmup=0 --set lr=3e-4
+  --set init_from="$OUT/distill-h128/best.pt" "${qat6_recipe[@]}"
 prune_all "$OUT/pruned-kd" "$OUT/qat6-kd/best.pt" 0.54 4 3 --set prune_scope=layer \
   --teacher "$OUT/scan-large/runs/h128/best.pt"
 # The fourth stage's schedule with the same teacher: from the 64 % model, 20 % of the remaining
@@ -156,8 +157,8 @@ sim --hard-scatter ttbar --pileup 200 --events 60 --seed 41 --first-event 600000
 graphs "$OUT/mu200-events" "$OUT/module-map.h5" "$OUT/graphs-mu200"
 at200=(--config "$CONFIG" --set input_dir="$OUT/graphs-mu200" --set max_train_graphs=48 --threads 2)
 run "$OUT/float200" "$EFGNN" train "${at200[@]}" --set max_epochs=12
-run "$OUT/qat6-200" "$EFGNN" train "${at200[@]}" --set init_from="$OUT/float200/best.pt" --set weight_bits=6 \
-  --set activation_bits=6 --set input_bits=12 --set max_epochs=3 --set warmup=0 --set lr=3e-4
+run "$OUT/qat6-200" "$EFGNN" train "${at200[@]}" --set init_from="$OUT/float200/best.pt" "${six_bits[@]}" \
+  --set max_epochs=3 --set warmup=0 --set lr=3e-4
 prune200() {  # NAME FRACTION ROUNDS: the 6-bit model pruned by FRACTION per round, 2 epochs each, all kept
   run "$OUT/$1" "$EFGNN" prune --from "$OUT/qat6-200/best.pt" "${at200[@]}" --set warmup=0 --set lr=3e-4 \
     --set prune_fraction="$2" --set prune_epochs=2 --set prune_max_rounds="$3" --set prune_criterion=val_loss \
@@ -277,8 +278,7 @@ done
 graphs "$OUT/gnn-events" "$OUT/module-map-3000.h5" "$OUT/graphs-m3000"
 common3000=(--config "$CONFIG" --set input_dir="$OUT/graphs-m3000" --set max_train_graphs=80 --threads 1)
 run "$OUT/float-m3000" "$EFGNN" train "${common3000[@]}" --set max_epochs=20
-run "$OUT/qat6-m3000" "$EFGNN" train "${common3000[@]}" --set init_from="$OUT/float-m3000/best.pt" --set weight_bits=6 \
-  --set activation_bits=6 --set input_bits=12 --set max_epochs=6 --set warmup=0 --set lr=3e-4
+run "$OUT/qat6-m3000" "$EFGNN" train "${common3000[@]}" --set init_from="$OUT/float-m3000/best.pt" "${qat6_recipe[@]}"
 # A short pruning of that 6-bit model, not the headline recipe: gradual, LAMP, 90 % over 5 of 8
 # epochs, 2 steps each (8 epochs x 80 graphs: 29 min on two threads beside other jobs).
 run "$OUT/gmp-m3000" "$EFGNN" prune --from "$OUT/qat6-m3000/best.pt" "${common3000[@]}" --set warmup=0 --set lr=3e-4 \
@@ -290,13 +290,11 @@ headline_pruning "$OUT/gmpf-m3000" "$OUT/float-m3000/best.pt" "$OUT/graphs-m3000
 # of QAT, ~35 min, on one thread beside another run).
 run "$OUT/float-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 --set max_epochs=20
 run "$OUT/qat6-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 \
-  --set init_from="$OUT/float-m3000-120/best.pt" --set weight_bits=6 --set activation_bits=6 --set input_bits=12 \
-  --set max_epochs=6 --set warmup=0 --set lr=3e-4
+  --set init_from="$OUT/float-m3000-120/best.pt" "${qat6_recipe[@]}"
 # The 6-bit QAT of the 120-event model with learned activation scales, as the pruned model's
 # last step (120 x 6 x ~2.5 s = ~30 min), and the pruning recipe on the 120-event model (~2.5 h).
 run "$OUT/qat6l-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 \
-  --set init_from="$OUT/float-m3000-120/best.pt" --set weight_bits=6 --set activation_bits=6 --set input_bits=12 \
-  --set activation_scaling=learned --set max_epochs=6 --set warmup=0 --set lr=3e-4
+  --set init_from="$OUT/float-m3000-120/best.pt" "${qat6_recipe[@]}" --set activation_scaling=learned
 headline_pruning "$OUT/gmpf-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/graphs-m3000" 120
 reco3000() { MAP="$OUT/module-map-3000.h5" reco "$@"; }
 # 200 more events (seed 17): a second sample beside the 400, on which the twentieth session's
@@ -315,11 +313,19 @@ for m in float-m3000 qat6-m3000 gmp-m3000 gmpf-m3000-ft2-q6 float-m3000-120 qat6
 done
 # The walk's follow cut against the fake rate (0.3 by default, chosen at <mu> = 200 with the
 # 600-event map).
-for f in 0.5 0.6; do
+for f in 0.4 0.5 0.6; do
   reco3000 "$OUT/float-m3000/best.pt" "$OUT/big-events" "$OUT/big/tracks-float-m3000-one-way-follow$f" --one-way \
     --walk-follow $f
   reco "$OUT/float/best.pt" "$OUT/big-events" "$OUT/big/tracks-float-one-way-follow$f" --one-way --walk-follow $f
 done
+# The chain's time per <mu> = 200 event (one thread, one warm-up event; time it with the other
+# core idle) with the walk's hit exchange and without parts of it; the reco3000 loop above times
+# the 3,000-event map's models the same way (robust/tracks-MODEL-mu200.json).
+timed() { reco "$OUT/float/best.pt" "$OUT/robust/mu200" "$OUT/robust/time-float-$1" "${@:2}"; }
+timed exchange
+timed keep-hits --walk-keep-hits
+timed keep-cores --walk-keep-cores
+timed no-extend --walk-extend 0
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-longest" --walk-continue longest
 # The hit exchange without its extension of tracks over hits no track holds (thirteenth session).
 reco "$OUT/float/best.pt" "$OUT/test-events" "$OUT/tracks-float-no-extend" --walk-extend 0

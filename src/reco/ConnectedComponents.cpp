@@ -67,13 +67,12 @@ std::vector<Track> componentsOf(DisjointSets& sets, std::size_t num_nodes, std::
 }
 
 bool pointsOutward(const ScoredGraph& g, std::size_t k) {
+  if (g.positions.empty() && g.r.empty()) return true;
+  const auto reach = [&](std::uint32_t n) {
+    return g.positions.empty() ? double{g.r[n]} * g.r[n] + double{g.z[n]} * g.z[n] : outwardReach(g.positions, n);
+  };
   const auto a = g.src[k], b = g.dst[k];
-  if (!g.positions.empty()) {
-    const double ra = outwardReach(g.positions, a), rb = outwardReach(g.positions, b);
-    return ra != rb ? ra < rb : a < b;
-  }
-  if (g.r.empty()) return true;
-  const float ra = g.r[a] * g.r[a] + g.z[a] * g.z[a], rb = g.r[b] * g.r[b] + g.z[b] * g.z[b];
+  const double ra = reach(a), rb = reach(b);
   return ra != rb ? ra < rb : a < b;
 }
 

@@ -33,10 +33,8 @@ ScoredGraph hitsOf(const std::vector<Helix>& helices, std::size_t layers = kLaye
     for (std::size_t l = 0; l < layers; ++l) {
       const auto p = h.at(kLayers[l]);
       g.positions.insert(g.positions.end(), p.begin(), p.end());
-      g.r.push_back(static_cast<float>(kLayers[l]));
-      g.z.push_back(p[2]);
     }
-  g.num_nodes = g.r.size();
+  g.num_nodes = g.positions.size() / 3;
   return g;
 }
 
@@ -161,8 +159,6 @@ TEST(HitExchange, ATrackTakesTheHitsNoTrackHoldsWhereTheyContinueItsHelix) {
   auto g = hitsOf(kJet);
   const std::array<float, 3> next{g.positions[3 * 8], g.positions[3 * 8 + 1], g.positions[3 * 8 + 2]};
   g.positions.insert(g.positions.end(), {next[0], next[1] + 3.f, next[2]});
-  g.r.push_back(g.r[8]);
-  g.z.push_back(next[2]);
   g.num_nodes = 21;
   g.src = {0, 1, 7, 8, 7, 7};
   g.dst = {1, 2, 8, 9, 20, 18};
