@@ -56,7 +56,7 @@ double threePointCurvature(const Track& t, const std::vector<float>& positions) 
 
 }  // namespace
 
-HitExchange::HelixFit HitExchange::fit(const Track& hits, const std::vector<float>& positions) const {
+HitExchange::HelixFit HitExchange::fit(const Track& hits, const std::vector<float>& positions, double bound) const {
   const auto at = [&](std::uint32_t n) { return &positions[3 * std::size_t{n}]; };
   constexpr HelixFit kNoFit{kNaN, kNaN};
   if (hits.size() < std::max<std::size_t>(config_.min_hits, 4)) return kNoFit;
@@ -109,6 +109,7 @@ HitExchange::HelixFit HitExchange::fit(const Track& hits, const std::vector<floa
   // across the line (orthogonal regression: the normal is the weighted scatter's weakest axis).
   const double curvature =
       2 * std::abs(coef[2]) / std::sqrt(std::max(1e-12, 1 + coef[1] * coef[1] - 4 * coef[0] * coef[2])) / half;
+  if (chi2 >= bound) return {chi2, curvature};
   const auto longitudinal = [&](std::uint32_t n, double& w, double& u, double& z) {
     const float* p = at(n);
     const double chord = std::hypot(p[0] - pi[0], p[1] - pi[1]);
@@ -118,19 +119,21 @@ HitExchange::HelixFit HitExchange::fit(const Track& hits, const std::vector<floa
     const double sigma = sigmaLongitudinal(p);
     w = 1 / (sigma * sigma);
   };
+  // Each hit's (w, u, z), kept for the second pass: the arc's asin and hypot are most of a fit's
+  // cost, and the moves fit tracks many times over.
+  thread_local std::vector<std::array<double, 3>> wuz;
+  wuz.resize(hits.size());
   double sw = 0, su = 0, sz = 0;
-  for (const auto n : hits) {
-    double w, u, z;
-    longitudinal(n, w, u, z);
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    auto& [w, u, z] = wuz[i];
+    longitudinal(hits[i], w, u, z);
     sw += w;
     su += w * u;
     sz += w * z;
   }
   const double mu = su / sw, mz = sz / sw;
   double cuu = 0, czz = 0, cuz = 0;
-  for (const auto n : hits) {
-    double w, u, z;
-    longitudinal(n, w, u, z);
+  for (const auto& [w, u, z] : wuz) {
     cuu += w * (u - mu) * (u - mu);
     czz += w * (z - mz) * (z - mz);
     cuz += w * (u - mu) * (z - mz);
@@ -142,11 +145,17 @@ HitExchange::HelixFit HitExchange::fit(const Track& hits, const std::vector<floa
 }
 
 bool HitExchange::accepts(double before_a, double before_b, const Track& a, const Track& b,
-                          const std::vector<float>& positions, double& after) const {
-  const HelixFit fit_a = fit(a, positions), fit_b = fit(b, positions);
+                          const std::vector<float>& positions, double bound, double& after) const {
+  // b's chi-square only adds to a's: where a's alone reaches the limit, b is not fitted, and
+  // each fit stops early where it cannot stay below it (b's limit with a margin far beyond
+  // rounding, so that a stopped fit's sum stays above the limit).
+  const double limit = std::min(bound, before_a + before_b);
+  const HelixFit fit_a = fit(a, positions, limit);
+  if (!(fit_a.chi2 < limit)) return false;
+  const HelixFit fit_b = fit(b, positions, limit - fit_a.chi2 + 1e-9 * (1 + limit));
   const double after_a = fit_a.chi2, after_b = fit_b.chi2;
   after = after_a + after_b;
-  if (std::isnan(after) || !(after < before_a + before_b)) return false;
+  if (std::isnan(after) || !(after < limit)) return false;
   if (!good(before_a, a.size()) && !good(before_b, b.size()) && straight(fit_a.curvature) &&
       straight(fit_b.curvature))
     return true;
@@ -256,7 +265,7 @@ std::size_t HitExchange::swapStretches(std::vector<Track>& tracks, const std::ve
         for (std::size_t j = i + 1; j <= slots.size(); ++j) {
           swapStretch(i, j);
           double then;
-          if (accepts(now_a, now_b, a, b, positions, then)) {
+          if (accepts(now_a, now_b, a, b, positions, best, then)) {
             if (then < best) {
               best = then;
               best_i = i;
@@ -314,7 +323,9 @@ std::size_t HitExchange::exchangeTails(std::vector<Track>& tracks, const ScoredG
           exchange(a, b, l, slot_of[n]);
           if (a2.size() < config_.min_hits || b2.size() < config_.min_hits) continue;
           double then;
-          if (!accepts(now_a, now_b, a2, b2, g.positions, then)) continue;
+          // The bound: a gain above best, loosened by far more than rounding (the gain decides).
+          const double bound = now_a + now_b - best + 1e-6 * (1 + now_a + now_b);
+          if (!accepts(now_a, now_b, a2, b2, g.positions, bound, then)) continue;
           const double gain = now_a + now_b - then;
           if (gain > best) {
             best = gain;
@@ -341,7 +352,8 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
                                     TrackStates& states) const {
   std::vector<std::uint32_t> starts(g.num_nodes, kNone);  // the track a hit starts
   const bool near = config_.join_distance > 0;
-  PointGrid<std::uint32_t> firsts(g.positions, near ? config_.join_distance : 1.0);
+  // Searched in a cone join_distance long, in cells as wide.
+  PointGrid<std::uint32_t> firsts(g.positions, near ? config_.join_distance / 2 : 1.0);
   for (std::uint32_t t = 0; t < tracks.size(); ++t)
     if (!tracks[t].empty()) {
       starts[tracks[t].front()] = t;
@@ -373,11 +385,20 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
         };
         std::array<double, 3> along_a, gap, along_b;
         direction(a.front(), a.back(), along_a);
-        firsts.visitNear(a.back(), [&](std::uint32_t tb) {
-          if (tb == ta || tracks[tb].empty() ||
-              !(outwardReach(g.positions, tracks[tb].front()) > outwardReach(g.positions, a.back())) ||
-              !(separation(g.positions, a.back(), tracks[tb].front()) < config_.join_distance))
-            return;
+        const float* end_a = &g.positions[3 * std::size_t{a.back()}];
+        const double reach_a = outwardReach(g.positions, a.back());
+        firsts.visitCone(a.back(), along_a, config_.join_distance, 0.9, [&](std::uint32_t tb) {
+          // The cheap tests first (a pair neither of whose tracks changed since the pass before
+          // is refused below), and distance and angle squared, with margins, before the exact
+          // tests.
+          if (tb == ta || tracks[tb].empty() || !states.eitherChangedBefore(ta, tb)) return;
+          const float* start_b = &g.positions[3 * std::size_t{tracks[tb].front()}];
+          const double dx = start_b[0] - end_a[0], dy = start_b[1] - end_a[1], dz = start_b[2] - end_a[2];
+          const double gap2 = dx * dx + dy * dy + dz * dz, reach = 1.001 * config_.join_distance;
+          if (!(gap2 < reach * reach) || !(outwardReach(g.positions, tracks[tb].front()) > reach_a)) return;
+          const double ahead = dx * along_a[0] + dy * along_a[1] + dz * along_a[2];
+          if (!(ahead > 0 && ahead * ahead > 0.8 * gap2)) return;  // cosine above ~0.894 (0.9 below)
+          if (!(separation(g.positions, a.back(), tracks[tb].front()) < config_.join_distance)) return;
           // The pieces and the gap between them point the same way (within ~25 degrees, a
           // 1 GeV particle's turn over a metre) before any fit.
           direction(a.back(), tracks[tb].front(), gap);

@@ -21,6 +21,7 @@
 // summed chi-square alone: there is no good track to protect, and the way out of such a tangle
 // often makes one track worse before the next trade mends it.
 #include <cmath>
+#include <limits>
 
 #include "reco/ConnectedComponents.hpp"
 #include "reco/TrackBuilder.hpp"
@@ -86,11 +87,13 @@ class HitExchange {
   std::size_t apply(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out) const;
   /// A helix through the hits (circle in the transverse plane, line in transverse length and z):
   /// its chi-square and the circle's curvature [1/mm]; NaN for fewer than min_hits or hits too
-  /// close to fit.
+  /// close to fit. Where the transverse chi-square alone reaches `bound`, the longitudinal fit is
+  /// left out: the chi-square returned is then at least `bound`, not the whole fit's.
   struct HelixFit {
     double chi2, curvature;
   };
-  HelixFit fit(const Track& hits, const std::vector<float>& positions) const;
+  HelixFit fit(const Track& hits, const std::vector<float>& positions,
+               double bound = std::numeric_limits<double>::infinity()) const;
   double chiSquare(const Track& hits, const std::vector<float>& positions) const { return fit(hits, positions).chi2; }
   static double degreesOfFreedom(std::size_t hits);
 
@@ -140,10 +143,10 @@ class HitExchange {
   using InwardEdges = std::vector<std::vector<std::uint32_t>>;  // per hit, the hits with an edge into it
   std::size_t extendEnds(std::vector<Track>& tracks, const ScoredGraph& graph, const OutwardEdges& out,
                          const InwardEdges& inward, TrackStates& states) const;
-  /// Whether tracks a and b (before: their chi-squares) may replace the tracks before; `after`
-  /// their summed chi-square.
+  /// Whether tracks a and b (before: their chi-squares) may replace the tracks before, their
+  /// summed chi-square (`after`) also falling below `bound` (the caller's best so far).
   bool accepts(double before_a, double before_b, const Track& a, const Track& b, const std::vector<float>& positions,
-               double& after) const;
+               double bound, double& after) const;
   Config config_;
 };
 

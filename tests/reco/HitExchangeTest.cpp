@@ -78,6 +78,24 @@ TEST(HitExchange, AHelixFitsItsOwnHitsAndNotAKinkedTrack) {
   EXPECT_TRUE(std::isnan(exchange.chiSquare(range(0, 3), jet.positions))) << "too few hits to fit";
 }
 
+TEST(HitExchange, AFitStoppedAtABoundReportsAtLeastTheBound) {
+  const auto jet = hitsOf(kJet);
+  const auto kinked = joined(range(0, 5), range(15, 20));
+  const auto whole = exchange.fit(kinked, jet.positions);
+  // Above the chi-square: the whole fit, to the bit.
+  const auto above = exchange.fit(kinked, jet.positions, 2 * whole.chi2);
+  EXPECT_EQ(above.chi2, whole.chi2);
+  EXPECT_EQ(above.curvature, whole.curvature);
+  // Below the transverse part alone (a kink across the track): stopped early, still at least
+  // the bound, so that a caller comparing with it decides as with the whole fit.
+  for (const double bound : {0.0, 1.0, whole.chi2 / 4}) {
+    const auto stopped = exchange.fit(kinked, jet.positions, bound);
+    EXPECT_GE(stopped.chi2, bound);
+    EXPECT_LE(stopped.chi2, whole.chi2);
+    EXPECT_EQ(stopped.curvature, whole.curvature);
+  }
+}
+
 TEST(HitExchange, TwoTracksThatCrossedOverSwapBack) {
   // Each track took the other particle's hits on layers 3-5 (0.6-2.6 mm away): both swap back.
   const auto g = hitsOf(kJet);
