@@ -318,6 +318,20 @@ for f in 0.4 0.5 0.6; do
     --walk-follow $f
   reco "$OUT/float/best.pt" "$OUT/big-events" "$OUT/big/tracks-float-one-way-follow$f" --one-way --walk-follow $f
 done
+# The 6-bit 120-event model's follow cut, chosen on the 200 development events (0.35), then on
+# every sample; and two-way matching of the float 120-event model on every sample (all 680).
+for f in 0.3 0.35 0.4; do
+  for s in dev big; do
+    reco3000 "$OUT/qat6-m3000-120/best.pt" "$OUT/$s-events" "$OUT/$s/tracks-qat6-m3000-120-one-way-follow$f" \
+      --one-way --walk-follow $f
+  done
+done
+for s in test-events more-events; do
+  reco3000 "$OUT/qat6-m3000-120/best.pt" "$OUT/$s" "$OUT/more/tracks-qat6-m3000-120-$s-one-way-follow0.35" \
+    --one-way --walk-follow 0.35
+  reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/$s" "$OUT/more/tracks-float-m3000-120-$s-two-way"
+done
+reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/dev-events" "$OUT/dev/tracks-float-m3000-120-two-way"
 # The chain's time per <mu> = 200 event (one thread, one warm-up event; time it with the other
 # core idle) with the walk's hit exchange and without parts of it; the reco3000 loop above times
 # the 3,000-event map's models the same way (robust/tracks-MODEL-mu200.json).
