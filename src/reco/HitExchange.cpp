@@ -383,11 +383,14 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
           const double norm = std::hypot(d[0], d[1], d[2]);
           for (auto& x : d) x /= norm;
         };
+        // The pieces and the gap between them point the same way (within ~25 degrees, a 1 GeV
+        // particle's turn over a metre) before any fit.
+        constexpr double kAligned = 0.9;  // the smallest cosine between them
         std::array<double, 3> along_a, gap, along_b;
         direction(a.front(), a.back(), along_a);
         const float* end_a = &g.positions[3 * std::size_t{a.back()}];
         const double reach_a = outwardReach(g.positions, a.back());
-        firsts.visitCone(a.back(), along_a, config_.join_distance, 0.9, [&](std::uint32_t tb) {
+        firsts.visitCone(a.back(), along_a, config_.join_distance, kAligned, [&](std::uint32_t tb) {
           // The cheap tests first (a pair neither of whose tracks changed since the pass before
           // is refused below), and distance and angle squared, with margins, before the exact
           // tests.
@@ -397,16 +400,14 @@ std::size_t HitExchange::joinPieces(std::vector<Track>& tracks, const ScoredGrap
           const double gap2 = dx * dx + dy * dy + dz * dz, reach = 1.001 * config_.join_distance;
           if (!(gap2 < reach * reach) || !(outwardReach(g.positions, tracks[tb].front()) > reach_a)) return;
           const double ahead = dx * along_a[0] + dy * along_a[1] + dz * along_a[2];
-          if (!(ahead > 0 && ahead * ahead > 0.8 * gap2)) return;  // cosine above ~0.894 (0.9 below)
+          if (!(ahead > 0 && ahead * ahead > 0.99 * kAligned * kAligned * gap2)) return;
           if (!(separation(g.positions, a.back(), tracks[tb].front()) < config_.join_distance)) return;
-          // The pieces and the gap between them point the same way (within ~25 degrees, a
-          // 1 GeV particle's turn over a metre) before any fit.
           direction(a.back(), tracks[tb].front(), gap);
           direction(tracks[tb].front(), tracks[tb].back(), along_b);
           const auto cosine = [](const std::array<double, 3>& u, const std::array<double, 3>& v) {
             return u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
           };
-          if (cosine(along_a, gap) > 0.9 && cosine(gap, along_b) > 0.9) candidates.push_back(tb);
+          if (cosine(along_a, gap) > kAligned && cosine(gap, along_b) > kAligned) candidates.push_back(tb);
         });
       }
       double best = 0;
