@@ -296,12 +296,16 @@ run "$OUT/qat6-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_grap
 run "$OUT/qat6l-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 \
   --set init_from="$OUT/float-m3000-120/best.pt" "${qat6_recipe[@]}" --set activation_scaling=learned
 headline_pruning "$OUT/gmpf-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/graphs-m3000" 120
+# Its last step instead by distillation from the float model (120 x 6 x ~2.7 s = ~33 min).
+run "$OUT/gmpf-m3000-120-ft2-q6kd" "$EFGNN" distill "${common3000[@]}" --set max_train_graphs=120 \
+  --teacher "$OUT/float-m3000-120/best.pt" --set init_from="$OUT/gmpf-m3000-120-ft2/best.pt" "${six_bits[@]}" \
+  --set activation_scaling=learned --set max_epochs=6 --set warmup=0 --set lr=1e-4 --set factor=0.9
 reco3000() { MAP="$OUT/module-map-3000.h5" reco "$@"; }
 # 200 more events (seed 17): a second sample beside the 400, on which the twentieth session's
 # builder variants were checked.
 sim --hard-scatter ttbar --pileup "$MU" --events 200 --seed 17 --first-event 260000 --out "$OUT/dev-events"
 for m in float-m3000 qat6-m3000 gmp-m3000 gmpf-m3000-ft2-q6 float-m3000-120 qat6-m3000-120 qat6l-m3000-120 \
-  gmpf-m3000-120-ft2-q6; do
+  gmpf-m3000-120-ft2-q6 gmpf-m3000-120-ft2-q6kd; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs-m3000" --split test --threads 1 --json > "$OUT/eval-$m.json"
   reco3000 "$OUT/$m/best.pt" "$OUT/dev-events" "$OUT/dev/tracks-$m-one-way" --one-way
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-one-way" --one-way
@@ -332,6 +336,11 @@ for s in test-events more-events; do
   reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/$s" "$OUT/more/tracks-float-m3000-120-$s-two-way"
 done
 reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/dev-events" "$OUT/dev/tracks-float-m3000-120-two-way"
+# The pruned 6-bit model of the 120-event recipe at the 6-bit model's follow cut, every sample.
+for s in dev-events big-events test-events more-events; do
+  reco3000 "$OUT/gmpf-m3000-120-ft2-q6/best.pt" "$OUT/$s" "$OUT/more/tracks-gmpf-m3000-120-ft2-q6-$s-follow0.35" \
+    --one-way --walk-follow 0.35
+done
 # The chain's time per <mu> = 200 event (one thread, one warm-up event; time it with the other
 # core idle) with the walk's hit exchange and without parts of it; the reco3000 loop above times
 # the 3,000-event map's models the same way (robust/tracks-MODEL-mu200.json).
