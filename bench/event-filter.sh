@@ -300,12 +300,16 @@ headline_pruning "$OUT/gmpf-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/grap
 run "$OUT/gmpf-m3000-120-ft2-q6kd" "$EFGNN" distill "${common3000[@]}" --set max_train_graphs=120 \
   --teacher "$OUT/float-m3000-120/best.pt" --set init_from="$OUT/gmpf-m3000-120-ft2/best.pt" "${six_bits[@]}" \
   --set activation_scaling=learned --set max_epochs=6 --set warmup=0 --set lr=1e-4 --set factor=0.9
+# And 6 more epochs of it (two threads, ~14 min).
+run "$OUT/gmpf-m3000-120-ft2-q6kd2" "$EFGNN" distill "${common3000[@]}" --set max_train_graphs=120 \
+  --teacher "$OUT/float-m3000-120/best.pt" --set init_from="$OUT/gmpf-m3000-120-ft2-q6kd/best.pt" "${six_bits[@]}" \
+  --set activation_scaling=learned --set max_epochs=6 --set warmup=0 --set lr=6e-5 --set factor=0.9
 reco3000() { MAP="$OUT/module-map-3000.h5" reco "$@"; }
 # 200 more events (seed 17): a second sample beside the 400, on which the twentieth session's
 # builder variants were checked.
 sim --hard-scatter ttbar --pileup "$MU" --events 200 --seed 17 --first-event 260000 --out "$OUT/dev-events"
 for m in float-m3000 qat6-m3000 gmp-m3000 gmpf-m3000-ft2-q6 float-m3000-120 qat6-m3000-120 qat6l-m3000-120 \
-  gmpf-m3000-120-ft2-q6 gmpf-m3000-120-ft2-q6kd; do
+  gmpf-m3000-120-ft2-q6 gmpf-m3000-120-ft2-q6kd gmpf-m3000-120-ft2-q6kd2; do
   "$EFGNN" eval --model "$OUT/$m/best.pt" --graphs "$OUT/graphs-m3000" --split test --threads 1 --json > "$OUT/eval-$m.json"
   reco3000 "$OUT/$m/best.pt" "$OUT/dev-events" "$OUT/dev/tracks-$m-one-way" --one-way
   reco3000 "$OUT/$m/best.pt" "$OUT/big-events" "$OUT/big/tracks-$m-one-way" --one-way
