@@ -300,7 +300,7 @@ headline_pruning "$OUT/gmpf-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/grap
 run "$OUT/gmpf-m3000-120-ft2-q6kd" "$EFGNN" distill "${common3000[@]}" --set max_train_graphs=120 \
   --teacher "$OUT/float-m3000-120/best.pt" --set init_from="$OUT/gmpf-m3000-120-ft2/best.pt" "${six_bits[@]}" \
   --set activation_scaling=learned --set max_epochs=6 --set warmup=0 --set lr=1e-4 --set factor=0.9
-# And 6 more epochs of it (two threads, ~14 min).
+# And 6 more epochs of it (~33 min on one thread; measured 17 min on two).
 run "$OUT/gmpf-m3000-120-ft2-q6kd2" "$EFGNN" distill "${common3000[@]}" --set max_train_graphs=120 \
   --teacher "$OUT/float-m3000-120/best.pt" --set init_from="$OUT/gmpf-m3000-120-ft2-q6kd/best.pt" "${six_bits[@]}" \
   --set activation_scaling=learned --set max_epochs=6 --set warmup=0 --set lr=6e-5 --set factor=0.9
