@@ -25,13 +25,13 @@ class PointGrid {
  public:
   PointGrid(const std::vector<float>& positions, double reach) : positions_(positions), size_(2 * reach) {}
   void insert(std::uint32_t node, Item item) {
-    inserted_.push_back({cellNumber(key(cell(positions_, node, size_), {0, 0, 0})), item});
+    inserted_.push_back({cellNumber(key(cell(node), {0, 0, 0})), item});
     gathered_ = false;
   }
   template <typename Visit>
   void visitNear(std::uint32_t node, Visit visit) const {
     gather();
-    const auto c = cell(positions_, node, size_);
+    const auto c = cell(node);
     std::array<int, 3> side{};
     const float* p = &positions_[3 * std::size_t{node}];
     for (int i = 0; i < 3; ++i) side[i] = p[i] - static_cast<double>(c[i]) * size_ < size_ / 2 ? -1 : 1;
@@ -73,10 +73,10 @@ class PointGrid {
 
  private:
   static constexpr std::uint64_t kNoKey = UINT64_MAX;  // keys use 63 bits
-  static std::array<std::int64_t, 3> cell(const std::vector<float>& positions, std::uint32_t node, double size) {
-    const float* p = &positions[3 * std::size_t{node}];
-    return {static_cast<std::int64_t>(std::floor(p[0] / size)), static_cast<std::int64_t>(std::floor(p[1] / size)),
-            static_cast<std::int64_t>(std::floor(p[2] / size))};
+  std::array<std::int64_t, 3> cell(std::uint32_t node) const {
+    const float* p = &positions_[3 * std::size_t{node}];
+    return {static_cast<std::int64_t>(std::floor(p[0] / size_)), static_cast<std::int64_t>(std::floor(p[1] / size_)),
+            static_cast<std::int64_t>(std::floor(p[2] / size_))};
   }
   static std::uint64_t key(const std::array<std::int64_t, 3>& c, const std::array<int, 3>& o) {
     const auto k = [&](int i) { return static_cast<std::uint64_t>(c[i] + o[i] + (1 << 20)) & 0x1fffff; };
