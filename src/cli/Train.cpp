@@ -19,8 +19,11 @@ struct TrainOptions {
   bool resume = false, json = false;
 };
 
-void trainAndReport(const TrainOptions& o, const TrainConfig& config, TrainingLoss loss) {
+/// `teacher`, when given, is recorded in the run folder once the trainer has accepted it.
+void trainAndReport(const TrainOptions& o, const TrainConfig& config, TrainingLoss loss,
+                    const TeacherSpec* teacher = nullptr) {
   Trainer trainer(config, o.out, o.resume, std::move(loss));
+  if (teacher && trainer.isMain()) recordTeacher(o.out, *teacher, o.resume);
   const bool terminal = isatty(STDERR_FILENO) != 0;
   // One line per epoch on a terminal; logs stay quiet (metrics.csv has every epoch).
   const auto history = trainer.run([&](const EpochRecord& r) {
@@ -78,9 +81,8 @@ void addDistillCommand(CLI::App& app) {
   cmd->add_option("--teacher", o->teacher, "The teacher (a checkpoint)")->required();
   cmd->callback([o] {
     const TrainConfig config = trainConfigFromCommandLine(o->config, o->sets, o->device, o->threads);
-    const auto distill = compressionConfigFromCommandLine<DistillConfig>(o->config, o->sets);
-    trainAndReport(*o, config,
-                   distillationTrainingLoss(TeacherSpec{o->teacher, distill}, config, parseDevice(config.device)));
+    const TeacherSpec teacher{o->teacher, compressionConfigFromCommandLine<DistillConfig>(o->config, o->sets)};
+    trainAndReport(*o, config, distillationTrainingLoss(teacher, config, parseDevice(config.device)), &teacher);
   });
 }
 

@@ -1,9 +1,10 @@
 #include "compress/Distillation.hpp"
 
-
+#include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
 #include "graph/GraphDataset.hpp"
 #include "train/Checkpoint.hpp"
+#include "train/ResumeSettings.hpp"
 
 namespace efgnn {
 
@@ -93,6 +94,22 @@ TrainingLoss distillationTrainingLoss(std::shared_ptr<Teacher> teacher, DistillC
   return [teacher, config](const torch::Tensor& logits, const GraphTensors& g) {
     return distillationLoss(logits, teacher->logits(g), g, config);
   };
+}
+
+std::string TeacherSpec::toYaml() const {
+  return "teacher: " + std::filesystem::absolute(checkpoint).lexically_normal().string() + "\n" + distillation.toYaml();
+}
+
+void recordTeacher(const std::filesystem::path& run_dir, const TeacherSpec& spec, bool resume) {
+  const auto file = run_dir / "teacher.yaml";
+  if (resume && std::filesystem::exists(file)) {
+    const std::string changes = forbiddenResumeChanges(readFile(file), spec.toYaml(), false);
+    if (!changes.empty())
+      throw Error(run_dir.string() + ": the teacher differs from the run being resumed (start a new --out):\n" +
+                  changes);
+  }
+  std::filesystem::create_directories(run_dir);
+  writeFileAtomically(file, spec.toYaml());
 }
 
 TrainingLoss distillationTrainingLoss(const TeacherSpec& spec, const TrainConfig& student,

@@ -7,6 +7,7 @@
 // with the same per-edge weights (T^2 keeps the soft term's gradient scale independent of T).
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -51,7 +52,15 @@ TrainingLoss distillationTrainingLoss(std::shared_ptr<Teacher> teacher, DistillC
 struct TeacherSpec {
   std::string checkpoint;
   DistillConfig distillation;
+
+  /// "teacher: ABSOLUTE_PATH" and the distillation settings: how a run folder records them.
+  std::string toYaml() const;
 };
+
+/// A distillation's run folder records its teacher in teacher.yaml, written when the run starts;
+/// a resumed run whose teacher or distillation settings differ from those recorded is refused
+/// (throws Error naming each change), since its result would belong to neither.
+void recordTeacher(const std::filesystem::path& run_dir, const TeacherSpec& spec, bool resume);
 
 /// The training loss of a `student` taught by the teacher `spec` names, loaded on `device`.
 TrainingLoss distillationTrainingLoss(const TeacherSpec& spec, const TrainConfig& student, const torch::Device& device);

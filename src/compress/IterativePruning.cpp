@@ -160,9 +160,7 @@ std::vector<PruneRound> runIterativePruning(const fs::path& parent, TrainConfig 
 
   std::string settings =
       "parent: " + fs::absolute(parent).lexically_normal().string() + "\n" + train.toYaml() + prune.toYaml();
-  if (teacher)
-    settings += "teacher: " + fs::absolute(teacher->checkpoint).lexically_normal().string() + "\n" +
-                teacher->distillation.toYaml();
+  if (teacher) settings += teacher->toYaml();
   if (fs::exists(out / "prune.yaml")) {
     if (!resume) throw Error(out.string() + ": already holds a pruning run; use --resume to continue it or another --out");
     // A gradual schedule depends on its ramp, not on the run's length: more epochs at the target

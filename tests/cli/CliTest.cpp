@@ -336,6 +336,13 @@ TEST_F(CliWithGraphs, PruneDistillScanAndSummaryOfACompressedModel) {
   r = run("distill --teacher " + path("float/best.pt") + " --config " + path("tiny.yaml") + " --set hidden=4 --out " +
           path("student") + " --json");
   ASSERT_EQ(r.status, 0) << r.out;
+  // The run folder names its teacher; going on with other distillation settings is refused.
+  EXPECT_NE(readFile(dir / "student" / "teacher.yaml").find("teacher: " + fs::absolute(path("float/best.pt")).string()),
+            std::string::npos);
+  r = run("distill --teacher " + path("float/best.pt") + " --config " + path("tiny.yaml") +
+          " --set hidden=4 --set max_epochs=3 --set distill_alpha=0.2 --resume --out " + path("student"));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("distill_alpha: 0.5 -> 0.2"), std::string::npos) << r.out;
 
   // Pruning whose fine-tuning is distillation: another fine-tuning than the plain one, its
   // teacher recorded, and a resume with another teacher refused.
