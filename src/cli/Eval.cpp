@@ -45,8 +45,8 @@ void writeScores(const std::filesystem::path& file, const GraphTensors& g, const
 
 void addEvalCommand(CLI::App& app) {
   struct Options {
-    std::string model, graphs, split = "test", out, device = "cpu";
-    double cut = 0.5;
+    std::string model, graphs, split = "test", out, device = "cpu", reference;
+    double cut = 0.5, reference_cut = 0.5;
     int threads = 0;
     bool force = false, json = false, as_float = false;
   };
@@ -63,6 +63,10 @@ void addEvalCommand(CLI::App& app) {
   cmd->add_flag("--float", o->as_float,
                 "Quantization off: a quantized model's float weights (pruning masks kept), to see what its "
                 "bit widths cost");
+  cmd->add_option("--reference", o->reference,
+                  "Another model (e.g. the float one) scored on the same graphs: the figures beside it and the cut "
+                  "at which this model comes closest to them");
+  cmd->add_option("--reference-cut", o->reference_cut, "The reference model's edge score cut")->capture_default_str();
   cmd->add_flag("--json", o->json, "One JSON object on stdout");
   cmd->callback([o] {
     configureTorchThreads(o->threads);
@@ -88,13 +92,24 @@ void addEvalCommand(CLI::App& app) {
       for (const auto id : ids) outputs.push_back(graphFileName(id));
       out_dir->record(outputs);
     }
-    EdgeMetrics metrics(o->cut);
+    std::optional<LoadedCheckpoint> reference;
+    if (!o->reference.empty()) {
+      reference = loadCheckpoint(o->reference, device);
+      reference->model->eval();
+    }
+    EdgeMetrics metrics(o->cut), reference_metrics(o->reference_cut);
     for (const auto id : ids) {
       const GraphTensors g = GraphTensors::from(data.read(id), ckpt.config, device, data.fileOf(id).string());
       const auto scores = scoreGraph(*ckpt.model, g);
       metrics.add(scores, g);
       if (!o->out.empty()) writeScores(std::filesystem::path(o->out) / graphFileName(id), g, scores);
+      if (reference)
+        reference_metrics.add(scoreGraph(*reference->model, GraphTensors::from(data.read(id), reference->config, device,
+                                                                               data.fileOf(id).string())),
+                              g);
     }
+    const WorkingPoint closest =
+        metrics.closestWorkingPoint(reference_metrics.efficiency(), reference_metrics.totalPurity());
     if (o->json) {
       Json j = metrics.json();
       j["model"] = o->model;
@@ -102,6 +117,20 @@ void addEvalCommand(CLI::App& app) {
       j["split"] = o->split;
       j["events"] = ids.size();
       j["quantization"] = ckpt.config.model.quant.label();
+      if (reference) {
+        Json r = Json::object();
+        r["model"] = o->reference;
+        r["edge_cut"] = o->reference_cut;
+        r["edgewise_efficiency"] = reference_metrics.efficiency();
+        r["total_purity"] = reference_metrics.totalPurity();
+        r["auc"] = reference_metrics.auc();
+        Json c = Json::object();
+        c["cut"] = closest.cut;
+        c["edgewise_efficiency"] = closest.efficiency;
+        c["total_purity"] = closest.total_purity;
+        r["closest_working_point"] = c;
+        j["reference"] = r;
+      }
       printJson(j);
       return;
     }
@@ -110,6 +139,18 @@ void addEvalCommand(CLI::App& app) {
     std::printf("  edgewise efficiency %.4f  total purity %.4f  target purity %.4f  masked purity %.4f  AUC %.4f\n",
                 metrics.efficiency(), metrics.totalPurity(), metrics.targetPurity(), metrics.maskedPurity(),
                 metrics.auc());
+    if (!reference) return;
+    const auto points = [](double a, double b) { return 100 * (a - b); };
+    std::printf(
+        "  reference %s (cut %.2f): edgewise efficiency %.4f  total purity %.4f  (this model %+.2f / %+.2f "
+        "points)\n",
+        o->reference.c_str(), o->reference_cut, reference_metrics.efficiency(), reference_metrics.totalPurity(),
+        points(metrics.efficiency(), reference_metrics.efficiency()),
+        points(metrics.totalPurity(), reference_metrics.totalPurity()));
+    std::printf("  closest to it at cut %.2f: edgewise efficiency %.4f  total purity %.4f  (%+.2f / %+.2f points)\n",
+                closest.cut, closest.efficiency, closest.total_purity,
+                points(closest.efficiency, reference_metrics.efficiency()),
+                points(closest.total_purity, reference_metrics.totalPurity()));
   });
 }
 

@@ -1,6 +1,7 @@
 #include "train/EdgeMetrics.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace efgnn {
 namespace {
@@ -77,6 +78,33 @@ double EdgeMetrics::efficiencyAtPurity(double purity) const {
     trues += target_hist_[b] + other_true_hist_[b];
     all += target_hist_[b] + other_true_hist_[b] + fake_hist_[b];
     if (all > 0 && trues / all >= purity) best = std::max(best, ratio(targets, target_));
+  }
+  return best;
+}
+
+WorkingPoint EdgeMetrics::at(double cut) const {
+  // Bin b holds the scores in [b, b + 1) / kAucBins: the edges above the cut fill the bins
+  // from the cut's up.
+  const int first = std::clamp(static_cast<int>(std::ceil(cut * kAucBins - 1e-9)), 0, kAucBins);
+  double targets = 0, trues = 0, all = 0;
+  for (int b = first; b < kAucBins; ++b) {
+    targets += target_hist_[b];
+    trues += target_hist_[b] + other_true_hist_[b];
+    all += target_hist_[b] + other_true_hist_[b] + fake_hist_[b];
+  }
+  return {cut, ratio(targets, target_), ratio(trues, all)};
+}
+
+WorkingPoint EdgeMetrics::closestWorkingPoint(double efficiency, double total_purity) const {
+  WorkingPoint best;
+  double best_shortfall = 0;
+  for (int c = 1; c <= 99; ++c) {
+    const WorkingPoint w = at(c / 100.0);
+    const double shortfall = std::max(efficiency - w.efficiency, total_purity - w.total_purity);
+    if (c == 1 || shortfall < best_shortfall) {
+      best = w;
+      best_shortfall = shortfall;
+    }
   }
   return best;
 }

@@ -10,6 +10,11 @@
 
 namespace efgnn {
 
+/// Edge metrics at one cut.
+struct WorkingPoint {
+  double cut = 0, efficiency = 0, total_purity = 0;
+};
+
 class EdgeMetrics {
  public:
   explicit EdgeMetrics(double cut = 0.5);
@@ -35,6 +40,14 @@ class EdgeMetrics {
   /// The highest edgewise efficiency of any cut whose total purity is at least `purity`
   /// (cuts on a 1e-4 grid); 0 if no cut reaches that purity.
   double efficiencyAtPurity(double purity) const;
+  /// Edgewise efficiency and total purity at another cut, from the score histograms (a cut
+  /// on their 1e-4 grid gives the figures the cut itself would, but for scores equal to it).
+  WorkingPoint at(double cut) const;
+  /// Among the cuts 0.01, 0.02, ..., 0.99, the one whose efficiency and total purity come
+  /// closest to the given ones: the larger of the two shortfalls smallest. A compressed model
+  /// often ranks edges as well as its float model but scores them lower; this is its working
+  /// point beside the float model's (choose it on one split, apply it on another).
+  WorkingPoint closestWorkingPoint(double efficiency, double total_purity) const;
   double edges() const { return edges_; }
   Json json() const;
 

@@ -380,6 +380,20 @@ TEST_F(CliWithGraphs, PruneDistillScanAndSummaryOfACompressedModel) {
   EXPECT_EQ(as_float["quantization"].asString(), "float");
   EXPECT_NE(as_w8["auc"].asDouble(), as_float["auc"].asDouble());
   EXPECT_NEAR(as_w8["auc"].asDouble(), as_float["auc"].asDouble(), 0.05) << "the same weights";
+  // Beside the float model at its cut: its figures, and this model's at the cut closest to them.
+  r = run(eval_w8 + " --cut 0.4 --reference " + path("scan/runs/float/best.pt") + " --reference-cut 0.6");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const YamlNode beside = YamlNode::parse(r.out, "eval --reference");
+  EXPECT_DOUBLE_EQ(beside["edge_cut"].asDouble(), 0.4);
+  EXPECT_DOUBLE_EQ(beside["reference"]["edge_cut"].asDouble(), 0.6);
+  r = run("eval --model " + path("scan/runs/float/best.pt") + " --graphs " + path("graphs") + " --cut 0.6 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const YamlNode reference = YamlNode::parse(r.out, "eval of the reference");
+  EXPECT_DOUBLE_EQ(beside["reference"]["total_purity"].asDouble(), reference["total_purity"].asDouble());
+  EXPECT_DOUBLE_EQ(beside["reference"]["edgewise_efficiency"].asDouble(), reference["edgewise_efficiency"].asDouble());
+  const double closest = beside["reference"]["closest_working_point"]["cut"].asDouble();
+  EXPECT_GT(closest, 0);
+  EXPECT_LT(closest, 1);
 
   // The report shows the pruning rounds and the scan's table and plots.
   r = run("report --run " + path("pruned") + " --run " + path("scan") + " --threads 1 --out " + path("report"));

@@ -1,26 +1,26 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
-#include <set>
-
 #include <filesystem>
 #include <fstream>
+#include <set>
 
+#include "SmallGraphDataset.hpp"
 #include "core/AtomicFile.hpp"
 #include "core/Error.hpp"
+#include "core/Random.hpp"
 #include "geometry/DetectorConfig.hpp"
 #include "graph/GraphConstructor.hpp"
 #include "graph/GraphDataset.hpp"
 #include "graph/ModuleMapEdgeBuilder.hpp"
 #include "graph/TruthGraph.hpp"
-#include "core/Random.hpp"
 #include "io/GraphStoreH5.hpp"
 #include "sim/EventSimulator.hpp"
 #include "sim/MinimumBias.hpp"
 #include "train/Checkpoint.hpp"
 #include "train/GraphSectors.hpp"
 #include "train/Trainer.hpp"
-#include "SmallGraphDataset.hpp"
 
 namespace efgnn {
 namespace {
@@ -40,6 +40,44 @@ TEST(EdgeMetrics, KnownScores) {
   EXPECT_NEAR(m.auc(), 5.0 / 6, 1e-9);
   EXPECT_DOUBLE_EQ(m.purity_vs_eta.total[7], 4);  // eta 0 bin [0, 0.5): the four passing edges
   EXPECT_DOUBLE_EQ(m.purity_vs_eta.passed[7], 3);
+}
+
+TEST(EdgeMetrics, AWorkingPointFromTheHistogramsIsWhatItsCutGives) {
+  Rng rng(3);
+  std::vector<float> score, y, target;
+  for (int e = 0; e < 5000; ++e) {
+    const bool is_true = rng.uniform() < 0.3, is_target = is_true && rng.uniform() < 0.8;
+    // Scores off the 1e-4 grid, true edges higher on average.
+    score.push_back(static_cast<float>(std::clamp((is_true ? 0.6 : 0.3) + 0.25 * rng.normal(), 0.0, 0.99)) + 3e-5f);
+    y.push_back(is_true);
+    target.push_back(is_target);
+  }
+  const auto add = [&](EdgeMetrics& m) {
+    const auto n = static_cast<std::int64_t>(score.size());
+    m.add(torch::from_blob(score.data(), {n}).clone(), torch::from_blob(y.data(), {n}).clone(),
+          torch::from_blob(target.data(), {n}).clone(), torch::full({n}, 2.f), torch::zeros({n}), torch::zeros({n}));
+  };
+  EdgeMetrics m(0.5);
+  add(m);
+  for (const double cut : {0.2, 0.37, 0.5, 0.81}) {
+    EdgeMetrics at_cut(cut);
+    add(at_cut);
+    const WorkingPoint w = m.at(cut);
+    EXPECT_DOUBLE_EQ(w.efficiency, at_cut.efficiency()) << cut;
+    EXPECT_DOUBLE_EQ(w.total_purity, at_cut.totalPurity()) << cut;
+  }
+  // Asked for its own figures at 0.37, a cut that gives at least those; asked for more purity
+  // than any cut gives, the cut with the smallest larger shortfall.
+  const WorkingPoint own = m.closestWorkingPoint(m.at(0.37).efficiency, m.at(0.37).total_purity);
+  EXPECT_GE(own.efficiency, m.at(0.37).efficiency);
+  EXPECT_GE(own.total_purity, m.at(0.37).total_purity);
+  const WorkingPoint w = m.closestWorkingPoint(m.at(0.3).efficiency, 1.0);
+  EXPECT_GT(w.cut, 0.3);
+  const double shortfall = std::max(m.at(0.3).efficiency - w.efficiency, 1.0 - w.total_purity);
+  for (int c = 1; c <= 99; ++c) {
+    const WorkingPoint o = m.at(c / 100.0);
+    EXPECT_GE(std::max(m.at(0.3).efficiency - o.efficiency, 1.0 - o.total_purity), shortfall) << c;
+  }
 }
 
 TEST(Loss, ReferenceWeightingAndBalance) {
