@@ -298,13 +298,20 @@ run "$OUT/qat6l-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_gra
 headline_pruning "$OUT/gmpf-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/graphs-m3000" 120
 # Its last step instead by distillation from the float model, 6 epochs (120 x 6 x ~2.7 s = ~33
 # min), then 6 more (measured 17 min on two threads).
-distilled_qat120() {  # NAME FROM LR: 6 epochs of 6-bit QAT (learned scales) of FROM taught by the float model
+distilled120() {  # NAME FROM LR EPOCHS [--set ...]: FROM (masks kept) taught by the float 120-event model
   run "$OUT/$1" "$EFGNN" distill "${common3000[@]}" --set max_train_graphs=120 --teacher "$OUT/float-m3000-120/best.pt" \
-    --set init_from="$OUT/$2/best.pt" "${six_bits[@]}" --set activation_scaling=learned --set max_epochs=6 \
-    --set warmup=0 --set lr="$3" --set factor=0.9
+    --set init_from="$OUT/$2/best.pt" --set max_epochs="$4" --set warmup=0 --set lr="$3" --set factor=0.9 "${@:5}"
+}
+distilled_qat120() {  # NAME FROM LR [EPOCHS]: 6-bit QAT (learned scales) of FROM taught by the float model
+  distilled120 "$1" "$2" "$3" "${4:-6}" "${six_bits[@]}" --set activation_scaling=learned
 }
 distilled_qat120 gmpf-m3000-120-ft2-q6kd gmpf-m3000-120-ft2 1e-4
 distilled_qat120 gmpf-m3000-120-ft2-q6kd2 gmpf-m3000-120-ft2-q6kd 6e-5
+# Twenty-second session: distillation before the QAT too (8 + 10 epochs, ~26 + 46 min on one
+# thread), and the unpruned 6-bit model's QAT by distillation (6 epochs).
+distilled120 gmpf-m3000-120-ft2-kd gmpf-m3000-120-ft2 1e-4 8
+distilled_qat120 gmpf-m3000-120-ft2-kd-q6kd gmpf-m3000-120-ft2-kd 1e-4 10
+distilled_qat120 qat6kd-m3000-120 float-m3000-120 1e-4
 reco3000() { MAP="$OUT/module-map-3000.h5" reco "$@"; }
 # 200 more events (seed 17): a second sample beside the 400, on which the twentieth session's
 # builder variants were checked.
@@ -345,6 +352,40 @@ reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/dev-events" "$OUT/dev/tracks-float
 for s in dev-events big-events test-events more-events; do
   reco3000 "$OUT/gmpf-m3000-120-ft2-q6/best.pt" "$OUT/$s" "$OUT/more/tracks-gmpf-m3000-120-ft2-q6-$s-follow0.35" \
     --one-way --walk-follow 0.35
+done
+# Each compressed model at its own working point: the edge cut at which it comes closest to its
+# float model's figures at 0.5, chosen on the validation split, then applied on the test split.
+working_point() {  # MODEL FLOAT
+  "$EFGNN" eval --model "$OUT/$1/best.pt" --reference "$OUT/$2/best.pt" --graphs "$OUT/graphs-m3000" --split val \
+    --threads 1 --json > "$OUT/working-point-$1-val.json"
+  local cut
+  cut=$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["reference"]["closest_working_point"]["cut"])' \
+    "$OUT/working-point-$1-val.json")
+  "$EFGNN" eval --model "$OUT/$1/best.pt" --reference "$OUT/$2/best.pt" --graphs "$OUT/graphs-m3000" --split test \
+    --cut "$cut" --threads 1 --json > "$OUT/working-point-$1-test.json"
+}
+for m in qat6-m3000-120 qat6kd-m3000-120 gmpf-m3000-120-ft2 gmpf-m3000-120-ft2-q6 gmpf-m3000-120-ft2-q6kd \
+  gmpf-m3000-120-ft2-q6kd2 gmpf-m3000-120-ft2-kd-q6kd; do
+  working_point $m float-m3000-120
+done
+for m in qat6-m3000 gmpf-m3000-ft2-q6; do working_point $m float-m3000; done
+# 1,600 more events (seed 18, ~3 min to simulate, 4.4 GB): the 20-50 and 50-100 GeV bins hold
+# 99 and 937 particles in the 680 events above, too few to tell the models apart there.
+sim --hard-scatter ttbar --pileup "$MU" --events 1600 --seed 18 --first-event 300000 --out "$OUT/hipt-events"
+mkdir -p "$OUT/hipt"
+reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/hipt-events" "$OUT/hipt/tracks-float-m3000-120-one-way" --one-way
+reco3000 "$OUT/qat6-m3000-120/best.pt" "$OUT/hipt-events" "$OUT/hipt/tracks-qat6-m3000-120-one-way-follow0.35" \
+  --one-way --walk-follow 0.35
+reco3000 "$OUT/gmpf-m3000-120-ft2-q6kd2/best.pt" "$OUT/hipt-events" "$OUT/hipt/tracks-gmpf-m3000-120-ft2-q6kd2-one-way" \
+  --one-way
+# The twenty-second session's distilled models on every sample (one-way, follow 0.3).
+for m in gmpf-m3000-120-ft2-kd-q6kd qat6kd-m3000-120; do
+  for s in dev big hipt; do
+    reco3000 "$OUT/$m/best.pt" "$OUT/$s-events" "$OUT/$s/tracks-$m-one-way" --one-way
+  done
+  for s in test-events more-events; do
+    reco3000 "$OUT/$m/best.pt" "$OUT/$s" "$OUT/more/tracks-$m-$s-one-way" --one-way
+  done
 done
 # The chain's time per <mu> = 200 event (one thread, one warm-up event; time it with the other
 # core idle) with the walk's hit exchange and without parts of it; the reco3000 loop above times

@@ -99,12 +99,13 @@ void addEvalCommand(CLI::App& app) {
     }
     EdgeMetrics metrics(o->cut), reference_metrics(o->reference_cut);
     for (const auto id : ids) {
-      const GraphTensors g = GraphTensors::from(data.read(id), ckpt.config, device, data.fileOf(id).string());
+      const Graph graph = data.read(id);
+      const GraphTensors g = GraphTensors::from(graph, ckpt.config, device, data.fileOf(id).string());
       const auto scores = scoreGraph(*ckpt.model, g);
       metrics.add(scores, g);
       if (!o->out.empty()) writeScores(std::filesystem::path(o->out) / graphFileName(id), g, scores);
       if (reference)
-        reference_metrics.add(scoreGraph(*reference->model, GraphTensors::from(data.read(id), reference->config, device,
+        reference_metrics.add(scoreGraph(*reference->model, GraphTensors::from(graph, reference->config, device,
                                                                                data.fileOf(id).string())),
                               g);
     }
