@@ -105,19 +105,23 @@ wait
 # per epoch, masks kept, 8 epochs); a second restart (2e-4 x 0.9 per epoch, 12 epochs); then 4
 # epochs of 6-bit QAT with learned activation scales, which keeps the masks (calibrated scales
 # cost this model 0.6-0.8 point of purity, learned ones about 0.2).
-# headline_pruning PREFIX FLOAT GRAPHS [EVENTS]: the runs PREFIX-lamp, -ft, -ft2 and -ft2-q6 (the
-# 6-bit, 90 %-pruned model) from the float model FLOAT, trained on EVENTS (80) of GRAPHS.
+# headline_pruning PREFIX FLOAT GRAPHS [EVENTS] [TEACHER]: the runs PREFIX-lamp, -ft, -ft2 and
+# -ft2-q6 (the 6-bit, 90 %-pruned model; -ft2-q6kd with a TEACHER) from the float model FLOAT,
+# trained on EVENTS (80) of GRAPHS.
 headline_pruning() {
   local p=$1 from=$2 c=(--config "$CONFIG" --set input_dir="$3" --set max_train_graphs="${4:-80}" --threads 1)
-  run "$p-lamp" "$EFGNN" prune --from "$from" "${c[@]}" --set warmup=0 --set lr=3e-4 --set factor=0.95 \
+  # With a TEACHER every step learns from it: pruning's fine-tuning, the restarts and a longer QAT.
+  local teach=() tool=train qat=(-ft2-q6 4)
+  [ -n "${5:-}" ] && teach=(--teacher "$5") tool=distill qat=(-ft2-q6kd 10)
+  run "$p-lamp" "$EFGNN" prune --from "$from" "${c[@]}" "${teach[@]}" --set warmup=0 --set lr=3e-4 --set factor=0.95 \
     --set prune_schedule=gradual --set prune_target=0.9 --set prune_epochs=40 --set prune_ramp_epochs=20 \
     --set prune_steps_per_epoch=2 --set prune_scope=lamp
-  run "$p-ft" "$EFGNN" train "${c[@]}" --set init_from="$p-lamp/best.pt" --set max_epochs=8 --set warmup=0 \
-    --set lr=3e-4 --set factor=0.9
-  run "$p-ft2" "$EFGNN" train "${c[@]}" --set init_from="$p-ft/best.pt" --set max_epochs=12 --set warmup=0 \
-    --set lr=2e-4 --set factor=0.9
-  run "$p-ft2-q6" "$EFGNN" train "${c[@]}" --set init_from="$p-ft2/best.pt" "${six_bits[@]}" \
-    --set activation_scaling=learned --set max_epochs=4 --set warmup=0 --set lr=1e-4 --set factor=0.9
+  run "$p-ft" "$EFGNN" $tool "${c[@]}" "${teach[@]}" --set init_from="$p-lamp/best.pt" --set max_epochs=8 \
+    --set warmup=0 --set lr=3e-4 --set factor=0.9
+  run "$p-ft2" "$EFGNN" $tool "${c[@]}" "${teach[@]}" --set init_from="$p-ft/best.pt" --set max_epochs=12 \
+    --set warmup=0 --set lr=2e-4 --set factor=0.9
+  run "$p${qat[0]}" "$EFGNN" $tool "${c[@]}" "${teach[@]}" --set init_from="$p-ft2/best.pt" "${six_bits[@]}" \
+    --set activation_scaling=learned --set max_epochs="${qat[1]}" --set warmup=0 --set lr=1e-4 --set factor=0.9
 }
 headline_pruning "$OUT/gmpf" "$OUT/float/best.pt" "$OUT/graphs"
 # The two intermediate 90 % float models, each with a few epochs of 6-bit QAT (calibrated scales).
@@ -296,6 +300,10 @@ run "$OUT/qat6-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_grap
 run "$OUT/qat6l-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 \
   --set init_from="$OUT/float-m3000-120/best.pt" "${qat6_recipe[@]}" --set activation_scaling=learned
 headline_pruning "$OUT/gmpf-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/graphs-m3000" 120
+# The same with every step distilled from the float model (twenty-second session; budget
+# 40 + 8 + 12 epochs x 120 x ~0.8 s on two threads + 10 QAT epochs ~ 1.6 h; not measured yet).
+headline_pruning "$OUT/gmpfkd-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/graphs-m3000" 120 \
+  "$OUT/float-m3000-120/best.pt"
 # Its last step instead by distillation from the float model, 6 epochs (120 x 6 x ~2.7 s = ~33
 # min), then 6 more (measured 17 min on two threads).
 distilled120() {  # NAME FROM LR EPOCHS [--set ...]: FROM (masks kept) taught by the float 120-event model
