@@ -395,6 +395,14 @@ for m in gmpf-m3000-120-ft2-kd-q6kd qat6kd-m3000-120; do
     reco3000 "$OUT/$m/best.pt" "$OUT/$s" "$OUT/more/tracks-$m-$s-one-way" --one-way
   done
 done
+# Two-way matching: the distilled 6-bit model on every sample, the float model on the 1,600.
+for s in dev big hipt; do
+  reco3000 "$OUT/qat6kd-m3000-120/best.pt" "$OUT/$s-events" "$OUT/$s/tracks-qat6kd-m3000-120-two-way"
+done
+for s in test-events more-events; do
+  reco3000 "$OUT/qat6kd-m3000-120/best.pt" "$OUT/$s" "$OUT/more/tracks-qat6kd-m3000-120-$s-two-way"
+done
+reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/hipt-events" "$OUT/hipt/tracks-float-m3000-120-two-way"
 # The chain's time per <mu> = 200 event (one thread, one warm-up event; time it with the other
 # core idle) with the walk's hit exchange and without parts of it; the reco3000 loop above times
 # the 3,000-event map's models the same way (robust/tracks-MODEL-mu200.json).
