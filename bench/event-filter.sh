@@ -403,6 +403,7 @@ for s in test-events more-events; do
   reco3000 "$OUT/qat6kd-m3000-120/best.pt" "$OUT/$s" "$OUT/more/tracks-qat6kd-m3000-120-$s-two-way"
 done
 reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/hipt-events" "$OUT/hipt/tracks-float-m3000-120-two-way"
+reco3000 "$OUT/qat6kd-m3000-120/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-qat6kd-m3000-120-mu200"
 # The chain's time per <mu> = 200 event (one thread, one warm-up event; time it with the other
 # core idle) with the walk's hit exchange and without parts of it; the reco3000 loop above times
 # the 3,000-event map's models the same way (robust/tracks-MODEL-mu200.json).
