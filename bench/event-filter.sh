@@ -386,22 +386,18 @@ reco3000 "$OUT/qat6-m3000-120/best.pt" "$OUT/hipt-events" "$OUT/hipt/tracks-qat6
   --one-way --walk-follow 0.35
 reco3000 "$OUT/gmpf-m3000-120-ft2-q6kd2/best.pt" "$OUT/hipt-events" "$OUT/hipt/tracks-gmpf-m3000-120-ft2-q6kd2-one-way" \
   --one-way
-# The twenty-second session's distilled models on every sample (one-way, follow 0.3).
-for m in gmpf-m3000-120-ft2-kd-q6kd qat6kd-m3000-120; do
-  for s in dev big hipt; do
-    reco3000 "$OUT/$m/best.pt" "$OUT/$s-events" "$OUT/$s/tracks-$m-one-way" --one-way
-  done
-  for s in test-events more-events; do
-    reco3000 "$OUT/$m/best.pt" "$OUT/$s" "$OUT/more/tracks-$m-$s-one-way" --one-way
-  done
-done
-# Two-way matching: the distilled 6-bit model on every sample, the float model on the 1,600.
-for s in dev big hipt; do
-  reco3000 "$OUT/qat6kd-m3000-120/best.pt" "$OUT/$s-events" "$OUT/$s/tracks-qat6kd-m3000-120-two-way"
-done
-for s in test-events more-events; do
-  reco3000 "$OUT/qat6kd-m3000-120/best.pt" "$OUT/$s" "$OUT/more/tracks-qat6kd-m3000-120-$s-two-way"
-done
+# every_sample MODEL TAG [reconstruct options]: tracks of MODEL on all 2,280 events (the 200
+# development, 400 and 1,600 events, and the 80 test events in two parts).
+every_sample() {
+  local m=$1 tag=$2
+  shift 2
+  for s in dev big hipt; do reco3000 "$OUT/$m/best.pt" "$OUT/$s-events" "$OUT/$s/tracks-$m-$tag" "$@"; done
+  for s in test-events more-events; do reco3000 "$OUT/$m/best.pt" "$OUT/$s" "$OUT/more/tracks-$m-$s-$tag" "$@"; done
+}
+# The twenty-second session's distilled models (one-way, follow 0.3); two-way matching of the
+# distilled 6-bit model everywhere and of the float model on the 1,600.
+for m in gmpf-m3000-120-ft2-kd-q6kd qat6kd-m3000-120; do every_sample $m one-way --one-way; done
+every_sample qat6kd-m3000-120 two-way
 reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/hipt-events" "$OUT/hipt/tracks-float-m3000-120-two-way"
 reco3000 "$OUT/qat6kd-m3000-120/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-qat6kd-m3000-120-mu200"
 # The chain's time per <mu> = 200 event (one thread, one warm-up event; time it with the other

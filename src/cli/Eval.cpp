@@ -110,7 +110,8 @@ void addEvalCommand(CLI::App& app) {
                               g);
     }
     const WorkingPoint closest =
-        metrics.closestWorkingPoint(reference_metrics.efficiency(), reference_metrics.totalPurity());
+        reference ? metrics.closestWorkingPoint(reference_metrics.efficiency(), reference_metrics.totalPurity())
+                  : WorkingPoint{};
     if (o->json) {
       Json j = metrics.json();
       j["model"] = o->model;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace efgnn {
 namespace {
@@ -69,16 +70,24 @@ double EdgeMetrics::auc() const {
   return targets > 0 && fakes > 0 ? area / (targets * fakes) : 0;
 }
 
-double EdgeMetrics::efficiencyAtPurity(double purity) const {
-  // Lowering the cut bin by bin from the top: the best efficiency among the cuts that keep
-  // the total purity at or above `purity`.
-  double targets = 0, trues = 0, all = 0, best = 0;
+template <class Visit>
+void EdgeMetrics::sweepCuts(Visit visit) const {
+  double targets = 0, trues = 0, all = 0;
   for (int b = kAucBins - 1; b >= 0; --b) {
     targets += target_hist_[b];
     trues += target_hist_[b] + other_true_hist_[b];
     all += target_hist_[b] + other_true_hist_[b] + fake_hist_[b];
-    if (all > 0 && trues / all >= purity) best = std::max(best, ratio(targets, target_));
+    visit(b, ratio(targets, target_), ratio(trues, all));
   }
+}
+
+double EdgeMetrics::efficiencyAtPurity(double purity) const {
+  // The best efficiency among the cuts that keep the total purity at or above `purity` (a cut
+  // above every edge keeps no target edge: efficiency 0, whatever its purity counts as).
+  double best = 0;
+  sweepCuts([&](int, double efficiency, double total_purity) {
+    if (total_purity >= purity) best = std::max(best, efficiency);
+  });
   return best;
 }
 
@@ -86,26 +95,26 @@ WorkingPoint EdgeMetrics::at(double cut) const {
   // Bin b holds the scores in [b, b + 1) / kAucBins: the edges above the cut fill the bins
   // from the cut's up.
   const int first = std::clamp(static_cast<int>(std::ceil(cut * kAucBins - 1e-9)), 0, kAucBins);
-  double targets = 0, trues = 0, all = 0;
-  for (int b = first; b < kAucBins; ++b) {
-    targets += target_hist_[b];
-    trues += target_hist_[b] + other_true_hist_[b];
-    all += target_hist_[b] + other_true_hist_[b] + fake_hist_[b];
-  }
-  return {cut, ratio(targets, target_), ratio(trues, all)};
+  WorkingPoint w{cut, 0, 0};
+  sweepCuts([&](int b, double efficiency, double total_purity) {
+    if (b == first) w = {cut, efficiency, total_purity};
+  });
+  return w;
 }
 
 WorkingPoint EdgeMetrics::closestWorkingPoint(double efficiency, double total_purity) const {
+  // One sweep down from the top; on a tie the lower cut (met later) wins.
+  constexpr int kBinsPerCut = kAucBins / 100;
   WorkingPoint best;
-  double best_shortfall = 0;
-  for (int c = 1; c <= 99; ++c) {
-    const WorkingPoint w = at(c / 100.0);
-    const double shortfall = std::max(efficiency - w.efficiency, total_purity - w.total_purity);
-    if (c == 1 || shortfall < best_shortfall) {
-      best = w;
+  double best_shortfall = std::numeric_limits<double>::infinity();
+  sweepCuts([&](int b, double e, double p) {
+    if (b % kBinsPerCut != 0 || b == 0) return;
+    const double shortfall = std::max(efficiency - e, total_purity - p);
+    if (shortfall <= best_shortfall) {
+      best = {(b / kBinsPerCut) / 100.0, e, p};
       best_shortfall = shortfall;
     }
-  }
+  });
   return best;
 }
 

@@ -58,6 +58,10 @@ class EdgeMetrics {
 
  private:
   static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
+  /// Lowers the cut bin by bin from the top: visit(bin, efficiency, total purity) of the edges
+  /// scored at or above bin / 1e4 (purity 0 while there are none).
+  template <class Visit>
+  void sweepCuts(Visit visit) const;
   double cut_;
   double edges_ = 0, positive_ = 0, true_positive_ = 0, target_ = 0, target_positive_ = 0;
   // Score histograms (AUC, efficiency at fixed purity): target, fake, other true edges.
