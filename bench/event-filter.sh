@@ -300,8 +300,9 @@ run "$OUT/qat6-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_grap
 run "$OUT/qat6l-m3000-120" "$EFGNN" train "${common3000[@]}" --set max_train_graphs=120 \
   --set init_from="$OUT/float-m3000-120/best.pt" "${qat6_recipe[@]}" --set activation_scaling=learned
 headline_pruning "$OUT/gmpf-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/graphs-m3000" 120
-# The same with every step distilled from the float model (twenty-second session; budget
-# 40 + 8 + 12 epochs x 120 x ~0.8 s on two threads + 10 QAT epochs ~ 1.6 h; not measured yet).
+# The same with every step distilled from the float model (budget 40 + 8 + 12 epochs x 120 x
+# ~0.8 s on two threads + 10 QAT epochs ~ 1.6 h; measured per epoch on two threads: 78 s for the
+# pruning and the restarts, 140 s for the QAT, 1.7 h in all).
 headline_pruning "$OUT/gmpfkd-m3000-120" "$OUT/float-m3000-120/best.pt" "$OUT/graphs-m3000" 120 \
   "$OUT/float-m3000-120/best.pt"
 # Its last step instead by distillation from the float model, 6 epochs (120 x 6 x ~2.7 s = ~33
@@ -373,7 +374,7 @@ working_point() {  # MODEL FLOAT
     --cut "$cut" --threads 1 --json > "$OUT/working-point-$1-test.json"
 }
 for m in qat6-m3000-120 qat6kd-m3000-120 gmpf-m3000-120-ft2 gmpf-m3000-120-ft2-q6 gmpf-m3000-120-ft2-q6kd \
-  gmpf-m3000-120-ft2-q6kd2 gmpf-m3000-120-ft2-kd-q6kd; do
+  gmpf-m3000-120-ft2-q6kd2 gmpf-m3000-120-ft2-kd-q6kd gmpfkd-m3000-120-ft2 gmpfkd-m3000-120-ft2-q6kd; do
   working_point $m float-m3000-120
 done
 for m in qat6-m3000 gmpf-m3000-ft2-q6; do working_point $m float-m3000; done
@@ -394,12 +395,17 @@ every_sample() {
   for s in dev big hipt; do reco3000 "$OUT/$m/best.pt" "$OUT/$s-events" "$OUT/$s/tracks-$m-$tag" "$@"; done
   for s in test-events more-events; do reco3000 "$OUT/$m/best.pt" "$OUT/$s" "$OUT/more/tracks-$m-$s-$tag" "$@"; done
 }
-# The twenty-second session's distilled models (one-way, follow 0.3); two-way matching of the
-# distilled 6-bit model everywhere and of the float model on the 1,600.
-for m in gmpf-m3000-120-ft2-kd-q6kd qat6kd-m3000-120; do every_sample $m one-way --one-way; done
+# The distilled models of the twenty-second and twenty-third sessions (one-way, follow 0.3); two-way
+# matching of the distilled 6-bit models everywhere and of the float model on the 1,600.
+for m in gmpf-m3000-120-ft2-kd-q6kd qat6kd-m3000-120 gmpfkd-m3000-120-ft2-q6kd; do
+  every_sample $m one-way --one-way
+done
 every_sample qat6kd-m3000-120 two-way
+every_sample gmpfkd-m3000-120-ft2-q6kd two-way
 reco3000 "$OUT/float-m3000-120/best.pt" "$OUT/hipt-events" "$OUT/hipt/tracks-float-m3000-120-two-way"
-reco3000 "$OUT/qat6kd-m3000-120/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-qat6kd-m3000-120-mu200"
+for m in qat6kd-m3000-120 gmpfkd-m3000-120-ft2-q6kd; do
+  reco3000 "$OUT/$m/best.pt" "$OUT/robust/mu200" "$OUT/robust/tracks-$m-mu200"
+done
 # The chain's time per <mu> = 200 event (one thread, one warm-up event; time it with the other
 # core idle) with the walk's hit exchange and without parts of it; the reco3000 loop above times
 # the 3,000-event map's models the same way (robust/tracks-MODEL-mu200.json).
