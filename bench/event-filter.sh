@@ -321,6 +321,8 @@ distilled_qat120 gmpf-m3000-120-ft2-q6kd2 gmpf-m3000-120-ft2-q6kd 6e-5
 distilled120 gmpf-m3000-120-ft2-kd gmpf-m3000-120-ft2 1e-4 8
 distilled_qat120 gmpf-m3000-120-ft2-kd-q6kd gmpf-m3000-120-ft2-kd 1e-4 10
 distilled_qat120 qat6kd-m3000-120 float-m3000-120 1e-4
+# Twenty-third session: 6 more epochs of the fully distilled pruned model's QAT (no gain).
+distilled_qat120 gmpfkd-m3000-120-ft2-q6kd2 gmpfkd-m3000-120-ft2-q6kd 6e-5
 reco3000() { MAP="$OUT/module-map-3000.h5" reco "$@"; }
 # 200 more events (seed 17): a second sample beside the 400, on which the twentieth session's
 # builder variants were checked.
