@@ -100,13 +100,13 @@ void addEvalCommand(CLI::App& app) {
     EdgeMetrics metrics(o->cut), reference_metrics(o->reference_cut);
     for (const auto id : ids) {
       const Graph graph = data.read(id);
-      const GraphTensors g = GraphTensors::from(graph, ckpt.config, device, data.fileOf(id).string());
+      const std::string file = data.fileOf(id).string();
+      const GraphTensors g = GraphTensors::from(graph, ckpt.config, device, file);
       const auto scores = scoreGraph(*ckpt.model, g);
       metrics.add(scores, g);
-      if (!o->out.empty()) writeScores(std::filesystem::path(o->out) / graphFileName(id), g, scores);
+      if (out_dir) writeScores(std::filesystem::path(o->out) / graphFileName(id), g, scores);
       if (reference)
-        reference_metrics.add(scoreGraph(*reference->model, GraphTensors::from(graph, reference->config, device,
-                                                                               data.fileOf(id).string())),
+        reference_metrics.add(scoreGraph(*reference->model, GraphTensors::from(graph, reference->config, device, file)),
                               g);
     }
     const WorkingPoint closest =
